@@ -1,0 +1,339 @@
+//! Parses `#[ox(...)]` and `#[s3_file(...)]` into typed attributes: unknown and duplicate keys are errors
+//! under their own tokens, and parsing goes on after them so that every mistake is reported at once.
+
+use crate::ctxt::Errors;
+use crate::symbol::{self, one_of};
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Ident, LitBool, LitInt, LitStr, Token};
+
+/// One attribute key's value, remembered with where it was written.
+pub struct Attr<T> {
+    key: &'static str,
+    value: Option<(Span, T)>,
+}
+
+impl<T> Attr<T> {
+    pub fn none(key: &'static str) -> Self {
+        Attr { key, value: None }
+    }
+
+    fn set(&mut self, errors: &mut Errors, span: Span, value: T) {
+        if self.value.is_some() {
+            errors.push(syn::Error::new(span, format!("duplicate `{}` attribute", self.key)));
+        } else {
+            self.value = Some((span, value));
+        }
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.value.as_ref().map(|(_, value)| value)
+    }
+
+    /// Where the key was written: errors about the attribute go there.
+    pub fn span(&self) -> Option<Span> {
+        self.value.as_ref().map(|(span, _)| *span)
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.value.is_some()
+    }
+}
+
+/// `#[ox(...)]` on a model struct.
+pub struct ModelAttrs {
+    pub app: Attr<LitStr>,
+    pub table: Attr<LitStr>,
+    pub db_comment: Attr<LitStr>,
+    pub indexes: Vec<Vec<Ident>>,
+    pub unique_together: Vec<Vec<Ident>>,
+    pub checks: Vec<Check>,
+}
+
+/// `check(name = "...", expr = "...")`.
+pub struct Check {
+    pub name: LitStr,
+    pub expr: LitStr,
+}
+
+/// `#[ox(...)]` and `#[s3_file(...)]` on a model field.
+pub struct FieldAttrs {
+    pub primary_key: Attr<()>,
+    pub column: Attr<LitStr>,
+    pub unique: Attr<()>,
+    pub index: Attr<bool>,
+    pub max_length: Attr<u32>,
+    pub default: Attr<Expr>,
+    pub auto_now: Attr<()>,
+    pub auto_now_add: Attr<()>,
+    pub on_delete: Attr<LitStr>,
+    pub db_comment: Attr<LitStr>,
+    /// `#[s3_file]` with its `upload_to`, if any.
+    pub s3_file: Attr<Option<LitStr>>,
+}
+
+/// `#[ox(...)]` on a choice enum.
+pub struct ChoicesAttrs {
+    pub rename_all: Attr<LitStr>,
+}
+
+/// `#[ox(...)]` on a choice enum's variant.
+pub struct VariantAttrs {
+    pub rename: Attr<LitStr>,
+}
+
+pub fn model_attrs(attrs: &[Attribute], errors: &mut Errors) -> ModelAttrs {
+    let mut model = ModelAttrs {
+        app: Attr::none(symbol::APP),
+        table: Attr::none(symbol::TABLE),
+        db_comment: Attr::none(symbol::DB_COMMENT),
+        indexes: Vec::new(),
+        unique_together: Vec::new(),
+        checks: Vec::new(),
+    };
+    for attr in attrs {
+        if attr.path().is_ident(symbol::S3_FILE) {
+            errors.spanned(attr, "`#[s3_file]` belongs on a field of type `S3File` or `Option<S3File>`");
+        }
+    }
+    each_key(attrs, symbol::MODEL_KEYS, errors, |key, meta, errors| {
+        let span = meta.path.span();
+        match key {
+            symbol::APP => {
+                let app = string(meta)?;
+                if !is_label(&app.value()) {
+                    errors.spanned(
+                        &app,
+                        "an app label is lowercase letters, digits and `_`, starting with a letter",
+                    );
+                }
+                model.app.set(errors, span, app);
+            }
+            symbol::TABLE => {
+                let table = string(meta)?;
+                if table.value().is_empty() {
+                    errors.spanned(&table, "a table name cannot be empty");
+                }
+                model.table.set(errors, span, table);
+            }
+            symbol::DB_COMMENT => model.db_comment.set(errors, span, string(meta)?),
+            symbol::INDEX => model.indexes.push(field_list(meta)?),
+            symbol::UNIQUE_TOGETHER => model.unique_together.push(field_list(meta)?),
+            _ => model.checks.extend(check(meta, errors)?),
+        }
+        Ok(())
+    });
+    model
+}
+
+pub fn field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
+    let mut field = FieldAttrs {
+        primary_key: Attr::none(symbol::PRIMARY_KEY),
+        column: Attr::none(symbol::COLUMN),
+        unique: Attr::none(symbol::UNIQUE),
+        index: Attr::none(symbol::INDEX),
+        max_length: Attr::none(symbol::MAX_LENGTH),
+        default: Attr::none(symbol::DEFAULT),
+        auto_now: Attr::none(symbol::AUTO_NOW),
+        auto_now_add: Attr::none(symbol::AUTO_NOW_ADD),
+        on_delete: Attr::none(symbol::ON_DELETE),
+        db_comment: Attr::none(symbol::DB_COMMENT),
+        s3_file: Attr::none(symbol::S3_FILE),
+    };
+    each_key(attrs, symbol::FIELD_KEYS, errors, |key, meta, errors| {
+        let span = meta.path.span();
+        match key {
+            symbol::PRIMARY_KEY => field.primary_key.set(errors, span, flag(meta)?),
+            symbol::UNIQUE => field.unique.set(errors, span, flag(meta)?),
+            symbol::AUTO_NOW => field.auto_now.set(errors, span, flag(meta)?),
+            symbol::AUTO_NOW_ADD => field.auto_now_add.set(errors, span, flag(meta)?),
+            symbol::INDEX => {
+                // `index` alone turns it on; `index = false` turns off the index a foreign key gets.
+                let on =
+                    if meta.input.peek(Token![=]) { meta.value()?.parse::<LitBool>()?.value } else { true };
+                field.index.set(errors, span, on);
+            }
+            symbol::COLUMN => {
+                let column = string(meta)?;
+                if column.value().is_empty() {
+                    errors.spanned(&column, "a column name cannot be empty");
+                }
+                field.column.set(errors, span, column);
+            }
+            symbol::MAX_LENGTH => {
+                let length: LitInt = meta.value()?.parse()?;
+                match length.base10_parse::<u32>() {
+                    Ok(0) | Err(_) => {
+                        errors.spanned(&length, "`max_length` is a whole number from 1 to 4294967295")
+                    }
+                    Ok(value) => field.max_length.set(errors, span, value),
+                }
+            }
+            symbol::DEFAULT => field.default.set(errors, span, meta.value()?.parse()?),
+            symbol::ON_DELETE => {
+                let action = string(meta)?;
+                if !ON_DELETE_NAMES.contains(&action.value().as_str()) {
+                    errors.spanned(
+                        &action,
+                        format!(
+                            "unknown `on_delete` value `{}`; expected {}",
+                            action.value(),
+                            one_of(ON_DELETE_NAMES)
+                        ),
+                    );
+                }
+                field.on_delete.set(errors, span, action);
+            }
+            _ => field.db_comment.set(errors, span, string(meta)?),
+        }
+        Ok(())
+    });
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident(symbol::S3_FILE)) {
+        let span = attr.path().span();
+        if matches!(attr.meta, syn::Meta::Path(_)) {
+            field.s3_file.set(errors, span, None);
+            continue;
+        }
+        let mut upload_to = Attr::none(symbol::UPLOAD_TO);
+        let parsed = attr.parse_nested_meta(|meta| {
+            let Some(key) = known_key(&meta, symbol::FILE_KEYS, errors)? else { return Ok(()) };
+            debug_assert_eq!(key, symbol::UPLOAD_TO);
+            upload_to.set(errors, meta.path.span(), string(&meta)?);
+            Ok(())
+        });
+        if let Err(error) = parsed {
+            errors.push(error);
+        }
+        field.s3_file.set(errors, span, upload_to.value.map(|(_, value)| value));
+    }
+    field
+}
+
+pub fn choices_attrs(attrs: &[Attribute], errors: &mut Errors) -> ChoicesAttrs {
+    let mut choices = ChoicesAttrs { rename_all: Attr::none(symbol::RENAME_ALL) };
+    each_key(attrs, symbol::CHOICES_KEYS, errors, |_, meta, errors| {
+        let rule = string(meta)?;
+        if !crate::case::RULES.contains(&rule.value().as_str()) {
+            errors.spanned(
+                &rule,
+                format!(
+                    "unknown `rename_all` rule `{}`; expected {}",
+                    rule.value(),
+                    one_of(crate::case::RULES)
+                ),
+            );
+        }
+        choices.rename_all.set(errors, meta.path.span(), rule);
+        Ok(())
+    });
+    choices
+}
+
+pub fn variant_attrs(attrs: &[Attribute], errors: &mut Errors) -> VariantAttrs {
+    let mut variant = VariantAttrs { rename: Attr::none(symbol::RENAME) };
+    each_key(attrs, symbol::VARIANT_KEYS, errors, |_, meta, errors| {
+        let value = string(meta)?;
+        if value.value().is_empty() {
+            errors.spanned(&value, "a stored value cannot be empty");
+        }
+        variant.rename.set(errors, meta.path.span(), value);
+        Ok(())
+    });
+    variant
+}
+
+/// The spellings of `on_delete`, kept in step with `oxutils::schema::OnDelete::NAMES`.
+pub const ON_DELETE_NAMES: &[&str] = &["cascade", "restrict", "set_null", "set_default", "no_action"];
+
+/// Calls `handle` with each known key of every `#[ox(...)]` in `attrs`; reports the unknown ones.
+fn each_key(
+    attrs: &[Attribute],
+    valid: &'static [&'static str],
+    errors: &mut Errors,
+    mut handle: impl FnMut(&'static str, &ParseNestedMeta, &mut Errors) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident(symbol::OX)) {
+        let parsed = attr.parse_nested_meta(|meta| match known_key(&meta, valid, errors)? {
+            Some(key) => handle(key, &meta, errors),
+            None => Ok(()),
+        });
+        if let Err(error) = parsed {
+            errors.push(error);
+        }
+    }
+}
+
+/// The key of `meta` if it is one of `valid`; otherwise reports it, skips its value and returns `None`.
+fn known_key(
+    meta: &ParseNestedMeta,
+    valid: &'static [&'static str],
+    errors: &mut Errors,
+) -> syn::Result<Option<&'static str>> {
+    if let Some(key) = valid.iter().find(|key| meta.path.is_ident(key)) {
+        return Ok(Some(key));
+    }
+    let written = meta.path.get_ident().map_or_else(|| "this path".to_owned(), |ident| format!("`{ident}`"));
+    errors.spanned(&meta.path, format!("unknown attribute {written}; expected {}", one_of(valid)));
+    skip_value(meta)?;
+    Ok(None)
+}
+
+/// Consumes `= value` or `(...)` after a key, so that parsing resumes at the next key.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip_value(&inner))?;
+    }
+    Ok(())
+}
+
+fn string(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
+    meta.value()?.parse()
+}
+
+fn flag(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+        let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+        return Err(meta.error(format!("`{key}` takes no value: write `#[ox({key})]`")));
+    }
+    Ok(())
+}
+
+/// `(a, b, c)`: field names.
+fn field_list(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
+    let mut fields = Vec::new();
+    meta.parse_nested_meta(|field| {
+        let ident = field.path.require_ident()?.clone();
+        fields.push(ident);
+        Ok(())
+    })?;
+    if fields.is_empty() {
+        return Err(meta.error("list at least one field"));
+    }
+    Ok(fields)
+}
+
+/// `(name = "...", expr = "...")`.
+fn check(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<Check>> {
+    let mut name = Attr::none(symbol::NAME);
+    let mut expr = Attr::none(symbol::EXPR);
+    meta.parse_nested_meta(|inner| {
+        let Some(key) = known_key(&inner, symbol::CHECK_KEYS, errors)? else { return Ok(()) };
+        let target = if key == symbol::NAME { &mut name } else { &mut expr };
+        target.set(errors, inner.path.span(), string(&inner)?);
+        Ok(())
+    })?;
+    match (name.value, expr.value) {
+        (Some((_, name)), Some((_, expr))) => Ok(Some(Check { name, expr })),
+        _ => Err(meta.error("a check needs both `name = \"...\"` and `expr = \"...\"`")),
+    }
+}
+
+fn is_label(label: &str) -> bool {
+    let mut characters = label.chars();
+    characters.next().is_some_and(|first| first.is_ascii_lowercase())
+        && characters
+            .all(|character| character.is_ascii_lowercase() || character.is_ascii_digit() || character == '_')
+}

@@ -1,0 +1,240 @@
+//! Generates the `Model` implementation from a checked `ast::Model`.
+
+use crate::ast::{Field, Model};
+use crate::attr::Attr;
+use crate::ctxt::Errors;
+use crate::{check, fallback};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{DeriveInput, LitStr};
+
+/// `#[derive(OxModel)]` over tokens: the implementation, or the errors and a stub that keeps them few.
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(error) => return error.to_compile_error(),
+    };
+    let mut errors = Errors::new();
+    let model = Model::from_syn(&input, &mut errors);
+    if let Some(model) = &model {
+        check::check(model, &mut errors);
+    }
+    // Type checks run even beside other errors, so that one build reports every mistake.
+    let assertions = model.as_ref().map(type_assertions).unwrap_or_default();
+    let body = match (errors.finish(), &model) {
+        (Ok(()), Some(model)) => implementation(model),
+        (Err(error), _) => {
+            let stub = fallback::model_stub(&input);
+            let error = error.to_compile_error();
+            quote! { #stub #error }
+        }
+        (Ok(()), None) => unreachable_without_error(),
+    };
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, clippy::all)]
+        const _: () = {
+            #body
+            #assertions
+        };
+    }
+}
+
+/// `Model::from_syn` returns `None` only after recording why.
+fn unreachable_without_error() -> TokenStream {
+    syn::Error::new(Span::call_site(), "oxutils: the model could not be read").to_compile_error()
+}
+
+fn implementation(model: &Model) -> TokenStream {
+    let ident = model.ident;
+    let name = model.name();
+    let table = model.table();
+    let app = model.attrs.app.get().map(LitStr::value).unwrap_or_default();
+    let primary_key = model.primary_keys()[0];
+    let primary_key_ident = primary_key.ident;
+    let primary_key_type = primary_key.ty;
+    let primary_key_column = primary_key.primary_key_column();
+    let schema = schema(model, &table, &app);
+    let field_count = model.fields.len();
+    let field_idents: Vec<_> = model.fields.iter().map(|field| field.ident).collect();
+    let field_types: Vec<_> = model.fields.iter().map(|field| field.ty).collect();
+    let field_names: Vec<_> = model.fields.iter().map(Field::name).collect();
+    let slots: Vec<_> = (0..field_count).map(|index| format_ident!("value_{index}")).collect();
+    let handles = column_handles(model);
+    quote! {
+        #[automatically_derived]
+        impl ::oxutils::__private::Model for #ident {
+            const APP: &'static str = #app;
+            const NAME: &'static str = #name;
+            const TABLE: &'static str = #table;
+            const PRIMARY_KEY_COLUMN: &'static str = #primary_key_column;
+
+            type PrimaryKey = #primary_key_type;
+
+            fn schema() -> &'static ::oxutils::__private::ModelSchema {
+                static SCHEMA: ::oxutils::__private::OnceLock<::oxutils::__private::ModelSchema> =
+                    ::oxutils::__private::OnceLock::new();
+                SCHEMA.get_or_init(|| #schema)
+            }
+
+            fn primary_key(&self) -> &#primary_key_type {
+                &self.#primary_key_ident
+            }
+
+            fn to_values(&self) -> ::std::vec::Vec<::oxutils::__private::Value> {
+                ::std::vec![#(<#field_types as ::oxutils::__private::OxField>::to_value(&self.#field_idents)),*]
+            }
+
+            fn from_values(
+                values: ::std::vec::Vec<::oxutils::__private::Value>,
+            ) -> ::core::result::Result<Self, ::oxutils::__private::RowError> {
+                let [#(#slots),*] = ::oxutils::__private::split_row::<#field_count>(#name, values)?;
+                ::core::result::Result::Ok(#ident {
+                    #(#field_idents: ::oxutils::__private::read_field::<#field_types>(#name, #field_names, #slots)?,)*
+                })
+            }
+        }
+
+        #handles
+    }
+}
+
+fn schema(model: &Model, table: &str, app: &str) -> TokenStream {
+    let name = model.name();
+    let db_comment = optional_str(&model.attrs.db_comment);
+    let field_lists = |lists: &[Vec<syn::Ident>]| {
+        let lists = lists.iter().map(|idents| {
+            let names = idents.iter().map(ToString::to_string);
+            quote!(&[#(#names),*])
+        });
+        quote!(&[#(#lists),*])
+    };
+    let indexes = field_lists(&model.attrs.indexes);
+    let unique_together = field_lists(&model.attrs.unique_together);
+    let checks = model.attrs.checks.iter().map(|check| {
+        let (name, expr) = (&check.name, &check.expr);
+        quote!((#name, #expr))
+    });
+    let primary_key = model.primary_keys()[0].ident;
+    let fields = model.fields.iter().map(|field| field_schema(field, field.ident == primary_key));
+    quote! {
+        ::oxutils::__private::model_schema(
+            ::oxutils::__private::ModelAttrs {
+                app: #app,
+                name: #name,
+                table: #table,
+                db_comment: #db_comment,
+                indexes: #indexes,
+                unique_together: #unique_together,
+                checks: &[#(#checks),*],
+            },
+            ::std::vec![#(#fields),*],
+        )
+    }
+}
+
+fn field_schema(field: &Field, primary_key: bool) -> TokenStream {
+    let attrs = &field.attrs;
+    let ty = field.ty;
+    let name = field.name();
+    let column = optional_str(&attrs.column);
+    let unique = attrs.unique.is_set();
+    let index = optional(attrs.index.get().map(|on| quote!(#on)));
+    let max_length = optional(attrs.max_length.get().map(|length| quote!(#length)));
+    let default = optional(attrs.default.get().map(|expr| {
+        quote_spanned! {syn::spanned::Spanned::span(expr)=>
+            ::oxutils::__private::default_value::<#ty>(::core::convert::Into::into(#expr))
+        }
+    }));
+    let auto_now = attrs.auto_now.is_set();
+    let auto_now_add = attrs.auto_now_add.is_set();
+    let on_delete = optional(attrs.on_delete.get().map(|action| {
+        let variant = on_delete_variant(&action.value());
+        quote!(::oxutils::__private::OnDelete::#variant)
+    }));
+    let upload_to = optional(attrs.s3_file.get().and_then(Option::as_ref).map(|path| quote!(#path)));
+    let db_comment = optional_str(&attrs.db_comment);
+    quote_spanned! {ty_span(ty)=>
+        ::oxutils::__private::field_schema::<#ty>(::oxutils::__private::FieldAttrs {
+            name: #name,
+            column: #column,
+            primary_key: #primary_key,
+            unique: #unique,
+            index: #index,
+            max_length: #max_length,
+            default: #default,
+            auto_now: #auto_now,
+            auto_now_add: #auto_now_add,
+            on_delete: #on_delete,
+            upload_to: #upload_to,
+            db_comment: #db_comment,
+        })
+    }
+}
+
+/// `Model::FIELD` for each field: a column handle typed by the model and the field's type.
+fn column_handles(model: &Model) -> TokenStream {
+    let ident = model.ident;
+    let handles = model.fields.iter().enumerate().map(|(index, field)| {
+        let ty = field.ty;
+        let name = field.name();
+        let handle = format_ident!("{}", name.to_uppercase());
+        let doc = format!("The column of `{name}`, for filters.");
+        quote! {
+            #[doc = #doc]
+            pub const #handle: ::oxutils::__private::Column<#ident, #ty> = ::oxutils::__private::Column::new(#index);
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #(#handles)*
+        }
+    }
+}
+
+/// Checks that need the field's type, which only the compiler knows: each asserts a marker trait whose
+/// message explains the rule, spanned at the attribute that needs it.
+fn type_assertions(model: &Model) -> TokenStream {
+    let mut assertions = TokenStream::new();
+    for field in &model.fields {
+        let attrs = &field.attrs;
+        let ty = field.ty;
+        let mut assert = |span: Option<Span>, check: &str| {
+            if let Some(span) = span {
+                let check = format_ident!("{check}", span = span);
+                assertions
+                    .extend(quote_spanned! {span=> const _: () = ::oxutils::__private::#check::<#ty>();});
+            }
+        };
+        assert(attrs.auto_now.span(), "assert_auto_now");
+        assert(attrs.auto_now_add.span(), "assert_auto_now");
+        assert(attrs.s3_file.span(), "assert_file");
+        assert(attrs.on_delete.span(), "assert_foreign_key");
+        assert(attrs.max_length.span(), "assert_length_limited");
+        if attrs.on_delete.get().is_some_and(|action| action.value() == "set_null") {
+            assert(attrs.on_delete.get().map(LitStr::span), "assert_nullable_foreign_key");
+        }
+    }
+    assertions
+}
+
+fn on_delete_variant(action: &str) -> syn::Ident {
+    let variant: String = action.split('_').map(|word| word[..1].to_uppercase() + &word[1..]).collect();
+    format_ident!("{variant}")
+}
+
+fn optional(value: Option<TokenStream>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn optional_str(attr: &Attr<LitStr>) -> TokenStream {
+    optional(attr.get().map(|text| quote!(#text)))
+}
+
+fn ty_span(ty: &syn::Type) -> Span {
+    syn::spanned::Spanned::span(ty)
+}

@@ -1,0 +1,38 @@
+//! On error, a stub `Model` implementation: code that uses the model then type-checks, and the user sees
+//! the derive's own errors instead of a cascade of "trait not implemented".
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::DeriveInput;
+
+pub fn model_stub(input: &DeriveInput) -> TokenStream {
+    // A generic struct is itself one of the errors, and a stub would need its parameters: emit none.
+    if !input.generics.params.is_empty() || !matches!(input.data, syn::Data::Struct(_)) {
+        return TokenStream::new();
+    }
+    let ident = &input.ident;
+    quote! {
+        #[automatically_derived]
+        impl ::oxutils::__private::Model for #ident {
+            const APP: &'static str = "";
+            const NAME: &'static str = "";
+            const TABLE: &'static str = "";
+            const PRIMARY_KEY_COLUMN: &'static str = "";
+            type PrimaryKey = i64;
+            fn schema() -> &'static ::oxutils::__private::ModelSchema {
+                ::core::unreachable!()
+            }
+            fn primary_key(&self) -> &i64 {
+                ::core::unreachable!()
+            }
+            fn to_values(&self) -> ::std::vec::Vec<::oxutils::__private::Value> {
+                ::core::unreachable!()
+            }
+            fn from_values(
+                _: ::std::vec::Vec<::oxutils::__private::Value>,
+            ) -> ::core::result::Result<Self, ::oxutils::__private::RowError> {
+                ::core::unreachable!()
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! How Rust types map to columns: the [`OxField`] trait and its implementations.
+//!
+//! The derive never looks at type names: it asks `<T as OxField>::column()`, so a user's own type becomes
+//! a column by implementing this trait, and an unsupported type is a compile error that says so.
+
+mod chrono_types;
+mod markers;
+mod other_types;
+mod std_types;
+
+pub use markers::{AutoNowField, FileField, ForeignKeyField, LengthLimitedField, NullableForeignKey};
+
+use crate::schema::ColumnType;
+use sea_query::Value;
+use std::fmt;
+
+/// A Rust type that is stored in one column.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a column of an OxModel",
+    label = "this type does not implement `oxutils::OxField`",
+    note = "supported: integers, f32, f64, bool, String, Vec<u8>, chrono dates and times, uuid::Uuid, \
+            serde_json::Value, Option<T>, ForeignKey<T>, S3File and #[derive(OxChoices)] enums",
+    note = "for a type of your own, implement `oxutils::OxField` for it"
+)]
+pub trait OxField: Sized {
+    /// The column that stores this type.
+    fn column() -> ColumnSpec;
+
+    /// This value as a SQL value, to bind as a parameter.
+    fn to_value(&self) -> Value;
+
+    /// Rebuilds the value from what a database returned for its column.
+    fn from_value(value: Value) -> Result<Self, ValueError>;
+}
+
+/// What a type says about its column; field attributes add the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnSpec {
+    pub column_type: ColumnType,
+    pub nullable: bool,
+    /// The allowed stored values, for choice enums.
+    pub choices: Option<&'static [&'static str]>,
+    /// The primary key a foreign key points at.
+    pub references: Option<Reference>,
+    /// The column holds the key of an object in file storage.
+    pub is_file: bool,
+}
+
+impl ColumnSpec {
+    /// A NOT NULL column of this type, with nothing else to say.
+    pub const fn of(column_type: ColumnType) -> Self {
+        ColumnSpec { column_type, nullable: false, choices: None, references: None, is_file: false }
+    }
+}
+
+/// The target of a foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reference {
+    pub app: &'static str,
+    pub model: &'static str,
+    pub table: &'static str,
+    pub column: &'static str,
+}
+
+/// A value read from the database does not fit the Rust type of its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    pub expected: &'static str,
+    pub found: String,
+}
+
+impl ValueError {
+    pub fn new(expected: &'static str, found: &Value) -> Self {
+        ValueError { expected, found: describe(found) }
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "expected {}, found {}", self.expected, self.found)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// Whether a value is SQL NULL, whatever its type.
+pub fn is_null(value: &Value) -> bool {
+    *value == value.as_null()
+}
+
+/// A short description of a value for error messages: its type and, for scalars, the value itself.
+fn describe(value: &Value) -> String {
+    if is_null(value) {
+        return "NULL".to_owned();
+    }
+    match value {
+        Value::String(Some(text)) => format!("text {text:?}"),
+        Value::Bytes(Some(bytes)) => format!("{} bytes", bytes.len()),
+        other => format!("{other:?}"),
+    }
+}

@@ -1,0 +1,84 @@
+//! `ForeignKey<T>`: a column that holds the primary key of a row of model `T`.
+
+use crate::field::{ColumnSpec, OxField, Reference, ValueError};
+use crate::model::Model;
+use sea_query::Value;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+
+/// A reference to a row of `T` by its primary key; the column is named `<field>_id`, as in Django.
+pub struct ForeignKey<T: Model> {
+    id: T::PrimaryKey,
+    marker: PhantomData<fn() -> T>,
+}
+
+impl<T: Model> ForeignKey<T> {
+    pub fn new(id: T::PrimaryKey) -> Self {
+        ForeignKey { id, marker: PhantomData }
+    }
+
+    /// The primary key of the referenced row.
+    pub fn id(&self) -> &T::PrimaryKey {
+        &self.id
+    }
+}
+
+impl<T: Model> From<&T> for ForeignKey<T> {
+    fn from(target: &T) -> Self {
+        ForeignKey::new(target.primary_key().clone())
+    }
+}
+
+impl<T: Model> OxField for ForeignKey<T> {
+    fn column() -> ColumnSpec {
+        let reference =
+            Reference { app: T::APP, model: T::NAME, table: T::TABLE, column: T::PRIMARY_KEY_COLUMN };
+        ColumnSpec { references: Some(reference), ..T::PrimaryKey::column() }
+    }
+
+    fn to_value(&self) -> Value {
+        self.id.to_value()
+    }
+
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        T::PrimaryKey::from_value(value).map(ForeignKey::new)
+    }
+}
+
+impl<T: Model> Clone for ForeignKey<T> {
+    fn clone(&self) -> Self {
+        ForeignKey::new(self.id.clone())
+    }
+}
+
+impl<T: Model> Copy for ForeignKey<T> where T::PrimaryKey: Copy {}
+
+impl<T: Model> fmt::Debug for ForeignKey<T>
+where
+    T::PrimaryKey: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ForeignKey<{}>({:?})", T::NAME, self.id)
+    }
+}
+
+impl<T: Model> PartialEq for ForeignKey<T>
+where
+    T::PrimaryKey: PartialEq,
+{
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl<T: Model> Eq for ForeignKey<T> where T::PrimaryKey: Eq {}
+
+impl<T: Model> Hash for ForeignKey<T>
+where
+    T::PrimaryKey: Hash,
+{
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}

@@ -1,0 +1,51 @@
+//! oxutils: declare database models, above all audit models, with `#[derive(OxModel)]`, and version them
+//! with migrations.
+//!
+//! ```
+//! use oxutils::prelude::*;
+//!
+//! #[derive(OxModel)]
+//! #[ox(app = "shop")]
+//! pub struct Customer {
+//!     pub id: i64,
+//!     #[ox(max_length = 120, unique)]
+//!     pub email: String,
+//! }
+//!
+//! let schema = Customer::schema();
+//! assert_eq!(schema.table, "shop_customer");
+//! let ddl = oxutils::ddl::create_model(schema, oxutils::ddl::Backend::Sqlite);
+//! assert!(ddl[0].starts_with(r#"CREATE TABLE "shop_customer""#));
+//! ```
+
+// Generated code names `::oxutils`, which must resolve inside this crate too (the audit models).
+extern crate self as oxutils;
+
+pub mod audit;
+pub mod choices;
+pub mod column;
+pub mod ddl;
+pub mod field;
+pub mod file;
+pub mod foreign_key;
+pub mod model;
+pub mod schema;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use choices::OxChoices;
+pub use column::{Column, Filter};
+pub use field::{ColumnSpec, OxField, ValueError};
+pub use file::S3File;
+pub use foreign_key::ForeignKey;
+pub use model::{Model, RowError};
+pub use oxutils_macros::{OxChoices, OxModel};
+pub use sea_query::Value;
+
+/// What a module that declares models needs in scope.
+pub mod prelude {
+    pub use crate::{ForeignKey, Model, OxChoices, OxField, OxModel, S3File};
+    pub use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+}

@@ -1,0 +1,52 @@
+//! The [`Model`] trait that `#[derive(OxModel)]` implements.
+
+use crate::field::{OxField, ValueError};
+use crate::schema::ModelSchema;
+use sea_query::Value;
+use std::fmt;
+
+/// A struct stored as one row of one table.
+pub trait Model: Sized + 'static {
+    /// The app label, e.g. `audit`.
+    const APP: &'static str;
+    /// The Rust name of the model, e.g. `LogExportState`.
+    const NAME: &'static str;
+    const TABLE: &'static str;
+    /// The column of the primary key, which foreign keys to this model point at.
+    const PRIMARY_KEY_COLUMN: &'static str;
+
+    type PrimaryKey: OxField + Clone;
+
+    /// The model as data: what migrations are diffed against. Built once, on first use.
+    fn schema() -> &'static ModelSchema;
+
+    fn primary_key(&self) -> &Self::PrimaryKey;
+
+    /// One SQL value per column, in the order of the schema's fields.
+    fn to_values(&self) -> Vec<Value>;
+
+    /// Rebuilds a model from one SQL value per column, in the order of the schema's fields.
+    fn from_values(values: Vec<Value>) -> Result<Self, RowError>;
+}
+
+/// A row does not fit its model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowError {
+    /// The row has another number of columns than the model.
+    ColumnCount { model: &'static str, expected: usize, found: usize },
+    /// A column holds a value its field's type cannot take.
+    Field { model: &'static str, field: &'static str, error: ValueError },
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RowError::ColumnCount { model, expected, found } => {
+                write!(f, "a row of {model} needs {expected} columns, got {found}")
+            }
+            RowError::Field { model, field, error } => write!(f, "{model}.{field}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for RowError {}

@@ -1,0 +1,59 @@
+use serde::{Deserialize, Serialize};
+
+/// The portable type of a column; `ddl` maps it to each backend's own type name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ColumnType {
+    SmallInteger,
+    Integer,
+    BigInteger,
+    Float,
+    Double,
+    Boolean,
+    /// Bounded text: `varchar(max_length)`.
+    String {
+        max_length: u32,
+    },
+    /// Unbounded text.
+    Text,
+    Binary,
+    Date,
+    Time,
+    /// A date and time without a time zone.
+    DateTime,
+    /// An instant: a date and time stored in UTC.
+    TimestampTz,
+    Uuid,
+    Json,
+}
+
+impl ColumnType {
+    pub fn is_integer(self) -> bool {
+        matches!(self, ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger)
+    }
+
+    pub fn is_date_or_time(self) -> bool {
+        matches!(self, ColumnType::Date | ColumnType::DateTime | ColumnType::TimestampTz)
+    }
+
+    /// A SQL NULL of this type: drivers that type their parameters (PostgreSQL) need to know it.
+    pub fn null_value(self) -> sea_query::Value {
+        use sea_query::Value;
+        match self {
+            ColumnType::SmallInteger => Value::SmallInt(None),
+            ColumnType::Integer => Value::Int(None),
+            ColumnType::BigInteger => Value::BigInt(None),
+            ColumnType::Float => Value::Float(None),
+            ColumnType::Double => Value::Double(None),
+            ColumnType::Boolean => Value::Bool(None),
+            ColumnType::String { .. } | ColumnType::Text => Value::String(None),
+            ColumnType::Binary => Value::Bytes(None),
+            ColumnType::Date => Value::ChronoDate(None),
+            ColumnType::Time => Value::ChronoTime(None),
+            ColumnType::DateTime => Value::ChronoDateTime(None),
+            ColumnType::TimestampTz => Value::ChronoDateTimeUtc(None),
+            ColumnType::Uuid => Value::Uuid(None),
+            ColumnType::Json => Value::Json(None),
+        }
+    }
+}

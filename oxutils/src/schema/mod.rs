@@ -1,0 +1,187 @@
+//! The schema model: models, fields and constraints as plain data.
+//!
+//! This is what `#[derive(OxModel)]` produces and what migrations are diffed against. Every collection
+//! keeps declaration order (fields, indexes, constraints) and every map is sorted, so the same models
+//! always serialize to the same bytes.
+
+mod column_type;
+mod literal;
+mod naming;
+
+pub use column_type::ColumnType;
+pub use literal::Literal;
+pub use naming::{check_name, foreign_key_name, index_name};
+
+use serde::{Deserialize, Serialize};
+
+/// One model: a table, its fields and its table-level indexes and constraints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSchema {
+    /// The app label, e.g. `audit`.
+    pub app: String,
+    /// The Rust name of the model, e.g. `LogExportState`.
+    pub name: String,
+    /// The table, by default `<app>_<lowercased name>` as Django names it.
+    pub table: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_comment: Option<String>,
+    pub fields: Vec<FieldSchema>,
+    /// Indexes over several columns; single-column indexes are a property of their field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<IndexSchema>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<ConstraintSchema>,
+}
+
+impl ModelSchema {
+    pub fn field(&self, name: &str) -> Option<&FieldSchema> {
+        self.fields.iter().find(|field| field.name == name)
+    }
+
+    pub fn primary_key(&self) -> Option<&FieldSchema> {
+        self.fields.iter().find(|field| field.primary_key)
+    }
+
+    /// The lowercased model name Django uses as a model's key (`logexportstate`).
+    pub fn key(&self) -> String {
+        self.name.to_lowercase()
+    }
+}
+
+/// One field and the column that stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSchema {
+    /// The Rust field name.
+    pub name: String,
+    pub column: String,
+    #[serde(rename = "type")]
+    pub column_type: ColumnType,
+    pub nullable: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub primary_key: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub auto_increment: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// A single-column index (Django's `db_index`); foreign keys have one unless told otherwise.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub index: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Literal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_key: Option<ForeignKeySchema>,
+    /// The stored values a choice field allows, enforced by a CHECK constraint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub auto_now: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub auto_now_add: bool,
+    /// Set on `S3File` fields: the column holds the key of an object in storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileSchema>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_comment: Option<String>,
+}
+
+impl FieldSchema {
+    /// A nullable or not-null column of the given type with every option off.
+    pub fn new(name: impl Into<String>, column_type: ColumnType, nullable: bool) -> Self {
+        let name = name.into();
+        FieldSchema {
+            column: name.clone(),
+            name,
+            column_type,
+            nullable,
+            primary_key: false,
+            auto_increment: false,
+            unique: false,
+            index: false,
+            default: None,
+            foreign_key: None,
+            choices: None,
+            auto_now: false,
+            auto_now_add: false,
+            file: None,
+            db_comment: None,
+        }
+    }
+}
+
+/// Where a foreign key points and what the database does when the target row is deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignKeySchema {
+    pub to_app: String,
+    pub to_model: String,
+    pub to_table: String,
+    pub to_column: String,
+    pub on_delete: OnDelete,
+}
+
+/// The referential action of a foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDelete {
+    Cascade,
+    Restrict,
+    SetNull,
+    SetDefault,
+    NoAction,
+}
+
+impl OnDelete {
+    /// The spellings `#[ox(on_delete = "...")]` accepts, in the order error messages list them.
+    pub const NAMES: [&'static str; 5] = ["cascade", "restrict", "set_null", "set_default", "no_action"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "cascade" => OnDelete::Cascade,
+            "restrict" => OnDelete::Restrict,
+            "set_null" => OnDelete::SetNull,
+            "set_default" => OnDelete::SetDefault,
+            "no_action" => OnDelete::NoAction,
+            _ => return None,
+        })
+    }
+}
+
+/// The storage marker of an `S3File` field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSchema {
+    /// The key prefix new objects of this field are stored under.
+    pub upload_to: String,
+}
+
+/// An index over one or more columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSchema {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+/// A table-level constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConstraintSchema {
+    /// The columns are unique together.
+    Unique { name: String, columns: Vec<String> },
+    /// A boolean SQL expression every row satisfies, written in the dialect all backends share.
+    Check { name: String, expr: String },
+}
+
+impl ConstraintSchema {
+    pub fn name(&self) -> &str {
+        match self {
+            ConstraintSchema::Unique { name, .. } | ConstraintSchema::Check { name, .. } => name,
+        }
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}

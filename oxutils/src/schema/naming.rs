@@ -1,0 +1,60 @@
+//! Deterministic names for indexes and constraints.
+//!
+//! PostgreSQL truncates identifiers at 63 bytes and MySQL rejects names over 64, so a long name is cut
+//! and suffixed with a hash of the whole name: two different long names never collide after the cut.
+
+const MAX_IDENTIFIER_LEN: usize = 63;
+
+/// `<table>_<col>_<col>_idx` (or `_uniq` for a unique index), shortened when too long.
+pub fn index_name(table: &str, columns: &[&str], unique: bool) -> String {
+    let suffix = if unique { "uniq" } else { "idx" };
+    fit(format!("{table}_{}_{suffix}", columns.join("_")))
+}
+
+/// `<table>_<col>_check`, the name of the CHECK that keeps a choice column to its values.
+pub fn check_name(table: &str, column: &str) -> String {
+    fit(format!("{table}_{column}_check"))
+}
+
+/// `<table>_<column>_fk_<target table>_<target column>`, Django's shape for foreign key constraints.
+pub fn foreign_key_name(table: &str, column: &str, to_table: &str, to_column: &str) -> String {
+    fit(format!("{table}_{column}_fk_{to_table}_{to_column}"))
+}
+
+fn fit(name: String) -> String {
+    if name.len() <= MAX_IDENTIFIER_LEN {
+        return name;
+    }
+    let hash = format!("_{:08x}", fnv1a(name.as_bytes()));
+    let mut cut = MAX_IDENTIFIER_LEN - hash.len();
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{hash}", &name[..cut])
+}
+
+/// FNV-1a: tiny, and unlike `DefaultHasher` it is specified, so names never change between Rust releases.
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5, |hash, byte| (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_kept_whole() {
+        assert_eq!(index_name("audit_logentry", &["timestamp"], false), "audit_logentry_timestamp_idx");
+        assert_eq!(check_name("audit_logexportstate", "status"), "audit_logexportstate_status_check");
+    }
+
+    #[test]
+    fn long_names_are_cut_to_63_bytes_and_stay_distinct() {
+        let table = "a_very_long_application_label_with_a_very_long_model_name";
+        let first = index_name(table, &["first_column", "second_column"], false);
+        let second = index_name(table, &["first_column", "third_column"], false);
+        assert_eq!(first.len(), 63);
+        assert_eq!(second.len(), 63);
+        assert_ne!(first, second);
+    }
+}
