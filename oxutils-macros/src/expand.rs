@@ -4,7 +4,7 @@ use crate::ast::{Field, Model};
 use crate::attr::Attr;
 use crate::ctxt::Errors;
 use crate::{check, fallback};
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{DeriveInput, LitStr};
 
@@ -203,6 +203,8 @@ fn type_assertions(model: &Model) -> TokenStream {
         let mut assert = |span: Option<Span>, check: &str| {
             if let Some(span) = span {
                 let check = format_ident!("{check}", span = span);
+                // The type is re-spanned too: the compiler reports a failed bound at the type argument.
+                let ty = respan(quote!(#ty), span);
                 assertions
                     .extend(quote_spanned! {span=> const _: () = ::oxutils::__private::#check::<#ty>();});
             }
@@ -217,6 +219,23 @@ fn type_assertions(model: &Model) -> TokenStream {
         }
     }
     assertions
+}
+
+/// The same tokens, all placed at `span`. Name resolution is unchanged: both spans come from the user's code.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 fn on_delete_variant(action: &str) -> syn::Ident {

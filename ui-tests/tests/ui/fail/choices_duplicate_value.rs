@@ -1,0 +1,10 @@
+use oxutils::prelude::*;
+
+#[derive(OxChoices)]
+pub enum Status {
+    Open,
+    #[ox(rename = "OPEN")]
+    Reopened,
+}
+
+fn main() {}
