@@ -1,10 +1,10 @@
 //! One column's definition: its type per backend and its options.
 
 use super::Backend;
-use crate::schema::{ColumnType, FieldSchema, ModelSchema, check_name};
-use sea_query::{Alias, ColumnDef, Expr, ExprTrait};
+use crate::schema::{ColumnType, FieldSchema};
+use sea_query::{Alias, ColumnDef, Expr};
 
-pub(super) fn column_def(model: &ModelSchema, field: &FieldSchema, backend: Backend) -> ColumnDef {
+pub(super) fn column_def(field: &FieldSchema, backend: Backend) -> ColumnDef {
     let mut column = ColumnDef::new(Alias::new(&field.column));
     set_type(&mut column, field, backend);
     if field.nullable {
@@ -23,13 +23,6 @@ pub(super) fn column_def(model: &ModelSchema, field: &FieldSchema, backend: Back
     }
     if let Some(default) = &field.default {
         column.default(Expr::val(default.to_value()));
-    }
-    if let Some(choices) = &field.choices {
-        let allowed = choices.iter().map(|choice| Expr::val(choice.as_str()));
-        column.check((
-            Alias::new(check_name(&model.table, &field.column)),
-            Expr::col(Alias::new(&field.column)).is_in(allowed),
-        ));
     }
     if backend == Backend::Mysql
         && let Some(comment) = &field.db_comment

@@ -2,9 +2,9 @@
 
 mod column;
 
-use crate::schema::{ConstraintSchema, ModelSchema, foreign_key_name};
+use crate::schema::{ConstraintSchema, ModelSchema, check_name, foreign_key_name};
 use sea_query::{
-    Alias, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, MysqlQueryBuilder,
+    Alias, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, MysqlQueryBuilder,
     PostgresQueryBuilder, QueryBuilder, SqliteQueryBuilder, Table, TableCreateStatement,
 };
 use serde::{Deserialize, Serialize};
@@ -93,7 +93,7 @@ fn create_table(model: &ModelSchema, backend: Backend) -> TableCreateStatement {
     let mut table = Table::create();
     table.table(Alias::new(&model.table));
     for field in &model.fields {
-        table.col(column::column_def(model, field, backend));
+        table.col(column::column_def(field, backend));
     }
     for field in &model.fields {
         let Some(target) = &field.foreign_key else { continue };
@@ -105,9 +105,16 @@ fn create_table(model: &ModelSchema, backend: Backend) -> TableCreateStatement {
                 .on_delete(referential_action(target.on_delete)),
         );
     }
+    // Table-level, not column-level: MariaDB rejects a named CHECK inside a column definition.
+    for field in &model.fields {
+        let Some(choices) = &field.choices else { continue };
+        let allowed = choices.iter().map(|choice| Expr::val(choice.as_str()));
+        let check = Expr::col(Alias::new(&field.column)).is_in(allowed);
+        table.check((Alias::new(check_name(&model.table, &field.column)), check));
+    }
     for constraint in &model.constraints {
         if let ConstraintSchema::Check { name, expr } = constraint {
-            table.check((Alias::new(name), sea_query::Expr::cust(expr.clone())));
+            table.check((Alias::new(name), Expr::cust(expr.clone())));
         }
     }
     if backend == Backend::Mysql

@@ -1,0 +1,66 @@
+//! The `library` app: one model of each shape the derive supports.
+
+use oxutils::audit::LogExportState;
+use oxutils::prelude::*;
+
+/// Stored as `FICTION`, `NON_FICTION`, `POETRY`: choice values default to SCREAMING_SNAKE_CASE.
+#[derive(OxChoices, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Genre {
+    Fiction,
+    NonFiction,
+    Poetry,
+}
+
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(app = "library", db_comment = "People who write books")]
+pub struct Author {
+    pub id: i64,
+    #[ox(max_length = 100)]
+    pub name: String,
+    #[ox(unique, max_length = 254, db_comment = "Where the publisher writes to")]
+    pub email: String,
+    pub born: Option<NaiveDate>,
+    #[ox(auto_now_add)]
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(
+    app = "library",
+    index(author, published_on),
+    unique_together(author, title),
+    check(name = "library_book_pages_positive", expr = "pages > 0")
+)]
+pub struct Book {
+    pub id: i64,
+    #[ox(on_delete = "cascade")]
+    pub author: ForeignKey<Author>,
+    #[ox(max_length = 200)]
+    pub title: String,
+    pub genre: Genre,
+    pub pages: i32,
+    pub price: f64,
+    #[ox(default = true)]
+    pub in_print: bool,
+    pub published_on: Option<NaiveDate>,
+    pub metadata: serde_json::Value,
+    #[s3_file(upload_to = "library/covers/")]
+    pub cover: Option<S3File>,
+    /// A book may continue another; deleting the first leaves the sequel standing.
+    #[ox(on_delete = "set_null")]
+    pub sequel_of: Option<ForeignKey<Book>>,
+}
+
+/// A receipt for an audit export, keyed by a UUID: a model of this app that points at the audit app.
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(app = "library", table = "library_receipts")]
+pub struct ExportReceipt {
+    #[ox(primary_key)]
+    pub uuid: uuid::Uuid,
+    #[ox(on_delete = "cascade")]
+    pub export: ForeignKey<LogExportState>,
+    pub note: Option<String>,
+    pub digest: Vec<u8>,
+    #[ox(auto_now)]
+    pub checked_at: NaiveDateTime,
+}
