@@ -42,13 +42,13 @@ impl<'a> Model<'a> {
             },
             Data::Enum(data) => {
                 errors.spanned(
-                    &data.enum_token,
+                    data.enum_token,
                     format!("{SHAPE}, not an enum; to store an enum in a column, use `#[derive(OxChoices)]`"),
                 );
                 return None;
             }
             Data::Union(data) => {
-                errors.spanned(&data.union_token, format!("{SHAPE}, not a union"));
+                errors.spanned(data.union_token, format!("{SHAPE}, not a union"));
                 return None;
             }
         };

@@ -36,13 +36,13 @@ impl<M: Model, T: OxField> Column<M, T> {
     }
 
     /// The column's name in the database.
-    pub fn name(&self) -> &'static str {
+    pub fn column(&self) -> &'static str {
         &M::schema().fields[self.index].column
     }
 
     /// The column as a sea-query expression, qualified by its table.
     pub fn expr(&self) -> Expr {
-        Expr::col((Alias::new(M::TABLE), Alias::new(self.name())))
+        Expr::col((Alias::new(M::TABLE), Alias::new(self.column())))
     }
 
     pub fn eq(&self, value: impl Into<T>) -> Filter<M> {

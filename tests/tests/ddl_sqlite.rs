@@ -185,3 +185,44 @@ fn defaults_are_in_the_table() {
         .unwrap();
     assert_eq!((status.as_str(), size), ("pending", 0));
 }
+
+#[test]
+fn typed_column_handles_filter_rows() {
+    let connection = migrated();
+    insert(&connection, &author()).unwrap();
+    insert(&connection, &book(1, "Short", None)).unwrap();
+    insert(&connection, &Book { genre: Genre::Poetry, pages: 40, ..book(2, "Poems", None) }).unwrap();
+    insert(&connection, &Book { genre: Genre::Poetry, pages: 500, ..book(3, "Epic", Some(2)) }).unwrap();
+    let titles = |filter: oxutils::Filter<Book>| -> Vec<String> {
+        let (sql, values) = Query::select()
+            .column(Alias::new("title"))
+            .from(Alias::new(Book::TABLE))
+            .and_where(filter.into_expr())
+            .order_by(Alias::new("id"), sea_query::Order::Asc)
+            .build_rusqlite(SqliteQueryBuilder);
+        let mut statement = connection.prepare(&sql).unwrap();
+        statement.query_map(&*values.as_params(), |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(titles(Book::GENRE.eq(Genre::Poetry).and(Book::PAGES.gt(100))), ["Epic"]);
+    assert_eq!(titles(Book::GENRE.ne(Genre::Poetry).or(Book::PAGES.le(40))), ["Short", "Poems"]);
+    assert_eq!(titles(Book::SEQUEL_OF.is_not_null()), ["Epic"]);
+    assert_eq!(titles(Book::ID.is_in([1, 3])), ["Short", "Epic"]);
+    assert_eq!(titles(Book::TITLE.like("%o%").not()), ["Epic"]);
+    assert_eq!(Book::AUTHOR.column(), "author_id");
+}
+
+#[test]
+fn rows_that_do_not_fit_are_typed_errors() {
+    use oxutils::RowError;
+    use sea_query::Value;
+    let short = Author::from_values(vec![Value::BigInt(Some(1))]).unwrap_err();
+    assert_eq!(short, RowError::ColumnCount { model: "Author", expected: 5, found: 1 });
+    let mut values = author().to_values();
+    values[1] = Value::BigInt(Some(3));
+    let error = Author::from_values(values).unwrap_err();
+    assert_eq!(error.to_string(), "Author.name: expected text, found BigInt(Some(3))");
+    let mut values = book(1, "x", None).to_values();
+    values[3] = Value::String(Some("ROMANCE".into()));
+    let error = Book::from_values(values).unwrap_err();
+    assert_eq!(error.to_string(), "Book.genre: expected one of the choice values, found text \"ROMANCE\"");
+}

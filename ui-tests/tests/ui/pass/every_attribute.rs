@@ -82,7 +82,7 @@ impl From<i64> for Cents {
 fn main() {
     let schema = Order::schema();
     assert_eq!(schema.table, "shop_order");
-    assert_eq!(Order::CUSTOMER.name(), "customer_id");
+    assert_eq!(Order::CUSTOMER.column(), "customer_id");
     let _ = Order::STAGE.eq(Stage::PaymentReceived).and(Order::TOTAL.ge(Cents(10)));
     let _ = Customer::EMAIL.like("%@example.com");
 }
