@@ -24,10 +24,12 @@ extern crate self as oxutils;
 pub mod audit;
 pub mod choices;
 pub mod column;
+pub mod db;
 pub mod ddl;
 pub mod field;
 pub mod file;
 pub mod foreign_key;
+pub mod migrations;
 pub mod model;
 pub mod schema;
 

@@ -4,7 +4,7 @@ use super::Backend;
 use crate::schema::{ColumnType, FieldSchema};
 use sea_query::{Alias, ColumnDef, Expr};
 
-pub(super) fn column_def(field: &FieldSchema, backend: Backend) -> ColumnDef {
+pub fn column_def(field: &FieldSchema, backend: Backend) -> ColumnDef {
     let mut column = ColumnDef::new(Alias::new(&field.column));
     set_type(&mut column, field, backend);
     if field.nullable {
@@ -32,39 +32,55 @@ pub(super) fn column_def(field: &FieldSchema, backend: Backend) -> ColumnDef {
     column
 }
 
-/// Type names follow what Django creates on each backend, so that its tables can be taken over.
+/// Integer keys use sea-query's own integer types, which it turns into each backend's auto-increment.
 fn set_type(column: &mut ColumnDef, field: &FieldSchema, backend: Backend) {
-    use Backend::{Mysql, Postgres, Sqlite};
     // SQLite only makes `INTEGER PRIMARY KEY` an alias of the rowid, which AUTOINCREMENT requires.
-    if field.auto_increment && backend == Sqlite {
+    if field.auto_increment && backend == Backend::Sqlite {
         column.integer();
         return;
     }
-    match (field.column_type, backend) {
-        (ColumnType::SmallInteger, _) => column.small_integer(),
-        (ColumnType::Integer, _) => column.integer(),
-        (ColumnType::BigInteger, _) => column.big_integer(),
-        (ColumnType::Float, Postgres) => column.custom(Alias::new("real")),
-        (ColumnType::Float, Sqlite | Mysql) => column.float(),
-        (ColumnType::Double, _) => column.double(),
-        (ColumnType::Boolean, _) => column.boolean(),
-        (ColumnType::String { max_length }, _) => column.string_len(max_length),
-        (ColumnType::Text, Mysql) => column.custom(Alias::new("longtext")),
-        (ColumnType::Text, Sqlite | Postgres) => column.text(),
-        (ColumnType::Binary, Postgres) => column.custom(Alias::new("bytea")),
-        (ColumnType::Binary, Mysql) => column.custom(Alias::new("longblob")),
-        (ColumnType::Binary, Sqlite) => column.blob(),
-        (ColumnType::Date, _) => column.date(),
-        (ColumnType::Time, Mysql) => column.custom(Alias::new("time(6)")),
-        (ColumnType::Time, Sqlite | Postgres) => column.time(),
-        (ColumnType::DateTime, Postgres) => column.custom(Alias::new("timestamp")),
-        (ColumnType::TimestampTz, Postgres) => column.custom(Alias::new("timestamp with time zone")),
-        (ColumnType::DateTime | ColumnType::TimestampTz, Mysql) => column.custom(Alias::new("datetime(6)")),
-        (ColumnType::DateTime | ColumnType::TimestampTz, Sqlite) => column.custom(Alias::new("datetime")),
-        (ColumnType::Uuid, Postgres) => column.uuid(),
-        (ColumnType::Uuid, Sqlite | Mysql) => column.custom(Alias::new("char(36)")),
-        (ColumnType::Json, Postgres) => column.json_binary(),
-        (ColumnType::Json, Mysql) => column.json(),
-        (ColumnType::Json, Sqlite) => column.text(),
+    match field.column_type {
+        ColumnType::SmallInteger if field.auto_increment => column.small_integer(),
+        ColumnType::Integer if field.auto_increment => column.integer(),
+        ColumnType::BigInteger if field.auto_increment => column.big_integer(),
+        _ => column.custom(Alias::new(type_name(field.column_type, backend))),
     };
+}
+
+/// A column type's name on a backend. Names follow what Django creates, so that its tables can be
+/// taken over.
+pub fn type_name(column_type: ColumnType, backend: Backend) -> String {
+    use Backend::{Mysql, Postgres, Sqlite};
+    let name = match (column_type, backend) {
+        (ColumnType::SmallInteger, _) => "smallint",
+        (ColumnType::Integer, Mysql) => "int",
+        (ColumnType::Integer, Sqlite | Postgres) => "integer",
+        (ColumnType::BigInteger, Sqlite) => "integer",
+        (ColumnType::BigInteger, Postgres | Mysql) => "bigint",
+        (ColumnType::Float, Postgres) => "real",
+        (ColumnType::Float, Sqlite | Mysql) => "float",
+        (ColumnType::Double, Postgres) => "double precision",
+        (ColumnType::Double, Sqlite | Mysql) => "double",
+        (ColumnType::Boolean, Sqlite) => "boolean",
+        (ColumnType::Boolean, Postgres | Mysql) => "bool",
+        (ColumnType::String { max_length }, _) => return format!("varchar({max_length})"),
+        (ColumnType::Text, Mysql) => "longtext",
+        (ColumnType::Text, Sqlite | Postgres) => "text",
+        (ColumnType::Binary, Sqlite) => "blob",
+        (ColumnType::Binary, Postgres) => "bytea",
+        (ColumnType::Binary, Mysql) => "longblob",
+        (ColumnType::Date, _) => "date",
+        (ColumnType::Time, Mysql) => "time(6)",
+        (ColumnType::Time, Sqlite | Postgres) => "time",
+        (ColumnType::DateTime, Postgres) => "timestamp",
+        (ColumnType::TimestampTz, Postgres) => "timestamp with time zone",
+        (ColumnType::DateTime | ColumnType::TimestampTz, Mysql) => "datetime(6)",
+        (ColumnType::DateTime | ColumnType::TimestampTz, Sqlite) => "datetime",
+        (ColumnType::Uuid, Postgres) => "uuid",
+        (ColumnType::Uuid, Sqlite | Mysql) => "char(36)",
+        (ColumnType::Json, Postgres) => "jsonb",
+        (ColumnType::Json, Mysql) => "json",
+        (ColumnType::Json, Sqlite) => "text",
+    };
+    name.to_owned()
 }

@@ -2,9 +2,11 @@
 
 mod column;
 
-use crate::schema::{ConstraintSchema, ModelSchema, check_name, foreign_key_name};
+use crate::schema::{ConstraintSchema, FieldSchema, ModelSchema, check_name, foreign_key_name};
+
+pub use column::type_name;
 use sea_query::{
-    Alias, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, MysqlQueryBuilder,
+    Alias, Expr, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, MysqlQueryBuilder,
     PostgresQueryBuilder, QueryBuilder, SqliteQueryBuilder, Table, TableCreateStatement,
 };
 use serde::{Deserialize, Serialize};
@@ -71,12 +73,124 @@ impl FromStr for Backend {
 
 /// The statements that create a model's table with its indexes, constraints and comments, in order.
 pub fn create_model(model: &ModelSchema, backend: Backend) -> Vec<String> {
-    let mut statements = vec![build_table(&create_table(model, backend), backend)];
-    statements.extend(create_indexes(model).iter().map(|index| build_index(index, backend)));
+    let mut statements = vec![create_table_named(model, backend, &model.table)];
+    statements.extend(index_statements(model, backend));
     if backend == Backend::Postgres {
         statements.extend(postgres_comments(model));
     }
     statements
+}
+
+/// `CREATE TABLE` for the model under another name: the first step of a SQLite table rebuild.
+pub fn create_table_named(model: &ModelSchema, backend: Backend, table: &str) -> String {
+    let mut statement = create_table(model, backend);
+    statement.table(Alias::new(table));
+    build_table(&statement, backend)
+}
+
+/// The `CREATE INDEX` statements of the model's indexed fields, composite indexes and unique sets.
+pub fn index_statements(model: &ModelSchema, backend: Backend) -> Vec<String> {
+    create_indexes(model).iter().map(|index| build_index(index, backend)).collect()
+}
+
+/// `CREATE [UNIQUE] INDEX name ON table (columns)`.
+pub fn create_index(table: &str, name: &str, columns: &[String], unique: bool, backend: Backend) -> String {
+    build_index(&index_on(table, name, columns, unique), backend)
+}
+
+/// `DROP INDEX`, which MySQL scopes to its table.
+pub fn drop_index(table: &str, name: &str, backend: Backend) -> String {
+    let name = backend.quote_identifier(name);
+    match backend {
+        Backend::Mysql => format!("DROP INDEX {name} ON {}", backend.quote_identifier(table)),
+        Backend::Sqlite | Backend::Postgres => format!("DROP INDEX {name}"),
+    }
+}
+
+/// `ALTER TABLE ... ADD COLUMN` with the field's full definition.
+pub fn add_column(table: &str, field: &FieldSchema, backend: Backend) -> String {
+    let statement =
+        Table::alter().table(Alias::new(table)).add_column(column::column_def(field, backend)).to_owned();
+    match backend {
+        Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
+        Backend::Postgres => statement.to_string(PostgresQueryBuilder),
+        Backend::Mysql => statement.to_string(MysqlQueryBuilder),
+    }
+}
+
+/// The column definition MySQL's `MODIFY COLUMN` takes: type, nullability, default, comment.
+pub fn mysql_column_definition(field: &FieldSchema) -> String {
+    let backend = Backend::Mysql;
+    let mut definition = format!(
+        "{} {}",
+        backend.quote_identifier(&field.column),
+        column::type_name(field.column_type, backend)
+    );
+    definition.push_str(if field.nullable { " NULL" } else { " NOT NULL" });
+    if let Some(default) = &field.default {
+        definition.push_str(&format!(" DEFAULT {}", render_literal(default, backend)));
+    }
+    if let Some(comment) = &field.db_comment {
+        definition.push_str(&format!(" COMMENT {}", backend.quote_literal(comment)));
+    }
+    definition
+}
+
+/// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` for a field that references another model.
+pub fn add_foreign_key(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
+    let target = field.foreign_key.as_ref()?;
+    let statement = ForeignKey::create()
+        .name(foreign_key_name(table, &field.column, &target.to_table, &target.to_column))
+        .from(Alias::new(table), Alias::new(&field.column))
+        .to(Alias::new(&target.to_table), Alias::new(&target.to_column))
+        .on_delete(referential_action(target.on_delete))
+        .to_owned();
+    Some(match backend {
+        Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
+        Backend::Postgres => statement.to_string(PostgresQueryBuilder),
+        Backend::Mysql => statement.to_string(MysqlQueryBuilder),
+    })
+}
+
+/// Drops a field's foreign key constraint (PostgreSQL and MySQL name it; SQLite rebuilds instead).
+pub fn drop_foreign_key(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
+    let target = field.foreign_key.as_ref()?;
+    let name = backend.quote_identifier(&foreign_key_name(
+        table,
+        &field.column,
+        &target.to_table,
+        &target.to_column,
+    ));
+    let table = backend.quote_identifier(table);
+    Some(match backend {
+        Backend::Mysql => format!("ALTER TABLE {table} DROP FOREIGN KEY {name}"),
+        Backend::Sqlite | Backend::Postgres => format!("ALTER TABLE {table} DROP CONSTRAINT {name}"),
+    })
+}
+
+/// The name of the single-column index of a field with `index`.
+pub fn field_index_name(table: &str, field: &FieldSchema) -> String {
+    crate::schema::index_name(table, &[field.column.as_str()], false)
+}
+
+/// A literal in this backend's SQL, for defaults and backfills.
+pub fn render_literal(literal: &crate::schema::Literal, backend: Backend) -> String {
+    if *literal == crate::schema::Literal::Null {
+        return "NULL".to_owned();
+    }
+    let value = literal.to_value();
+    match backend {
+        Backend::Sqlite => SqliteQueryBuilder.value_to_string(&value),
+        Backend::Postgres => PostgresQueryBuilder.value_to_string(&value),
+        Backend::Mysql => MysqlQueryBuilder.value_to_string(&value),
+    }
+}
+
+/// The CHECK that keeps a choice column to its values, as an expression.
+pub fn choices_check_sql(field: &FieldSchema, backend: Backend) -> Option<String> {
+    let choices = field.choices.as_ref()?;
+    let values: Vec<String> = choices.iter().map(|choice| backend.quote_literal(choice)).collect();
+    Some(format!("{} IN ({})", backend.quote_identifier(&field.column), values.join(", ")))
 }
 
 /// The statement that drops a model's table, with its indexes.
@@ -107,10 +221,8 @@ fn create_table(model: &ModelSchema, backend: Backend) -> TableCreateStatement {
     }
     // Table-level, not column-level: MariaDB rejects a named CHECK inside a column definition.
     for field in &model.fields {
-        let Some(choices) = &field.choices else { continue };
-        let allowed = choices.iter().map(|choice| Expr::val(choice.as_str()));
-        let check = Expr::col(Alias::new(&field.column)).is_in(allowed);
-        table.check((Alias::new(check_name(&model.table, &field.column)), check));
+        let Some(check) = choices_check_sql(field, backend) else { continue };
+        table.check((Alias::new(check_name(&model.table, &field.column)), Expr::cust(check)));
     }
     for constraint in &model.constraints {
         if let ConstraintSchema::Check { name, expr } = constraint {
@@ -129,8 +241,12 @@ fn create_table(model: &ModelSchema, backend: Backend) -> TableCreateStatement {
 /// unique indexes on every backend so that one statement form creates and drops them everywhere.
 fn create_indexes(model: &ModelSchema) -> Vec<IndexCreateStatement> {
     let single = model.fields.iter().filter(|field| field.index).map(|field| {
-        let name = crate::schema::index_name(&model.table, &[field.column.as_str()], false);
-        index_on(&model.table, &name, std::slice::from_ref(&field.column), false)
+        index_on(
+            &model.table,
+            &field_index_name(&model.table, field),
+            std::slice::from_ref(&field.column),
+            false,
+        )
     });
     let composite =
         model.indexes.iter().map(|index| index_on(&model.table, &index.name, &index.columns, false));

@@ -1,0 +1,109 @@
+//! MySQL and MariaDB through the `mysql` crate, which has no sea-query binder: values are converted here.
+
+use super::{DbError, Row};
+use ::mysql::prelude::Queryable;
+use ::mysql::{Conn, Opts, Params};
+use chrono::{Datelike, NaiveDate, Timelike};
+use sea_query::Value;
+
+pub fn open(url: &str) -> Result<Conn, DbError> {
+    let redacted = super::error::redact_url(url);
+    let options = Opts::from_url(url).map_err(|error| DbError::Connect(format!("{redacted}: {error}")))?;
+    Conn::new(options).map_err(|error| DbError::Connect(format!("{redacted}: {error}")))
+}
+
+pub fn batch(connection: &mut Conn, sql: &str) -> Result<(), DbError> {
+    connection.query_drop(sql).map_err(|error| DbError::query(sql, error))
+}
+
+pub fn execute(connection: &mut Conn, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+    connection.exec_drop(sql, bind(params)).map_err(|error| DbError::query(sql, error))?;
+    Ok(connection.affected_rows())
+}
+
+pub fn query(connection: &mut Conn, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+    let rows: Vec<::mysql::Row> =
+        connection.exec(sql, bind(params)).map_err(|error| DbError::query(sql, error))?;
+    Ok(rows.into_iter().map(|row| row.unwrap().into_iter().map(value_of).collect()).collect())
+}
+
+fn bind(params: &[Value]) -> Params {
+    if params.is_empty() {
+        return Params::Empty;
+    }
+    Params::Positional(params.iter().map(to_mysql).collect())
+}
+
+fn to_mysql(value: &Value) -> ::mysql::Value {
+    use ::mysql::Value as My;
+    let or_null = |value: Option<My>| value.unwrap_or(My::NULL);
+    match value {
+        Value::Bool(v) => or_null(v.map(|v| My::Int(v.into()))),
+        Value::TinyInt(v) => or_null(v.map(|v| My::Int(v.into()))),
+        Value::SmallInt(v) => or_null(v.map(|v| My::Int(v.into()))),
+        Value::Int(v) => or_null(v.map(|v| My::Int(v.into()))),
+        Value::BigInt(v) => or_null(v.map(My::Int)),
+        Value::TinyUnsigned(v) => or_null(v.map(|v| My::UInt(v.into()))),
+        Value::SmallUnsigned(v) => or_null(v.map(|v| My::UInt(v.into()))),
+        Value::Unsigned(v) => or_null(v.map(|v| My::UInt(v.into()))),
+        Value::BigUnsigned(v) => or_null(v.map(My::UInt)),
+        Value::Float(v) => or_null(v.map(My::Float)),
+        Value::Double(v) => or_null(v.map(My::Double)),
+        Value::String(v) => or_null(v.as_ref().map(|v| My::Bytes(v.clone().into_bytes()))),
+        Value::Char(v) => or_null(v.map(|v| My::Bytes(v.to_string().into_bytes()))),
+        Value::Bytes(v) => or_null(v.as_ref().map(|v| My::Bytes(v.clone()))),
+        Value::Json(v) => or_null(v.as_ref().map(|v| My::Bytes(v.to_string().into_bytes()))),
+        Value::ChronoDate(v) => {
+            or_null(v.map(|v| My::Date(v.year() as u16, v.month() as u8, v.day() as u8, 0, 0, 0, 0)))
+        }
+        Value::ChronoTime(v) => or_null(v.map(|v| {
+            My::Time(false, 0, v.hour() as u8, v.minute() as u8, v.second() as u8, v.nanosecond() / 1000)
+        })),
+        Value::ChronoDateTime(v) => or_null(v.map(|v| date_time(&v))),
+        // Stored in UTC in a `datetime(6)` column, which has no zone.
+        Value::ChronoDateTimeUtc(v) => or_null(v.map(|v| date_time(&v.naive_utc()))),
+        Value::ChronoDateTimeLocal(v) => or_null(v.map(|v| date_time(&v.naive_utc()))),
+        Value::ChronoDateTimeWithTimeZone(v) => or_null(v.map(|v| date_time(&v.naive_utc()))),
+        Value::Uuid(v) => or_null(v.map(|v| My::Bytes(v.hyphenated().to_string().into_bytes()))),
+        other => My::Bytes(format!("{other:?}").into_bytes()),
+    }
+}
+
+fn date_time(v: &chrono::NaiveDateTime) -> ::mysql::Value {
+    ::mysql::Value::Date(
+        v.year() as u16,
+        v.month() as u8,
+        v.day() as u8,
+        v.hour() as u8,
+        v.minute() as u8,
+        v.second() as u8,
+        v.nanosecond() / 1000,
+    )
+}
+
+/// The text protocol's values as sea-query values; `OxField::from_value` parses text into the field's type.
+fn value_of(value: ::mysql::Value) -> Value {
+    use ::mysql::Value as My;
+    match value {
+        My::NULL => Value::String(None),
+        My::Bytes(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Value::String(Some(text)),
+            Err(error) => Value::Bytes(Some(error.into_bytes())),
+        },
+        My::Int(v) => Value::BigInt(Some(v)),
+        My::UInt(v) => Value::BigUnsigned(Some(v)),
+        My::Float(v) => Value::Float(Some(v)),
+        My::Double(v) => Value::Double(Some(v)),
+        My::Date(year, month, day, hour, minute, second, micro) => {
+            let date = NaiveDate::from_ymd_opt(year.into(), month.into(), day.into());
+            let time =
+                chrono::NaiveTime::from_hms_micro_opt(hour.into(), minute.into(), second.into(), micro);
+            Value::ChronoDateTime(date.zip(time).map(|(date, time)| date.and_time(time)))
+        }
+        My::Time(negative, days, hours, minutes, seconds, micros) => {
+            let sign = if negative { "-" } else { "" };
+            let hours = u32::from(hours) + days * 24;
+            Value::String(Some(format!("{sign}{hours:02}:{minutes:02}:{seconds:02}.{micros:06}")))
+        }
+    }
+}

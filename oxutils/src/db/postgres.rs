@@ -1,0 +1,65 @@
+//! PostgreSQL through the `postgres` crate.
+
+use super::{DbError, Row};
+use ::postgres::types::Type;
+use ::postgres::{Client, NoTls};
+use sea_query::Value;
+use sea_query_postgres::{PostgresValue, PostgresValues};
+
+pub fn open(url: &str) -> Result<Client, DbError> {
+    Client::connect(url, NoTls)
+        .map_err(|error| DbError::Connect(format!("{}: {error}", super::error::redact_url(url))))
+}
+
+pub fn batch(client: &mut Client, sql: &str) -> Result<(), DbError> {
+    client.batch_execute(sql).map_err(|error| DbError::query(sql, describe(&error)))
+}
+
+pub fn execute(client: &mut Client, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+    let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
+    client.execute(sql, &values.as_params()).map_err(|error| DbError::query(sql, describe(&error)))
+}
+
+pub fn query(client: &mut Client, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+    let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
+    let rows =
+        client.query(sql, &values.as_params()).map_err(|error| DbError::query(sql, describe(&error)))?;
+    rows.iter()
+        .map(|row| (0..row.len()).map(|index| value_of(row, index)).collect::<Result<Row, _>>())
+        .collect::<Result<_, _>>()
+        .map_err(|error| DbError::query(sql, describe(&error)))
+}
+
+/// The server's own message (with its detail) rather than the client's generic "db error".
+fn describe(error: &::postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => error.to_string(),
+    }
+}
+
+/// A column as the value its PostgreSQL type maps to.
+fn value_of(row: &::postgres::Row, index: usize) -> Result<Value, ::postgres::Error> {
+    let column_type = row.columns()[index].type_().clone();
+    Ok(match column_type {
+        Type::BOOL => Value::Bool(row.try_get(index)?),
+        Type::INT2 => Value::SmallInt(row.try_get(index)?),
+        Type::INT4 => Value::Int(row.try_get(index)?),
+        Type::INT8 => Value::BigInt(row.try_get(index)?),
+        Type::FLOAT4 => Value::Float(row.try_get(index)?),
+        Type::FLOAT8 => Value::Double(row.try_get(index)?),
+        Type::BYTEA => Value::Bytes(row.try_get(index)?),
+        Type::DATE => Value::ChronoDate(row.try_get(index)?),
+        Type::TIME => Value::ChronoTime(row.try_get(index)?),
+        Type::TIMESTAMP => Value::ChronoDateTime(row.try_get(index)?),
+        Type::TIMESTAMPTZ => Value::ChronoDateTimeUtc(row.try_get(index)?),
+        Type::UUID => Value::Uuid(row.try_get(index)?),
+        Type::JSON | Type::JSONB => {
+            Value::Json(row.try_get::<_, Option<serde_json::Value>>(index)?.map(Box::new))
+        }
+        _ => Value::String(row.try_get(index)?),
+    })
+}

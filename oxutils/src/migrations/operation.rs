@@ -1,0 +1,288 @@
+//! Operations: one type that owns how each change alters the state, what it is called, and what it
+//! references. Its SQL lives in `sql`, one function per backend family.
+
+use super::state::ProjectState;
+use crate::ddl::Backend;
+use crate::schema::{ConstraintSchema, FieldSchema, IndexSchema, ModelSchema};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One change to the schema of an app's models. Model names are those of the migration's app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Operation {
+    CreateModel {
+        model: ModelSchema,
+    },
+    DeleteModel {
+        name: String,
+    },
+    /// Renames the model; its table keeps its name unless an `AlterModelTable` follows.
+    RenameModel {
+        old_name: String,
+        new_name: String,
+    },
+    AlterModelTable {
+        name: String,
+        table: String,
+    },
+    AddField {
+        model: String,
+        field: FieldSchema,
+        /// A one-off value for existing rows of a NOT NULL field without a default; not kept in the schema.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backfill: Option<crate::schema::Literal>,
+    },
+    RemoveField {
+        model: String,
+        name: String,
+    },
+    /// Replaces a field's definition (type, nullability, default, length, unique, index, key, column).
+    AlterField {
+        model: String,
+        field: FieldSchema,
+    },
+    /// Renames a field; its column follows in an `AlterField` when it changes too.
+    RenameField {
+        model: String,
+        old_name: String,
+        new_name: String,
+    },
+    AddIndex {
+        model: String,
+        index: IndexSchema,
+    },
+    RemoveIndex {
+        model: String,
+        name: String,
+    },
+    AddConstraint {
+        model: String,
+        constraint: ConstraintSchema,
+    },
+    RemoveConstraint {
+        model: String,
+        name: String,
+    },
+    /// Hand-written SQL, per backend; without `backward`, the migration cannot be unapplied.
+    RunSql {
+        forward: BackendSql,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backward: Option<BackendSql>,
+    },
+}
+
+/// SQL for each backend; `all` is used where a backend has no text of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendSql {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sqlite: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql: Option<String>,
+}
+
+impl BackendSql {
+    pub fn for_backend(&self, backend: Backend) -> Option<&str> {
+        let own = match backend {
+            Backend::Sqlite => &self.sqlite,
+            Backend::Postgres => &self.postgres,
+            Backend::Mysql => &self.mysql,
+        };
+        own.as_deref().or(self.all.as_deref())
+    }
+}
+
+/// An operation does not fit the state it is applied to: a hand-edited or out-of-order migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateError(pub String);
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StateError {}
+
+impl Operation {
+    /// Applies the change to `state`, for models of `app`.
+    pub fn state_forwards(&self, app: &str, state: &mut ProjectState) -> Result<(), StateError> {
+        match self {
+            Operation::CreateModel { model } => {
+                if model.app != app {
+                    return Err(StateError(format!(
+                        "creates `{}.{}` in a migration of app `{app}`",
+                        model.app, model.name
+                    )));
+                }
+                if state.model(app, &model.name).is_some() {
+                    return Err(StateError(format!("creates `{app}.{}`, which exists already", model.name)));
+                }
+                state.insert(model.clone());
+            }
+            Operation::DeleteModel { name } => {
+                state.remove(app, name).ok_or_else(|| missing_model(app, name))?;
+            }
+            Operation::RenameModel { old_name, new_name } => {
+                if state.model(app, new_name).is_some() {
+                    return Err(StateError(format!(
+                        "renames `{app}.{old_name}` to `{new_name}`, which exists already"
+                    )));
+                }
+                let mut model = state.remove(app, old_name).ok_or_else(|| missing_model(app, old_name))?;
+                model.name.clone_from(new_name);
+                state.insert(model);
+                state.update_references(app, old_name, |target| target.to_model.clone_from(new_name));
+            }
+            Operation::AlterModelTable { name, table } => {
+                let model = state.model_mut(app, name).ok_or_else(|| missing_model(app, name))?;
+                model.table.clone_from(table);
+                state.update_references(app, name, |target| target.to_table.clone_from(table));
+            }
+            Operation::AddField { model, field, .. } => {
+                let schema = model_mut(state, app, model)?;
+                if schema.field(&field.name).is_some() {
+                    return Err(StateError(format!(
+                        "adds `{app}.{model}.{}`, which exists already",
+                        field.name
+                    )));
+                }
+                schema.fields.push(field.clone());
+            }
+            Operation::RemoveField { model, name } => {
+                let schema = model_mut(state, app, model)?;
+                let before = schema.fields.len();
+                schema.fields.retain(|field| field.name != *name);
+                if schema.fields.len() == before {
+                    return Err(missing_field(app, model, name));
+                }
+            }
+            Operation::AlterField { model, field } => {
+                let schema = model_mut(state, app, model)?;
+                let slot = schema.fields.iter_mut().find(|existing| existing.name == field.name);
+                *slot.ok_or_else(|| missing_field(app, model, &field.name))? = field.clone();
+            }
+            Operation::RenameField { model, old_name, new_name } => {
+                let schema = model_mut(state, app, model)?;
+                if schema.field(new_name).is_some() {
+                    return Err(StateError(format!(
+                        "renames `{model}.{old_name}` to `{new_name}`, which exists already"
+                    )));
+                }
+                let field = schema.fields.iter_mut().find(|field| field.name == *old_name);
+                field.ok_or_else(|| missing_field(app, model, old_name))?.name.clone_from(new_name);
+            }
+            Operation::AddIndex { model, index } => model_mut(state, app, model)?.indexes.push(index.clone()),
+            Operation::RemoveIndex { model, name } => {
+                let schema = model_mut(state, app, model)?;
+                let position = schema.indexes.iter().position(|index| index.name == *name);
+                schema.indexes.remove(
+                    position.ok_or_else(|| StateError(format!("`{app}.{model}` has no index `{name}`")))?,
+                );
+            }
+            Operation::AddConstraint { model, constraint } => {
+                model_mut(state, app, model)?.constraints.push(constraint.clone());
+            }
+            Operation::RemoveConstraint { model, name } => {
+                let schema = model_mut(state, app, model)?;
+                let position = schema.constraints.iter().position(|constraint| constraint.name() == name);
+                let position = position
+                    .ok_or_else(|| StateError(format!("`{app}.{model}` has no constraint `{name}`")))?;
+                schema.constraints.remove(position);
+            }
+            Operation::RunSql { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// One line for humans: what `makemigrations` prints and what names a migration.
+    pub fn describe(&self) -> String {
+        match self {
+            Operation::CreateModel { model } => format!("Create model {}", model.name),
+            Operation::DeleteModel { name } => format!("Delete model {name}"),
+            Operation::RenameModel { old_name, new_name } => format!("Rename model {old_name} to {new_name}"),
+            Operation::AlterModelTable { name, table } => format!("Rename table for {name} to {table}"),
+            Operation::AddField { model, field, .. } => format!("Add field {} to {model}", field.name),
+            Operation::RemoveField { model, name } => format!("Remove field {name} from {model}"),
+            Operation::AlterField { model, field } => format!("Alter field {} on {model}", field.name),
+            Operation::RenameField { model, old_name, new_name } => {
+                format!("Rename field {old_name} on {model} to {new_name}")
+            }
+            Operation::AddIndex { model, index } => format!("Create index {} on {model}", index.name),
+            Operation::RemoveIndex { model, name } => format!("Remove index {name} from {model}"),
+            Operation::AddConstraint { model, constraint } => {
+                format!("Create constraint {} on {model}", constraint.name())
+            }
+            Operation::RemoveConstraint { model, name } => format!("Remove constraint {name} from {model}"),
+            Operation::RunSql { .. } => "Raw SQL operation".to_owned(),
+        }
+    }
+
+    /// A fragment for an automatic migration name, as Django's `migration_name_fragment`.
+    pub fn name_fragment(&self) -> String {
+        let lower = |text: &str| text.to_lowercase();
+        match self {
+            Operation::CreateModel { model } => lower(&model.name),
+            Operation::DeleteModel { name } => format!("delete_{}", lower(name)),
+            Operation::RenameModel { old_name, new_name } => {
+                format!("rename_{}_{}", lower(old_name), lower(new_name))
+            }
+            Operation::AlterModelTable { name, .. } => format!("alter_{}_table", lower(name)),
+            Operation::AddField { model, field, .. } => format!("{}_{}", lower(model), field.name),
+            Operation::RemoveField { model, name } => format!("remove_{}_{name}", lower(model)),
+            Operation::AlterField { model, field } => format!("alter_{}_{}", lower(model), field.name),
+            Operation::RenameField { model, old_name, new_name } => {
+                format!("rename_{old_name}_{}_{new_name}", lower(model))
+            }
+            Operation::AddIndex { index, .. } => index.name.clone(),
+            Operation::RemoveIndex { model, name } => format!("remove_{}_{name}", lower(model)),
+            Operation::AddConstraint { constraint, .. } => constraint.name().to_owned(),
+            Operation::RemoveConstraint { model, name } => format!("remove_{}_{name}", lower(model)),
+            Operation::RunSql { .. } => "run_sql".to_owned(),
+        }
+    }
+
+    /// The model of this app the operation changes, if any.
+    pub fn model_name(&self) -> Option<&str> {
+        match self {
+            Operation::CreateModel { model } => Some(&model.name),
+            Operation::DeleteModel { name } | Operation::AlterModelTable { name, .. } => Some(name),
+            Operation::RenameModel { old_name, .. } => Some(old_name),
+            Operation::AddField { model, .. }
+            | Operation::RemoveField { model, .. }
+            | Operation::AlterField { model, .. }
+            | Operation::RenameField { model, .. }
+            | Operation::AddIndex { model, .. }
+            | Operation::RemoveIndex { model, .. }
+            | Operation::AddConstraint { model, .. }
+            | Operation::RemoveConstraint { model, .. } => Some(model),
+            Operation::RunSql { .. } => None,
+        }
+    }
+
+    /// Whether the operation can run backwards.
+    pub fn is_reversible(&self) -> bool {
+        !matches!(self, Operation::RunSql { backward: None, .. })
+    }
+}
+
+fn model_mut<'a>(
+    state: &'a mut ProjectState,
+    app: &str,
+    name: &str,
+) -> Result<&'a mut ModelSchema, StateError> {
+    state.model_mut(app, name).ok_or_else(|| missing_model(app, name))
+}
+
+fn missing_model(app: &str, name: &str) -> StateError {
+    StateError(format!("there is no model `{app}.{name}` at this point"))
+}
+
+fn missing_field(app: &str, model: &str, name: &str) -> StateError {
+    StateError(format!("`{app}.{model}` has no field `{name}` at this point"))
+}

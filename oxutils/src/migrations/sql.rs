@@ -1,0 +1,415 @@
+//! The SQL of each operation per backend, forwards and backwards.
+//!
+//! Backwards is forwards of the inverse operation, with the states swapped: one code path per change.
+//! SQLite cannot alter most of a table in place, so there the table is rebuilt (new table, copy, drop,
+//! rename, indexes), which keeps every row; the executor turns foreign key enforcement off around it, as
+//! SQLite's documentation prescribes, and checks every key before committing.
+
+use super::operation::{Operation, StateError};
+use super::state::ProjectState;
+use crate::ddl::{self, Backend};
+use crate::schema::{ConstraintSchema, FieldSchema, Literal, ModelSchema, check_name};
+
+/// The statements that apply `operation` of `app`, taking `before` to `after`.
+pub fn forwards(
+    operation: &Operation,
+    app: &str,
+    before: &ProjectState,
+    after: &ProjectState,
+    backend: Backend,
+) -> Result<Vec<String>, StateError> {
+    let q = |name: &str| backend.quote_identifier(name);
+    let sql = match operation {
+        Operation::CreateModel { model } => ddl::create_model(model, backend),
+        Operation::DeleteModel { name } => {
+            vec![format!("DROP TABLE {}", q(&model(before, app, name)?.table))]
+        }
+        Operation::RenameModel { .. } | Operation::RenameField { .. } => Vec::new(),
+        Operation::AlterModelTable { name, table } => {
+            let old = &model(before, app, name)?.table;
+            if old == table {
+                Vec::new()
+            } else {
+                vec![format!("ALTER TABLE {} RENAME TO {}", q(old), q(table))]
+            }
+        }
+        Operation::AddField { model: name, field, backfill } => {
+            add_field(model(before, app, name)?, model(after, app, name)?, field, backfill.as_ref(), backend)
+        }
+        Operation::RemoveField { model: name, name: field } => {
+            let old = model(before, app, name)?;
+            let field =
+                old.field(field).ok_or_else(|| StateError(format!("`{name}` has no field `{field}`")))?;
+            remove_field(old, model(after, app, name)?, field, backend)
+        }
+        Operation::AlterField { model: name, field } => {
+            let old = model(before, app, name)?;
+            let old_field = old
+                .field(&field.name)
+                .ok_or_else(|| StateError(format!("`{name}` has no field `{}`", field.name)))?;
+            alter_field(old, model(after, app, name)?, old_field, field, backend)?
+        }
+        Operation::AddIndex { model: name, index } => {
+            vec![ddl::create_index(
+                &model(after, app, name)?.table,
+                &index.name,
+                &index.columns,
+                false,
+                backend,
+            )]
+        }
+        Operation::RemoveIndex { model: name, name: index } => {
+            vec![ddl::drop_index(&model(after, app, name)?.table, index, backend)]
+        }
+        Operation::AddConstraint { model: name, constraint } => {
+            add_constraint(model(before, app, name)?, model(after, app, name)?, constraint, backend)
+        }
+        Operation::RemoveConstraint { model: name, name: constraint } => {
+            let old = model(before, app, name)?;
+            let removed = old.constraints.iter().find(|c| c.name() == constraint);
+            let removed =
+                removed.ok_or_else(|| StateError(format!("`{name}` has no constraint `{constraint}`")))?;
+            remove_constraint(old, model(after, app, name)?, removed, backend)
+        }
+        Operation::RunSql { forward, .. } => {
+            forward.for_backend(backend).map(str::to_owned).into_iter().collect()
+        }
+    };
+    Ok(sql)
+}
+
+/// The statements that undo `operation`: forwards of its inverse, from `after` back to `before`.
+pub fn backwards(
+    operation: &Operation,
+    app: &str,
+    before: &ProjectState,
+    after: &ProjectState,
+    backend: Backend,
+) -> Result<Vec<String>, StateError> {
+    forwards(&inverse(operation, app, before)?, app, after, before, backend)
+}
+
+/// The operation that takes the state after `operation` back to `before`.
+pub fn inverse(operation: &Operation, app: &str, before: &ProjectState) -> Result<Operation, StateError> {
+    Ok(match operation {
+        Operation::CreateModel { model } => Operation::DeleteModel { name: model.name.clone() },
+        Operation::DeleteModel { name } => {
+            Operation::CreateModel { model: model(before, app, name)?.clone() }
+        }
+        Operation::RenameModel { old_name, new_name } => {
+            Operation::RenameModel { old_name: new_name.clone(), new_name: old_name.clone() }
+        }
+        Operation::AlterModelTable { name, .. } => {
+            Operation::AlterModelTable { name: name.clone(), table: model(before, app, name)?.table.clone() }
+        }
+        Operation::AddField { model, field, .. } => {
+            Operation::RemoveField { model: model.clone(), name: field.name.clone() }
+        }
+        Operation::RemoveField { model: name, name: field } => Operation::AddField {
+            model: name.clone(),
+            field: field_of(model(before, app, name)?, field)?.clone(),
+            backfill: None,
+        },
+        Operation::AlterField { model: name, field } => Operation::AlterField {
+            model: name.clone(),
+            field: field_of(model(before, app, name)?, &field.name)?.clone(),
+        },
+        Operation::RenameField { model, old_name, new_name } => Operation::RenameField {
+            model: model.clone(),
+            old_name: new_name.clone(),
+            new_name: old_name.clone(),
+        },
+        Operation::AddIndex { model, index } => {
+            Operation::RemoveIndex { model: model.clone(), name: index.name.clone() }
+        }
+        Operation::RemoveIndex { model: name, name: index } => {
+            let found = model(before, app, name)?.indexes.iter().find(|existing| existing.name == *index);
+            let found = found.ok_or_else(|| StateError(format!("`{name}` has no index `{index}`")))?;
+            Operation::AddIndex { model: name.clone(), index: found.clone() }
+        }
+        Operation::AddConstraint { model, constraint } => {
+            Operation::RemoveConstraint { model: model.clone(), name: constraint.name().to_owned() }
+        }
+        Operation::RemoveConstraint { model: name, name: constraint } => {
+            let found =
+                model(before, app, name)?.constraints.iter().find(|existing| existing.name() == constraint);
+            let found =
+                found.ok_or_else(|| StateError(format!("`{name}` has no constraint `{constraint}`")))?;
+            Operation::AddConstraint { model: name.clone(), constraint: found.clone() }
+        }
+        Operation::RunSql { forward, backward } => match backward {
+            Some(backward) => {
+                Operation::RunSql { forward: backward.clone(), backward: Some(forward.clone()) }
+            }
+            None => {
+                return Err(StateError(
+                    "a RunSql operation without `backward` SQL cannot be unapplied".to_owned(),
+                ));
+            }
+        },
+    })
+}
+
+fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelSchema, StateError> {
+    state
+        .model(app, name)
+        .ok_or_else(|| StateError(format!("there is no model `{app}.{name}` at this point")))
+}
+
+fn field_of<'a>(model: &'a ModelSchema, name: &str) -> Result<&'a FieldSchema, StateError> {
+    model.field(name).ok_or_else(|| StateError(format!("`{}` has no field `{name}`", model.name)))
+}
+
+fn add_field(
+    old: &ModelSchema,
+    new: &ModelSchema,
+    field: &FieldSchema,
+    backfill: Option<&Literal>,
+    backend: Backend,
+) -> Vec<String> {
+    let table = &new.table;
+    if backend == Backend::Sqlite {
+        // ADD COLUMN cannot add a key, a unique column or a NOT NULL column without a default.
+        let simple = (field.nullable || field.default.is_some())
+            && !field.unique
+            && !field.primary_key
+            && field.foreign_key.is_none()
+            && field.choices.is_none();
+        if !simple {
+            return rebuild(old, new, backfill.map(|value| (field.name.as_str(), value)));
+        }
+    }
+    let mut sql = Vec::new();
+    match backfill.filter(|_| field.default.is_none()) {
+        // Existing rows get the one-off value; the schema keeps no default.
+        Some(value) => {
+            let with_default = FieldSchema { default: Some(value.clone()), ..field.clone() };
+            sql.push(ddl::add_column(table, &with_default, backend));
+            let (t, c) = (backend.quote_identifier(table), backend.quote_identifier(&field.column));
+            sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
+        }
+        None => sql.push(ddl::add_column(table, field, backend)),
+    }
+    if backend != Backend::Sqlite {
+        sql.extend(ddl::add_foreign_key(table, field, backend));
+        sql.extend(choices_check(table, field, backend));
+    }
+    if field.index {
+        sql.push(ddl::create_index(
+            table,
+            &ddl::field_index_name(table, field),
+            &[field.column.clone()],
+            false,
+            backend,
+        ));
+    }
+    sql
+}
+
+fn remove_field(old: &ModelSchema, new: &ModelSchema, field: &FieldSchema, backend: Backend) -> Vec<String> {
+    let table = backend.quote_identifier(&old.table);
+    let column = backend.quote_identifier(&field.column);
+    match backend {
+        Backend::Sqlite => rebuild(old, new, None),
+        Backend::Postgres => vec![format!("ALTER TABLE {table} DROP COLUMN {column}")],
+        // MySQL refuses to drop a column a foreign key still uses.
+        Backend::Mysql => ddl::drop_foreign_key(&old.table, field, backend)
+            .into_iter()
+            .chain(std::iter::once(format!("ALTER TABLE {table} DROP COLUMN {column}")))
+            .collect(),
+    }
+}
+
+fn alter_field(
+    old_model: &ModelSchema,
+    new_model: &ModelSchema,
+    old: &FieldSchema,
+    new: &FieldSchema,
+    backend: Backend,
+) -> Result<Vec<String>, StateError> {
+    if old.primary_key != new.primary_key || old.auto_increment != new.auto_increment {
+        return Err(StateError(format!(
+            "changing which field is the primary key of `{}` is not supported: create a new model and copy the rows",
+            new_model.name
+        )));
+    }
+    let table = &new_model.table;
+    let (t, q) = (backend.quote_identifier(table), |name: &str| backend.quote_identifier(name));
+    let renamed = old.column != new.column;
+    let only_renamed = renamed && FieldSchema { column: new.column.clone(), ..old.clone() } == *new;
+    let mut sql = Vec::new();
+    if renamed {
+        sql.push(format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", q(&old.column), q(&new.column)));
+    }
+    if only_renamed && old.foreign_key.is_none() && !old.index && old.choices.is_none() && !old.unique {
+        return Ok(sql);
+    }
+    if backend == Backend::Sqlite {
+        return Ok(rebuild(old_model, new_model, None));
+    }
+    // Constraints and indexes named after the old column go first, and come back under the new one.
+    let foreign_key_changed = old.foreign_key != new.foreign_key || renamed;
+    if foreign_key_changed {
+        sql.extend(ddl::drop_foreign_key(&old_model.table, old, backend));
+    }
+    let choices_changed = old.choices != new.choices || renamed;
+    if choices_changed && old.choices.is_some() {
+        sql.push(format!(
+            "ALTER TABLE {t} DROP CONSTRAINT {}",
+            q(&check_name(&old_model.table, &old.column))
+        ));
+    }
+    if old.index && (!new.index || renamed) {
+        sql.push(ddl::drop_index(table, &ddl::field_index_name(&old_model.table, old), backend));
+    }
+    if old.unique && (!new.unique || renamed) {
+        sql.push(match backend {
+            Backend::Mysql => format!("ALTER TABLE {t} DROP INDEX {}", q(&old.column)),
+            _ => format!(
+                "ALTER TABLE {t} DROP CONSTRAINT {}",
+                q(&format!("{}_{}_key", old_model.table, old.column))
+            ),
+        });
+    }
+    let c = q(&new.column);
+    match backend {
+        Backend::Mysql => {
+            sql.push(format!("ALTER TABLE {t} MODIFY COLUMN {}", ddl::mysql_column_definition(new)))
+        }
+        _ => {
+            if old.column_type != new.column_type {
+                let type_name = ddl::type_name(new.column_type, backend);
+                sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {type_name} USING {c}::{type_name}"));
+            }
+            if old.nullable != new.nullable {
+                let change = if new.nullable { "DROP NOT NULL" } else { "SET NOT NULL" };
+                sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} {change}"));
+            }
+            if old.default != new.default {
+                sql.push(match &new.default {
+                    Some(default) => {
+                        format!(
+                            "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
+                            ddl::render_literal(default, backend)
+                        )
+                    }
+                    None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
+                });
+            }
+            if old.db_comment != new.db_comment {
+                let comment = new
+                    .db_comment
+                    .as_deref()
+                    .map_or_else(|| "NULL".to_owned(), |text| backend.quote_literal(text));
+                sql.push(format!("COMMENT ON COLUMN {t}.{c} IS {comment}"));
+            }
+        }
+    }
+    if new.unique && (!old.unique || renamed) {
+        sql.push(match backend {
+            Backend::Mysql => format!("ALTER TABLE {t} ADD UNIQUE ({c})"),
+            _ => format!(
+                "ALTER TABLE {t} ADD CONSTRAINT {} UNIQUE ({c})",
+                q(&format!("{table}_{}_key", new.column))
+            ),
+        });
+    }
+    if new.index && (!old.index || renamed) {
+        sql.push(ddl::create_index(
+            table,
+            &ddl::field_index_name(table, new),
+            &[new.column.clone()],
+            false,
+            backend,
+        ));
+    }
+    if choices_changed {
+        sql.extend(choices_check(table, new, backend));
+    }
+    if foreign_key_changed {
+        sql.extend(ddl::add_foreign_key(table, new, backend));
+    }
+    Ok(sql)
+}
+
+fn choices_check(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
+    let check = ddl::choices_check_sql(field, backend)?;
+    let name = backend.quote_identifier(&check_name(table, &field.column));
+    Some(format!("ALTER TABLE {} ADD CONSTRAINT {name} CHECK ({check})", backend.quote_identifier(table)))
+}
+
+fn add_constraint(
+    old: &ModelSchema,
+    new: &ModelSchema,
+    constraint: &ConstraintSchema,
+    backend: Backend,
+) -> Vec<String> {
+    match (constraint, backend) {
+        (ConstraintSchema::Unique { name, columns }, _) => {
+            vec![ddl::create_index(&new.table, name, columns, true, backend)]
+        }
+        (ConstraintSchema::Check { .. }, Backend::Sqlite) => rebuild(old, new, None),
+        (ConstraintSchema::Check { name, expr }, _) => vec![format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr})",
+            backend.quote_identifier(&new.table),
+            backend.quote_identifier(name)
+        )],
+    }
+}
+
+fn remove_constraint(
+    old: &ModelSchema,
+    new: &ModelSchema,
+    constraint: &ConstraintSchema,
+    backend: Backend,
+) -> Vec<String> {
+    match (constraint, backend) {
+        (ConstraintSchema::Unique { name, .. }, _) => vec![ddl::drop_index(&new.table, name, backend)],
+        (ConstraintSchema::Check { .. }, Backend::Sqlite) => rebuild(old, new, None),
+        (ConstraintSchema::Check { name, .. }, _) => vec![format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            backend.quote_identifier(&new.table),
+            backend.quote_identifier(name)
+        )],
+    }
+}
+
+/// SQLite's table rebuild: the new table under a temporary name, every row copied, the old table dropped,
+/// the new one renamed into place and its indexes created. Fields are matched by name; a new field takes
+/// `backfill`, else its default, else NULL.
+pub fn rebuild(old: &ModelSchema, new: &ModelSchema, backfill: Option<(&str, &Literal)>) -> Vec<String> {
+    let backend = Backend::Sqlite;
+    let q = |name: &str| backend.quote_identifier(name);
+    let temporary = format!("new__{}", new.table);
+    let mut columns = Vec::new();
+    let mut sources = Vec::new();
+    for field in &new.fields {
+        let source = match old.field(&field.name) {
+            Some(existing) => q(&existing.column),
+            None => match backfill
+                .filter(|(name, _)| *name == field.name)
+                .map(|(_, value)| value)
+                .or(field.default.as_ref())
+            {
+                Some(value) => ddl::render_literal(value, backend),
+                None => continue,
+            },
+        };
+        columns.push(q(&field.column));
+        sources.push(source);
+    }
+    let mut sql = vec![
+        ddl::create_table_named(new, backend, &temporary),
+        format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
+            q(&temporary),
+            columns.join(", "),
+            sources.join(", "),
+            q(&old.table)
+        ),
+        format!("DROP TABLE {}", q(&old.table)),
+        format!("ALTER TABLE {} RENAME TO {}", q(&temporary), q(&new.table)),
+    ];
+    sql.extend(ddl::index_statements(new, backend));
+    sql
+}

@@ -1,0 +1,90 @@
+//! The project state: every model of every app, as the migrations replay to.
+//!
+//! Models sit behind `Arc`, so cloning a state copies pointers and an operation copies only the model it
+//! changes: replaying hundreds of migrations, or keeping the state before each step of a backwards plan,
+//! stays cheap.
+
+use crate::schema::ModelSchema;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A model's key in the state: its app label and its name.
+pub type ModelKey = (String, String);
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectState {
+    models: BTreeMap<ModelKey, Arc<ModelSchema>>,
+}
+
+impl ProjectState {
+    pub fn new() -> Self {
+        ProjectState::default()
+    }
+
+    /// The state of these models, as `Model::schema()` gives them.
+    pub fn from_models<'a>(models: impl IntoIterator<Item = &'a ModelSchema>) -> Self {
+        let mut state = ProjectState::new();
+        for model in models {
+            state.insert(model.clone());
+        }
+        state
+    }
+
+    pub fn model(&self, app: &str, name: &str) -> Option<&ModelSchema> {
+        self.models.get(&(app.to_owned(), name.to_owned())).map(Arc::as_ref)
+    }
+
+    /// The model to change, copied only if another state shares it.
+    pub fn model_mut(&mut self, app: &str, name: &str) -> Option<&mut ModelSchema> {
+        self.models.get_mut(&(app.to_owned(), name.to_owned())).map(Arc::make_mut)
+    }
+
+    pub fn insert(&mut self, model: ModelSchema) {
+        self.models.insert((model.app.clone(), model.name.clone()), Arc::new(model));
+    }
+
+    pub fn remove(&mut self, app: &str, name: &str) -> Option<ModelSchema> {
+        self.models.remove(&(app.to_owned(), name.to_owned())).map(Arc::unwrap_or_clone)
+    }
+
+    /// Every model, ordered by app and name.
+    pub fn models(&self) -> impl Iterator<Item = &ModelSchema> {
+        self.models.values().map(Arc::as_ref)
+    }
+
+    pub fn app_models<'a>(&'a self, app: &'a str) -> impl Iterator<Item = &'a ModelSchema> {
+        self.models().filter(move |model| model.app == app)
+    }
+
+    /// Applies `change` to every field of every model that references `app.model`.
+    pub fn update_references(
+        &mut self,
+        app: &str,
+        model: &str,
+        mut change: impl FnMut(&mut crate::schema::ForeignKeySchema),
+    ) {
+        let referencing: Vec<ModelKey> = self
+            .models
+            .iter()
+            .filter(|(_, schema)| {
+                schema.fields.iter().any(|field| {
+                    field
+                        .foreign_key
+                        .as_ref()
+                        .is_some_and(|target| target.to_app == app && target.to_model == model)
+                })
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in referencing {
+            let Some(schema) = self.models.get_mut(&key).map(Arc::make_mut) else { continue };
+            for field in &mut schema.fields {
+                if let Some(target) =
+                    field.foreign_key.as_mut().filter(|t| t.to_app == app && t.to_model == model)
+                {
+                    change(target);
+                }
+            }
+        }
+    }
+}
