@@ -1,9 +1,18 @@
 //! The migration engine: operations, the state they replay to, the autodetector that writes them, the
 //! files that hold them, the graph that orders them and the executor that applies them.
 
+pub mod autodetector;
+pub mod file;
+pub mod graph;
 pub mod operation;
+pub mod optimizer;
+pub mod questioner;
 pub mod sql;
 pub mod state;
 
 pub use operation::{BackendSql, Operation, StateError};
 pub use state::ProjectState;
+pub use autodetector::{AppChanges, detect};
+pub use questioner::{InteractiveQuestioner, NonInteractiveQuestioner, QuestionError, Questioner};
+pub use file::{Migration, MigrationFileError, MigrationKey};
+pub use graph::{GraphError, MigrationGraph};

@@ -1,0 +1,229 @@
+//! The diff: a pure function from (the state the migrations replay to, the models as they are now) to the
+//! operations of one new migration per changed app, in an order that applies.
+
+use super::operation::Operation;
+use super::optimizer;
+use super::questioner::{QuestionError, Questioner};
+use super::state::ProjectState;
+use crate::schema::{FieldSchema, ModelSchema};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The changes of one app.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppChanges {
+    pub operations: Vec<Operation>,
+    /// Other apps whose models the new operations point at: the migration depends on their latest one.
+    pub depends_on_apps: BTreeSet<String>,
+}
+
+/// The operations that take `old` to `new`, by app; apps without changes are absent.
+pub fn detect(
+    old: &ProjectState,
+    new: &ProjectState,
+    questioner: &mut dyn Questioner,
+) -> Result<BTreeMap<String, AppChanges>, QuestionError> {
+    let apps: BTreeSet<&str> = old.models().chain(new.models()).map(|model| model.app.as_str()).collect();
+    let mut changes = BTreeMap::new();
+    for app in apps {
+        let app_changes = detect_app(app, old, new, questioner)?;
+        if !app_changes.operations.is_empty() {
+            changes.insert(app.to_owned(), app_changes);
+        }
+    }
+    Ok(changes)
+}
+
+fn detect_app(
+    app: &str,
+    old: &ProjectState,
+    new: &ProjectState,
+    questioner: &mut dyn Questioner,
+) -> Result<AppChanges, QuestionError> {
+    let old_models: BTreeMap<&str, &ModelSchema> = old.app_models(app).map(|m| (m.name.as_str(), m)).collect();
+    let new_models: BTreeMap<&str, &ModelSchema> = new.app_models(app).map(|m| (m.name.as_str(), m)).collect();
+    let mut removed: Vec<&str> = old_models.keys().filter(|name| !new_models.contains_key(*name)).copied().collect();
+    let mut added: Vec<&str> = new_models.keys().filter(|name| !old_models.contains_key(*name)).copied().collect();
+    let mut operations = Vec::new();
+    // Pairs (old name, new name) of models present on both sides, renamed or not.
+    let mut kept: Vec<(&str, &str)> =
+        old_models.keys().filter(|name| new_models.contains_key(*name)).map(|name| (*name, *name)).collect();
+
+    for new_name in added.clone() {
+        let candidate = removed.iter().copied().find(|old_name| same_fields(old_models[old_name], new_models[new_name]));
+        let Some(old_name) = candidate else { continue };
+        if questioner.ask_rename_model(app, old_models[old_name], new_models[new_name])? {
+            operations.push(Operation::RenameModel { old_name: old_name.to_owned(), new_name: new_name.to_owned() });
+            removed.retain(|name| *name != old_name);
+            added.retain(|name| *name != new_name);
+            kept.push((old_name, new_name));
+        }
+    }
+
+    let mut depends_on_apps = BTreeSet::new();
+    let (creates, deferred) = create_in_dependency_order(&added, &new_models);
+    for model in creates.iter().chain(deferred.iter().map(|(model, _)| *model)) {
+        depends_on_apps.extend(foreign_apps(app, &model.fields));
+    }
+    operations.extend(creates.into_iter().map(|model| Operation::CreateModel { model: model.clone() }));
+    operations.extend(deferred.into_iter().map(|(model, field)| Operation::AddField {
+        model: model.name.clone(),
+        field: field.clone(),
+        backfill: None,
+    }));
+
+    let mut field_operations = Vec::new();
+    let mut trailing = Vec::new();
+    for (old_name, new_name) in kept {
+        let (before, after) = (old_models[old_name], new_models[new_name]);
+        if before.table != after.table {
+            operations.push(Operation::AlterModelTable { name: new_name.to_owned(), table: after.table.clone() });
+        }
+        let model_changes = diff_model(app, before, after, questioner)?;
+        for operation in &model_changes.fields {
+            if let Operation::AddField { field, .. } | Operation::AlterField { field, .. } = operation {
+                depends_on_apps.extend(foreign_apps(app, std::slice::from_ref(field)));
+            }
+        }
+        operations.extend(model_changes.leading);
+        field_operations.extend(model_changes.fields);
+        trailing.extend(model_changes.trailing);
+    }
+    operations.extend(field_operations);
+    operations.extend(trailing);
+    // Models that point at others go first, so no foreign key is left dangling.
+    let all_removed = removed.clone();
+    removed.sort_by_key(|name| referenced_by_count(name, &all_removed, &old_models));
+    operations.extend(removed.into_iter().map(|name| Operation::DeleteModel { name: name.to_owned() }));
+
+    Ok(AppChanges { operations: optimizer::optimize(operations), depends_on_apps })
+}
+
+/// The operations of one kept model, grouped so that removals come before additions.
+struct ModelChanges {
+    leading: Vec<Operation>,
+    fields: Vec<Operation>,
+    trailing: Vec<Operation>,
+}
+
+fn diff_model(
+    app: &str,
+    before: &ModelSchema,
+    after: &ModelSchema,
+    questioner: &mut dyn Questioner,
+) -> Result<ModelChanges, QuestionError> {
+    let model = after.name.clone();
+    let mut leading = Vec::new();
+    let mut fields = Vec::new();
+    let mut trailing = Vec::new();
+
+    for index in before.indexes.iter().filter(|index| !after.indexes.contains(index)) {
+        leading.push(Operation::RemoveIndex { model: model.clone(), name: index.name.clone() });
+    }
+    for constraint in before.constraints.iter().filter(|constraint| !after.constraints.contains(constraint)) {
+        leading.push(Operation::RemoveConstraint { model: model.clone(), name: constraint.name().to_owned() });
+    }
+
+    let mut removed: Vec<&FieldSchema> = before.fields.iter().filter(|f| after.field(&f.name).is_none()).collect();
+    let mut added: Vec<&FieldSchema> = after.fields.iter().filter(|f| before.field(&f.name).is_none()).collect();
+    for new_field in added.clone() {
+        let candidate = removed.iter().copied().find(|old_field| same_but_name(old_field, new_field));
+        let Some(old_field) = candidate else { continue };
+        if questioner.ask_rename_field(app, &model, old_field, new_field)? {
+            fields.push(Operation::RenameField {
+                model: model.clone(),
+                old_name: old_field.name.clone(),
+                new_name: new_field.name.clone(),
+            });
+            if old_field.column != new_field.column {
+                fields.push(Operation::AlterField { model: model.clone(), field: new_field.clone() });
+            }
+            removed.retain(|field| field.name != old_field.name);
+            added.retain(|field| field.name != new_field.name);
+        }
+    }
+    for field in removed {
+        fields.push(Operation::RemoveField { model: model.clone(), name: field.name.clone() });
+    }
+    for field in added {
+        let needs_value = !field.nullable && field.default.is_none() && !field.auto_increment;
+        let backfill = if needs_value { Some(questioner.ask_not_null_default(app, &model, field)?) } else { None };
+        fields.push(Operation::AddField { model: model.clone(), field: field.clone(), backfill });
+    }
+    for field in &after.fields {
+        if before.field(&field.name).is_some_and(|old_field| old_field != field) {
+            fields.push(Operation::AlterField { model: model.clone(), field: field.clone() });
+        }
+    }
+
+    for index in after.indexes.iter().filter(|index| !before.indexes.contains(index)) {
+        trailing.push(Operation::AddIndex { model: model.clone(), index: index.clone() });
+    }
+    for constraint in after.constraints.iter().filter(|constraint| !before.constraints.contains(constraint)) {
+        trailing.push(Operation::AddConstraint { model: model.clone(), constraint: constraint.clone() });
+    }
+    Ok(ModelChanges { leading, fields, trailing })
+}
+
+/// New models, each after the models of this app it points at. In a cycle, the foreign keys that close
+/// it are left out of the `CreateModel` and added afterwards.
+fn create_in_dependency_order<'a>(
+    added: &[&str],
+    models: &BTreeMap<&str, &'a ModelSchema>,
+) -> (Vec<ModelSchema>, Vec<(&'a ModelSchema, FieldSchema)>) {
+    let mut pending: Vec<&str> = added.to_vec();
+    let mut created: BTreeSet<&str> = BTreeSet::new();
+    let mut creates = Vec::new();
+    let mut deferred = Vec::new();
+    while !pending.is_empty() {
+        let waits_for = |name: &str| -> Vec<String> {
+            models[name]
+                .fields
+                .iter()
+                .filter_map(|field| field.foreign_key.as_ref())
+                .filter(|target| target.to_app == models[name].app && target.to_model != name)
+                .filter(|target| pending.contains(&target.to_model.as_str()) && !created.contains(target.to_model.as_str()))
+                .map(|target| target.to_model.clone())
+                .collect()
+        };
+        let ready = pending.iter().copied().find(|name| waits_for(name).is_empty());
+        let name = ready.unwrap_or(pending[0]);
+        let model = models[name];
+        let blocked = waits_for(name);
+        let (kept, later): (Vec<FieldSchema>, Vec<FieldSchema>) = model.fields.iter().cloned().partition(|field| {
+            field.foreign_key.as_ref().is_none_or(|target| !blocked.contains(&target.to_model) || target.to_app != model.app)
+        });
+        creates.push(ModelSchema { fields: kept, ..model.clone() });
+        deferred.extend(later.into_iter().map(|field| (model, field)));
+        created.insert(name);
+        pending.retain(|pending_name| *pending_name != name);
+    }
+    (creates, deferred)
+}
+
+fn referenced_by_count(name: &str, among: &[&str], models: &BTreeMap<&str, &ModelSchema>) -> usize {
+    among
+        .iter()
+        .filter(|other| {
+            models[*other].fields.iter().any(|field| field.foreign_key.as_ref().is_some_and(|t| t.to_model == name))
+        })
+        .count()
+}
+
+fn foreign_apps(app: &str, fields: &[FieldSchema]) -> Vec<String> {
+    fields
+        .iter()
+        .filter_map(|field| field.foreign_key.as_ref())
+        .filter(|target| target.to_app != app)
+        .map(|target| target.to_app.clone())
+        .collect()
+}
+
+/// Two models are a rename candidate when their fields match one for one, by definition.
+fn same_fields(old: &ModelSchema, new: &ModelSchema) -> bool {
+    old.fields == new.fields
+}
+
+/// Two fields are a rename candidate when they differ only in name and column.
+fn same_but_name(old: &FieldSchema, new: &FieldSchema) -> bool {
+    FieldSchema { name: new.name.clone(), column: new.column.clone(), ..old.clone() } == *new
+}

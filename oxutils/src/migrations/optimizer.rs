@@ -1,0 +1,96 @@
+//! Folds adjacent operations on the same model into fewer: a created model absorbs the fields added,
+//! altered, renamed or removed right after it; an added field absorbs later alterations; creating then
+//! deleting a model, or adding then removing a field, cancels out.
+
+use super::operation::Operation;
+
+pub fn optimize(operations: Vec<Operation>) -> Vec<Operation> {
+    let mut result: Vec<Operation> = Vec::with_capacity(operations.len());
+    'next: for operation in operations {
+        // Fold into the latest earlier operation on the same model, if nothing between references it.
+        for index in (0..result.len()).rev() {
+            match fold(&result[index], &operation) {
+                Fold::Into(merged) => {
+                    match merged {
+                        Some(merged) => result[index] = merged,
+                        None => {
+                            result.remove(index);
+                        }
+                    }
+                    continue 'next;
+                }
+                Fold::Blocked => break,
+                Fold::Independent => {}
+            }
+        }
+        result.push(operation);
+    }
+    result
+}
+
+enum Fold {
+    /// The two become one (`Some`) or nothing (`None`).
+    Into(Option<Operation>),
+    /// They touch the same model but cannot merge: nothing may move across.
+    Blocked,
+    /// They concern different things.
+    Independent,
+}
+
+fn fold(earlier: &Operation, later: &Operation) -> Fold {
+    use Operation::*;
+    let same_model = |model: &str| earlier.model_name() == Some(model);
+    match (earlier, later) {
+        (CreateModel { model }, DeleteModel { name }) if model.name == *name => Fold::Into(None),
+        (CreateModel { model }, AddField { model: target, field, .. }) if model.name == *target => {
+            let mut merged = model.clone();
+            merged.fields.push(field.clone());
+            Fold::Into(Some(CreateModel { model: merged }))
+        }
+        (CreateModel { model }, AlterField { model: target, field }) if model.name == *target => {
+            let mut merged = model.clone();
+            merged.fields.iter_mut().filter(|existing| existing.name == field.name).for_each(|slot| *slot = field.clone());
+            Fold::Into(Some(CreateModel { model: merged }))
+        }
+        (CreateModel { model }, RemoveField { model: target, name }) if model.name == *target => {
+            let mut merged = model.clone();
+            merged.fields.retain(|field| field.name != *name);
+            Fold::Into(Some(CreateModel { model: merged }))
+        }
+        (CreateModel { model }, RenameField { model: target, old_name, new_name }) if model.name == *target => {
+            let mut merged = model.clone();
+            merged.fields.iter_mut().filter(|field| field.name == *old_name).for_each(|field| field.name.clone_from(new_name));
+            Fold::Into(Some(CreateModel { model: merged }))
+        }
+        (AddField { model, field, .. }, RemoveField { model: target, name }) if model == target && field.name == *name => {
+            Fold::Into(None)
+        }
+        (AddField { model, field, backfill }, AlterField { model: target, field: altered })
+            if model == target && field.name == altered.name =>
+        {
+            Fold::Into(Some(AddField { model: model.clone(), field: altered.clone(), backfill: backfill.clone() }))
+        }
+        (AlterField { model, field }, AlterField { model: target, field: altered })
+            if model == target && field.name == altered.name =>
+        {
+            Fold::Into(Some(AlterField { model: model.clone(), field: altered.clone() }))
+        }
+        _ if later.model_name().is_some_and(same_model) || references(earlier, later) => Fold::Blocked,
+        _ if matches!(earlier, RunSql { .. }) || matches!(later, RunSql { .. }) => Fold::Blocked,
+        _ => Fold::Independent,
+    }
+}
+
+/// Whether one of the two points at the other's model through a foreign key, so their order matters.
+fn references(earlier: &Operation, later: &Operation) -> bool {
+    let points_at = |operation: &Operation, model: Option<&str>| {
+        let Some(model) = model else { return false };
+        let fields: Vec<&crate::schema::FieldSchema> = match operation {
+            Operation::CreateModel { model } => model.fields.iter().collect(),
+            Operation::AddField { field, .. } | Operation::AlterField { field, .. } => vec![field],
+            _ => Vec::new(),
+        };
+        fields.iter().any(|field| field.foreign_key.as_ref().is_some_and(|target| target.to_model == model))
+    };
+    points_at(later, earlier.model_name()) || points_at(earlier, later.model_name())
+}
