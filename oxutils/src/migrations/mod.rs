@@ -2,11 +2,13 @@
 //! files that hold them, the graph that orders them and the executor that applies them.
 
 pub mod autodetector;
+pub mod executor;
 pub mod file;
 pub mod graph;
 pub mod operation;
 pub mod optimizer;
 pub mod questioner;
+pub mod recorder;
 pub mod sql;
 pub mod state;
 
@@ -16,3 +18,4 @@ pub use autodetector::{AppChanges, detect};
 pub use questioner::{InteractiveQuestioner, NonInteractiveQuestioner, QuestionError, Questioner};
 pub use file::{Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
+pub use executor::{Executor, MigrateError, MigrateOptions, Step, Target};

@@ -1,0 +1,406 @@
+//! Applies and unapplies migrations. Each migration runs in one transaction where the backend allows
+//! (SQLite, PostgreSQL). MySQL commits DDL as it goes, so there each statement done is recorded and a rerun
+//! after a failure resumes after the last one that succeeded. Two processes never apply one migration:
+//! PostgreSQL and MySQL hold a named lock for the whole run; SQLite's `BEGIN IMMEDIATE` queues writers, and
+//! each migration checks again, inside its transaction, that no one applied it meanwhile.
+
+use super::file::{Migration, MigrationKey};
+use super::graph::{GraphError, MigrationGraph};
+use super::operation::{Operation, StateError};
+use super::recorder::{self, Recorded};
+use super::sql;
+use super::state::ProjectState;
+use crate::db::{Connection, DbError};
+use crate::ddl::Backend;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// Where to migrate to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Every app to its latest migration.
+    Latest,
+    /// One app to its latest migration.
+    AppLatest(String),
+    /// One app to exactly this migration: forwards if it is not applied, else back to it.
+    Migration(MigrationKey),
+    /// Unapply every migration of the app.
+    Zero(String),
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub migration: MigrationKey,
+    pub backwards: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MigrateOptions {
+    /// Record the migrations as applied (or unapplied) without running their SQL.
+    pub fake: bool,
+    /// Apply even though migrations that are applied were edited since.
+    pub allow_edited: bool,
+}
+
+#[derive(Debug)]
+pub enum MigrateError {
+    Graph(GraphError),
+    /// The database refused a statement; the migration was rolled back where the backend allows.
+    Database { migration: Option<MigrationKey>, error: DbError },
+    State { migration: MigrationKey, error: StateError },
+    /// Applied migrations whose files changed since.
+    Edited(Vec<MigrationKey>),
+    /// An app has two leaf migrations.
+    Conflict(BTreeMap<String, Vec<MigrationKey>>),
+    UnknownApp(String),
+}
+
+impl fmt::Display for MigrateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MigrateError::Graph(error) => error.fmt(f),
+            MigrateError::Database { migration: Some(key), error } => {
+                write!(f, "applying {key} failed, and it was not recorded: {error}")
+            }
+            MigrateError::Database { migration: None, error } => error.fmt(f),
+            MigrateError::State { migration, error } => write!(f, "migration {migration}: {error}"),
+            MigrateError::Edited(keys) => {
+                let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "these migrations were edited after they were applied: {}. Restore their files, or pass \
+                     --allow-edited once you have checked that the database matches them",
+                    keys.join(", ")
+                )
+            }
+            MigrateError::Conflict(conflicts) => {
+                let apps: Vec<String> = conflicts
+                    .iter()
+                    .map(|(app, leaves)| {
+                        let names: Vec<&str> = leaves.iter().map(|key| key.name.as_str()).collect();
+                        format!("{app} ({})", names.join(", "))
+                    })
+                    .collect();
+                write!(f, "conflicting migrations, more than one leaf in: {}; run makemigrations --merge", apps.join("; "))
+            }
+            MigrateError::UnknownApp(app) => write!(f, "app `{app}` has no migrations"),
+        }
+    }
+}
+
+impl std::error::Error for MigrateError {}
+
+impl From<GraphError> for MigrateError {
+    fn from(error: GraphError) -> Self {
+        MigrateError::Graph(error)
+    }
+}
+
+impl From<DbError> for MigrateError {
+    fn from(error: DbError) -> Self {
+        MigrateError::Database { migration: None, error }
+    }
+}
+
+pub struct Executor<'c> {
+    connection: &'c mut Connection,
+    graph: MigrationGraph,
+    recorded: Recorded,
+}
+
+impl<'c> Executor<'c> {
+    /// Reads what the database has applied and builds the graph of `migrations` against it.
+    pub fn new(connection: &'c mut Connection, migrations: Vec<Migration>) -> Result<Self, MigrateError> {
+        let recorded = recorder::read(connection)?;
+        let applied: BTreeSet<MigrationKey> = recorded.applied.keys().cloned().collect();
+        let graph = MigrationGraph::build(migrations, &applied)?;
+        Ok(Executor { connection, graph, recorded })
+    }
+
+    pub fn graph(&self) -> &MigrationGraph {
+        &self.graph
+    }
+
+    pub fn is_applied(&self, key: &MigrationKey) -> bool {
+        self.recorded.applied.contains_key(key)
+    }
+
+    /// Applied migrations whose file is not the one that was applied.
+    pub fn edited(&self) -> Vec<MigrationKey> {
+        self.graph
+            .migrations()
+            .filter(|migration| self.recorded.applied.get(&migration.key()).is_some_and(|sum| *sum != migration.checksum))
+            .map(Migration::key)
+            .collect()
+    }
+
+    /// The steps that reach `target`, in order.
+    pub fn plan(&self, target: &Target) -> Result<Vec<Step>, MigrateError> {
+        let forwards = |keys: Vec<MigrationKey>| -> Vec<Step> {
+            keys.into_iter().filter(|key| !self.is_applied(key)).map(|migration| Step { migration, backwards: false }).collect()
+        };
+        let backwards = |keys: Vec<MigrationKey>| -> Vec<Step> {
+            keys.into_iter().filter(|key| self.is_applied(key)).map(|migration| Step { migration, backwards: true }).collect()
+        };
+        let app_exists = |app: &str| {
+            if self.graph.apps().contains(app) { Ok(()) } else { Err(MigrateError::UnknownApp(app.to_owned())) }
+        };
+        let steps = match target {
+            Target::Latest => {
+                let conflicts = self.graph.conflicts();
+                if !conflicts.is_empty() {
+                    return Err(MigrateError::Conflict(conflicts));
+                }
+                forwards(self.graph.ordered())
+            }
+            Target::AppLatest(app) => {
+                app_exists(app)?;
+                let mut keys = Vec::new();
+                for leaf in self.graph.leaves(app) {
+                    keys.extend(self.graph.forwards_plan(&leaf)?);
+                }
+                forwards(dedup(keys))
+            }
+            Target::Migration(key) if self.is_applied(key) => {
+                // Back to `key`: unapply what follows it in its app, and whatever depends on that.
+                let mut keys = Vec::new();
+                for child in self.later_in_app(key) {
+                    keys.extend(self.graph.backwards_plan(&child)?);
+                }
+                backwards(dedup(keys))
+            }
+            Target::Migration(key) => forwards(self.graph.forwards_plan(key)?),
+            Target::Zero(app) => {
+                app_exists(app)?;
+                let roots: Vec<MigrationKey> = self
+                    .graph
+                    .migrations()
+                    .filter(|m| m.app == *app && !m.dependencies.iter().any(|d| d.app == *app))
+                    .map(Migration::key)
+                    .collect();
+                let mut keys = Vec::new();
+                for root in roots {
+                    keys.extend(self.graph.backwards_plan(&root)?);
+                }
+                backwards(dedup(keys))
+            }
+        };
+        Ok(steps)
+    }
+
+    /// The migrations of `key`'s app that depend on it directly.
+    fn later_in_app(&self, key: &MigrationKey) -> Vec<MigrationKey> {
+        self.graph
+            .migrations()
+            .filter(|migration| migration.app == key.app && migration.dependencies.contains(key))
+            .map(Migration::key)
+            .collect()
+    }
+
+    /// The statements of one migration for `backend`, forwards or backwards: what `sqlmigrate` prints.
+    pub fn sql(&self, key: &MigrationKey, backend: Backend, backwards: bool) -> Result<Vec<String>, MigrateError> {
+        let migration = self.graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
+        // What the migration's own ancestors replay to, whatever this database has applied.
+        let ancestors: BTreeSet<MigrationKey> = self.graph.forwards_plan(key)?.into_iter().collect();
+        let mut states = self.replay_states(&BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
+        let states = states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
+        statements(migration, &states, backend, backwards)
+    }
+
+    /// Runs the plan to `target`; returns the steps taken.
+    pub fn migrate(&mut self, target: &Target, options: MigrateOptions) -> Result<Vec<Step>, MigrateError> {
+        let edited = self.edited();
+        if !edited.is_empty() && !options.allow_edited {
+            return Err(MigrateError::Edited(edited));
+        }
+        let plan = self.plan(target)?;
+        if plan.is_empty() {
+            return Ok(plan);
+        }
+        recorder::ensure_table(self.connection)?;
+        lock(self.connection)?;
+        let result = self.run(plan, options);
+        let unlocked = unlock(self.connection);
+        let done = result?;
+        unlocked?;
+        Ok(done)
+    }
+
+    fn run(&mut self, plan: Vec<Step>, options: MigrateOptions) -> Result<Vec<Step>, MigrateError> {
+        let backend = self.connection.backend();
+        let wanted: BTreeSet<MigrationKey> = plan.iter().map(|step| step.migration.clone()).collect();
+        let mut states = self.replay_states(&wanted, |key| self.is_applied(key))?;
+        let mut done = Vec::new();
+        for step in plan {
+            let migration = self.graph.migration(&step.migration).cloned().ok_or_else(|| GraphError::UnknownMigration(step.migration.clone()))?;
+            let states = states.remove(&step.migration).ok_or_else(|| GraphError::UnknownMigration(step.migration.clone()))?;
+            let statements = if options.fake { Vec::new() } else { statements(&migration, &states, backend, step.backwards)? };
+            let run = match backend {
+                Backend::Mysql => run_resumable(self.connection, &migration, &statements, step.backwards),
+                Backend::Sqlite | Backend::Postgres => run_atomic(self.connection, &migration, &statements, step.backwards),
+            };
+            run.map_err(|error| MigrateError::Database { migration: Some(step.migration.clone()), error })?;
+            if step.backwards {
+                self.recorded.applied.remove(&step.migration);
+            } else {
+                self.recorded.applied.insert(step.migration.clone(), migration.checksum.clone());
+            }
+            done.push(step);
+        }
+        Ok(done)
+    }
+
+    /// For each migration of `wanted`, the state before each of its operations and after its last, from one
+    /// replay of the graph in order that applies the migrations `counts` accepts. Replay copies only the
+    /// models an operation touches, so this stays cheap for long histories and backwards plans alike.
+    fn replay_states(
+        &self,
+        wanted: &BTreeSet<MigrationKey>,
+        counts: impl Fn(&MigrationKey) -> bool,
+    ) -> Result<BTreeMap<MigrationKey, Vec<ProjectState>>, MigrateError> {
+        let mut state = ProjectState::new();
+        let mut found = BTreeMap::new();
+        for key in self.graph.ordered() {
+            if found.len() == wanted.len() {
+                break;
+            }
+            let migration = self.graph.migration(&key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
+            let snapshot = wanted.contains(&key);
+            if !snapshot && !counts(&key) {
+                continue;
+            }
+            let mut states = vec![state.clone()];
+            for operation in &migration.operations {
+                apply(operation, migration, &mut state)?;
+                if snapshot {
+                    states.push(state.clone());
+                }
+            }
+            if snapshot {
+                found.insert(key, states);
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn apply(operation: &Operation, migration: &Migration, state: &mut ProjectState) -> Result<(), MigrateError> {
+    operation
+        .state_forwards(&migration.app, state)
+        .map_err(|error| MigrateError::State { migration: migration.key(), error })
+}
+
+fn statements(
+    migration: &Migration,
+    states: &[ProjectState],
+    backend: Backend,
+    backwards: bool,
+) -> Result<Vec<String>, MigrateError> {
+    let state_error = |error| MigrateError::State { migration: migration.key(), error };
+    let mut sql = Vec::new();
+    if backwards {
+        for (index, operation) in migration.operations.iter().enumerate().rev() {
+            sql.extend(sql::backwards(operation, &migration.app, &states[index], &states[index + 1], backend).map_err(state_error)?);
+        }
+    } else {
+        for (index, operation) in migration.operations.iter().enumerate() {
+            sql.extend(sql::forwards(operation, &migration.app, &states[index], &states[index + 1], backend).map_err(state_error)?);
+        }
+    }
+    Ok(sql)
+}
+
+/// One transaction for the whole migration and its record; on SQLite, foreign keys are checked at the end
+/// rather than enforced midway, because a table rebuild drops and re-creates tables others point at.
+fn run_atomic(connection: &mut Connection, migration: &Migration, statements: &[String], backwards: bool) -> Result<(), DbError> {
+    let sqlite = connection.backend() == Backend::Sqlite;
+    if sqlite {
+        connection.batch("PRAGMA foreign_keys = OFF")?;
+    }
+    let result = (|| {
+        let mut transaction = connection.transaction()?;
+        // Another process may have run this migration while this one waited for the lock.
+        let recorded = recorder::read(&mut transaction)?;
+        if recorded.applied.contains_key(&migration.key()) != backwards {
+            return transaction.commit();
+        }
+        for statement in statements {
+            transaction.batch(statement)?;
+        }
+        if sqlite {
+            let broken = transaction.query("PRAGMA foreign_key_check", &[])?;
+            if let Some(row) = broken.first() {
+                return Err(DbError::Query {
+                    sql: "PRAGMA foreign_key_check".to_owned(),
+                    message: format!("a row of {:?} points at a row that does not exist", row.first()),
+                });
+            }
+        }
+        if backwards {
+            recorder::forget(&mut transaction, &migration.key())?;
+        } else {
+            recorder::record(&mut transaction, &migration.key(), &migration.checksum, None)?;
+        }
+        transaction.commit()
+    })();
+    if sqlite {
+        connection.batch("PRAGMA foreign_keys = ON")?;
+    }
+    result
+}
+
+/// MySQL: statement by statement, each recorded as done, so that a rerun skips what already ran.
+fn run_resumable(connection: &mut Connection, migration: &Migration, statements: &[String], backwards: bool) -> Result<(), DbError> {
+    let key = migration.key();
+    let recorded = recorder::read(connection)?;
+    if recorded.applied.contains_key(&key) != backwards {
+        return Ok(());
+    }
+    // Progress is kept for forwards runs only; an interrupted unapply restarts from its first statement.
+    let skip = if backwards { 0 } else { recorded.in_progress.get(&key).copied().unwrap_or(0) };
+    for (index, statement) in statements.iter().enumerate().skip(skip) {
+        connection.batch(statement)?;
+        if !backwards {
+            recorder::record(connection, &key, &migration.checksum, Some(index + 1))?;
+        }
+    }
+    if backwards { recorder::forget(connection, &key) } else { recorder::record(connection, &key, &migration.checksum, None) }
+}
+
+fn dedup(keys: Vec<MigrationKey>) -> Vec<MigrationKey> {
+    let mut seen = BTreeSet::new();
+    keys.into_iter().filter(|key| seen.insert(key.clone())).collect()
+}
+
+const LOCK_NAME: &str = "oxutils_migrate";
+/// `pg_advisory_lock` takes a number: "oxmi" in ASCII.
+const POSTGRES_LOCK_KEY: i64 = 0x6f78_6d69;
+
+/// Takes the lock that keeps two `migrate` runs apart (PostgreSQL and MySQL; SQLite queues writers itself).
+fn lock(connection: &mut Connection) -> Result<(), DbError> {
+    match connection.backend() {
+        Backend::Sqlite => Ok(()),
+        Backend::Postgres => connection.batch(&format!("SELECT pg_advisory_lock({POSTGRES_LOCK_KEY})")),
+        Backend::Mysql => {
+            let rows = connection.query(&format!("SELECT GET_LOCK('{LOCK_NAME}', 600)"), &[])?;
+            let acquired = rows.first().and_then(|row| row.first()).cloned().map(<i64 as crate::OxField>::from_value);
+            if matches!(acquired, Some(Ok(1))) {
+                Ok(())
+            } else {
+                Err(DbError::Query {
+                    sql: "GET_LOCK".to_owned(),
+                    message: "another migrate held the lock for 10 minutes".to_owned(),
+                })
+            }
+        }
+    }
+}
+
+fn unlock(connection: &mut Connection) -> Result<(), DbError> {
+    match connection.backend() {
+        Backend::Sqlite => Ok(()),
+        Backend::Postgres => connection.batch(&format!("SELECT pg_advisory_unlock({POSTGRES_LOCK_KEY})")),
+        Backend::Mysql => connection.batch(&format!("DO RELEASE_LOCK('{LOCK_NAME}')")),
+    }
+}

@@ -1,0 +1,123 @@
+//! The `oxutils_migrations` table: which migrations a database has, with the checksum of each file as it
+//! was applied. On MySQL, where DDL cannot be rolled back, a migration in progress also records how many
+//! of its statements ran, so that a rerun resumes after them.
+
+use super::file::MigrationKey;
+use crate::db::{Connection, DbError};
+use crate::ddl;
+use crate::model::Model;
+use crate::prelude::*;
+use sea_query::{Alias, Expr, ExprTrait, Query};
+use std::collections::BTreeMap;
+
+/// One row of `oxutils_migrations`.
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(app = "oxutils", table = "oxutils_migrations", unique_together(app, name))]
+pub struct MigrationRecord {
+    pub id: i64,
+    #[ox(max_length = 255)]
+    pub app: String,
+    #[ox(max_length = 255)]
+    pub name: String,
+    #[ox(max_length = 64)]
+    pub checksum: String,
+    pub applied_at: DateTime<Utc>,
+    /// Statements done of a migration still in progress; `None` once it is complete.
+    pub progress: Option<i64>,
+}
+
+/// What the table says about each migration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recorded {
+    /// Complete migrations and the checksum of their file when applied.
+    pub applied: BTreeMap<MigrationKey, String>,
+    /// Migrations begun but not finished (MySQL only), with the number of statements done.
+    pub in_progress: BTreeMap<MigrationKey, usize>,
+}
+
+pub fn ensure_table(connection: &mut Connection) -> Result<(), DbError> {
+    if table_exists(connection, MigrationRecord::TABLE)? {
+        return Ok(());
+    }
+    for statement in ddl::create_model(MigrationRecord::schema(), connection.backend()) {
+        connection.batch(&statement)?;
+    }
+    Ok(())
+}
+
+pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {
+    if !table_exists(connection, MigrationRecord::TABLE)? {
+        return Ok(Recorded::default());
+    }
+    let columns = MigrationRecord::schema().fields.iter().map(|field| Alias::new(&field.column));
+    let select = Query::select().columns(columns).from(Alias::new(MigrationRecord::TABLE)).to_owned();
+    let mut recorded = Recorded::default();
+    for row in connection.query_statement(&select)? {
+        let record = MigrationRecord::from_values(row)
+            .map_err(|error| DbError::query(&format!("SELECT FROM {}", MigrationRecord::TABLE), error))?;
+        let key = MigrationKey::new(record.app, record.name);
+        match record.progress {
+            None => {
+                recorded.applied.insert(key, record.checksum);
+            }
+            Some(done) => {
+                recorded.in_progress.insert(key, usize::try_from(done).unwrap_or(0));
+            }
+        }
+    }
+    Ok(recorded)
+}
+
+/// Records `key` as applied (`progress` `None`) or as having run `progress` statements.
+pub fn record(
+    connection: &mut Connection,
+    key: &MigrationKey,
+    checksum: &str,
+    progress: Option<usize>,
+) -> Result<(), DbError> {
+    forget(connection, key)?;
+    let record = MigrationRecord {
+        id: 0,
+        app: key.app.clone(),
+        name: key.name.clone(),
+        checksum: checksum.to_owned(),
+        applied_at: Utc::now(),
+        progress: progress.map(|done| i64::try_from(done).unwrap_or(i64::MAX)),
+    };
+    // The id is left to the database.
+    let fields = &MigrationRecord::schema().fields[1..];
+    let values = record.to_values().into_iter().skip(1).map(Expr::val);
+    let insert = Query::insert()
+        .into_table(Alias::new(MigrationRecord::TABLE))
+        .columns(fields.iter().map(|field| Alias::new(&field.column)))
+        .values_panic(values)
+        .to_owned();
+    connection.execute_statement(&insert)?;
+    Ok(())
+}
+
+pub fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbError> {
+    let delete = Query::delete()
+        .from_table(Alias::new(MigrationRecord::TABLE))
+        .and_where(Expr::col(Alias::new("app")).eq(key.app.as_str()))
+        .and_where(Expr::col(Alias::new("name")).eq(key.name.as_str()))
+        .to_owned();
+    connection.execute_statement(&delete)?;
+    Ok(())
+}
+
+/// Whether a table exists in the connection's current database or schema.
+pub fn table_exists(connection: &mut Connection, table: &str) -> Result<bool, DbError> {
+    let sql = match connection.backend() {
+        ddl::Backend::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+        ddl::Backend::Postgres => {
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
+        }
+        ddl::Backend::Mysql => {
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
+        }
+    };
+    let rows = connection.query(sql, &[sea_query::Value::String(Some(table.to_owned()))])?;
+    let count = rows.first().and_then(|row| row.first()).cloned().map(i64::from_value);
+    Ok(matches!(count, Some(Ok(count)) if count > 0))
+}
