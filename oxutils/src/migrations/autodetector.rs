@@ -39,20 +39,28 @@ fn detect_app(
     new: &ProjectState,
     questioner: &mut dyn Questioner,
 ) -> Result<AppChanges, QuestionError> {
-    let old_models: BTreeMap<&str, &ModelSchema> = old.app_models(app).map(|m| (m.name.as_str(), m)).collect();
-    let new_models: BTreeMap<&str, &ModelSchema> = new.app_models(app).map(|m| (m.name.as_str(), m)).collect();
-    let mut removed: Vec<&str> = old_models.keys().filter(|name| !new_models.contains_key(*name)).copied().collect();
-    let mut added: Vec<&str> = new_models.keys().filter(|name| !old_models.contains_key(*name)).copied().collect();
+    let old_models: BTreeMap<&str, &ModelSchema> =
+        old.app_models(app).map(|m| (m.name.as_str(), m)).collect();
+    let new_models: BTreeMap<&str, &ModelSchema> =
+        new.app_models(app).map(|m| (m.name.as_str(), m)).collect();
+    let mut removed: Vec<&str> =
+        old_models.keys().filter(|name| !new_models.contains_key(*name)).copied().collect();
+    let mut added: Vec<&str> =
+        new_models.keys().filter(|name| !old_models.contains_key(*name)).copied().collect();
     let mut operations = Vec::new();
     // Pairs (old name, new name) of models present on both sides, renamed or not.
     let mut kept: Vec<(&str, &str)> =
         old_models.keys().filter(|name| new_models.contains_key(*name)).map(|name| (*name, *name)).collect();
 
     for new_name in added.clone() {
-        let candidate = removed.iter().copied().find(|old_name| same_fields(old_models[old_name], new_models[new_name]));
+        let candidate =
+            removed.iter().copied().find(|old_name| same_fields(old_models[old_name], new_models[new_name]));
         let Some(old_name) = candidate else { continue };
         if questioner.ask_rename_model(app, old_models[old_name], new_models[new_name])? {
-            operations.push(Operation::RenameModel { old_name: old_name.to_owned(), new_name: new_name.to_owned() });
+            operations.push(Operation::RenameModel {
+                old_name: old_name.to_owned(),
+                new_name: new_name.to_owned(),
+            });
             removed.retain(|name| *name != old_name);
             added.retain(|name| *name != new_name);
             kept.push((old_name, new_name));
@@ -76,7 +84,8 @@ fn detect_app(
     for (old_name, new_name) in kept {
         let (before, after) = (old_models[old_name], new_models[new_name]);
         if before.table != after.table {
-            operations.push(Operation::AlterModelTable { name: new_name.to_owned(), table: after.table.clone() });
+            operations
+                .push(Operation::AlterModelTable { name: new_name.to_owned(), table: after.table.clone() });
         }
         let model_changes = diff_model(app, before, after, questioner)?;
         for operation in &model_changes.fields {
@@ -120,11 +129,14 @@ fn diff_model(
         leading.push(Operation::RemoveIndex { model: model.clone(), name: index.name.clone() });
     }
     for constraint in before.constraints.iter().filter(|constraint| !after.constraints.contains(constraint)) {
-        leading.push(Operation::RemoveConstraint { model: model.clone(), name: constraint.name().to_owned() });
+        leading
+            .push(Operation::RemoveConstraint { model: model.clone(), name: constraint.name().to_owned() });
     }
 
-    let mut removed: Vec<&FieldSchema> = before.fields.iter().filter(|f| after.field(&f.name).is_none()).collect();
-    let mut added: Vec<&FieldSchema> = after.fields.iter().filter(|f| before.field(&f.name).is_none()).collect();
+    let mut removed: Vec<&FieldSchema> =
+        before.fields.iter().filter(|f| after.field(&f.name).is_none()).collect();
+    let mut added: Vec<&FieldSchema> =
+        after.fields.iter().filter(|f| before.field(&f.name).is_none()).collect();
     for new_field in added.clone() {
         let candidate = removed.iter().copied().find(|old_field| same_but_name(old_field, new_field));
         let Some(old_field) = candidate else { continue };
@@ -146,7 +158,8 @@ fn diff_model(
     }
     for field in added {
         let needs_value = !field.nullable && field.default.is_none() && !field.auto_increment;
-        let backfill = if needs_value { Some(questioner.ask_not_null_default(app, &model, field)?) } else { None };
+        let backfill =
+            if needs_value { Some(questioner.ask_not_null_default(app, &model, field)?) } else { None };
         fields.push(Operation::AddField { model: model.clone(), field: field.clone(), backfill });
     }
     for field in &after.fields {
@@ -181,7 +194,9 @@ fn create_in_dependency_order<'a>(
                 .iter()
                 .filter_map(|field| field.foreign_key.as_ref())
                 .filter(|target| target.to_app == models[name].app && target.to_model != name)
-                .filter(|target| pending.contains(&target.to_model.as_str()) && !created.contains(target.to_model.as_str()))
+                .filter(|target| {
+                    pending.contains(&target.to_model.as_str()) && !created.contains(target.to_model.as_str())
+                })
                 .map(|target| target.to_model.clone())
                 .collect()
         };
@@ -189,9 +204,13 @@ fn create_in_dependency_order<'a>(
         let name = ready.unwrap_or(pending[0]);
         let model = models[name];
         let blocked = waits_for(name);
-        let (kept, later): (Vec<FieldSchema>, Vec<FieldSchema>) = model.fields.iter().cloned().partition(|field| {
-            field.foreign_key.as_ref().is_none_or(|target| !blocked.contains(&target.to_model) || target.to_app != model.app)
-        });
+        let (kept, later): (Vec<FieldSchema>, Vec<FieldSchema>) =
+            model.fields.iter().cloned().partition(|field| {
+                field
+                    .foreign_key
+                    .as_ref()
+                    .is_none_or(|target| !blocked.contains(&target.to_model) || target.to_app != model.app)
+            });
         creates.push(ModelSchema { fields: kept, ..model.clone() });
         deferred.extend(later.into_iter().map(|field| (model, field)));
         created.insert(name);
@@ -204,7 +223,10 @@ fn referenced_by_count(name: &str, among: &[&str], models: &BTreeMap<&str, &Mode
     among
         .iter()
         .filter(|other| {
-            models[*other].fields.iter().any(|field| field.foreign_key.as_ref().is_some_and(|t| t.to_model == name))
+            models[*other]
+                .fields
+                .iter()
+                .any(|field| field.foreign_key.as_ref().is_some_and(|t| t.to_model == name))
         })
         .count()
 }

@@ -47,8 +47,14 @@ pub struct MigrateOptions {
 pub enum MigrateError {
     Graph(GraphError),
     /// The database refused a statement; the migration was rolled back where the backend allows.
-    Database { migration: Option<MigrationKey>, error: DbError },
-    State { migration: MigrationKey, error: StateError },
+    Database {
+        migration: Option<MigrationKey>,
+        error: DbError,
+    },
+    State {
+        migration: MigrationKey,
+        error: StateError,
+    },
     /// Applied migrations whose files changed since.
     Edited(Vec<MigrationKey>),
     /// An app has two leaf migrations.
@@ -82,7 +88,11 @@ impl fmt::Display for MigrateError {
                         format!("{app} ({})", names.join(", "))
                     })
                     .collect();
-                write!(f, "conflicting migrations, more than one leaf in: {}; run makemigrations --merge", apps.join("; "))
+                write!(
+                    f,
+                    "conflicting migrations, more than one leaf in: {}; run makemigrations --merge",
+                    apps.join("; ")
+                )
             }
             MigrateError::UnknownApp(app) => write!(f, "app `{app}` has no migrations"),
         }
@@ -130,7 +140,9 @@ impl<'c> Executor<'c> {
     pub fn edited(&self) -> Vec<MigrationKey> {
         self.graph
             .migrations()
-            .filter(|migration| self.recorded.applied.get(&migration.key()).is_some_and(|sum| *sum != migration.checksum))
+            .filter(|migration| {
+                self.recorded.applied.get(&migration.key()).is_some_and(|sum| *sum != migration.checksum)
+            })
             .map(Migration::key)
             .collect()
     }
@@ -138,13 +150,23 @@ impl<'c> Executor<'c> {
     /// The steps that reach `target`, in order.
     pub fn plan(&self, target: &Target) -> Result<Vec<Step>, MigrateError> {
         let forwards = |keys: Vec<MigrationKey>| -> Vec<Step> {
-            keys.into_iter().filter(|key| !self.is_applied(key)).map(|migration| Step { migration, backwards: false }).collect()
+            keys.into_iter()
+                .filter(|key| !self.is_applied(key))
+                .map(|migration| Step { migration, backwards: false })
+                .collect()
         };
         let backwards = |keys: Vec<MigrationKey>| -> Vec<Step> {
-            keys.into_iter().filter(|key| self.is_applied(key)).map(|migration| Step { migration, backwards: true }).collect()
+            keys.into_iter()
+                .filter(|key| self.is_applied(key))
+                .map(|migration| Step { migration, backwards: true })
+                .collect()
         };
         let app_exists = |app: &str| {
-            if self.graph.apps().contains(app) { Ok(()) } else { Err(MigrateError::UnknownApp(app.to_owned())) }
+            if self.graph.apps().contains(app) {
+                Ok(())
+            } else {
+                Err(MigrateError::UnknownApp(app.to_owned()))
+            }
         };
         let steps = match target {
             Target::Latest => {
@@ -199,11 +221,17 @@ impl<'c> Executor<'c> {
     }
 
     /// The statements of one migration for `backend`, forwards or backwards: what `sqlmigrate` prints.
-    pub fn sql(&self, key: &MigrationKey, backend: Backend, backwards: bool) -> Result<Vec<String>, MigrateError> {
+    pub fn sql(
+        &self,
+        key: &MigrationKey,
+        backend: Backend,
+        backwards: bool,
+    ) -> Result<Vec<String>, MigrateError> {
         let migration = self.graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
         // What the migration's own ancestors replay to, whatever this database has applied.
         let ancestors: BTreeSet<MigrationKey> = self.graph.forwards_plan(key)?.into_iter().collect();
-        let mut states = self.replay_states(&BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
+        let mut states =
+            self.replay_states(&BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
         let states = states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
         statements(migration, &states, backend, backwards)
     }
@@ -233,12 +261,24 @@ impl<'c> Executor<'c> {
         let mut states = self.replay_states(&wanted, |key| self.is_applied(key))?;
         let mut done = Vec::new();
         for step in plan {
-            let migration = self.graph.migration(&step.migration).cloned().ok_or_else(|| GraphError::UnknownMigration(step.migration.clone()))?;
-            let states = states.remove(&step.migration).ok_or_else(|| GraphError::UnknownMigration(step.migration.clone()))?;
-            let statements = if options.fake { Vec::new() } else { statements(&migration, &states, backend, step.backwards)? };
+            let migration = self
+                .graph
+                .migration(&step.migration)
+                .cloned()
+                .ok_or_else(|| GraphError::UnknownMigration(step.migration.clone()))?;
+            let states = states
+                .remove(&step.migration)
+                .ok_or_else(|| GraphError::UnknownMigration(step.migration.clone()))?;
+            let statements = if options.fake {
+                Vec::new()
+            } else {
+                statements(&migration, &states, backend, step.backwards)?
+            };
             let run = match backend {
                 Backend::Mysql => run_resumable(self.connection, &migration, &statements, step.backwards),
-                Backend::Sqlite | Backend::Postgres => run_atomic(self.connection, &migration, &statements, step.backwards),
+                Backend::Sqlite | Backend::Postgres => {
+                    run_atomic(self.connection, &migration, &statements, step.backwards)
+                }
             };
             run.map_err(|error| MigrateError::Database { migration: Some(step.migration.clone()), error })?;
             if step.backwards {
@@ -265,7 +305,8 @@ impl<'c> Executor<'c> {
             if found.len() == wanted.len() {
                 break;
             }
-            let migration = self.graph.migration(&key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
+            let migration =
+                self.graph.migration(&key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
             let snapshot = wanted.contains(&key);
             if !snapshot && !counts(&key) {
                 continue;
@@ -301,11 +342,17 @@ fn statements(
     let mut sql = Vec::new();
     if backwards {
         for (index, operation) in migration.operations.iter().enumerate().rev() {
-            sql.extend(sql::backwards(operation, &migration.app, &states[index], &states[index + 1], backend).map_err(state_error)?);
+            sql.extend(
+                sql::backwards(operation, &migration.app, &states[index], &states[index + 1], backend)
+                    .map_err(state_error)?,
+            );
         }
     } else {
         for (index, operation) in migration.operations.iter().enumerate() {
-            sql.extend(sql::forwards(operation, &migration.app, &states[index], &states[index + 1], backend).map_err(state_error)?);
+            sql.extend(
+                sql::forwards(operation, &migration.app, &states[index], &states[index + 1], backend)
+                    .map_err(state_error)?,
+            );
         }
     }
     Ok(sql)
@@ -313,7 +360,12 @@ fn statements(
 
 /// One transaction for the whole migration and its record; on SQLite, foreign keys are checked at the end
 /// rather than enforced midway, because a table rebuild drops and re-creates tables others point at.
-fn run_atomic(connection: &mut Connection, migration: &Migration, statements: &[String], backwards: bool) -> Result<(), DbError> {
+fn run_atomic(
+    connection: &mut Connection,
+    migration: &Migration,
+    statements: &[String],
+    backwards: bool,
+) -> Result<(), DbError> {
     let sqlite = connection.backend() == Backend::Sqlite;
     if sqlite {
         connection.batch("PRAGMA foreign_keys = OFF")?;
@@ -351,7 +403,12 @@ fn run_atomic(connection: &mut Connection, migration: &Migration, statements: &[
 }
 
 /// MySQL: statement by statement, each recorded as done, so that a rerun skips what already ran.
-fn run_resumable(connection: &mut Connection, migration: &Migration, statements: &[String], backwards: bool) -> Result<(), DbError> {
+fn run_resumable(
+    connection: &mut Connection,
+    migration: &Migration,
+    statements: &[String],
+    backwards: bool,
+) -> Result<(), DbError> {
     let key = migration.key();
     let recorded = recorder::read(connection)?;
     if recorded.applied.contains_key(&key) != backwards {
@@ -365,7 +422,11 @@ fn run_resumable(connection: &mut Connection, migration: &Migration, statements:
             recorder::record(connection, &key, &migration.checksum, Some(index + 1))?;
         }
     }
-    if backwards { recorder::forget(connection, &key) } else { recorder::record(connection, &key, &migration.checksum, None) }
+    if backwards {
+        recorder::forget(connection, &key)
+    } else {
+        recorder::record(connection, &key, &migration.checksum, None)
+    }
 }
 
 fn dedup(keys: Vec<MigrationKey>) -> Vec<MigrationKey> {
@@ -384,7 +445,8 @@ fn lock(connection: &mut Connection) -> Result<(), DbError> {
         Backend::Postgres => connection.batch(&format!("SELECT pg_advisory_lock({POSTGRES_LOCK_KEY})")),
         Backend::Mysql => {
             let rows = connection.query(&format!("SELECT GET_LOCK('{LOCK_NAME}', 600)"), &[])?;
-            let acquired = rows.first().and_then(|row| row.first()).cloned().map(<i64 as crate::OxField>::from_value);
+            let acquired =
+                rows.first().and_then(|row| row.first()).cloned().map(<i64 as crate::OxField>::from_value);
             if matches!(acquired, Some(Ok(1))) {
                 Ok(())
             } else {

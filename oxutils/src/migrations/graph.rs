@@ -74,7 +74,10 @@ impl MigrationGraph {
                     continue; // a squashed migration's own replaced members
                 }
                 if !nodes.contains_key(dependency) {
-                    return Err(GraphError::MissingDependency { migration: key.clone(), dependency: dependency.clone() });
+                    return Err(GraphError::MissingDependency {
+                        migration: key.clone(),
+                        dependency: dependency.clone(),
+                    });
                 }
                 parents.entry(key.clone()).or_default().insert(dependency.clone());
                 children.entry(dependency.clone()).or_default().insert(key.clone());
@@ -146,7 +149,12 @@ impl MigrationGraph {
         if self.nodes.contains_key(key) { Ok(()) } else { Err(GraphError::UnknownMigration(key.clone())) }
     }
 
-    fn visit_parents(&self, key: &MigrationKey, seen: &mut BTreeSet<MigrationKey>, order: &mut Vec<MigrationKey>) {
+    fn visit_parents(
+        &self,
+        key: &MigrationKey,
+        seen: &mut BTreeSet<MigrationKey>,
+        order: &mut Vec<MigrationKey>,
+    ) {
         // Iterative depth-first search: a long chain of migrations must not overflow the stack.
         let mut stack = vec![(key.clone(), false)];
         while let Some((node, expanded)) = stack.pop() {
@@ -166,7 +174,12 @@ impl MigrationGraph {
         }
     }
 
-    fn visit_children(&self, key: &MigrationKey, seen: &mut BTreeSet<MigrationKey>, order: &mut Vec<MigrationKey>) {
+    fn visit_children(
+        &self,
+        key: &MigrationKey,
+        seen: &mut BTreeSet<MigrationKey>,
+        order: &mut Vec<MigrationKey>,
+    ) {
         let mut stack = vec![(key.clone(), false)];
         while let Some((node, expanded)) = stack.pop() {
             if expanded {
@@ -187,8 +200,10 @@ impl MigrationGraph {
 
     fn check_acyclic(&self) -> Result<(), GraphError> {
         // Kahn's algorithm; whatever is left over lies on or behind a cycle.
-        let mut waiting: BTreeMap<&MigrationKey, usize> = self.parents.iter().map(|(key, p)| (key, p.len())).collect();
-        let mut ready: Vec<&MigrationKey> = waiting.iter().filter(|(_, count)| **count == 0).map(|(key, _)| *key).collect();
+        let mut waiting: BTreeMap<&MigrationKey, usize> =
+            self.parents.iter().map(|(key, p)| (key, p.len())).collect();
+        let mut ready: Vec<&MigrationKey> =
+            waiting.iter().filter(|(_, count)| **count == 0).map(|(key, _)| *key).collect();
         while let Some(key) = ready.pop() {
             waiting.remove(key);
             for child in &self.children[key] {

@@ -49,7 +49,11 @@ fn fold(earlier: &Operation, later: &Operation) -> Fold {
         }
         (CreateModel { model }, AlterField { model: target, field }) if model.name == *target => {
             let mut merged = model.clone();
-            merged.fields.iter_mut().filter(|existing| existing.name == field.name).for_each(|slot| *slot = field.clone());
+            merged
+                .fields
+                .iter_mut()
+                .filter(|existing| existing.name == field.name)
+                .for_each(|slot| *slot = field.clone());
             Fold::Into(Some(CreateModel { model: merged }))
         }
         (CreateModel { model }, RemoveField { model: target, name }) if model.name == *target => {
@@ -57,18 +61,30 @@ fn fold(earlier: &Operation, later: &Operation) -> Fold {
             merged.fields.retain(|field| field.name != *name);
             Fold::Into(Some(CreateModel { model: merged }))
         }
-        (CreateModel { model }, RenameField { model: target, old_name, new_name }) if model.name == *target => {
+        (CreateModel { model }, RenameField { model: target, old_name, new_name })
+            if model.name == *target =>
+        {
             let mut merged = model.clone();
-            merged.fields.iter_mut().filter(|field| field.name == *old_name).for_each(|field| field.name.clone_from(new_name));
+            merged
+                .fields
+                .iter_mut()
+                .filter(|field| field.name == *old_name)
+                .for_each(|field| field.name.clone_from(new_name));
             Fold::Into(Some(CreateModel { model: merged }))
         }
-        (AddField { model, field, .. }, RemoveField { model: target, name }) if model == target && field.name == *name => {
+        (AddField { model, field, .. }, RemoveField { model: target, name })
+            if model == target && field.name == *name =>
+        {
             Fold::Into(None)
         }
         (AddField { model, field, backfill }, AlterField { model: target, field: altered })
             if model == target && field.name == altered.name =>
         {
-            Fold::Into(Some(AddField { model: model.clone(), field: altered.clone(), backfill: backfill.clone() }))
+            Fold::Into(Some(AddField {
+                model: model.clone(),
+                field: altered.clone(),
+                backfill: backfill.clone(),
+            }))
         }
         (AlterField { model, field }, AlterField { model: target, field: altered })
             if model == target && field.name == altered.name =>

@@ -7,7 +7,12 @@ use std::io::{BufRead, Write};
 
 pub trait Questioner {
     /// Was `old` renamed to `new`? Asked when a model disappears and one with the same fields appears.
-    fn ask_rename_model(&mut self, app: &str, old: &ModelSchema, new: &ModelSchema) -> Result<bool, QuestionError>;
+    fn ask_rename_model(
+        &mut self,
+        app: &str,
+        old: &ModelSchema,
+        new: &ModelSchema,
+    ) -> Result<bool, QuestionError>;
 
     /// Was field `old` of `model` renamed to `new`? Asked when they differ only by name and column.
     fn ask_rename_field(
@@ -19,7 +24,12 @@ pub trait Questioner {
     ) -> Result<bool, QuestionError>;
 
     /// The value existing rows get for a new NOT NULL field without a default.
-    fn ask_not_null_default(&mut self, app: &str, model: &str, field: &FieldSchema) -> Result<Literal, QuestionError>;
+    fn ask_not_null_default(
+        &mut self,
+        app: &str,
+        model: &str,
+        field: &FieldSchema,
+    ) -> Result<Literal, QuestionError>;
 }
 
 /// A question could not be answered, so no migration was written.
@@ -38,7 +48,12 @@ impl std::error::Error for QuestionError {}
 pub struct NonInteractiveQuestioner;
 
 impl Questioner for NonInteractiveQuestioner {
-    fn ask_rename_model(&mut self, app: &str, old: &ModelSchema, new: &ModelSchema) -> Result<bool, QuestionError> {
+    fn ask_rename_model(
+        &mut self,
+        app: &str,
+        old: &ModelSchema,
+        new: &ModelSchema,
+    ) -> Result<bool, QuestionError> {
         Err(QuestionError(format!(
             "model `{app}.{}` disappeared and `{app}.{}` with the same fields appeared: was it renamed? \
              Run makemigrations interactively to answer, or make the two changes in separate migrations",
@@ -60,7 +75,12 @@ impl Questioner for NonInteractiveQuestioner {
         )))
     }
 
-    fn ask_not_null_default(&mut self, app: &str, model: &str, field: &FieldSchema) -> Result<Literal, QuestionError> {
+    fn ask_not_null_default(
+        &mut self,
+        app: &str,
+        model: &str,
+        field: &FieldSchema,
+    ) -> Result<Literal, QuestionError> {
         Err(QuestionError(format!(
             "field `{app}.{model}.{}` is NOT NULL without a default, and existing rows need a value: \
              give it `#[ox(default = ...)]`, make it an `Option`, or run makemigrations interactively \
@@ -104,7 +124,12 @@ impl<R: BufRead, W: Write> InteractiveQuestioner<R, W> {
 }
 
 impl<R: BufRead, W: Write> Questioner for InteractiveQuestioner<R, W> {
-    fn ask_rename_model(&mut self, app: &str, old: &ModelSchema, new: &ModelSchema) -> Result<bool, QuestionError> {
+    fn ask_rename_model(
+        &mut self,
+        app: &str,
+        old: &ModelSchema,
+        new: &ModelSchema,
+    ) -> Result<bool, QuestionError> {
         self.yes_no(&format!("Was the model {app}.{} renamed to {}?", old.name, new.name))
     }
 
@@ -118,7 +143,12 @@ impl<R: BufRead, W: Write> Questioner for InteractiveQuestioner<R, W> {
         self.yes_no(&format!("Was {app}.{model}.{} renamed to {model}.{}?", old.name, new.name))
     }
 
-    fn ask_not_null_default(&mut self, app: &str, model: &str, field: &FieldSchema) -> Result<Literal, QuestionError> {
+    fn ask_not_null_default(
+        &mut self,
+        app: &str,
+        model: &str,
+        field: &FieldSchema,
+    ) -> Result<Literal, QuestionError> {
         loop {
             let prompt = format!(
                 "Field {app}.{model}.{} is NOT NULL without a default. Enter a one-off value for existing rows \
@@ -129,10 +159,14 @@ impl<R: BufRead, W: Write> Questioner for InteractiveQuestioner<R, W> {
             match serde_json::from_str::<serde_json::Value>(&answer) {
                 Ok(serde_json::Value::Bool(value)) => return Ok(Literal::Bool(value)),
                 Ok(serde_json::Value::Number(number)) => {
-                    return Ok(number.as_i64().map_or_else(|| Literal::Float(number.as_f64().unwrap_or(0.0)), Literal::Integer));
+                    return Ok(number
+                        .as_i64()
+                        .map_or_else(|| Literal::Float(number.as_f64().unwrap_or(0.0)), Literal::Integer));
                 }
                 Ok(serde_json::Value::String(text)) => return Ok(Literal::Text(text)),
-                Ok(other @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => return Ok(Literal::Json(other)),
+                Ok(other @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => {
+                    return Ok(Literal::Json(other));
+                }
                 Ok(serde_json::Value::Null) | Err(_) => {
                     writeln!(self.output, "Please enter a JSON value that is not null.").ok();
                 }

@@ -8,7 +8,7 @@
 use super::operation::{Operation, StateError};
 use super::state::ProjectState;
 use crate::ddl::{self, Backend};
-use crate::schema::{ConstraintSchema, FieldSchema, Literal, ModelSchema, check_name};
+use crate::schema::{ColumnType, ConstraintSchema, FieldSchema, Literal, ModelSchema, check_name};
 
 /// The statements that apply `operation` of `app`, taking `before` to `after`.
 pub fn forwards(
@@ -105,11 +105,13 @@ pub fn inverse(operation: &Operation, app: &str, before: &ProjectState) -> Resul
         Operation::AddField { model, field, .. } => {
             Operation::RemoveField { model: model.clone(), name: field.name.clone() }
         }
-        Operation::RemoveField { model: name, name: field } => Operation::AddField {
-            model: name.clone(),
-            field: field_of(model(before, app, name)?, field)?.clone(),
-            backfill: None,
-        },
+        Operation::RemoveField { model: name, name: field } => {
+            let field = field_of(model(before, app, name)?, field)?.clone();
+            // Rows that exist when a NOT NULL column comes back need a value: the type's empty one, as Django.
+            let backfill =
+                (!field.nullable && field.default.is_none()).then(|| empty_value(field.column_type));
+            Operation::AddField { model: name.clone(), field, backfill }
+        }
         Operation::AlterField { model: name, field } => Operation::AlterField {
             model: name.clone(),
             field: field_of(model(before, app, name)?, &field.name)?.clone(),
@@ -148,6 +150,21 @@ pub fn inverse(operation: &Operation, app: &str, before: &ProjectState) -> Resul
             }
         },
     })
+}
+
+/// The value a NOT NULL column of this type gets in rows that existed before it.
+fn empty_value(column_type: ColumnType) -> Literal {
+    match column_type {
+        ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger => Literal::Integer(0),
+        ColumnType::Float | ColumnType::Double => Literal::Float(0.0),
+        ColumnType::Boolean => Literal::Bool(false),
+        ColumnType::String { .. } | ColumnType::Text | ColumnType::Binary => Literal::Text(String::new()),
+        ColumnType::Date => Literal::Text("1970-01-01".to_owned()),
+        ColumnType::Time => Literal::Text("00:00:00".to_owned()),
+        ColumnType::DateTime | ColumnType::TimestampTz => Literal::Text("1970-01-01 00:00:00".to_owned()),
+        ColumnType::Uuid => Literal::Text(uuid::Uuid::nil().hyphenated().to_string()),
+        ColumnType::Json => Literal::Json(serde_json::json!({})),
+    }
 }
 
 fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelSchema, StateError> {

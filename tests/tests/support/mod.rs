@@ -84,3 +84,111 @@ impl Drop for MysqlDatabase {
         let _ = self.connection.query_drop(format!("DROP DATABASE IF EXISTS {}", self.name));
     }
 }
+
+/// `url` with its database (the path after the last `/`) replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
+    let base = base.rsplit_once('/').map_or(base, |(head, _)| head);
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+/// A throw-away database on every backend whose server is configured: SQLite always, PostgreSQL and
+/// MariaDB when their URLs are set. Each comes with the guard that drops it.
+pub fn every_backend() -> Vec<(oxutils::db::Connection, Box<dyn std::any::Any>)> {
+    let mut connections: Vec<(oxutils::db::Connection, Box<dyn std::any::Any>)> = Vec::new();
+    let directory = std::env::temp_dir().join(unique_database_name("oxutils_sqlite"));
+    std::fs::create_dir_all(&directory).expect("a temporary directory");
+    let url = format!("sqlite://{}", directory.join("db.sqlite3").display());
+    connections
+        .push((oxutils::db::Connection::open(&url).expect("open SQLite"), Box::new(TempDir(directory))));
+    if let Some(server) = server_url(POSTGRES_URL) {
+        let database = PostgresDatabase::create(&server);
+        let url = with_database(&server, &database.name);
+        connections
+            .push((oxutils::db::Connection::open(&url).expect("connect to PostgreSQL"), Box::new(database)));
+    }
+    if let Some(server) = server_url(MYSQL_URL) {
+        let database = MysqlDatabase::create(&server);
+        let url = with_database(&server, &database.name);
+        connections
+            .push((oxutils::db::Connection::open(&url).expect("connect to MariaDB"), Box::new(database)));
+    }
+    connections
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The tables of the connection's database, without SQLite's own.
+pub fn tables(connection: &mut oxutils::db::Connection) -> Vec<String> {
+    use oxutils::ddl::Backend;
+    let sql = match connection.backend() {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1"
+        }
+        Backend::Mysql => {
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1"
+        }
+    };
+    text_column(connection, sql, &[])
+}
+
+/// The columns of `table` with whether each is nullable, in table order.
+pub fn columns(connection: &mut oxutils::db::Connection, table: &str) -> Vec<(String, bool)> {
+    use oxutils::OxField;
+    use oxutils::ddl::Backend;
+    let name = sea_query::Value::String(Some(table.to_owned()));
+    let (sql, params) = match connection.backend() {
+        Backend::Sqlite => {
+            (format!("SELECT name, \"notnull\" = 0 FROM pragma_table_info('{table}') ORDER BY cid"), vec![])
+        }
+        Backend::Postgres => (
+            "SELECT column_name::text, is_nullable = 'YES' FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+                .to_owned(),
+            vec![name],
+        ),
+        Backend::Mysql => (
+            "SELECT column_name, is_nullable = 'YES' FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position"
+                .to_owned(),
+            vec![name],
+        ),
+    };
+    connection
+        .query(&sql, &params)
+        .expect("read the columns")
+        .into_iter()
+        .map(|mut row| {
+            let nullable = bool::from_value(row.pop().expect("nullable")).expect("a boolean");
+            let column = String::from_value(row.pop().expect("name")).expect("a name");
+            (column, nullable)
+        })
+        .collect()
+}
+
+pub fn text_column(
+    connection: &mut oxutils::db::Connection,
+    sql: &str,
+    params: &[sea_query::Value],
+) -> Vec<String> {
+    use oxutils::OxField;
+    connection
+        .query(sql, params)
+        .expect("query")
+        .into_iter()
+        .map(|mut row| String::from_value(row.remove(0)).expect("text"))
+        .collect()
+}

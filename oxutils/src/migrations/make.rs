@@ -1,0 +1,162 @@
+//! `makemigrations` as a function: diff the models against what the existing migrations replay to and
+//! return the new migrations, one per changed app, ready to be written.
+
+use super::autodetector::detect;
+use super::file::{Migration, MigrationKey, auto_name, checksum};
+use super::graph::{GraphError, MigrationGraph};
+use super::operation::{Operation, StateError};
+use super::questioner::{QuestionError, Questioner};
+use super::state::ProjectState;
+use crate::schema::ModelSchema;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+#[derive(Debug)]
+pub enum MakeError {
+    Graph(GraphError),
+    State {
+        migration: MigrationKey,
+        error: StateError,
+    },
+    Question(QuestionError),
+    /// An app has two leaves; `--merge` joins them first.
+    Conflict(BTreeMap<String, Vec<MigrationKey>>),
+}
+
+impl fmt::Display for MakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MakeError::Graph(error) => error.fmt(f),
+            MakeError::State { migration, error } => write!(f, "migration {migration}: {error}"),
+            MakeError::Question(error) => error.fmt(f),
+            MakeError::Conflict(conflicts) => {
+                let apps: Vec<String> = conflicts
+                    .iter()
+                    .map(|(app, leaves)| {
+                        let names: Vec<&str> = leaves.iter().map(|key| key.name.as_str()).collect();
+                        format!("{app} ({})", names.join(", "))
+                    })
+                    .collect();
+                write!(
+                    f,
+                    "conflicting migrations, more than one leaf in: {}; run makemigrations --merge",
+                    apps.join("; ")
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for MakeError {}
+
+/// What the existing migrations replay to, with their graph.
+pub fn replay(existing: Vec<Migration>) -> Result<(MigrationGraph, ProjectState), MakeError> {
+    // A squashed migration replaces its range here: on disk, all or none of it is "applied".
+    let graph = MigrationGraph::build(existing, &BTreeSet::new()).map_err(MakeError::Graph)?;
+    let mut state = ProjectState::new();
+    for key in graph.ordered() {
+        let Some(migration) = graph.migration(&key) else { continue };
+        for operation in &migration.operations {
+            operation
+                .state_forwards(&migration.app, &mut state)
+                .map_err(|error| MakeError::State { migration: key.clone(), error })?;
+        }
+    }
+    Ok((graph, state))
+}
+
+/// The new migrations that bring the existing ones in line with `models`, for `apps` (all when empty).
+pub fn make_migrations(
+    models: &[&ModelSchema],
+    existing: Vec<Migration>,
+    apps: &[&str],
+    name: Option<&str>,
+    questioner: &mut dyn Questioner,
+) -> Result<Vec<Migration>, MakeError> {
+    let (graph, old) = replay(existing)?;
+    let conflicts = graph.conflicts();
+    if !conflicts.is_empty() {
+        return Err(MakeError::Conflict(conflicts));
+    }
+    let new = ProjectState::from_models(models.iter().copied());
+    let mut changes = detect(&old, &new, questioner).map_err(MakeError::Question)?;
+    if !apps.is_empty() {
+        changes.retain(|app, _| apps.contains(&app.as_str()));
+    }
+    let planned: BTreeMap<String, String> = changes
+        .iter()
+        .map(|(app, change)| {
+            let number = next_number(&graph, app);
+            let initial = graph.leaves(app).is_empty();
+            let name = match name {
+                Some(name) => format!("{number:04}_{name}"),
+                None => auto_name(number, &change.operations, initial),
+            };
+            (app.clone(), name)
+        })
+        .collect();
+    let mut migrations = Vec::new();
+    for (app, change) in changes {
+        let mut dependencies: Vec<MigrationKey> = graph.leaves(&app);
+        for other in &change.depends_on_apps {
+            match planned.get(other) {
+                Some(name) => dependencies.push(MigrationKey::new(other, name)),
+                None => dependencies.extend(graph.leaves(other)),
+            }
+        }
+        dependencies.sort();
+        dependencies.dedup();
+        migrations.push(new_migration(&app, &planned[&app], dependencies, Vec::new(), change.operations));
+    }
+    Ok(migrations)
+}
+
+/// An empty migration for `app`, to fill with `RunSql` by hand (`--empty`).
+pub fn empty_migration(
+    existing: Vec<Migration>,
+    app: &str,
+    name: Option<&str>,
+) -> Result<Migration, MakeError> {
+    let (graph, _) = replay(existing)?;
+    let number = next_number(&graph, app);
+    let name = format!("{number:04}_{}", name.unwrap_or("custom"));
+    Ok(new_migration(app, &name, graph.leaves(app), Vec::new(), Vec::new()))
+}
+
+/// A migration that joins an app's leaves (`--merge`), or `None` when there is nothing to merge.
+pub fn merge_migrations(existing: Vec<Migration>) -> Result<Vec<Migration>, MakeError> {
+    let (graph, _) = replay(existing)?;
+    Ok(graph
+        .conflicts()
+        .into_iter()
+        .map(|(app, leaves)| {
+            let number = next_number(&graph, &app);
+            let names: Vec<String> = leaves.iter().map(|leaf| leaf.name.clone()).collect();
+            let name = format!("{number:04}_merge_{}", names.join("_"));
+            new_migration(&app, &name, leaves, Vec::new(), Vec::new())
+        })
+        .collect())
+}
+
+pub fn new_migration(
+    app: &str,
+    name: &str,
+    dependencies: Vec<MigrationKey>,
+    replaces: Vec<MigrationKey>,
+    operations: Vec<Operation>,
+) -> Migration {
+    let mut migration = Migration {
+        app: app.to_owned(),
+        name: name.to_owned(),
+        dependencies,
+        replaces,
+        operations,
+        checksum: String::new(),
+    };
+    migration.checksum = checksum(&migration.render());
+    migration
+}
+
+fn next_number(graph: &MigrationGraph, app: &str) -> u32 {
+    graph.migrations().filter(|migration| migration.app == app).map(Migration::number).max().unwrap_or(0) + 1
+}
