@@ -246,9 +246,10 @@ impl<'c> Executor<'c> {
         if plan.is_empty() {
             return Ok(plan);
         }
-        recorder::ensure_table(self.connection)?;
         lock(self.connection)?;
-        let result = self.run(plan, options);
+        let result = recorder::ensure_table(self.connection)
+            .map_err(MigrateError::from)
+            .and_then(|()| self.run(plan, options));
         let unlocked = unlock(self.connection);
         let done = result?;
         unlocked?;

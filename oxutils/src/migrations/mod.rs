@@ -11,6 +11,7 @@ pub mod optimizer;
 pub mod questioner;
 pub mod recorder;
 pub mod sql;
+pub mod squash;
 pub mod state;
 
 pub use autodetector::{AppChanges, detect};
@@ -20,4 +21,5 @@ pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};
 pub use operation::{BackendSql, Operation, StateError};
 pub use questioner::{InteractiveQuestioner, NonInteractiveQuestioner, QuestionError, Questioner};
+pub use squash::squash;
 pub use state::ProjectState;

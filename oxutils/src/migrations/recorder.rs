@@ -35,14 +35,19 @@ pub struct Recorded {
     pub in_progress: BTreeMap<MigrationKey, usize>,
 }
 
+/// Creates the table unless it exists. In a transaction, so that SQLite's write lock keeps two processes
+/// from both creating it; PostgreSQL and MySQL callers hold the run lock already.
 pub fn ensure_table(connection: &mut Connection) -> Result<(), DbError> {
     if table_exists(connection, MigrationRecord::TABLE)? {
         return Ok(());
     }
-    for statement in ddl::create_model(MigrationRecord::schema(), connection.backend()) {
-        connection.batch(&statement)?;
+    let mut transaction = connection.transaction()?;
+    if !table_exists(&mut transaction, MigrationRecord::TABLE)? {
+        for statement in ddl::create_model(MigrationRecord::schema(), transaction.backend()) {
+            transaction.batch(&statement)?;
+        }
     }
-    Ok(())
+    transaction.commit()
 }
 
 pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {

@@ -1,0 +1,267 @@
+//! The migration engine's promises, each on every backend that can keep it: a failed migration leaves the
+//! database as it was, an edited migration is reported, MySQL resumes after a failure, two runs at once
+//! apply each migration once, a squash works from any point of its range, and bad graphs are refused.
+
+mod support;
+
+use oxutils::db::Connection;
+use oxutils::ddl::Backend;
+use oxutils::migrations::make::new_migration;
+use oxutils::migrations::{
+    BackendSql, Executor, GraphError, MigrateError, MigrateOptions, Migration, MigrationGraph, MigrationKey,
+    NonInteractiveQuestioner, Operation, Target, make_migrations, merge_migrations, squash,
+};
+use oxutils::schema::{ColumnType, FieldSchema, ModelSchema};
+use std::collections::BTreeSet;
+
+fn model(name: &str) -> ModelSchema {
+    let mut id = FieldSchema::new("id", ColumnType::BigInteger, false);
+    id.primary_key = true;
+    id.auto_increment = true;
+    ModelSchema {
+        app: "shop".into(),
+        name: name.into(),
+        table: format!("shop_{}", name.to_lowercase()),
+        db_comment: None,
+        fields: vec![id, FieldSchema::new("label", ColumnType::String { max_length: 40 }, false)],
+        indexes: vec![],
+        constraints: vec![],
+    }
+}
+
+fn migration(name: &str, dependencies: &[&str], operations: Vec<Operation>) -> Migration {
+    let dependencies = dependencies.iter().map(|dependency| MigrationKey::new("shop", *dependency)).collect();
+    let migration = new_migration("shop", name, dependencies, vec![], operations);
+    Migration::parse("shop", &migration.file_name(), &migration.render()).unwrap()
+}
+
+fn raw(sql: &str) -> Operation {
+    Operation::RunSql { forward: BackendSql { all: Some(sql.into()), ..Default::default() }, backward: None }
+}
+
+fn migrate(
+    connection: &mut Connection,
+    files: &[Migration],
+) -> Result<Vec<oxutils::migrations::Step>, MigrateError> {
+    Executor::new(connection, files.to_vec())?.migrate(&Target::Latest, MigrateOptions::default())
+}
+
+#[test]
+fn a_failed_migration_leaves_the_database_as_it_was() {
+    for (mut connection, _guard) in support::every_backend() {
+        let backend = connection.backend();
+        let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+        migrate(&mut connection, std::slice::from_ref(&first)).unwrap();
+        let broken = migration(
+            "0002_broken",
+            &["0001_initial"],
+            vec![Operation::CreateModel { model: model("Invoice") }, raw("SELECT * FROM no_such_table")],
+        );
+        let error = migrate(&mut connection, &[first.clone(), broken]).unwrap_err().to_string();
+        assert!(error.contains("shop.0002_broken") && error.contains("no_such_table"), "{error}");
+        let tables = support::tables(&mut connection);
+        if backend == Backend::Mysql {
+            // MySQL commits DDL as it runs: the table stays, and the progress says so (see the resume test).
+            assert!(tables.contains(&"shop_invoice".to_owned()));
+        } else {
+            assert_eq!(tables, ["oxutils_migrations", "shop_order"], "rolled back on {backend}");
+        }
+        let recorded = support::text_column(
+            &mut connection,
+            "SELECT name FROM oxutils_migrations WHERE progress IS NULL",
+            &[],
+        );
+        assert_eq!(recorded, ["0001_initial"], "only the first is recorded as applied on {backend}");
+    }
+}
+
+#[test]
+fn mysql_resumes_after_the_last_statement_that_ran() {
+    let Some(server) = support::server_url(support::MYSQL_URL) else { return };
+    let database = support::MysqlDatabase::create(&server);
+    let mut connection = Connection::open(&support::with_database(&server, &database.name)).unwrap();
+    let broken = migration(
+        "0001_initial",
+        &[],
+        vec![
+            Operation::CreateModel { model: model("Order") },
+            raw("INSERT INTO shop_order (label) VALUES ('one')"),
+            raw("SELEC 1"),
+        ],
+    );
+    assert!(migrate(&mut connection, std::slice::from_ref(&broken)).is_err());
+    let progress =
+        support::text_column(&mut connection, "SELECT CAST(progress AS CHAR) FROM oxutils_migrations", &[]);
+    assert_eq!(progress, ["2"], "the table and the insert ran");
+    // The fix replaces the failing statement; the rerun must not create the table or insert again.
+    let fixed = migration(
+        "0001_initial",
+        &[],
+        vec![
+            Operation::CreateModel { model: model("Order") },
+            raw("INSERT INTO shop_order (label) VALUES ('one')"),
+            raw("SELECT 1"),
+        ],
+    );
+    let mut executor = Executor::new(&mut connection, vec![fixed]).unwrap();
+    executor.migrate(&Target::Latest, MigrateOptions { allow_edited: true, ..Default::default() }).unwrap();
+    let labels = support::text_column(&mut connection, "SELECT label FROM shop_order", &[]);
+    assert_eq!(labels, ["one"]);
+    let recorded = support::text_column(
+        &mut connection,
+        "SELECT name FROM oxutils_migrations WHERE progress IS NULL",
+        &[],
+    );
+    assert_eq!(recorded, ["0001_initial"]);
+}
+
+#[test]
+fn a_migration_edited_after_it_was_applied_is_reported() {
+    for (mut connection, _guard) in support::every_backend() {
+        let applied = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+        migrate(&mut connection, std::slice::from_ref(&applied)).unwrap();
+        let edited = migration(
+            "0001_initial",
+            &[],
+            vec![Operation::CreateModel { model: model("Order") }, raw("SELECT 1")],
+        );
+        let next = migration(
+            "0002_more",
+            &["0001_initial"],
+            vec![Operation::CreateModel { model: model("Invoice") }],
+        );
+        let executor = Executor::new(&mut connection, vec![edited.clone(), next.clone()]).unwrap();
+        assert_eq!(executor.edited(), [MigrationKey::new("shop", "0001_initial")]);
+        let error = migrate(&mut connection, &[edited, next]).unwrap_err().to_string();
+        assert!(error.contains("edited after they were applied: shop.0001_initial"), "{error}");
+        assert!(!support::tables(&mut connection).contains(&"shop_invoice".to_owned()), "nothing ran");
+    }
+}
+
+#[test]
+fn two_runs_at_once_apply_each_migration_once() {
+    let files: Vec<Migration> = (1..=5)
+        .map(|number| {
+            let name = format!("{number:04}_step");
+            let previous = format!("{:04}_step", number - 1);
+            let dependencies: Vec<&str> = if number == 1 { vec![] } else { vec![previous.as_str()] };
+            migration(
+                &name,
+                &dependencies,
+                vec![Operation::CreateModel { model: model(&format!("Table{number}")) }],
+            )
+        })
+        .collect();
+    for (mut connection, guard) in support::every_backend() {
+        let backend = connection.backend();
+        let url = support_url(&connection, guard.as_ref());
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let (url, files) = (url.clone(), files.clone());
+                std::thread::spawn(move || {
+                    let mut connection = Connection::open(&url).unwrap();
+                    migrate(&mut connection, &files).map(|steps| steps.len())
+                })
+            })
+            .collect();
+        for run in runs {
+            run.join()
+                .unwrap()
+                .unwrap_or_else(|error| panic!("a concurrent run failed on {backend}: {error}"));
+        }
+        let recorded =
+            support::text_column(&mut connection, "SELECT name FROM oxutils_migrations ORDER BY name", &[]);
+        let expected: Vec<String> = files.iter().map(|m| m.name.clone()).collect();
+        assert_eq!(recorded, expected, "each migration once on {backend}");
+    }
+}
+
+/// The URL that opens the database behind `guard` again, from another thread.
+fn support_url(connection: &Connection, guard: &dyn std::any::Any) -> String {
+    if let Some(directory) = guard.downcast_ref::<support::TempDir>() {
+        return format!("sqlite://{}", directory.0.join("db.sqlite3").display());
+    }
+    if let Some(database) = guard.downcast_ref::<support::PostgresDatabase>() {
+        return support::with_database(&std::env::var(support::POSTGRES_URL).unwrap(), &database.name);
+    }
+    let database = guard.downcast_ref::<support::MysqlDatabase>().expect("a known guard");
+    let _ = connection;
+    support::with_database(&std::env::var(support::MYSQL_URL).unwrap(), &database.name)
+}
+
+#[test]
+fn a_squashed_migration_works_from_any_point_of_its_range() {
+    let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let second = migration(
+        "0002_note",
+        &["0001_initial"],
+        vec![Operation::AddField {
+            model: "Order".into(),
+            field: FieldSchema::new("note", ColumnType::Text, true),
+            backfill: None,
+        }],
+    );
+    let third =
+        migration("0003_invoice", &["0002_note"], vec![Operation::CreateModel { model: model("Invoice") }]);
+    let originals = vec![first.clone(), second.clone(), third.clone()];
+    let squashed = squash(&originals, "shop", None, "0003_invoice").unwrap();
+    assert_eq!(squashed.name, "0001_squashed_0003");
+    assert_eq!(
+        squashed.operations.len(),
+        2,
+        "the added field folds into its CreateModel: {:?}",
+        squashed.operations
+    );
+    let with_squash = [originals.clone(), vec![squashed.clone()]].concat();
+    for (mut connection, _guard) in support::every_backend() {
+        let backend = connection.backend();
+        // A database at the middle of the range finishes it with the originals.
+        migrate(&mut connection, std::slice::from_ref(&first)).unwrap();
+        let steps = migrate(&mut connection, &with_squash).unwrap();
+        let names: Vec<&str> = steps.iter().map(|step| step.migration.name.as_str()).collect();
+        assert_eq!(names, ["0002_note", "0003_invoice"], "{backend}");
+        let columns: Vec<String> =
+            support::columns(&mut connection, "shop_order").into_iter().map(|(c, _)| c).collect();
+        assert_eq!(columns, ["id", "label", "note"]);
+    }
+    for (mut connection, _guard) in support::every_backend() {
+        // A new database runs the squash alone.
+        let steps = migrate(&mut connection, &with_squash).unwrap();
+        let names: Vec<&str> = steps.iter().map(|step| step.migration.name.as_str()).collect();
+        assert_eq!(names, ["0001_squashed_0003"]);
+        assert!(support::tables(&mut connection).contains(&"shop_invoice".to_owned()));
+    }
+}
+
+#[test]
+fn graphs_with_cycles_missing_dependencies_or_two_leaves_are_refused() {
+    let a = migration("0001_a", &["0002_b"], vec![]);
+    let b = migration("0002_b", &["0001_a"], vec![]);
+    let error = MigrationGraph::build(vec![a, b], &BTreeSet::new()).err().unwrap();
+    assert!(matches!(error, GraphError::Cycle(_)), "{error}");
+    assert!(
+        error.to_string().contains("shop.0001_a -> shop.0002_b -> shop.0001_a")
+            || error.to_string().contains("shop.0002_b -> shop.0001_a -> shop.0002_b"),
+        "{error}"
+    );
+
+    let orphan = migration("0002_b", &["0001_gone"], vec![]);
+    let error = MigrationGraph::build(vec![orphan], &BTreeSet::new()).err().unwrap().to_string();
+    assert_eq!(error, "migration shop.0002_b depends on shop.0001_gone, which does not exist");
+
+    let root = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let left = migration("0002_left", &["0001_initial"], vec![]);
+    let right = migration("0002_right", &["0001_initial"], vec![]);
+    let branches = vec![root, left, right];
+    let models = [model("Order")];
+    let refs: Vec<&ModelSchema> = models.iter().collect();
+    let error = make_migrations(&refs, branches.clone(), &[], None, &mut NonInteractiveQuestioner)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("more than one leaf in: shop (0002_left, 0002_right)"), "{error}");
+    let merges = merge_migrations(branches.clone()).unwrap();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0].name, "0003_merge_0002_left_0002_right");
+    let merged = [branches, merges].concat();
+    assert!(make_migrations(&refs, merged, &[], None, &mut NonInteractiveQuestioner).unwrap().is_empty());
+}
