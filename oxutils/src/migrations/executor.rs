@@ -227,13 +227,7 @@ impl<'c> Executor<'c> {
         backend: Backend,
         backwards: bool,
     ) -> Result<Vec<String>, MigrateError> {
-        let migration = self.graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
-        // What the migration's own ancestors replay to, whatever this database has applied.
-        let ancestors: BTreeSet<MigrationKey> = self.graph.forwards_plan(key)?.into_iter().collect();
-        let mut states =
-            self.replay_states(&BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
-        let states = states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
-        statements(migration, &states, backend, backwards)
+        migration_sql(&self.graph, key, backend, backwards)
     }
 
     /// Runs the plan to `target`; returns the steps taken.
@@ -259,7 +253,7 @@ impl<'c> Executor<'c> {
     fn run(&mut self, plan: Vec<Step>, options: MigrateOptions) -> Result<Vec<Step>, MigrateError> {
         let backend = self.connection.backend();
         let wanted: BTreeSet<MigrationKey> = plan.iter().map(|step| step.migration.clone()).collect();
-        let mut states = self.replay_states(&wanted, |key| self.is_applied(key))?;
+        let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key))?;
         let mut done = Vec::new();
         for step in plan {
             let migration = self
@@ -291,40 +285,54 @@ impl<'c> Executor<'c> {
         }
         Ok(done)
     }
+}
 
-    /// For each migration of `wanted`, the state before each of its operations and after its last, from one
-    /// replay of the graph in order that applies the migrations `counts` accepts. Replay copies only the
-    /// models an operation touches, so this stays cheap for long histories and backwards plans alike.
-    fn replay_states(
-        &self,
-        wanted: &BTreeSet<MigrationKey>,
-        counts: impl Fn(&MigrationKey) -> bool,
-    ) -> Result<BTreeMap<MigrationKey, Vec<ProjectState>>, MigrateError> {
-        let mut state = ProjectState::new();
-        let mut found = BTreeMap::new();
-        for key in self.graph.ordered() {
-            if found.len() == wanted.len() {
-                break;
-            }
-            let migration =
-                self.graph.migration(&key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
-            let snapshot = wanted.contains(&key);
-            if !snapshot && !counts(&key) {
-                continue;
-            }
-            let mut states = vec![state.clone()];
-            for operation in &migration.operations {
-                apply(operation, migration, &mut state)?;
-                if snapshot {
-                    states.push(state.clone());
-                }
-            }
+/// For each migration of `wanted`, the state before each of its operations and after its last, from one
+/// replay of the graph in order that applies the migrations `counts` accepts. Replay copies only the
+/// models an operation touches, so this stays cheap for long histories and backwards plans alike.
+fn replay_states(
+    graph: &MigrationGraph,
+    wanted: &BTreeSet<MigrationKey>,
+    counts: impl Fn(&MigrationKey) -> bool,
+) -> Result<BTreeMap<MigrationKey, Vec<ProjectState>>, MigrateError> {
+    let mut state = ProjectState::new();
+    let mut found = BTreeMap::new();
+    for key in graph.ordered() {
+        if found.len() == wanted.len() {
+            break;
+        }
+        let migration = graph.migration(&key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
+        let snapshot = wanted.contains(&key);
+        if !snapshot && !counts(&key) {
+            continue;
+        }
+        let mut states = vec![state.clone()];
+        for operation in &migration.operations {
+            apply(operation, migration, &mut state)?;
             if snapshot {
-                found.insert(key, states);
+                states.push(state.clone());
             }
         }
-        Ok(found)
+        if snapshot {
+            found.insert(key, states);
+        }
     }
+    Ok(found)
+}
+
+/// The statements of migration `key` for `backend`, from the state its own ancestors replay to, whatever a
+/// database has applied: what `sqlmigrate` prints.
+pub fn migration_sql(
+    graph: &MigrationGraph,
+    key: &MigrationKey,
+    backend: Backend,
+    backwards: bool,
+) -> Result<Vec<String>, MigrateError> {
+    let migration = graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
+    let ancestors: BTreeSet<MigrationKey> = graph.forwards_plan(key)?.into_iter().collect();
+    let mut states = replay_states(graph, &BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
+    let states = states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
+    statements(migration, &states, backend, backwards)
 }
 
 fn apply(operation: &Operation, migration: &Migration, state: &mut ProjectState) -> Result<(), MigrateError> {

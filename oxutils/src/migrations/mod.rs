@@ -15,7 +15,7 @@ pub mod squash;
 pub mod state;
 
 pub use autodetector::{AppChanges, detect};
-pub use executor::{Executor, MigrateError, MigrateOptions, Step, Target};
+pub use executor::{Executor, MigrateError, MigrateOptions, Step, Target, migration_sql};
 pub use file::{Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};

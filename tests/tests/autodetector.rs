@@ -1,0 +1,148 @@
+//! What `make_migrations` writes for the host's models: snapshots of the files and of their SQL on every
+//! backend, and the questions it asks (or refuses to guess) for renames and NOT NULL additions.
+
+use oxutils::ddl::Backend;
+use oxutils::migrations::{
+    Migration, MigrationGraph, NonInteractiveQuestioner, Operation, make_migrations, migration_sql,
+};
+use oxutils::schema::{ColumnType, FieldSchema, ModelSchema};
+use std::collections::BTreeSet;
+use tests::installed_models;
+
+fn initial() -> Vec<Migration> {
+    make_migrations(&installed_models(), Vec::new(), &[], None, &mut NonInteractiveQuestioner).unwrap()
+}
+
+#[test]
+fn initial_migrations_and_their_sql_are_snapshotted() {
+    let migrations = initial();
+    let names: Vec<String> = migrations.iter().map(|m| m.key().to_string()).collect();
+    assert_eq!(names, ["audit.0001_initial", "library.0001_initial"]);
+    let library = &migrations[1];
+    let dependencies: Vec<String> = library.dependencies.iter().map(ToString::to_string).collect();
+    assert_eq!(dependencies, ["audit.0001_initial"], "a key to LogExportState makes library depend on audit");
+    let created: Vec<&str> = library
+        .operations
+        .iter()
+        .filter_map(|op| match op {
+            Operation::CreateModel { model } => Some(model.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created, ["Author", "Book", "ExportReceipt"], "each model after the models it points at");
+    let graph = MigrationGraph::build(migrations.clone(), &BTreeSet::new()).unwrap();
+    for migration in &migrations {
+        insta::assert_snapshot!(format!("file_{}_{}", migration.app, migration.name), migration.render());
+        for backend in Backend::ALL {
+            let forwards = migration_sql(&graph, &migration.key(), backend, false).unwrap().join(";\n");
+            let backwards = migration_sql(&graph, &migration.key(), backend, true).unwrap().join(";\n");
+            insta::assert_snapshot!(
+                format!("sql_{}_{}_{backend}", migration.app, migration.name),
+                format!("-- forwards\n{forwards};\n-- backwards\n{backwards};")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_same_models_write_the_same_bytes_and_then_nothing() {
+    let first: Vec<String> = initial().iter().map(Migration::render).collect();
+    let second: Vec<String> = initial().iter().map(Migration::render).collect();
+    assert_eq!(first, second);
+    let again =
+        make_migrations(&installed_models(), initial(), &[], None, &mut NonInteractiveQuestioner).unwrap();
+    assert!(again.is_empty(), "no changes detected after the initial migrations: {again:?}");
+}
+
+fn with_book(change: impl FnOnce(&mut ModelSchema)) -> Vec<ModelSchema> {
+    let mut models: Vec<ModelSchema> = installed_models().into_iter().cloned().collect();
+    if let Some(book) = models.iter_mut().find(|model| model.name == "Book") {
+        change(book);
+    }
+    models
+}
+
+#[test]
+fn the_non_interactive_questioner_refuses_to_guess() {
+    let renamed = with_book(|book| {
+        let title = book.fields.iter_mut().find(|f| f.name == "title").unwrap();
+        title.name = "heading".into();
+        title.column = "heading".into();
+    });
+    let refs: Vec<&ModelSchema> = renamed.iter().collect();
+    let error =
+        make_migrations(&refs, initial(), &[], None, &mut NonInteractiveQuestioner).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "field `library.Book.title` disappeared and `heading` of the same type appeared: was it renamed? Run \
+         makemigrations interactively to answer, or make the two changes in separate migrations"
+    );
+
+    let not_null = with_book(|book| book.fields.push(FieldSchema::new("isbn", ColumnType::Text, false)));
+    let refs: Vec<&ModelSchema> = not_null.iter().collect();
+    let error =
+        make_migrations(&refs, initial(), &[], None, &mut NonInteractiveQuestioner).unwrap_err().to_string();
+    assert!(error.starts_with("field `library.Book.isbn` is NOT NULL without a default"), "{error}");
+}
+
+#[test]
+fn interactive_answers_become_operations() {
+    use oxutils::migrations::InteractiveQuestioner;
+    let changed = with_book(|book| {
+        let title = book.fields.iter_mut().find(|f| f.name == "title").unwrap();
+        title.name = "heading".into();
+        title.column = "heading".into();
+        book.fields.push(FieldSchema::new("isbn", ColumnType::Text, false));
+    });
+    let refs: Vec<&ModelSchema> = changed.iter().collect();
+    let mut output = Vec::new();
+    let mut questioner = InteractiveQuestioner::new(&b"y\n\"n/a\"\n"[..], &mut output);
+    let made = make_migrations(&refs, initial(), &[], None, &mut questioner).unwrap();
+    let descriptions: Vec<String> = made[0].operations.iter().map(Operation::describe).collect();
+    assert_eq!(
+        descriptions,
+        ["Rename field title on Book to heading", "Alter field heading on Book", "Add field isbn to Book"]
+    );
+    assert_eq!(made[0].name, "0002_auto", "fragments longer than 52 characters give `auto`");
+    let prompts = String::from_utf8(output).unwrap();
+    assert!(prompts.contains("Was library.Book.title renamed to Book.heading? [y/N]"), "{prompts}");
+    assert!(prompts.contains("Enter a one-off value for existing rows"), "{prompts}");
+}
+
+#[test]
+fn adjacent_operations_fold() {
+    use oxutils::migrations::optimizer::optimize;
+    let tag = installed_models().into_iter().find(|m| m.name == "Author").unwrap().clone();
+    let note = FieldSchema::new("note", ColumnType::Text, true);
+    let folded = optimize(vec![
+        Operation::CreateModel { model: tag.clone() },
+        Operation::AddField { model: "Author".into(), field: note.clone(), backfill: None },
+        Operation::RenameField { model: "Author".into(), old_name: "note".into(), new_name: "remark".into() },
+    ]);
+    let [Operation::CreateModel { model }] = &folded[..] else { panic!("one CreateModel: {folded:?}") };
+    assert_eq!(model.fields.last().map(|f| f.name.as_str()), Some("remark"));
+    let cancelled = optimize(vec![
+        Operation::AddField { model: "Author".into(), field: note.clone(), backfill: None },
+        Operation::RemoveField { model: "Author".into(), name: "note".into() },
+        Operation::CreateModel { model: tag.clone() },
+        Operation::DeleteModel { name: "Author".into() },
+    ]);
+    assert_eq!(cancelled, []);
+}
+
+#[test]
+fn a_new_model_gets_a_migration_of_its_app_under_the_given_name() {
+    let mut extra = installed_models().into_iter().cloned().collect::<Vec<_>>();
+    let mut tag = extra.iter().find(|m| m.name == "Author").unwrap().clone();
+    tag.name = "Tag".into();
+    tag.table = "library_tag".into();
+    tag.fields.truncate(2);
+    tag.fields[1].unique = false;
+    extra.push(tag);
+    let refs: Vec<&ModelSchema> = extra.iter().collect();
+    let made =
+        make_migrations(&refs, initial(), &["library"], Some("tags"), &mut NonInteractiveQuestioner).unwrap();
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0].name, "0002_tags");
+    assert!(matches!(&made[0].operations[..], [Operation::CreateModel { model }] if model.fields.len() == 2));
+}
