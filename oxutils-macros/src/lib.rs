@@ -1,6 +1,7 @@
 //! The derives of oxutils. A thin shim: the work is done by functions over `proc_macro2::TokenStream`
 //! that the unit tests call directly.
 
+mod app;
 mod ast;
 mod attr;
 mod case;
@@ -26,4 +27,11 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(OxChoices, attributes(ox))]
 pub fn derive_choices(input: TokenStream) -> TokenStream {
     choices::derive_choices(input.into()).into()
+}
+
+/// Declares an app: `app!(label = "library", models = [Author, Book], migrations = "src/migrations")`.
+/// The migrations folder is relative to the crate's manifest; its files are embedded in the binary.
+#[proc_macro]
+pub fn app(input: TokenStream) -> TokenStream {
+    app::app(input.into()).into()
 }

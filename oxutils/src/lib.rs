@@ -21,8 +21,11 @@
 // Generated code names `::oxutils`, which must resolve inside this crate too (the audit models).
 extern crate self as oxutils;
 
+pub mod apps;
 pub mod audit;
 pub mod choices;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod column;
 pub mod db;
 pub mod ddl;
@@ -43,7 +46,7 @@ pub use field::{ColumnSpec, OxField, ValueError};
 pub use file::S3File;
 pub use foreign_key::ForeignKey;
 pub use model::{Model, RowError};
-pub use oxutils_macros::{OxChoices, OxModel};
+pub use oxutils_macros::{OxChoices, OxModel, app};
 pub use sea_query::Value;
 
 /// What a module that declares models needs in scope.

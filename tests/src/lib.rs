@@ -3,8 +3,21 @@
 
 pub mod models;
 
+use oxutils::apps::{App, UTILS_APPS};
 use oxutils::model::Model;
 use oxutils::schema::ModelSchema;
+
+/// The `library` app: its models and its migrations in `tests/src/migrations/`.
+pub const LIBRARY: App = oxutils::app!(
+    label = "library",
+    models = [models::Author, models::Book, models::ExportReceipt],
+    migrations = "src/migrations"
+);
+
+/// What this host installs: the apps oxutils ships, then its own.
+pub fn installed_apps() -> Vec<App> {
+    UTILS_APPS.iter().copied().chain([LIBRARY]).collect()
+}
 
 /// Every model this host installs, in an order where each table comes after the tables it references.
 pub fn installed_models() -> Vec<&'static ModelSchema> {

@@ -12,7 +12,7 @@ pub fn optimize(operations: Vec<Operation>) -> Vec<Operation> {
             match fold(&result[index], &operation) {
                 Fold::Into(merged) => {
                     match merged {
-                        Some(merged) => result[index] = merged,
+                        Some(merged) => result[index] = *merged,
                         None => {
                             result.remove(index);
                         }
@@ -30,7 +30,7 @@ pub fn optimize(operations: Vec<Operation>) -> Vec<Operation> {
 
 enum Fold {
     /// The two become one (`Some`) or nothing (`None`).
-    Into(Option<Operation>),
+    Into(Option<Box<Operation>>),
     /// They touch the same model but cannot merge: nothing may move across.
     Blocked,
     /// They concern different things.
@@ -45,7 +45,7 @@ fn fold(earlier: &Operation, later: &Operation) -> Fold {
         (CreateModel { model }, AddField { model: target, field, .. }) if model.name == *target => {
             let mut merged = model.clone();
             merged.fields.push(field.clone());
-            Fold::Into(Some(CreateModel { model: merged }))
+            Fold::Into(Some(Box::new(CreateModel { model: merged })))
         }
         (CreateModel { model }, AlterField { model: target, field }) if model.name == *target => {
             let mut merged = model.clone();
@@ -54,12 +54,12 @@ fn fold(earlier: &Operation, later: &Operation) -> Fold {
                 .iter_mut()
                 .filter(|existing| existing.name == field.name)
                 .for_each(|slot| *slot = field.clone());
-            Fold::Into(Some(CreateModel { model: merged }))
+            Fold::Into(Some(Box::new(CreateModel { model: merged })))
         }
         (CreateModel { model }, RemoveField { model: target, name }) if model.name == *target => {
             let mut merged = model.clone();
             merged.fields.retain(|field| field.name != *name);
-            Fold::Into(Some(CreateModel { model: merged }))
+            Fold::Into(Some(Box::new(CreateModel { model: merged })))
         }
         (CreateModel { model }, RenameField { model: target, old_name, new_name })
             if model.name == *target =>
@@ -70,7 +70,7 @@ fn fold(earlier: &Operation, later: &Operation) -> Fold {
                 .iter_mut()
                 .filter(|field| field.name == *old_name)
                 .for_each(|field| field.name.clone_from(new_name));
-            Fold::Into(Some(CreateModel { model: merged }))
+            Fold::Into(Some(Box::new(CreateModel { model: merged })))
         }
         (AddField { model, field, .. }, RemoveField { model: target, name })
             if model == target && field.name == *name =>
@@ -80,16 +80,16 @@ fn fold(earlier: &Operation, later: &Operation) -> Fold {
         (AddField { model, field, backfill }, AlterField { model: target, field: altered })
             if model == target && field.name == altered.name =>
         {
-            Fold::Into(Some(AddField {
+            Fold::Into(Some(Box::new(AddField {
                 model: model.clone(),
                 field: altered.clone(),
                 backfill: backfill.clone(),
-            }))
+            })))
         }
         (AlterField { model, field }, AlterField { model: target, field: altered })
             if model == target && field.name == altered.name =>
         {
-            Fold::Into(Some(AlterField { model: model.clone(), field: altered.clone() }))
+            Fold::Into(Some(Box::new(AlterField { model: model.clone(), field: altered.clone() })))
         }
         _ if later.model_name().is_some_and(same_model) || references(earlier, later) => Fold::Blocked,
         _ if matches!(earlier, RunSql { .. }) || matches!(later, RunSql { .. }) => Fold::Blocked,

@@ -215,7 +215,7 @@ fn add_field(
         sql.push(ddl::create_index(
             table,
             &ddl::field_index_name(table, field),
-            &[field.column.clone()],
+            std::slice::from_ref(&field.column),
             false,
             backend,
         ));
@@ -335,7 +335,7 @@ fn alter_field(
         sql.push(ddl::create_index(
             table,
             &ddl::field_index_name(table, new),
-            &[new.column.clone()],
+            std::slice::from_ref(&new.column),
             false,
             backend,
         ));

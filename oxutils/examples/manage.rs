@@ -1,0 +1,6 @@
+//! The manage command for the apps oxutils ships. Regenerates the audit app's migrations with
+//! `cargo run -p oxutils --example manage -- makemigrations audit`.
+
+fn main() -> std::process::ExitCode {
+    oxutils::cli::main(oxutils::apps::UTILS_APPS)
+}

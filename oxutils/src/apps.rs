@@ -1,0 +1,69 @@
+//! Apps: a label, its models and its migrations, declared once with `oxutils::app!`.
+
+use crate::migrations::{Migration, MigrationFileError};
+use crate::schema::ModelSchema;
+use std::path::Path;
+
+/// An installed app.
+#[derive(Clone, Copy)]
+pub struct App {
+    pub label: &'static str,
+    /// The schemas of its models.
+    pub models: fn() -> Vec<&'static ModelSchema>,
+    /// Its migrations folder in the source tree, where `makemigrations` writes.
+    pub migrations_dir: &'static str,
+    /// Its migration files as they were when the binary was built.
+    pub embedded: &'static [EmbeddedMigration],
+}
+
+/// A migration file built into the binary.
+#[derive(Debug, Clone, Copy)]
+pub struct EmbeddedMigration {
+    pub file_name: &'static str,
+    pub text: &'static str,
+}
+
+impl App {
+    /// The app's migrations: read from its folder when the source tree is here, so that a file
+    /// `makemigrations` just wrote is seen by the next command; else the copies built into the binary.
+    pub fn load_migrations(&self) -> Result<Vec<Migration>, MigrationFileError> {
+        let directory = Path::new(self.migrations_dir);
+        if !directory.is_dir() {
+            return self
+                .embedded
+                .iter()
+                .map(|file| Migration::parse(self.label, file.file_name, file.text))
+                .collect();
+        }
+        let error = |problem: std::io::Error| MigrationFileError {
+            file: self.migrations_dir.to_owned(),
+            problem: problem.to_string(),
+        };
+        let mut names: Vec<String> = std::fs::read_dir(directory)
+            .map_err(error)?
+            .filter_map(Result::ok)
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".toml"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|name| {
+                let text = std::fs::read_to_string(directory.join(name)).map_err(error)?;
+                Migration::parse(self.label, name, &text)
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("label", &self.label)
+            .field("migrations_dir", &self.migrations_dir)
+            .finish()
+    }
+}
+
+/// The apps oxutils ships: today the audit app.
+pub const UTILS_APPS: &[App] = &[crate::audit::APP];

@@ -1,0 +1,148 @@
+//! `makemigrations` and `squashmigrations`: the commands that write migration files.
+
+use super::{CliError, find_app, load_all};
+use crate::apps::App;
+use crate::migrations::{
+    InteractiveQuestioner, Migration, NonInteractiveQuestioner, Questioner, empty_migration, make_migrations,
+    merge_migrations, squash,
+};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct MakeArgs {
+    /// Only these apps.
+    pub apps: Vec<String>,
+    /// The migration's name, instead of one made from its operations.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Writes an empty migration for each named app, to fill by hand.
+    #[arg(long)]
+    pub empty: bool,
+    /// Writes nothing; exits with 1 when the models have changes without migrations.
+    #[arg(long)]
+    pub check: bool,
+    /// Shows what would be written, and writes nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Writes a migration that joins the two leaves of an app.
+    #[arg(long)]
+    pub merge: bool,
+    /// Never asks: a rename or a NOT NULL field without a default is an error.
+    #[arg(long)]
+    pub no_input: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SquashArgs {
+    pub app: String,
+    /// The first migration of the range (the app's first when left out).
+    #[arg(value_name = "FROM")]
+    pub first: String,
+    /// The last migration of the range.
+    #[arg(value_name = "TO")]
+    pub last: Option<String>,
+}
+
+pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    for label in &args.apps {
+        find_app(apps, label)?;
+    }
+    let existing = load_all(apps)?;
+    let new = if args.merge {
+        merge_migrations(existing)?
+    } else if args.empty {
+        if args.apps.is_empty() {
+            return Err(CliError("--empty needs the apps to write an empty migration for".to_owned()));
+        }
+        args.apps
+            .iter()
+            .map(|app| empty_migration(existing.clone(), app, args.name.as_deref()))
+            .collect::<Result<_, _>>()?
+    } else {
+        let models: Vec<_> = apps.iter().flat_map(|app| (app.models)()).collect();
+        let only: Vec<&str> = args.apps.iter().map(String::as_str).collect();
+        let interactive = !args.no_input && !args.check && std::io::stdin().is_terminal();
+        let mut questioner: Box<dyn Questioner> = if interactive {
+            Box::new(InteractiveQuestioner::new(std::io::stdin().lock(), std::io::stdout()))
+        } else {
+            Box::new(NonInteractiveQuestioner)
+        };
+        make_migrations(&models, existing, &only, args.name.as_deref(), questioner.as_mut())?
+    };
+    if new.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            if args.merge { "No conflicts detected to merge." } else { "No changes detected" }
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for migration in &new {
+        describe(migration, out)?;
+    }
+    if args.check {
+        return Ok(ExitCode::FAILURE);
+    }
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for migration in &new {
+        write(find_app(apps, &migration.app)?, migration, out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn squashmigrations(apps: &[App], args: &SquashArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let app = find_app(apps, &args.app)?;
+    let existing = load_all(apps)?;
+    // `squashmigrations APP TO` or `squashmigrations APP FROM TO`, as in Django.
+    let (first, last) = match &args.last {
+        Some(last) => (Some(args.first.as_str()), last.as_str()),
+        None => (None, args.first.as_str()),
+    };
+    let resolve = |name: &str| -> Result<String, CliError> {
+        let matching: Vec<&Migration> =
+            existing.iter().filter(|m| m.app == app.label && m.name.starts_with(name)).collect();
+        match matching.as_slice() {
+            [one] => Ok(one.name.clone()),
+            [] => Err(CliError(format!("app `{}` has no migration `{name}`", app.label))),
+            _ => Err(CliError(format!("`{name}` matches several migrations of `{}`", app.label))),
+        }
+    };
+    let first = first.map(resolve).transpose()?;
+    let last = resolve(last)?;
+    let squashed = squash(&existing, app.label, first.as_deref(), &last)?;
+    describe(&squashed, out)?;
+    write(app, &squashed, out)?;
+    writeln!(
+        out,
+        "Keep the squashed migrations until every database has applied {}; then delete them.",
+        squashed.name
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(migration: &Migration, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "Migrations for '{}':", migration.app)?;
+    writeln!(out, "  {}", migration.file_name())?;
+    for operation in &migration.operations {
+        writeln!(out, "    - {}", operation.describe())?;
+    }
+    Ok(())
+}
+
+fn write(app: &App, migration: &Migration, out: &mut dyn Write) -> Result<(), CliError> {
+    let directory = Path::new(app.migrations_dir);
+    std::fs::create_dir_all(directory)
+        .map_err(|error| CliError(format!("cannot create {}: {error}", directory.display())))?;
+    let path = directory.join(migration.file_name());
+    if path.exists() {
+        return Err(CliError(format!("{} exists already; nothing was written", path.display())));
+    }
+    std::fs::write(&path, migration.render())
+        .map_err(|error| CliError(format!("cannot write {}: {error}", path.display())))?;
+    writeln!(out, "  wrote {}", path.display())?;
+    Ok(())
+}

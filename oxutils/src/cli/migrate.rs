@@ -1,0 +1,92 @@
+//! `migrate`: applies or unapplies migrations on the database.
+
+use super::{CliError, DatabaseArg, find_app, load_all};
+use crate::apps::App;
+use crate::db::Connection;
+use crate::migrations::{Executor, MigrateOptions, MigrationKey, Target};
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct MigrateArgs {
+    /// Only this app.
+    pub app: Option<String>,
+    /// Migrate the app to this migration (a unique prefix is enough), or `zero` to unapply them all.
+    pub target: Option<String>,
+    /// Prints the plan and runs nothing.
+    #[arg(long)]
+    pub plan: bool,
+    /// Records the migrations as applied (or unapplied) without running their SQL.
+    #[arg(long)]
+    pub fake: bool,
+    /// Migrates although applied migrations were edited since.
+    #[arg(long)]
+    pub allow_edited: bool,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let migrations = load_all(apps)?;
+    let target = match (&args.app, &args.target) {
+        (None, _) => Target::Latest,
+        (Some(app), None) => Target::AppLatest(find_app(apps, app)?.label.to_owned()),
+        (Some(app), Some(target)) if target == "zero" => Target::Zero(app.clone()),
+        (Some(app), Some(prefix)) => {
+            let matching: Vec<_> =
+                migrations.iter().filter(|m| m.app == *app && m.name.starts_with(prefix.as_str())).collect();
+            match matching.as_slice() {
+                [one] => Target::Migration(MigrationKey::new(app, &one.name)),
+                [] => return Err(CliError(format!("app `{app}` has no migration `{prefix}`"))),
+                _ => {
+                    return Err(CliError(format!(
+                        "`{prefix}` matches several migrations of `{app}`; give more of the name"
+                    )));
+                }
+            }
+        }
+    };
+    let mut connection = Connection::open(&args.database.database)?;
+    let mut executor = Executor::new(&mut connection, migrations)?;
+    let plan = executor.plan(&target)?;
+    if args.plan {
+        writeln!(out, "Planned operations:")?;
+        if plan.is_empty() {
+            writeln!(out, "  No planned migration operations.")?;
+        }
+        for step in &plan {
+            let verb = if step.backwards { "Undo " } else { "" };
+            writeln!(out, "{verb}{}", step.migration)?;
+            let migration = executor.graph().migration(&step.migration).cloned();
+            for operation in migration.iter().flat_map(|m| m.operations.iter()) {
+                writeln!(out, "    {}", operation.describe())?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "Operations to perform:")?;
+    match &target {
+        Target::Latest => {
+            let labels: Vec<&str> = apps.iter().map(|app| app.label).collect();
+            writeln!(out, "  Apply all migrations: {}", labels.join(", "))?;
+        }
+        Target::AppLatest(app) => writeln!(out, "  Apply all migrations: {app}")?,
+        Target::Migration(key) => {
+            writeln!(out, "  Target specific migration: {}, from {}", key.name, key.app)?
+        }
+        Target::Zero(app) => writeln!(out, "  Unapply all migrations: {app}")?,
+    }
+    writeln!(out, "Running migrations:")?;
+    if plan.is_empty() {
+        writeln!(out, "  No migrations to apply.")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = MigrateOptions { fake: args.fake, allow_edited: args.allow_edited };
+    let done = executor.migrate(&target, options)?;
+    for step in done {
+        let verb = if step.backwards { "Unapplying" } else { "Applying" };
+        let fake = if args.fake { " FAKED" } else { " OK" };
+        writeln!(out, "  {verb} {}...{fake}", step.migration)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,109 @@
+//! The manage command line, Django's commands for a list of installed apps. A host's `src/bin/manage.rs`
+//! is `fn main() -> ExitCode { oxutils::cli::main(&APPS) }`; `cargo oxutils` runs it.
+//!
+//! Exit codes: 0 success; 1 the command failed (or `--check` found changes); 2 the command line was wrong.
+
+mod make;
+mod migrate;
+mod show;
+
+use crate::apps::App;
+use crate::migrations::{Migration, MigrationFileError};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "manage", about = "Migrations of this crate's models, the Django way", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Writes new migrations for changes in the models.
+    Makemigrations(make::MakeArgs),
+    /// Applies or unapplies migrations.
+    Migrate(migrate::MigrateArgs),
+    /// Prints the SQL of one migration.
+    Sqlmigrate(show::SqlArgs),
+    /// Lists every migration and whether it is applied.
+    Showmigrations(show::ShowArgs),
+    /// Replaces a range of an app's migrations by one.
+    Squashmigrations(make::SquashArgs),
+}
+
+/// Parses the process arguments and runs the command for `apps`.
+pub fn main(apps: &[App]) -> ExitCode {
+    run(apps, std::env::args_os())
+}
+
+/// Runs a command line for `apps`; output goes to stdout, errors to stderr.
+pub fn run<I, T>(apps: &[App], arguments: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(arguments) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Makemigrations(args) => make::makemigrations(apps, &args, &mut out),
+        Command::Migrate(args) => migrate::migrate(apps, &args, &mut out),
+        Command::Sqlmigrate(args) => show::sqlmigrate(apps, &args, &mut out),
+        Command::Showmigrations(args) => show::showmigrations(apps, &args, &mut out),
+        Command::Squashmigrations(args) => make::squashmigrations(apps, &args, &mut out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A command failed; the message says why and what to do.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(error: E) -> Self {
+        CliError(error.to_string())
+    }
+}
+
+/// Every migration of every app.
+fn load_all(apps: &[App]) -> Result<Vec<Migration>, MigrationFileError> {
+    let mut migrations = Vec::new();
+    for app in apps {
+        migrations.extend(app.load_migrations()?);
+    }
+    Ok(migrations)
+}
+
+fn find_app<'a>(apps: &'a [App], label: &str) -> Result<&'a App, CliError> {
+    apps.iter().find(|app| app.label == label).ok_or_else(|| {
+        let labels: Vec<&str> = apps.iter().map(|app| app.label).collect();
+        CliError(format!("no installed app `{label}`; installed: {}", labels.join(", ")))
+    })
+}
+
+/// The database URL: `--database`, else `OXI_DATABASE_URL`, else `sqlite://db.sqlite3`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseArg {
+    /// The database URL: sqlite://PATH, postgres://..., mysql://...
+    #[arg(long, env = "OXI_DATABASE_URL", default_value = "sqlite://db.sqlite3")]
+    pub database: String,
+}

@@ -1,0 +1,103 @@
+//! `showmigrations` and `sqlmigrate`: commands that read and print.
+
+use super::{CliError, DatabaseArg, find_app, load_all};
+use crate::apps::App;
+use crate::db::Connection;
+use crate::ddl::Backend;
+use crate::migrations::{Executor, MigrationGraph, MigrationKey, migration_sql};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct ShowArgs {
+    /// Only these apps.
+    pub apps: Vec<String>,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SqlArgs {
+    pub app: String,
+    /// The migration's name (a unique prefix is enough).
+    pub migration: String,
+    /// The SQL dialect; by default, that of the database URL.
+    #[arg(long)]
+    pub backend: Option<Backend>,
+    /// The SQL that unapplies the migration.
+    #[arg(long)]
+    pub backwards: bool,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+impl clap::ValueEnum for Backend {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Backend::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
+
+pub fn showmigrations(apps: &[App], args: &ShowArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    for label in &args.apps {
+        find_app(apps, label)?;
+    }
+    let migrations = load_all(apps)?;
+    let mut connection = Connection::open(&args.database.database)?;
+    let executor = Executor::new(&mut connection, migrations)?;
+    let edited: BTreeSet<MigrationKey> = executor.edited().into_iter().collect();
+    for app in
+        apps.iter().filter(|app| args.apps.is_empty() || args.apps.iter().any(|label| label == app.label))
+    {
+        writeln!(out, "{}", app.label)?;
+        let mut keys: Vec<MigrationKey> =
+            executor.graph().ordered().into_iter().filter(|key| key.app == app.label).collect();
+        if keys.is_empty() {
+            writeln!(out, " (no migrations)")?;
+        }
+        keys.sort();
+        for key in keys {
+            let mark = if executor.is_applied(&key) { "X" } else { " " };
+            let replaces = executor.graph().migration(&key).map_or(0, |m| m.replaces.len());
+            let squashed =
+                if replaces > 0 { format!(" ({replaces} squashed migrations)") } else { String::new() };
+            let note = if edited.contains(&key) { " (edited since it was applied)" } else { "" };
+            writeln!(out, " [{mark}] {}{squashed}{note}", key.name)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn sqlmigrate(apps: &[App], args: &SqlArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let app = find_app(apps, &args.app)?;
+    let migrations = load_all(apps)?;
+    let matching: Vec<String> = migrations
+        .iter()
+        .filter(|m| m.app == app.label && m.name.starts_with(&args.migration))
+        .map(|m| m.name.clone())
+        .collect();
+    let name = match matching.as_slice() {
+        [one] => one.clone(),
+        [] => return Err(CliError(format!("app `{}` has no migration `{}`", app.label, args.migration))),
+        _ => {
+            return Err(CliError(format!(
+                "`{}` matches several migrations of `{}`",
+                args.migration, app.label
+            )));
+        }
+    };
+    let backend = match args.backend {
+        Some(backend) => backend,
+        None => args.database.database.split(':').next().unwrap_or("sqlite").parse().map_err(CliError)?,
+    };
+    let graph = MigrationGraph::build(migrations, &BTreeSet::new())?;
+    let statements = migration_sql(&graph, &MigrationKey::new(app.label, name), backend, args.backwards)?;
+    for statement in statements {
+        writeln!(out, "{statement};")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,53 @@
+//! The host's manage binary, driven as a process the way `cargo oxutils` runs it.
+
+use std::process::Command;
+
+fn manage(database: &str, arguments: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_manage"))
+        .args(arguments)
+        .env("OXI_DATABASE_URL", database)
+        .output()
+        .expect("run manage");
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (output.status.code().unwrap_or(-1), text(output.stdout), text(output.stderr))
+}
+
+#[test]
+fn migrate_show_unapply_and_check() {
+    let directory = std::env::temp_dir().join(format!("oxutils_manage_{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let database = format!("sqlite://{}", directory.join("db.sqlite3").display());
+
+    let (code, out, _) = manage(&database, &["showmigrations"]);
+    assert_eq!((code, out.as_str()), (0, "audit\n [ ] 0001_initial\nlibrary\n [ ] 0001_initial\n"));
+    let (code, out, _) = manage(&database, &["migrate"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("  Applying audit.0001_initial... OK\n  Applying library.0001_initial... OK"),
+        "{out}"
+    );
+    let (_, out, _) = manage(&database, &["showmigrations", "library"]);
+    assert_eq!(out, "library\n [X] 0001_initial\n");
+    let (_, out, _) = manage(&database, &["migrate"]);
+    assert!(out.contains("No migrations to apply."), "{out}");
+    let (code, out, _) = manage(&database, &["migrate", "library", "zero"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Unapplying library.0001_initial... OK"), "{out}");
+    let (_, out, _) = manage(&database, &["showmigrations"]);
+    assert_eq!(out, "audit\n [X] 0001_initial\nlibrary\n [ ] 0001_initial\n");
+
+    // The committed migrations match the models: nothing to make, and --check says so with exit 0.
+    let (code, out, _) = manage(&database, &["makemigrations", "--check"]);
+    assert_eq!((code, out.as_str()), (0, "No changes detected\n"));
+
+    let (code, out, _) = manage(&database, &["sqlmigrate", "audit", "0001", "--backend", "mysql"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("CREATE TABLE `audit_logexportstate`"), "{out}");
+
+    let (code, _, err) = manage(&database, &["migrate", "nosuchapp"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no installed app `nosuchapp`; installed: audit, library"), "{err}");
+    let (code, _, err) = manage(&database, &["explode"]);
+    assert_eq!(code, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&directory);
+}
