@@ -1,0 +1,256 @@
+//! Migration speed at N = 10, 100, 500 generated models (a dozen fields of mixed types and a foreign key to
+//! the previous model), beside the floor (the same DDL run raw through SQLite in one transaction) and, when
+//! Python is here, Django 5.2 on the same schema in the same run.
+//!
+//! `cargo bench -p tests --bench migrations` (set `OXI_BENCH_SIZES=10,100` to choose sizes and
+//! `OXI_BENCH_DJANGO=0` to leave Django out). Django is installed into `target/bench-django-venv` on first
+//! use. Times are wall-clock seconds of the work each tool does for one command; ratios are in the table.
+
+use oxutils::db::Connection;
+use oxutils::ddl::{self, Backend};
+use oxutils::migrations::{
+    Executor, MigrateOptions, Migration, NonInteractiveQuestioner, Target, make_migrations,
+};
+use oxutils::schema::{ColumnType, FieldSchema, ForeignKeySchema, Literal, ModelSchema, OnDelete};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const APP: &str = "bench";
+
+fn model(index: usize, extra: bool) -> ModelSchema {
+    let name = format!("Model{index}");
+    let table = format!("{APP}_{}", name.to_lowercase());
+    let mut id = FieldSchema::new("id", ColumnType::BigInteger, false);
+    id.primary_key = true;
+    id.auto_increment = true;
+    let mut active = FieldSchema::new("active", ColumnType::Boolean, false);
+    active.default = Some(Literal::Bool(false));
+    let mut created = FieldSchema::new("created_at", ColumnType::TimestampTz, false);
+    created.auto_now_add = true;
+    let mut status = FieldSchema::new("status", ColumnType::String { max_length: 10 }, false);
+    status.choices = Some(vec!["new".into(), "done".into()]);
+    status.default = Some(Literal::Text("new".into()));
+    let mut fields = vec![
+        id,
+        FieldSchema::new("name", ColumnType::String { max_length: 100 }, false),
+        FieldSchema::new("body", ColumnType::Text, false),
+        FieldSchema::new("count", ColumnType::Integer, false),
+        FieldSchema::new("total", ColumnType::BigInteger, false),
+        FieldSchema::new("ratio", ColumnType::Double, false),
+        active,
+        FieldSchema::new("born", ColumnType::Date, true),
+        created,
+        FieldSchema::new("payload", ColumnType::Json, true),
+        FieldSchema::new("token", ColumnType::Uuid, true),
+        status,
+    ];
+    if index > 0 {
+        let mut previous = FieldSchema::new("previous", ColumnType::BigInteger, true);
+        previous.column = "previous_id".into();
+        previous.index = true;
+        previous.foreign_key = Some(ForeignKeySchema {
+            to_app: APP.into(),
+            to_model: format!("Model{}", index - 1),
+            to_table: format!("{APP}_model{}", index - 1),
+            to_column: "id".into(),
+            on_delete: OnDelete::Cascade,
+        });
+        fields.push(previous);
+    }
+    if extra {
+        fields.push(FieldSchema::new("extra", ColumnType::Integer, true));
+    }
+    ModelSchema { app: APP.into(), name, table, db_comment: None, fields, indexes: vec![], constraints: vec![] }
+}
+
+fn models(count: usize, extra: bool) -> Vec<ModelSchema> {
+    (0..count).map(|index| model(index, extra)).collect()
+}
+
+/// Times `work`, in seconds.
+fn time<T>(work: impl FnOnce() -> T) -> (f64, T) {
+    let start = Instant::now();
+    let result = work();
+    (start.elapsed().as_secs_f64(), result)
+}
+
+/// makemigrations as the manage command does it: replay, diff, render and write the files.
+fn make(models: &[ModelSchema], existing: &[Migration], directory: &Path) -> Vec<Migration> {
+    let refs: Vec<&ModelSchema> = models.iter().collect();
+    let new = make_migrations(&refs, existing.to_vec(), &[], None, &mut NonInteractiveQuestioner).unwrap();
+    for migration in &new {
+        std::fs::write(directory.join(migration.file_name()), migration.render()).unwrap();
+    }
+    new
+}
+
+/// Reads the migration files back, as the manage command does on every run.
+fn load(directory: &Path) -> Vec<Migration> {
+    let mut names: Vec<_> = std::fs::read_dir(directory).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    names.iter().map(|name| Migration::parse(APP, name, &std::fs::read_to_string(directory.join(name)).unwrap()).unwrap()).collect()
+}
+
+fn migrate(database: &Path, directory: &Path) {
+    let mut connection = Connection::open(&format!("sqlite://{}", database.display())).unwrap();
+    let migrations = load(directory);
+    Executor::new(&mut connection, migrations).unwrap().migrate(&Target::Latest, MigrateOptions::default()).unwrap();
+}
+
+struct Row {
+    size: usize,
+    oxutils: [f64; 5],
+    raw_sql: f64,
+    django: Option<[f64; 5]>,
+}
+
+fn run_oxutils(size: usize, work: &Path) -> ([f64; 5], f64) {
+    let directory = work.join(format!("oxutils_{size}"));
+    let _ = std::fs::remove_dir_all(&directory);
+    let migrations_dir = directory.join("migrations");
+    std::fs::create_dir_all(&migrations_dir).unwrap();
+    let database = directory.join("db.sqlite3");
+    let (make_initial, _) = time(|| {
+        let existing = load(&migrations_dir);
+        make(&models(size, false), &existing, &migrations_dir)
+    });
+    let (migrate_initial, ()) = time(|| migrate(&database, &migrations_dir));
+    let (make_change, _) = time(|| {
+        let existing = load(&migrations_dir);
+        make(&models(size, true), &existing, &migrations_dir)
+    });
+    let (migrate_change, ()) = time(|| migrate(&database, &migrations_dir));
+    let (check, pending) = time(|| {
+        let refs_models = models(size, true);
+        let refs: Vec<&ModelSchema> = refs_models.iter().collect();
+        make_migrations(&refs, load(&migrations_dir), &[], None, &mut NonInteractiveQuestioner).unwrap()
+    });
+    assert!(pending.is_empty());
+
+    // The floor: the initial DDL, raw, in one transaction.
+    let raw_database = directory.join("raw.sqlite3");
+    let statements: Vec<String> = models(size, false).iter().flat_map(|m| ddl::create_model(m, Backend::Sqlite)).collect();
+    let (raw_sql, ()) = time(|| {
+        let connection = rusqlite::Connection::open(&raw_database).unwrap();
+        connection.execute_batch("BEGIN").unwrap();
+        for statement in &statements {
+            connection.execute_batch(statement).unwrap();
+        }
+        connection.execute_batch("COMMIT").unwrap();
+    });
+    ([make_initial, migrate_initial, make_change, migrate_change, check], raw_sql)
+}
+
+fn django_python(work: &Path) -> Option<PathBuf> {
+    if std::env::var("OXI_BENCH_DJANGO").as_deref() == Ok("0") {
+        return None;
+    }
+    let venv = work.join("bench-django-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        eprintln!("installing Django 5.2 into {}", venv.display());
+        let created = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().ok()?.success();
+        let installed = created
+            && Command::new(&python).args(["-m", "pip", "install", "-q", "django>=5.2,<5.3"]).status().ok()?.success();
+        if !installed {
+            eprintln!("Django could not be installed: leaving it out");
+            return None;
+        }
+    }
+    Some(python)
+}
+
+/// The same schema as Django models.
+fn django_models(size: usize, extra: bool) -> String {
+    let mut text = String::from("from django.db import models\n\n");
+    for index in 0..size {
+        text.push_str(&format!("class Model{index}(models.Model):\n"));
+        text.push_str("    id = models.BigAutoField(primary_key=True)\n");
+        text.push_str("    name = models.CharField(max_length=100)\n");
+        text.push_str("    body = models.TextField()\n");
+        text.push_str("    count = models.IntegerField()\n");
+        text.push_str("    total = models.BigIntegerField()\n");
+        text.push_str("    ratio = models.FloatField()\n");
+        text.push_str("    active = models.BooleanField(default=False)\n");
+        text.push_str("    born = models.DateField(null=True)\n");
+        text.push_str("    created_at = models.DateTimeField(auto_now_add=True)\n");
+        text.push_str("    payload = models.JSONField(null=True)\n");
+        text.push_str("    token = models.UUIDField(null=True)\n");
+        text.push_str("    status = models.CharField(max_length=10, choices=[('new', 'new'), ('done', 'done')], default='new')\n");
+        if index > 0 {
+            text.push_str(&format!("    previous = models.ForeignKey('Model{}', null=True, on_delete=models.CASCADE)\n", index - 1));
+        }
+        if extra {
+            text.push_str("    extra = models.IntegerField(null=True)\n");
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn run_django(size: usize, work: &Path, python: &Path) -> [f64; 5] {
+    let project = work.join(format!("django_{size}"));
+    let _ = std::fs::remove_dir_all(&project);
+    std::fs::create_dir_all(project.join("bench/migrations")).unwrap();
+    std::fs::write(project.join("bench/__init__.py"), "").unwrap();
+    std::fs::write(project.join("bench/migrations/__init__.py"), "").unwrap();
+    std::fs::write(
+        project.join("settings.py"),
+        "SECRET_KEY = 'bench'\nINSTALLED_APPS = ['bench']\nUSE_TZ = True\n\
+         DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'db.sqlite3'}}\n\
+         DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("manage.py"),
+        "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n\
+         from django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n",
+    )
+    .unwrap();
+    let run = |arguments: &[&str]| {
+        time(|| {
+            let status = Command::new(python).arg("manage.py").args(arguments).current_dir(&project).output().unwrap();
+            assert!(status.status.success() || arguments.contains(&"--check"), "{}", String::from_utf8_lossy(&status.stderr));
+        })
+        .0
+    };
+    std::fs::write(project.join("bench/models.py"), django_models(size, false)).unwrap();
+    let make_initial = run(&["makemigrations", "bench", "-v", "0"]);
+    let migrate_initial = run(&["migrate", "-v", "0"]);
+    std::fs::write(project.join("bench/models.py"), django_models(size, true)).unwrap();
+    let make_change = run(&["makemigrations", "bench", "-v", "0"]);
+    let migrate_change = run(&["migrate", "-v", "0"]);
+    let check = run(&["makemigrations", "--check", "-v", "0"]);
+    [make_initial, migrate_initial, make_change, migrate_change, check]
+}
+
+fn main() {
+    let work = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let sizes: Vec<usize> = std::env::var("OXI_BENCH_SIZES")
+        .unwrap_or_else(|_| "10,100,500".into())
+        .split(',')
+        .filter_map(|size| size.trim().parse().ok())
+        .collect();
+    let python = django_python(&work);
+    let mut rows = Vec::new();
+    for size in sizes {
+        let (oxutils, raw_sql) = run_oxutils(size, &work);
+        let django = python.as_deref().map(|python| run_django(size, &work, python));
+        rows.push(Row { size, oxutils, raw_sql, django });
+    }
+    println!("| N | step | oxutils (s) | Django 5.2 (s) | oxutils / Django | raw SQL floor (s) |");
+    println!("| ---: | --- | ---: | ---: | ---: | ---: |");
+    let steps = ["makemigrations (initial)", "migrate (initial)", "makemigrations (change)", "migrate (change)", "makemigrations --check"];
+    for row in &rows {
+        for (index, step) in steps.iter().enumerate() {
+            let ours = row.oxutils[index];
+            let (theirs, ratio) = match row.django {
+                Some(django) => (format!("{:.3}", django[index]), format!("{:.2}%", 100.0 * ours / django[index])),
+                None => ("-".into(), "-".into()),
+            };
+            let floor = if index == 1 { format!("{:.4}", row.raw_sql) } else { String::new() };
+            println!("| {} | {step} | {ours:.4} | {theirs} | {ratio} | {floor} |", row.size);
+        }
+    }
+}
