@@ -86,7 +86,7 @@ pub fn app(input: TokenStream) -> TokenStream {
     }}
 }
 
-/// The `.toml` files of the folder, sorted; none when the folder does not exist yet.
+/// The `.json` files of the folder, sorted; none when the folder does not exist yet.
 fn migration_files(folder: &str) -> Result<Vec<String>, String> {
     let manifest =
         std::env::var("CARGO_MANIFEST_DIR").map_err(|_| "CARGO_MANIFEST_DIR is not set".to_owned())?;
@@ -95,7 +95,7 @@ fn migration_files(folder: &str) -> Result<Vec<String>, String> {
     let mut files: Vec<String> = entries
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".toml"))
+        .filter(|name| name.ends_with(".json"))
         .collect();
     files.sort();
     Ok(files)

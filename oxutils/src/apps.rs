@@ -43,7 +43,7 @@ impl App {
             .map_err(error)?
             .filter_map(Result::ok)
             .filter_map(|entry| entry.file_name().into_string().ok())
-            .filter(|name| name.ends_with(".toml"))
+            .filter(|name| name.ends_with(".json"))
             .collect();
         names.sort();
         names

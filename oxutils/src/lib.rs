@@ -23,6 +23,8 @@ extern crate self as oxutils;
 
 pub mod apps;
 pub mod audit;
+#[cfg(feature = "cli")]
+pub mod cargo_oxutils;
 pub mod choices;
 #[cfg(feature = "cli")]
 pub mod cli;

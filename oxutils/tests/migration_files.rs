@@ -16,7 +16,7 @@ fn audit_initial() -> Migration {
         checksum: String::new(),
     }
     .render();
-    Migration::parse("audit", "0001_initial.toml", &text).unwrap()
+    Migration::parse("audit", "0001_initial.json", &text).unwrap()
 }
 
 #[test]
@@ -24,7 +24,7 @@ fn the_audit_initial_migration_renders_and_parses_back() {
     let migration = audit_initial();
     let text = migration.render();
     insta::assert_snapshot!("audit_0001_initial", text);
-    let again = Migration::parse("audit", "0001_initial.toml", &text).unwrap();
+    let again = Migration::parse("audit", "0001_initial.json", &text).unwrap();
     assert_eq!(again, migration);
     assert_eq!(again.render(), text, "byte-identical");
 }
@@ -32,13 +32,14 @@ fn the_audit_initial_migration_renders_and_parses_back() {
 #[test]
 fn malformed_files_name_the_file_and_the_problem() {
     let cases = [
-        ("0002_x.toml", "operations = [{ op = \"explode\" }]", "unknown variant `explode`"),
-        ("0002_x.toml", "dependencies = [{ app = \"audit\" }]", "missing field `name`"),
-        ("0002_x.toml", "operations = [{ op = \"delete_model\" }]", "missing field `name`"),
-        ("0002_x.toml", "surprise = 1", "unknown field `surprise`"),
-        ("2_x.toml", "", "four digits"),
-        ("0002_x.json", "", "must end in .toml"),
-        ("0002_x.toml", "dependencies = [{ app = \"audit\", name = \"initial\" }]", "not a migration name"),
+        ("0002_x.json", r#"{"operations": [{"op": "explode"}]}"#, "unknown variant `explode`"),
+        ("0002_x.json", r#"{"dependencies": [{"app": "audit"}]}"#, "missing field `name`"),
+        ("0002_x.json", r#"{"operations": [{"op": "delete_model"}]}"#, "missing field `name`"),
+        ("0002_x.json", r#"{"surprise": 1}"#, "unknown field `surprise`"),
+        ("0002_x.json", r#"{"operations": [}"#, "line 1 column 17"),
+        ("2_x.json", "{}", "four digits"),
+        ("0002_x.toml", "", "must end in .json"),
+        ("0002_x.json", r#"{"dependencies": [{"app": "audit", "name": "initial"}]}"#, "not a migration name"),
     ];
     for (file, text, problem) in cases {
         let error = Migration::parse("audit", file, text).unwrap_err().to_string();

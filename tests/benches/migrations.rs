@@ -61,7 +61,15 @@ fn model(index: usize, extra: bool) -> ModelSchema {
     if extra {
         fields.push(FieldSchema::new("extra", ColumnType::Integer, true));
     }
-    ModelSchema { app: APP.into(), name, table, db_comment: None, fields, indexes: vec![], constraints: vec![] }
+    ModelSchema {
+        app: APP.into(),
+        name,
+        table,
+        db_comment: None,
+        fields,
+        indexes: vec![],
+        constraints: vec![],
+    }
 }
 
 fn models(count: usize, extra: bool) -> Vec<ModelSchema> {
@@ -87,15 +95,26 @@ fn make(models: &[ModelSchema], existing: &[Migration], directory: &Path) -> Vec
 
 /// Reads the migration files back, as the manage command does on every run.
 fn load(directory: &Path) -> Vec<Migration> {
-    let mut names: Vec<_> = std::fs::read_dir(directory).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     names.sort();
-    names.iter().map(|name| Migration::parse(APP, name, &std::fs::read_to_string(directory.join(name)).unwrap()).unwrap()).collect()
+    names
+        .iter()
+        .map(|name| {
+            Migration::parse(APP, name, &std::fs::read_to_string(directory.join(name)).unwrap()).unwrap()
+        })
+        .collect()
 }
 
 fn migrate(database: &Path, directory: &Path) {
     let mut connection = Connection::open(&format!("sqlite://{}", database.display())).unwrap();
     let migrations = load(directory);
-    Executor::new(&mut connection, migrations).unwrap().migrate(&Target::Latest, MigrateOptions::default()).unwrap();
+    Executor::new(&mut connection, migrations)
+        .unwrap()
+        .migrate(&Target::Latest, MigrateOptions::default())
+        .unwrap();
 }
 
 struct Row {
@@ -130,7 +149,8 @@ fn run_oxutils(size: usize, work: &Path) -> ([f64; 5], f64) {
 
     // The floor: the initial DDL, raw, in one transaction.
     let raw_database = directory.join("raw.sqlite3");
-    let statements: Vec<String> = models(size, false).iter().flat_map(|m| ddl::create_model(m, Backend::Sqlite)).collect();
+    let statements: Vec<String> =
+        models(size, false).iter().flat_map(|m| ddl::create_model(m, Backend::Sqlite)).collect();
     let (raw_sql, ()) = time(|| {
         let connection = rusqlite::Connection::open(&raw_database).unwrap();
         connection.execute_batch("BEGIN").unwrap();
@@ -152,7 +172,11 @@ fn django_python(work: &Path) -> Option<PathBuf> {
         eprintln!("installing Django 5.2 into {}", venv.display());
         let created = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().ok()?.success();
         let installed = created
-            && Command::new(&python).args(["-m", "pip", "install", "-q", "django>=5.2,<5.3"]).status().ok()?.success();
+            && Command::new(&python)
+                .args(["-m", "pip", "install", "-q", "django>=5.2,<5.3"])
+                .status()
+                .ok()?
+                .success();
         if !installed {
             eprintln!("Django could not be installed: leaving it out");
             return None;
@@ -179,7 +203,10 @@ fn django_models(size: usize, extra: bool) -> String {
         text.push_str("    token = models.UUIDField(null=True)\n");
         text.push_str("    status = models.CharField(max_length=10, choices=[('new', 'new'), ('done', 'done')], default='new')\n");
         if index > 0 {
-            text.push_str(&format!("    previous = models.ForeignKey('Model{}', null=True, on_delete=models.CASCADE)\n", index - 1));
+            text.push_str(&format!(
+                "    previous = models.ForeignKey('Model{}', null=True, on_delete=models.CASCADE)\n",
+                index - 1
+            ));
         }
         if extra {
             text.push_str("    extra = models.IntegerField(null=True)\n");
@@ -210,8 +237,13 @@ fn run_django(size: usize, work: &Path, python: &Path) -> [f64; 5] {
     .unwrap();
     let run = |arguments: &[&str]| {
         time(|| {
-            let status = Command::new(python).arg("manage.py").args(arguments).current_dir(&project).output().unwrap();
-            assert!(status.status.success() || arguments.contains(&"--check"), "{}", String::from_utf8_lossy(&status.stderr));
+            let status =
+                Command::new(python).arg("manage.py").args(arguments).current_dir(&project).output().unwrap();
+            assert!(
+                status.status.success() || arguments.contains(&"--check"),
+                "{}",
+                String::from_utf8_lossy(&status.stderr)
+            );
         })
         .0
     };
@@ -241,12 +273,20 @@ fn main() {
     }
     println!("| N | step | oxutils (s) | Django 5.2 (s) | oxutils / Django | raw SQL floor (s) |");
     println!("| ---: | --- | ---: | ---: | ---: | ---: |");
-    let steps = ["makemigrations (initial)", "migrate (initial)", "makemigrations (change)", "migrate (change)", "makemigrations --check"];
+    let steps = [
+        "makemigrations (initial)",
+        "migrate (initial)",
+        "makemigrations (change)",
+        "migrate (change)",
+        "makemigrations --check",
+    ];
     for row in &rows {
         for (index, step) in steps.iter().enumerate() {
             let ours = row.oxutils[index];
             let (theirs, ratio) = match row.django {
-                Some(django) => (format!("{:.3}", django[index]), format!("{:.2}%", 100.0 * ours / django[index])),
+                Some(django) => {
+                    (format!("{:.3}", django[index]), format!("{:.2}%", 100.0 * ours / django[index]))
+                }
                 None => ("-".into(), "-".into()),
             };
             let floor = if index == 1 { format!("{:.4}", row.raw_sql) } else { String::new() };

@@ -177,44 +177,55 @@ fn diff_model(
     Ok(ModelChanges { leading, fields, trailing })
 }
 
-/// New models, each after the models of this app it points at. In a cycle, the foreign keys that close
-/// it are left out of the `CreateModel` and added afterwards.
+/// New models, each after the models of this app it points at (Kahn's algorithm, ties by name). In a
+/// cycle, the foreign keys that close it are left out of the `CreateModel` and added afterwards.
 fn create_in_dependency_order<'a>(
     added: &[&str],
     models: &BTreeMap<&str, &'a ModelSchema>,
 ) -> (Vec<ModelSchema>, Vec<(&'a ModelSchema, FieldSchema)>) {
-    let mut pending: Vec<&str> = added.to_vec();
-    let mut created: BTreeSet<&str> = BTreeSet::new();
-    let mut creates = Vec::new();
-    let mut deferred = Vec::new();
-    while !pending.is_empty() {
-        let waits_for = |name: &str| -> Vec<String> {
-            models[name]
-                .fields
-                .iter()
-                .filter_map(|field| field.foreign_key.as_ref())
-                .filter(|target| target.to_app == models[name].app && target.to_model != name)
-                .filter(|target| {
-                    pending.contains(&target.to_model.as_str()) && !created.contains(target.to_model.as_str())
-                })
-                .map(|target| target.to_model.clone())
-                .collect()
-        };
-        let ready = pending.iter().copied().find(|name| waits_for(name).is_empty());
-        let name = ready.unwrap_or(pending[0]);
+    let pending: BTreeSet<&str> = added.iter().copied().collect();
+    // For each new model, the other new models of this app it points at.
+    let mut waits_for: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut needed_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for &name in added {
         let model = models[name];
-        let blocked = waits_for(name);
+        let targets: BTreeSet<&str> = model
+            .fields
+            .iter()
+            .filter_map(|field| field.foreign_key.as_ref())
+            .filter(|target| target.to_app == model.app && target.to_model != name)
+            .filter_map(|target| pending.get(target.to_model.as_str()).copied())
+            .collect();
+        for target in &targets {
+            needed_by.entry(target).or_default().push(name);
+        }
+        waits_for.insert(name, targets);
+    }
+    let mut ready: BTreeSet<&str> =
+        waits_for.iter().filter(|(_, targets)| targets.is_empty()).map(|(name, _)| *name).collect();
+    let mut creates = Vec::with_capacity(added.len());
+    let mut deferred = Vec::new();
+    while !waits_for.is_empty() {
+        // In a cycle nothing is ready: break it at the first model by name.
+        let name = ready.pop_first().unwrap_or_else(|| waits_for.keys().next().copied().unwrap_or_default());
+        let Some(blocked) = waits_for.remove(name) else { continue };
+        let model = models[name];
         let (kept, later): (Vec<FieldSchema>, Vec<FieldSchema>) =
             model.fields.iter().cloned().partition(|field| {
-                field
-                    .foreign_key
-                    .as_ref()
-                    .is_none_or(|target| !blocked.contains(&target.to_model) || target.to_app != model.app)
+                field.foreign_key.as_ref().is_none_or(|target| {
+                    target.to_app != model.app || !blocked.contains(target.to_model.as_str())
+                })
             });
         creates.push(ModelSchema { fields: kept, ..model.clone() });
         deferred.extend(later.into_iter().map(|field| (model, field)));
-        created.insert(name);
-        pending.retain(|pending_name| *pending_name != name);
+        for dependent in needed_by.get(name).into_iter().flatten() {
+            if let Some(targets) = waits_for.get_mut(dependent) {
+                targets.remove(name);
+                if targets.is_empty() {
+                    ready.insert(dependent);
+                }
+            }
+        }
     }
     (creates, deferred)
 }
