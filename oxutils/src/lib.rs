@@ -37,6 +37,7 @@ pub mod foreign_key;
 pub mod migrations;
 pub mod model;
 pub mod schema;
+pub mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]

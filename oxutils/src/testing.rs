@@ -1,0 +1,134 @@
+//! Test helpers, the counterpart of pytest-django applying migrations before tests.
+//!
+//! [`migrated_database`] gives a test a fresh database with every installed app migrated: in-memory
+//! SQLite by default, or a throw-away database on the server named by `OXI_TEST_DATABASE_URL`
+//! (`postgres://...` or `mysql://...`), dropped when the value is dropped. [`migration_sql`] and
+//! [`app_state`] give text ready for `insta::assert_snapshot!`.
+
+use crate::apps::App;
+use crate::db::{Connection, DbError};
+use crate::ddl::Backend;
+use crate::migrations::{
+    Executor, MigrateError, MigrateOptions, Migration, MigrationFileError, MigrationGraph, MigrationKey,
+    Target, migration_sql as sql_of,
+};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The variable that names a server for test databases.
+pub const TEST_DATABASE_URL: &str = "OXI_TEST_DATABASE_URL";
+
+/// A database that exists for the life of this value, with every installed app migrated.
+pub struct TestDatabase {
+    pub connection: Connection,
+    /// The server and database to drop afterwards; `None` for in-memory SQLite.
+    throwaway: Option<(String, String)>,
+}
+
+#[derive(Debug)]
+pub enum TestDatabaseError {
+    Files(MigrationFileError),
+    Database(DbError),
+    Migrate(MigrateError),
+}
+
+impl fmt::Display for TestDatabaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TestDatabaseError::Files(error) => error.fmt(f),
+            TestDatabaseError::Database(error) => error.fmt(f),
+            TestDatabaseError::Migrate(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for TestDatabaseError {}
+
+/// A fresh database with every migration of `apps` applied, on the server `OXI_TEST_DATABASE_URL` names,
+/// else in memory.
+pub fn migrated_database(apps: &[App]) -> Result<TestDatabase, TestDatabaseError> {
+    let server = std::env::var(TEST_DATABASE_URL).ok().filter(|url| !url.is_empty());
+    migrated_database_on(server.as_deref(), apps)
+}
+
+/// A fresh database with every migration of `apps` applied: a throw-away database on `server`
+/// (`postgres://...` or `mysql://...`), or in-memory SQLite when `server` is `None`.
+pub fn migrated_database_on(server: Option<&str>, apps: &[App]) -> Result<TestDatabase, TestDatabaseError> {
+    let mut database = match server {
+        Some(server) => throwaway(server)?,
+        None => TestDatabase {
+            connection: Connection::open("sqlite::memory:").map_err(TestDatabaseError::Database)?,
+            throwaway: None,
+        },
+    };
+    let migrations = load(apps)?;
+    let mut executor =
+        Executor::new(&mut database.connection, migrations).map_err(TestDatabaseError::Migrate)?;
+    executor.migrate(&Target::Latest, MigrateOptions::default()).map_err(TestDatabaseError::Migrate)?;
+    Ok(database)
+}
+
+fn throwaway(server: &str) -> Result<TestDatabase, TestDatabaseError> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("oxutils_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let mut admin = Connection::open(server).map_err(TestDatabaseError::Database)?;
+    admin.batch(&format!("DROP DATABASE IF EXISTS {name}")).map_err(TestDatabaseError::Database)?;
+    admin.batch(&format!("CREATE DATABASE {name}")).map_err(TestDatabaseError::Database)?;
+    let connection = Connection::open(&with_database(server, &name)).map_err(TestDatabaseError::Database)?;
+    Ok(TestDatabase { connection, throwaway: Some((server.to_owned(), name)) })
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.throwaway.take() else { return };
+        // This value's own connection is still open: PostgreSQL needs FORCE to drop the database under it.
+        let force = if self.connection.backend() == Backend::Postgres { " WITH (FORCE)" } else { "" };
+        if let Ok(mut admin) = Connection::open(&server) {
+            let _ = admin.batch(&format!("DROP DATABASE IF EXISTS {name}{force}"));
+        }
+    }
+}
+
+/// `url` with its database (the last path segment) replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('/') {
+            Some((host, _)) => format!("{scheme}://{host}"),
+            None => base.to_owned(),
+        },
+        None => base.to_owned(),
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+fn load(apps: &[App]) -> Result<Vec<Migration>, TestDatabaseError> {
+    let mut migrations = Vec::new();
+    for app in apps {
+        migrations.extend(app.load_migrations().map_err(TestDatabaseError::Files)?);
+    }
+    Ok(migrations)
+}
+
+/// The SQL of migration `name` of app `label` on `backend`, one statement per line, for a snapshot.
+pub fn migration_sql(
+    apps: &[App],
+    label: &str,
+    name: &str,
+    backend: Backend,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let graph = MigrationGraph::build(load(apps)?, &BTreeSet::new())?;
+    let statements = sql_of(&graph, &MigrationKey::new(label, name), backend, false)?;
+    Ok(statements.iter().map(|statement| format!("{statement};\n")).collect())
+}
+
+/// What app `label`'s migrations replay to, as pretty JSON, for a snapshot.
+pub fn app_state(apps: &[App], label: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let (_, state) = crate::migrations::make::replay(load(apps)?)?;
+    let models: Vec<_> = state.app_models(label).collect();
+    Ok(serde_json::to_string_pretty(&models)?)
+}

@@ -1,0 +1,67 @@
+//! `oxutils::testing`: a migrated database per test, and snapshots of a migration's SQL and an app's state.
+
+mod support;
+
+use oxutils::ddl::Backend;
+use oxutils::testing::{app_state, migrated_database, migrated_database_on, migration_sql};
+use tests::installed_apps;
+
+fn assert_migrated(database: &mut oxutils::testing::TestDatabase) {
+    let mut tables = support::tables(&mut database.connection);
+    tables.sort();
+    assert_eq!(
+        tables,
+        [
+            "audit_logexporthistory",
+            "audit_logexportstate",
+            "library_author",
+            "library_book",
+            "library_receipts",
+            "oxutils_migrations"
+        ]
+    );
+}
+
+#[test]
+fn a_test_gets_a_migrated_in_memory_database() {
+    let mut database = migrated_database(&installed_apps()).unwrap();
+    assert_eq!(database.connection.backend(), Backend::Sqlite);
+    assert_migrated(&mut database);
+}
+
+#[test]
+fn a_test_gets_a_throw_away_database_on_a_server_dropped_afterwards() {
+    for variable in [support::POSTGRES_URL, support::MYSQL_URL] {
+        let Some(server) = support::server_url(variable) else { continue };
+        let mut database = migrated_database_on(Some(&server), &installed_apps()).unwrap();
+        assert_migrated(&mut database);
+        let name = support::text_column(
+            &mut database.connection,
+            if variable == support::POSTGRES_URL {
+                "SELECT current_database()::text"
+            } else {
+                "SELECT DATABASE()"
+            },
+            &[],
+        );
+        drop(database);
+        let mut admin = oxutils::db::Connection::open(&server).unwrap();
+        let sql = if variable == support::POSTGRES_URL {
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'oxutils_test_%'"
+        } else {
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'oxutils_test_%'"
+        };
+        let remaining = support::text_column(&mut admin, sql, &[]);
+        assert!(!remaining.contains(&name[0]), "{} was dropped", name[0]);
+    }
+}
+
+#[test]
+fn migration_sql_and_app_state_are_ready_for_snapshots() {
+    let sql = migration_sql(&installed_apps(), "audit", "0001_initial", Backend::Postgres).unwrap();
+    assert!(sql.starts_with("CREATE TABLE \"audit_logexportstate\""), "{sql}");
+    insta::assert_snapshot!("audit_0001_initial_postgres", sql);
+    let state = app_state(&installed_apps(), "library").unwrap();
+    assert!(state.contains("\"name\": \"ExportReceipt\""));
+    insta::assert_snapshot!("library_state", state);
+}
