@@ -1,0 +1,110 @@
+//! `cargo oxutils` on a copy of the `tests` host crate, as a user runs it: show, migrate, change a model,
+//! check, make the migration, migrate, show, migrate back to zero, check again. The copy builds in this
+//! workspace's target folder, so only the copy itself compiles.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace").to_path_buf()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A standalone copy of `tests/` (its models, its migrations, its manage binary) in its own workspace.
+fn host_copy(root: &Path) -> PathBuf {
+    let host = root.join("host");
+    copy_dir(&workspace().join("tests/src"), &host.join("src"));
+    let oxutils = workspace().join("oxutils");
+    std::fs::write(
+        host.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"tests\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\noxutils = {{ path = {:?} }}\nchrono = \"0.4\"\nuuid = \"1\"\nserde_json = \"1\"\n\n\
+             [workspace]\n",
+            oxutils.display().to_string()
+        ),
+    )
+    .unwrap();
+    // The same versions as this workspace, so the build reuses what is compiled already.
+    std::fs::copy(workspace().join("Cargo.lock"), host.join("Cargo.lock")).unwrap();
+    host
+}
+
+fn cargo_oxutils(host: &Path, database: &str, arguments: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-oxutils"))
+        .arg("oxutils")
+        .args(arguments)
+        .current_dir(host)
+        .env("OXI_DATABASE_URL", database)
+        .env("CARGO_TARGET_DIR", workspace().join("target"))
+        .output()
+        .expect("run cargo-oxutils");
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (output.status.code().unwrap_or(-1), text(output.stdout), text(output.stderr))
+}
+
+#[test]
+fn the_whole_workflow_on_a_copy_of_the_host_crate() {
+    let root = std::env::temp_dir().join(format!("oxutils_cargo_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let host = host_copy(&root);
+    let database = format!("sqlite://{}", root.join("db.sqlite3").display());
+
+    let (code, out, err) = cargo_oxutils(&host, &database, &["showmigrations"]);
+    assert_eq!((code, out.as_str()), (0, "audit\n [ ] 0001_initial\nlibrary\n [ ] 0001_initial\n"), "{err}");
+    let (code, out, err) = cargo_oxutils(&host, &database, &["migrate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Applying library.0001_initial... OK"), "{out}");
+
+    // A new field on Book.
+    let models = host.join("src/models.rs");
+    let text = std::fs::read_to_string(&models).unwrap();
+    let changed =
+        text.replace("    pub pages: i32,\n", "    pub pages: i32,\n    pub subtitle: Option<String>,\n");
+    assert_ne!(text, changed);
+    std::fs::write(&models, changed).unwrap();
+
+    let (code, out, _) = cargo_oxutils(&host, &database, &["makemigrations", "--check"]);
+    assert_eq!(code, 1, "--check fails while a change lacks its migration");
+    assert!(out.contains("0002_book_subtitle.json") && out.contains("- Add field subtitle to Book"), "{out}");
+    assert!(!host.join("src/migrations/0002_book_subtitle.json").exists(), "--check writes nothing");
+    let (code, out, err) = cargo_oxutils(&host, &database, &["makemigrations"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(host.join("src/migrations/0002_book_subtitle.json").exists(), "{out}");
+    let (code, out, err) = cargo_oxutils(&host, &database, &["migrate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Applying library.0002_book_subtitle... OK"), "the new file is seen at once: {out}");
+    let (_, out, _) = cargo_oxutils(&host, &database, &["showmigrations", "library"]);
+    assert_eq!(out, "library\n [X] 0001_initial\n [X] 0002_book_subtitle\n");
+    let (code, out, _) = cargo_oxutils(&host, &database, &["migrate", "library", "zero"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Unapplying library.0002_book_subtitle... OK\n  Unapplying library.0001_initial... OK"),
+        "{out}"
+    );
+    let (code, out, _) = cargo_oxutils(&host, &database, &["makemigrations", "--check"]);
+    assert_eq!((code, out.as_str()), (0, "No changes detected\n"));
+
+    // A package without a manage binary gets told how to add one, and `init` adds it.
+    std::fs::remove_file(host.join("src/bin/manage.rs")).unwrap();
+    let (code, _, err) = cargo_oxutils(&host, &database, &["migrate"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("has no binary `manage`. Run `cargo oxutils init`"), "{err}");
+    let (code, out, _) = cargo_oxutils(&host, &database, &["init"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("src/bin/manage.rs"), "{out}");
+    let (code, out, err) = cargo_oxutils(&host, &database, &["showmigrations", "audit"]);
+    assert_eq!((code, out.as_str()), (0, "audit\n [X] 0001_initial\n"), "{err}");
+    let _ = std::fs::remove_dir_all(&root);
+}
