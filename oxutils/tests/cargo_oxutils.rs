@@ -22,16 +22,19 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A standalone copy of `tests/` (its models, its migrations, its manage binary) in its own workspace.
+/// Its manage binary is named `host-manage` (through `[package.metadata.oxutils]`), so that building it in
+/// the shared target folder does not replace the workspace's own `manage`.
 fn host_copy(root: &Path) -> PathBuf {
     let host = root.join("host");
     copy_dir(&workspace().join("tests/src"), &host.join("src"));
+    std::fs::rename(host.join("src/bin/manage.rs"), host.join("src/bin/host-manage.rs")).unwrap();
     let oxutils = workspace().join("oxutils");
     std::fs::write(
         host.join("Cargo.toml"),
         format!(
             "[package]\nname = \"tests\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
              [dependencies]\noxutils = {{ path = {:?} }}\nchrono = \"0.4\"\nuuid = \"1\"\nserde_json = \"1\"\n\n\
-             [workspace]\n",
+             [package.metadata.oxutils]\nmanage = \"host-manage\"\n\n[workspace]\n",
             oxutils.display().to_string()
         ),
     )
@@ -97,13 +100,13 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
     assert_eq!((code, out.as_str()), (0, "No changes detected\n"));
 
     // A package without a manage binary gets told how to add one, and `init` adds it.
-    std::fs::remove_file(host.join("src/bin/manage.rs")).unwrap();
+    std::fs::remove_file(host.join("src/bin/host-manage.rs")).unwrap();
     let (code, _, err) = cargo_oxutils(&host, &database, &["migrate"]);
     assert_eq!(code, 1);
-    assert!(err.contains("has no binary `manage`. Run `cargo oxutils init`"), "{err}");
+    assert!(err.contains("has no binary `host-manage`. Run `cargo oxutils init`"), "{err}");
     let (code, out, _) = cargo_oxutils(&host, &database, &["init"]);
     assert_eq!(code, 0);
-    assert!(out.contains("src/bin/manage.rs"), "{out}");
+    assert!(out.contains("src/bin/host-manage.rs"), "{out}");
     let (code, out, err) = cargo_oxutils(&host, &database, &["showmigrations", "audit"]);
     assert_eq!((code, out.as_str()), (0, "audit\n [X] 0001_initial\n"), "{err}");
     let _ = std::fs::remove_dir_all(&root);

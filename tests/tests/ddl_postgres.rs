@@ -79,7 +79,7 @@ fn constraints_and_on_delete_actions_are_enforced() {
         ),
         (
             "INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (9, 'Lost', 'FICTION', 1, 1, '{}')",
-            "library_book_author_id_fk_library_author_id",
+            "library_book_author_id_fk",
         ),
     ];
     for (statement, constraint) in violations {

@@ -140,7 +140,7 @@ pub fn mysql_column_definition(field: &FieldSchema) -> String {
 pub fn add_foreign_key(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
     let target = field.foreign_key.as_ref()?;
     let statement = ForeignKey::create()
-        .name(foreign_key_name(table, &field.column, &target.to_table, &target.to_column))
+        .name(foreign_key_name(table, &field.column))
         .from(Alias::new(table), Alias::new(&field.column))
         .to(Alias::new(&target.to_table), Alias::new(&target.to_column))
         .on_delete(referential_action(target.on_delete))
@@ -154,13 +154,8 @@ pub fn add_foreign_key(table: &str, field: &FieldSchema, backend: Backend) -> Op
 
 /// Drops a field's foreign key constraint (PostgreSQL and MySQL name it; SQLite rebuilds instead).
 pub fn drop_foreign_key(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
-    let target = field.foreign_key.as_ref()?;
-    let name = backend.quote_identifier(&foreign_key_name(
-        table,
-        &field.column,
-        &target.to_table,
-        &target.to_column,
-    ));
+    field.foreign_key.as_ref()?;
+    let name = backend.quote_identifier(&foreign_key_name(table, &field.column));
     let table = backend.quote_identifier(table);
     Some(match backend {
         Backend::Mysql => format!("ALTER TABLE {table} DROP FOREIGN KEY {name}"),
@@ -213,7 +208,7 @@ fn create_table(model: &ModelSchema, backend: Backend) -> TableCreateStatement {
         let Some(target) = &field.foreign_key else { continue };
         table.foreign_key(
             ForeignKey::create()
-                .name(foreign_key_name(&model.table, &field.column, &target.to_table, &target.to_column))
+                .name(foreign_key_name(&model.table, &field.column))
                 .from_col(Alias::new(&field.column))
                 .to(Alias::new(&target.to_table), Alias::new(&target.to_column))
                 .on_delete(referential_action(target.on_delete)),

@@ -79,14 +79,27 @@ fn detect_app(
         backfill: None,
     }));
 
+    // Renamed models and tables, applied to a copy of the old state, so that foreign keys that follow them
+    // compare equal instead of looking altered.
+    let mut renamed_state = old.clone();
+    let mut table_changes = Vec::new();
+    for &(old_name, new_name) in &kept {
+        if old_models[old_name].table != new_models[new_name].table {
+            let table = new_models[new_name].table.clone();
+            table_changes.push(Operation::AlterModelTable { name: new_name.to_owned(), table });
+        }
+    }
+    let renames = operations.iter().filter(|operation| matches!(operation, Operation::RenameModel { .. }));
+    for operation in renames.chain(&table_changes) {
+        // Made from these very states, the operations apply.
+        let _ = operation.state_forwards(app, &mut renamed_state);
+    }
+    operations.extend(table_changes);
     let mut field_operations = Vec::new();
     let mut trailing = Vec::new();
-    for (old_name, new_name) in kept {
-        let (before, after) = (old_models[old_name], new_models[new_name]);
-        if before.table != after.table {
-            operations
-                .push(Operation::AlterModelTable { name: new_name.to_owned(), table: after.table.clone() });
-        }
+    for (_, new_name) in kept {
+        let Some(before) = renamed_state.model(app, new_name) else { continue };
+        let after = new_models[new_name];
         let model_changes = diff_model(app, before, after, questioner)?;
         for operation in &model_changes.fields {
             if let Operation::AddField { field, .. } | Operation::AlterField { field, .. } = operation {

@@ -8,7 +8,9 @@
 use super::operation::{Operation, StateError};
 use super::state::ProjectState;
 use crate::ddl::{self, Backend};
-use crate::schema::{ColumnType, ConstraintSchema, FieldSchema, Literal, ModelSchema, check_name};
+use crate::schema::{
+    ColumnType, ConstraintSchema, FieldSchema, Literal, ModelSchema, check_name, foreign_key_name,
+};
 
 /// The statements that apply `operation` of `app`, taking `before` to `after`.
 pub fn forwards(
@@ -25,13 +27,8 @@ pub fn forwards(
             vec![format!("DROP TABLE {}", q(&model(before, app, name)?.table))]
         }
         Operation::RenameModel { .. } | Operation::RenameField { .. } => Vec::new(),
-        Operation::AlterModelTable { name, table } => {
-            let old = &model(before, app, name)?.table;
-            if old == table {
-                Vec::new()
-            } else {
-                vec![format!("ALTER TABLE {} RENAME TO {}", q(old), q(table))]
-            }
+        Operation::AlterModelTable { name, .. } => {
+            rename_table(model(before, app, name)?, model(after, app, name)?, backend)
         }
         Operation::AddField { model: name, field, backfill } => {
             add_field(model(before, app, name)?, model(after, app, name)?, field, backfill.as_ref(), backend)
@@ -219,6 +216,75 @@ fn add_field(
             false,
             backend,
         ));
+    }
+    sql
+}
+
+/// Renames the table and what is named after it: single-column indexes, foreign keys, the CHECKs of choice
+/// columns and PostgreSQL's unique keys. Composite indexes and constraints carry their names in the schema
+/// and are renamed by their own operations.
+fn rename_table(old: &ModelSchema, new: &ModelSchema, backend: Backend) -> Vec<String> {
+    if old.table == new.table {
+        return Vec::new();
+    }
+    let q = |name: &str| backend.quote_identifier(name);
+    let t = q(&new.table);
+    let mut sql = vec![format!("ALTER TABLE {} RENAME TO {t}", q(&old.table))];
+    for field in &new.fields {
+        if field.index {
+            let (from, to) =
+                (ddl::field_index_name(&old.table, field), ddl::field_index_name(&new.table, field));
+            match backend {
+                Backend::Postgres => sql.push(format!("ALTER INDEX {} RENAME TO {}", q(&from), q(&to))),
+                Backend::Mysql => {
+                    sql.push(format!("ALTER TABLE {t} RENAME INDEX {} TO {}", q(&from), q(&to)))
+                }
+                Backend::Sqlite => {
+                    sql.push(ddl::drop_index(&new.table, &from, backend));
+                    sql.push(ddl::create_index(
+                        &new.table,
+                        &to,
+                        std::slice::from_ref(&field.column),
+                        false,
+                        backend,
+                    ));
+                }
+            }
+        }
+        if backend == Backend::Sqlite {
+            continue; // SQLite's keys and checks are unnamed or never addressed by name: rebuilds replace them.
+        }
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        if field.foreign_key.is_some() {
+            let (from, to) =
+                (foreign_key_name(&old.table, &field.column), foreign_key_name(&new.table, &field.column));
+            match backend {
+                Backend::Mysql => {
+                    sql.push(format!("ALTER TABLE {t} DROP FOREIGN KEY {}", q(&from)));
+                    sql.extend(ddl::add_foreign_key(&new.table, field, backend));
+                }
+                _ => renamed.push((from, to)),
+            }
+        }
+        if field.choices.is_some() {
+            let (from, to) = (check_name(&old.table, &field.column), check_name(&new.table, &field.column));
+            match backend {
+                Backend::Mysql => {
+                    sql.push(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&from)));
+                    sql.extend(choices_check(&new.table, field, backend));
+                }
+                _ => renamed.push((from, to)),
+            }
+        }
+        if field.unique && backend == Backend::Postgres {
+            renamed.push((
+                format!("{}_{}_key", old.table, field.column),
+                format!("{}_{}_key", new.table, field.column),
+            ));
+        }
+        for (from, to) in renamed {
+            sql.push(format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", q(&from), q(&to)));
+        }
     }
     sql
 }

@@ -16,9 +16,10 @@ pub fn check_name(table: &str, column: &str) -> String {
     fit(format!("{table}_{column}_check"))
 }
 
-/// `<table>_<column>_fk_<target table>_<target column>`, Django's shape for foreign key constraints.
-pub fn foreign_key_name(table: &str, column: &str, to_table: &str, to_column: &str) -> String {
-    fit(format!("{table}_{column}_fk_{to_table}_{to_column}"))
+/// `<table>_<column>_fk`. The target stays out of the name, so renaming the target's table leaves the
+/// constraints that point at it as they are.
+pub fn foreign_key_name(table: &str, column: &str) -> String {
+    fit(format!("{table}_{column}_fk"))
 }
 
 fn fit(name: String) -> String {
