@@ -55,34 +55,8 @@ fn tables_have_the_columns_types_and_comments_of_their_models() {
 fn constraints_and_on_delete_actions_are_enforced() {
     let Some(mut database) = migrated() else { return };
     let client = &mut database.client;
-    client
-        .batch_execute(
-            "INSERT INTO library_author (name, email, created_at) VALUES ('Ursula', 'u@example.com', now());
-             INSERT INTO library_book (author_id, title, genre, pages, price, metadata)
-                 VALUES (1, 'One', 'FICTION', 10, 1.5, '{}');
-             INSERT INTO library_book (author_id, title, genre, pages, price, metadata, sequel_of_id)
-                 VALUES (1, 'Two', 'POETRY', 10, 1.5, '{}', 1);",
-        )
-        .unwrap();
-    let violations = [
-        (
-            "INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'One', 'FICTION', 1, 1, '{}')",
-            "library_book_author_id_title_uniq",
-        ),
-        (
-            "INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'Zero', 'FICTION', 0, 1, '{}')",
-            "library_book_pages_positive",
-        ),
-        (
-            "INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'Bad', 'Fiction', 1, 1, '{}')",
-            "library_book_genre_check",
-        ),
-        (
-            "INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (9, 'Lost', 'FICTION', 1, 1, '{}')",
-            "library_book_author_id_fk",
-        ),
-    ];
-    for (statement, constraint) in violations {
+    client.batch_execute(support::SEED_ROWS).unwrap();
+    for (statement, constraint) in support::VIOLATIONS {
         let error = client.batch_execute(statement).unwrap_err();
         let message = error.as_db_error().map(|db| db.constraint().unwrap_or_default().to_owned());
         assert_eq!(message.as_deref(), Some(constraint), "{statement}");

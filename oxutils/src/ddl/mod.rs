@@ -185,7 +185,10 @@ pub fn render_literal(literal: &crate::schema::Literal, backend: Backend) -> Str
 pub fn choices_check_sql(field: &FieldSchema, backend: Backend) -> Option<String> {
     let choices = field.choices.as_ref()?;
     let values: Vec<String> = choices.iter().map(|choice| backend.quote_literal(choice)).collect();
-    Some(format!("{} IN ({})", backend.quote_identifier(&field.column), values.join(", ")))
+    let column = backend.quote_identifier(&field.column);
+    // MySQL compares text without regard to case by default: compare bytes, so `Pending` is not `pending`.
+    let column = if backend == Backend::Mysql { format!("CAST({column} AS BINARY)") } else { column };
+    Some(format!("{column} IN ({})", values.join(", ")))
 }
 
 /// The statement that drops a model's table, with its indexes.

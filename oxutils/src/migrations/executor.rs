@@ -5,7 +5,7 @@
 //! each migration checks again, inside its transaction, that no one applied it meanwhile.
 
 use super::file::{Migration, MigrationKey};
-use super::graph::{GraphError, MigrationGraph};
+use super::graph::{GraphError, MigrationGraph, describe_conflicts};
 use super::operation::{Operation, StateError};
 use super::recorder::{self, Recorded};
 use super::sql;
@@ -80,20 +80,7 @@ impl fmt::Display for MigrateError {
                     keys.join(", ")
                 )
             }
-            MigrateError::Conflict(conflicts) => {
-                let apps: Vec<String> = conflicts
-                    .iter()
-                    .map(|(app, leaves)| {
-                        let names: Vec<&str> = leaves.iter().map(|key| key.name.as_str()).collect();
-                        format!("{app} ({})", names.join(", "))
-                    })
-                    .collect();
-                write!(
-                    f,
-                    "conflicting migrations, more than one leaf in: {}; run makemigrations --merge",
-                    apps.join("; ")
-                )
-            }
+            MigrateError::Conflict(conflicts) => f.write_str(&describe_conflicts(conflicts)),
             MigrateError::UnknownApp(app) => write!(f, "app `{app}` has no migrations"),
         }
     }

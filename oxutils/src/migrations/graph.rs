@@ -31,6 +31,18 @@ impl fmt::Display for GraphError {
 
 impl std::error::Error for GraphError {}
 
+/// "conflicting migrations, more than one leaf in: app (a, b); run makemigrations --merge".
+pub fn describe_conflicts(conflicts: &BTreeMap<String, Vec<MigrationKey>>) -> String {
+    let apps: Vec<String> = conflicts
+        .iter()
+        .map(|(app, leaves)| {
+            let names: Vec<&str> = leaves.iter().map(|key| key.name.as_str()).collect();
+            format!("{app} ({})", names.join(", "))
+        })
+        .collect();
+    format!("conflicting migrations, more than one leaf in: {}; run makemigrations --merge", apps.join("; "))
+}
+
 pub struct MigrationGraph {
     nodes: BTreeMap<MigrationKey, Migration>,
     parents: BTreeMap<MigrationKey, BTreeSet<MigrationKey>>,
@@ -155,27 +167,22 @@ impl MigrationGraph {
         seen: &mut BTreeSet<MigrationKey>,
         order: &mut Vec<MigrationKey>,
     ) {
-        // Iterative depth-first search: a long chain of migrations must not overflow the stack.
-        let mut stack = vec![(key.clone(), false)];
-        while let Some((node, expanded)) = stack.pop() {
-            if expanded {
-                order.push(node);
-                continue;
-            }
-            if !seen.insert(node.clone()) {
-                continue;
-            }
-            stack.push((node.clone(), true));
-            for parent in self.parents[&node].iter().rev() {
-                if !seen.contains(parent) {
-                    stack.push((parent.clone(), false));
-                }
-            }
-        }
+        Self::post_order(&self.parents, key, seen, order);
     }
 
     fn visit_children(
         &self,
+        key: &MigrationKey,
+        seen: &mut BTreeSet<MigrationKey>,
+        order: &mut Vec<MigrationKey>,
+    ) {
+        Self::post_order(&self.children, key, seen, order);
+    }
+
+    /// Appends `key` after everything `edges` leads to from it, each once. Iterative: a long chain of
+    /// migrations must not overflow the stack.
+    fn post_order(
+        edges: &BTreeMap<MigrationKey, BTreeSet<MigrationKey>>,
         key: &MigrationKey,
         seen: &mut BTreeSet<MigrationKey>,
         order: &mut Vec<MigrationKey>,
@@ -190,9 +197,9 @@ impl MigrationGraph {
                 continue;
             }
             stack.push((node.clone(), true));
-            for child in self.children[&node].iter().rev() {
-                if !seen.contains(child) {
-                    stack.push((child.clone(), false));
+            for next in edges[&node].iter().rev() {
+                if !seen.contains(next) {
+                    stack.push((next.clone(), false));
                 }
             }
         }

@@ -3,7 +3,7 @@
 
 use super::autodetector::detect;
 use super::file::{Migration, MigrationKey, auto_name, checksum};
-use super::graph::{GraphError, MigrationGraph};
+use super::graph::{GraphError, MigrationGraph, describe_conflicts};
 use super::operation::{Operation, StateError};
 use super::questioner::{QuestionError, Questioner};
 use super::state::ProjectState;
@@ -29,20 +29,7 @@ impl fmt::Display for MakeError {
             MakeError::Graph(error) => error.fmt(f),
             MakeError::State { migration, error } => write!(f, "migration {migration}: {error}"),
             MakeError::Question(error) => error.fmt(f),
-            MakeError::Conflict(conflicts) => {
-                let apps: Vec<String> = conflicts
-                    .iter()
-                    .map(|(app, leaves)| {
-                        let names: Vec<&str> = leaves.iter().map(|key| key.name.as_str()).collect();
-                        format!("{app} ({})", names.join(", "))
-                    })
-                    .collect();
-                write!(
-                    f,
-                    "conflicting migrations, more than one leaf in: {}; run makemigrations --merge",
-                    apps.join("; ")
-                )
-            }
+            MakeError::Conflict(conflicts) => f.write_str(&describe_conflicts(conflicts)),
         }
     }
 }

@@ -7,6 +7,31 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// An author and two books, the second a sequel of the first, in SQL every backend runs.
+pub const SEED_ROWS: &str = "INSERT INTO library_author (name, email, created_at) VALUES ('Ursula', 'u@example.com', '2020-01-01 00:00:00');
+    INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'One', 'FICTION', 10, 1.5, '{}');
+    INSERT INTO library_book (author_id, title, genre, pages, price, metadata, sequel_of_id) VALUES (1, 'Two', 'POETRY', 10, 1.5, '{}', 1);";
+
+/// Inserts that break one constraint each, after `SEED_ROWS`, and the constraint they break.
+pub const VIOLATIONS: [(&str, &str); 4] = [
+    (
+        "INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'One', 'FICTION', 1, 1, '{}')",
+        "library_book_author_id_title_uniq",
+    ),
+    (
+        "INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'Zero', 'FICTION', 0, 1, '{}')",
+        "library_book_pages_positive",
+    ),
+    (
+        "INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'Bad', 'Fiction', 1, 1, '{}')",
+        "library_book_genre_check",
+    ),
+    (
+        "INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (9, 'Lost', 'FICTION', 1, 1, '{}')",
+        "library_book_author_id_fk",
+    ),
+];
+
 pub const POSTGRES_URL: &str = "OXI_TEST_POSTGRES_URL";
 pub const MYSQL_URL: &str = "OXI_TEST_MYSQL_URL";
 
