@@ -265,3 +265,29 @@ fn graphs_with_cycles_missing_dependencies_or_two_leaves_are_refused() {
     let merged = [branches, merges].concat();
     assert!(make_migrations(&refs, merged, &[], None, &mut NonInteractiveQuestioner).unwrap().is_empty());
 }
+
+#[test]
+fn a_migration_edited_into_nonsense_is_named_with_its_problem() {
+    let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let nonsense = migration(
+        "0002_ghost",
+        &["0001_initial"],
+        vec![Operation::RemoveField { model: "Order".into(), name: "ghost".into() }],
+    );
+    let files = vec![first, nonsense];
+    let models = [model("Order")];
+    let refs: Vec<&ModelSchema> = models.iter().collect();
+    let error = make_migrations(&refs, files.clone(), &[], None, &mut NonInteractiveQuestioner)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(error, "migration shop.0002_ghost: `shop.Order` has no field `ghost` at this point");
+    for (mut connection, _guard) in support::every_backend() {
+        let error = migrate(&mut connection, &files).unwrap_err().to_string();
+        assert_eq!(error, "migration shop.0002_ghost: `shop.Order` has no field `ghost` at this point");
+        let recorded = support::text_column(&mut connection, "SELECT name FROM oxutils_migrations", &[]);
+        assert!(
+            recorded.is_empty(),
+            "nothing applied: the plan is checked before anything runs: {recorded:?}"
+        );
+    }
+}
