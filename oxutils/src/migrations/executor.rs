@@ -128,7 +128,10 @@ impl<'c> Executor<'c> {
         self.graph
             .migrations()
             .filter(|migration| {
-                self.recorded.applied.get(&migration.key()).is_some_and(|sum| *sum != migration.checksum)
+                self.recorded
+                    .applied
+                    .get(&migration.key())
+                    .is_some_and(|sum| *sum != migration.file_checksum())
             })
             .map(Migration::key)
             .collect()
@@ -266,7 +269,7 @@ impl<'c> Executor<'c> {
             if step.backwards {
                 self.recorded.applied.remove(&step.migration);
             } else {
-                self.recorded.applied.insert(step.migration.clone(), migration.checksum.clone());
+                self.recorded.applied.insert(step.migration.clone(), migration.file_checksum());
             }
             done.push(step);
         }
@@ -388,7 +391,7 @@ fn run_atomic(
         if backwards {
             recorder::forget(&mut transaction, &migration.key())?;
         } else {
-            recorder::record(&mut transaction, &migration.key(), &migration.checksum, None)?;
+            recorder::record(&mut transaction, &migration.key(), &migration.file_checksum(), None)?;
         }
         transaction.commit()
     })();
@@ -406,6 +409,7 @@ fn run_resumable(
     backwards: bool,
 ) -> Result<(), DbError> {
     let key = migration.key();
+    let checksum = migration.file_checksum();
     let recorded = recorder::read(connection)?;
     if recorded.applied.contains_key(&key) != backwards {
         return Ok(());
@@ -415,13 +419,13 @@ fn run_resumable(
     for (index, statement) in statements.iter().enumerate().skip(skip) {
         connection.batch(statement)?;
         if !backwards {
-            recorder::record(connection, &key, &migration.checksum, Some(index + 1))?;
+            recorder::record(connection, &key, &checksum, Some(index + 1))?;
         }
     }
     if backwards {
         recorder::forget(connection, &key)
     } else {
-        recorder::record(connection, &key, &migration.checksum, None)
+        recorder::record(connection, &key, &checksum, None)
     }
 }
 

@@ -24,7 +24,8 @@ pub struct Migration {
     /// For a squashed migration: the migrations it stands for.
     pub replaces: Vec<MigrationKey>,
     pub operations: Vec<Operation>,
-    /// SHA-256 of the file's bytes, recorded when applied so that later edits are seen.
+    /// SHA-256 of the file's bytes, recorded when applied so that later edits are seen; empty for a
+    /// migration not read from a file yet (see [`Migration::file_checksum`]).
     pub checksum: String,
 }
 
@@ -117,6 +118,11 @@ impl Migration {
         text
     }
 
+    /// The checksum of the file: as read, or of the bytes `render` would write.
+    pub fn file_checksum(&self) -> String {
+        if self.checksum.is_empty() { checksum(&self.render()) } else { self.checksum.clone() }
+    }
+
     pub fn key(&self) -> MigrationKey {
         MigrationKey::new(&self.app, &self.name)
     }
@@ -163,28 +169,28 @@ pub fn checksum(text: &str) -> String {
 /// Writes `value` indented, with each object that holds no list of objects on one line.
 fn layout(value: &serde_json::Value, indent: usize, out: &mut String) {
     use serde_json::Value;
-    let pad = |level: usize| "  ".repeat(level);
+    let pad = |level: usize, out: &mut String| (0..level).for_each(|_| out.push_str("  "));
     match value {
         Value::Object(map) if !fits_one_line(value) => {
             out.push_str("{\n");
             for (index, (key, item)) in map.iter().enumerate() {
-                out.push_str(&pad(indent + 1));
-                out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                pad(indent + 1, out);
+                push_string(key, out);
                 out.push_str(": ");
                 layout(item, indent + 1, out);
                 out.push_str(if index + 1 < map.len() { ",\n" } else { "\n" });
             }
-            out.push_str(&pad(indent));
+            pad(indent, out);
             out.push('}');
         }
         Value::Array(items) if !items.is_empty() && !fits_one_line(value) => {
             out.push_str("[\n");
             for (index, item) in items.iter().enumerate() {
-                out.push_str(&pad(indent + 1));
+                pad(indent + 1, out);
                 layout(item, indent + 1, out);
                 out.push_str(if index + 1 < items.len() { ",\n" } else { "\n" });
             }
-            out.push_str(&pad(indent));
+            pad(indent, out);
             out.push(']');
         }
         _ => one_line(value, out),
@@ -211,7 +217,7 @@ fn one_line(value: &serde_json::Value, out: &mut String) {
                 if index > 0 {
                     out.push_str(", ");
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
+                push_string(key, out);
                 out.push_str(": ");
                 one_line(item, out);
             }
@@ -227,6 +233,20 @@ fn one_line(value: &serde_json::Value, out: &mut String) {
             }
             out.push(']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        Value::String(text) => push_string(text, out),
+        Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        Value::Null => out.push_str("null"),
+        Value::Number(number) => out.push_str(&number.to_string()),
+    }
+}
+
+/// A JSON string literal, escaped as serde_json escapes it.
+fn push_string(text: &str, out: &mut String) {
+    if text.bytes().all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::String(text.to_owned()).to_string());
     }
 }

@@ -2,7 +2,7 @@
 //! return the new migrations, one per changed app, ready to be written.
 
 use super::autodetector::detect;
-use super::file::{Migration, MigrationKey, auto_name, checksum};
+use super::file::{Migration, MigrationKey, auto_name};
 use super::graph::{GraphError, MigrationGraph, describe_conflicts};
 use super::operation::{Operation, StateError};
 use super::questioner::{QuestionError, Questioner};
@@ -132,16 +132,16 @@ pub fn new_migration(
     replaces: Vec<MigrationKey>,
     operations: Vec<Operation>,
 ) -> Migration {
-    let mut migration = Migration {
+    // No checksum yet: rendering a large migration twice (once here, once to write it) would double the
+    // time `makemigrations` takes; `Migration::file_checksum` computes it when it is needed.
+    Migration {
         app: app.to_owned(),
         name: name.to_owned(),
         dependencies,
         replaces,
         operations,
         checksum: String::new(),
-    };
-    migration.checksum = checksum(&migration.render());
-    migration
+    }
 }
 
 fn next_number(graph: &MigrationGraph, app: &str) -> u32 {
