@@ -49,6 +49,8 @@ pub struct ModelAttrs {
     pub indexes: Vec<Vec<Ident>>,
     pub unique_together: Vec<Vec<Ident>>,
     pub checks: Vec<Check>,
+    /// A function called after every write: `fn(&mut Connection, &WriteEvent) -> Result<(), DbError>`.
+    pub on_write: Attr<syn::Path>,
 }
 
 /// `check(name = "...", expr = "...")`.
@@ -91,6 +93,7 @@ pub fn model_attrs(attrs: &[Attribute], errors: &mut Errors) -> ModelAttrs {
         indexes: Vec::new(),
         unique_together: Vec::new(),
         checks: Vec::new(),
+        on_write: Attr::none(symbol::ON_WRITE),
     };
     for attr in attrs {
         if attr.path().is_ident(symbol::S3_FILE) {
@@ -120,6 +123,7 @@ pub fn model_attrs(attrs: &[Attribute], errors: &mut Errors) -> ModelAttrs {
             symbol::DB_COMMENT => model.db_comment.set(errors, span, string(meta)?),
             symbol::INDEX => model.indexes.push(field_list(meta)?),
             symbol::UNIQUE_TOGETHER => model.unique_together.push(field_list(meta)?),
+            symbol::ON_WRITE => model.on_write.set(errors, span, meta.value()?.parse()?),
             _ => model.checks.extend(check(meta, errors)?),
         }
         Ok(())

@@ -61,6 +61,18 @@ fn implementation(model: &Model) -> TokenStream {
     let field_names: Vec<_> = model.fields.iter().map(Field::name).collect();
     let slots: Vec<_> = (0..field_count).map(|index| format_ident!("value_{index}")).collect();
     let handles = column_handles(model);
+    let hook = model.attrs.on_write.get().map(|path| {
+        quote! {
+            const HAS_WRITE_HOOK: bool = true;
+
+            fn after_write(
+                connection: &mut ::oxutils::__private::Connection,
+                event: &::oxutils::__private::WriteEvent<'_>,
+            ) -> ::core::result::Result<(), ::oxutils::__private::DbError> {
+                #path(connection, event)
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl ::oxutils::__private::Model for #ident {
@@ -93,6 +105,8 @@ fn implementation(model: &Model) -> TokenStream {
                     #(#field_idents: ::oxutils::__private::read_field::<#field_types>(#name, #field_names, #slots)?,)*
                 })
             }
+
+            #hook
         }
 
         #handles

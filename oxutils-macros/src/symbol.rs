@@ -9,6 +9,7 @@ pub const DB_COMMENT: &str = "db_comment";
 pub const INDEX: &str = "index";
 pub const UNIQUE_TOGETHER: &str = "unique_together";
 pub const CHECK: &str = "check";
+pub const ON_WRITE: &str = "on_write";
 pub const NAME: &str = "name";
 pub const EXPR: &str = "expr";
 
@@ -25,7 +26,7 @@ pub const UPLOAD_TO: &str = "upload_to";
 pub const RENAME_ALL: &str = "rename_all";
 pub const RENAME: &str = "rename";
 
-pub const MODEL_KEYS: &[&str] = &[APP, TABLE, DB_COMMENT, INDEX, UNIQUE_TOGETHER, CHECK];
+pub const MODEL_KEYS: &[&str] = &[APP, TABLE, DB_COMMENT, INDEX, UNIQUE_TOGETHER, CHECK, ON_WRITE];
 pub const FIELD_KEYS: &[&str] =
     &[PRIMARY_KEY, COLUMN, UNIQUE, INDEX, MAX_LENGTH, DEFAULT, AUTO_NOW, AUTO_NOW_ADD, ON_DELETE, DB_COMMENT];
 pub const FILE_KEYS: &[&str] = &[UPLOAD_TO];

@@ -29,6 +29,7 @@ pub mod choices;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod column;
+pub mod crud;
 pub mod db;
 pub mod ddl;
 pub mod field;
@@ -36,6 +37,7 @@ pub mod file;
 pub mod foreign_key;
 pub mod migrations;
 pub mod model;
+pub mod query;
 pub mod schema;
 pub mod testing;
 
@@ -45,15 +47,17 @@ pub mod __private;
 
 pub use choices::OxChoices;
 pub use column::{Column, Filter};
+pub use crud::{ModelExt, WriteAction, WriteEvent};
 pub use field::{ColumnSpec, OxField, ValueError};
 pub use file::S3File;
 pub use foreign_key::ForeignKey;
 pub use model::{Model, RowError};
 pub use oxutils_macros::{OxChoices, OxModel, app};
+pub use query::Query;
 pub use sea_query::Value;
 
 /// What a module that declares models needs in scope.
 pub mod prelude {
-    pub use crate::{ForeignKey, Model, OxChoices, OxField, OxModel, S3File};
+    pub use crate::{ForeignKey, Model, ModelExt, OxChoices, OxField, OxModel, S3File};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 }

@@ -1,5 +1,7 @@
 //! The [`Model`] trait that `#[derive(OxModel)]` implements.
 
+use crate::crud::WriteEvent;
+use crate::db::{Connection, DbError};
 use crate::field::{OxField, ValueError};
 use crate::schema::ModelSchema;
 use sea_query::Value;
@@ -27,6 +29,16 @@ pub trait Model: Sized + 'static {
 
     /// Rebuilds a model from one SQL value per column, in the order of the schema's fields.
     fn from_values(values: Vec<Value>) -> Result<Self, RowError>;
+
+    /// Whether `after_write` does anything; writes open a transaction for it only when it does.
+    const HAS_WRITE_HOOK: bool = false;
+
+    /// Runs after every insert, update and delete made through CRUD code, inside the write's transaction:
+    /// an error rolls the write back. `#[ox(on_write = path)]` sets it.
+    fn after_write(connection: &mut Connection, event: &WriteEvent<'_>) -> Result<(), DbError> {
+        let _ = (connection, event);
+        Ok(())
+    }
 }
 
 /// A row does not fit its model.

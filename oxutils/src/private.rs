@@ -3,6 +3,8 @@
 
 pub use crate::choices::OxChoices;
 pub use crate::column::Column;
+pub use crate::crud::WriteEvent;
+pub use crate::db::{Connection, DbError};
 pub use crate::field::{
     AutoNowField, ColumnSpec, FileField, ForeignKeyField, LengthLimitedField, NullableForeignKey, OxField,
     ValueError,

@@ -1,6 +1,7 @@
 //! A host crate, used the way users use oxutils: a `library` app whose models point at each other and at
 //! the audit app's `LogExportState`.
 
+pub mod hooks;
 pub mod models;
 
 use oxutils::apps::{App, UTILS_APPS};
@@ -10,7 +11,7 @@ use oxutils::schema::ModelSchema;
 /// The `library` app: its models and its migrations in `tests/src/migrations/`.
 pub const LIBRARY: App = oxutils::app!(
     label = "library",
-    models = [models::Author, models::Book, models::ExportReceipt],
+    models = [models::Author, models::Book, models::ExportReceipt, models::BookEvent],
     migrations = "src/migrations"
 );
 
@@ -21,7 +22,7 @@ pub fn installed_apps() -> Vec<App> {
 
 /// Every model this host installs, in an order where each table comes after the tables it references.
 pub fn installed_models() -> Vec<&'static ModelSchema> {
-    use models::{Author, Book, ExportReceipt};
+    use models::{Author, Book, BookEvent, ExportReceipt};
     use oxutils::audit::{LogExportHistory, LogExportState};
     vec![
         LogExportState::schema(),
@@ -29,5 +30,6 @@ pub fn installed_models() -> Vec<&'static ModelSchema> {
         Author::schema(),
         Book::schema(),
         ExportReceipt::schema(),
+        BookEvent::schema(),
     ]
 }

@@ -27,6 +27,7 @@ pub struct Author {
 #[derive(OxModel, Debug, Clone, PartialEq)]
 #[ox(
     app = "library",
+    on_write = crate::hooks::record_book_write,
     index(author, published_on),
     unique_together(author, title),
     check(name = "library_book_pages_positive", expr = "pages > 0")
@@ -63,4 +64,15 @@ pub struct ExportReceipt {
     pub digest: Vec<u8>,
     #[ox(auto_now)]
     pub checked_at: NaiveDateTime,
+}
+
+/// What happened to a book: written by `Book`'s write hook in the same transaction as the write.
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(app = "library")]
+pub struct BookEvent {
+    pub id: i64,
+    pub book_id: i64,
+    #[ox(max_length = 10)]
+    pub action: String,
+    pub title: String,
 }

@@ -19,7 +19,10 @@ fn migrate_show_unapply_and_check() {
     let database = format!("sqlite://{}", directory.join("db.sqlite3").display());
 
     let (code, out, _) = manage(&database, &["showmigrations"]);
-    assert_eq!((code, out.as_str()), (0, "audit\n [ ] 0001_initial\nlibrary\n [ ] 0001_initial\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "audit\n [ ] 0001_initial\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n")
+    );
     let (code, out, _) = manage(&database, &["migrate"]);
     assert_eq!(code, 0);
     assert!(
@@ -27,14 +30,17 @@ fn migrate_show_unapply_and_check() {
         "{out}"
     );
     let (_, out, _) = manage(&database, &["showmigrations", "library"]);
-    assert_eq!(out, "library\n [X] 0001_initial\n");
+    assert_eq!(out, "library\n [X] 0001_initial\n [X] 0002_book_events\n");
     let (_, out, _) = manage(&database, &["migrate"]);
     assert!(out.contains("No migrations to apply."), "{out}");
     let (code, out, _) = manage(&database, &["migrate", "library", "zero"]);
     assert_eq!(code, 0);
-    assert!(out.contains("Unapplying library.0001_initial... OK"), "{out}");
+    assert!(
+        out.contains("Unapplying library.0002_book_events... OK\n  Unapplying library.0001_initial... OK"),
+        "{out}"
+    );
     let (_, out, _) = manage(&database, &["showmigrations"]);
-    assert_eq!(out, "audit\n [X] 0001_initial\nlibrary\n [ ] 0001_initial\n");
+    assert_eq!(out, "audit\n [X] 0001_initial\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n");
 
     // The committed migrations match the models: nothing to make, and --check says so with exit 0.
     let (code, out, _) = manage(&database, &["makemigrations", "--check"]);

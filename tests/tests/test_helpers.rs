@@ -16,6 +16,7 @@ fn assert_migrated(database: &mut oxutils::testing::TestDatabase) {
             "audit_logexportstate",
             "library_author",
             "library_book",
+            "library_bookevent",
             "library_receipts",
             "oxutils_migrations"
         ]

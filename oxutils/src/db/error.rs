@@ -1,3 +1,4 @@
+use crate::model::RowError;
 use std::fmt;
 
 /// A database operation failed.
@@ -5,13 +6,40 @@ use std::fmt;
 pub enum DbError {
     /// The database could not be reached or opened.
     Connect(String),
-    /// A statement failed; `sql` is the statement, without its parameter values.
+    /// A write broke a constraint; the constraint and table are named where the database says them.
+    Constraint { kind: ConstraintKind, constraint: Option<String>, table: Option<String>, message: String },
+    /// No row of `model` matched.
+    NotFound { model: &'static str },
+    /// A row did not fit its model.
+    Row(RowError),
+    /// A statement failed otherwise; `sql` is the statement, without its parameter values.
     Query { sql: String, message: String },
+    /// A model's write hook refused the write, which was rolled back.
+    Hook(String),
+}
+
+/// Which kind of constraint a write broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConstraintKind {
+    Unique,
+    ForeignKey,
+    Check,
+    NotNull,
 }
 
 impl DbError {
     pub(crate) fn query(sql: &str, error: impl fmt::Display) -> Self {
         DbError::Query { sql: sql.to_owned(), message: error.to_string() }
+    }
+
+    /// Names `table` in a constraint error whose database did not.
+    pub(crate) fn on_table(self, table: &str) -> Self {
+        match self {
+            DbError::Constraint { kind, constraint, table: None, message } => {
+                DbError::Constraint { kind, constraint, table: Some(table.to_owned()), message }
+            }
+            other => other,
+        }
     }
 }
 
@@ -19,12 +47,42 @@ impl fmt::Display for DbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DbError::Connect(message) => write!(f, "cannot connect: {message}"),
+            DbError::Constraint { kind, constraint, table, message } => {
+                write!(f, "{kind} constraint")?;
+                if let Some(constraint) = constraint {
+                    write!(f, " `{constraint}`")?;
+                }
+                if let Some(table) = table {
+                    write!(f, " on `{table}`")?;
+                }
+                write!(f, " failed: {message}")
+            }
+            DbError::NotFound { model } => write!(f, "no {model} matches"),
+            DbError::Row(error) => error.fmt(f),
             DbError::Query { sql, message } => write!(f, "{message}\n  in: {sql}"),
+            DbError::Hook(message) => write!(f, "the write hook refused: {message}"),
         }
     }
 }
 
+impl fmt::Display for ConstraintKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConstraintKind::Unique => "unique",
+            ConstraintKind::ForeignKey => "foreign key",
+            ConstraintKind::Check => "check",
+            ConstraintKind::NotNull => "not null",
+        })
+    }
+}
+
 impl std::error::Error for DbError {}
+
+impl From<RowError> for DbError {
+    fn from(error: RowError) -> Self {
+        DbError::Row(error)
+    }
+}
 
 /// The URL with its password replaced, for messages.
 pub(crate) fn redact_url(url: &str) -> String {
@@ -34,4 +92,13 @@ pub(crate) fn redact_url(url: &str) -> String {
         Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
     }
+}
+
+#[cfg(feature = "mysql")]
+/// The text between the first pair of `open` and `close` after `marker`, e.g. a quoted name in a message.
+pub(crate) fn quoted_after(message: &str, marker: &str, open: char, close: char) -> Option<String> {
+    let rest = &message[message.find(marker)? + marker.len()..];
+    let start = rest.find(open)? + open.len_utf8();
+    let end = rest[start..].find(close)? + start;
+    Some(rest[start..end].to_owned())
 }

@@ -8,7 +8,7 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-pub use error::DbError;
+pub use error::{ConstraintKind, DbError};
 
 use crate::ddl::Backend;
 use sea_query::Value;
@@ -16,8 +16,8 @@ use sea_query::Value;
 /// A row as one value per selected column.
 pub type Row = Vec<Value>;
 
-/// An open connection to one database.
-pub enum Connection {
+/// The driver behind a connection.
+enum Driver {
     Sqlite(rusqlite::Connection),
     #[cfg(feature = "postgres")]
     Postgres(::postgres::Client),
@@ -25,69 +25,93 @@ pub enum Connection {
     Mysql(::mysql::Conn),
 }
 
+/// An open connection to one database.
+pub struct Connection {
+    driver: Driver,
+    /// Open transactions: the outermost is a real one, those inside it savepoints.
+    depth: usize,
+}
+
 impl Connection {
     /// Connects from a URL: `sqlite://path`, `sqlite::memory:`, `postgres://...`, `mysql://...`.
     pub fn open(url: &str) -> Result<Self, DbError> {
         let scheme = url.split(':').next().unwrap_or_default();
-        match scheme {
-            "sqlite" => sqlite::open(url).map(Connection::Sqlite),
+        let driver = match scheme {
+            "sqlite" => Driver::Sqlite(sqlite::open(url)?),
             #[cfg(feature = "postgres")]
-            "postgres" | "postgresql" => postgres::open(url).map(Connection::Postgres),
+            "postgres" | "postgresql" => Driver::Postgres(postgres::open(url)?),
             #[cfg(feature = "mysql")]
-            "mysql" | "mariadb" => mysql::open(url).map(Connection::Mysql),
+            "mysql" | "mariadb" => Driver::Mysql(mysql::open(url)?),
             // Reached only when the backend's feature is off.
             #[allow(unreachable_patterns)]
-            "postgres" | "postgresql" | "mysql" | "mariadb" => Err(DbError::Connect(format!(
-                "{scheme} support is not built in: enable the `{}` feature of oxutils",
-                if scheme.starts_with("postgres") { "postgres" } else { "mysql" }
-            ))),
-            _ => Err(DbError::Connect(format!(
-                "unsupported database URL `{}`: expected sqlite://PATH, sqlite::memory:, postgres://... or mysql://...",
-                error::redact_url(url)
-            ))),
-        }
+            "postgres" | "postgresql" | "mysql" | "mariadb" => {
+                return Err(DbError::Connect(format!(
+                    "{scheme} support is not built in: enable the `{}` feature of oxutils",
+                    if scheme.starts_with("postgres") { "postgres" } else { "mysql" }
+                )));
+            }
+            _ => {
+                return Err(DbError::Connect(format!(
+                    "unsupported database URL `{}`: expected sqlite://PATH, sqlite::memory:, postgres://... or mysql://...",
+                    error::redact_url(url)
+                )));
+            }
+        };
+        Ok(Connection { driver, depth: 0 })
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Connection::Sqlite(_) => Backend::Sqlite,
+        match self.driver {
+            Driver::Sqlite(_) => Backend::Sqlite,
             #[cfg(feature = "postgres")]
-            Connection::Postgres(_) => Backend::Postgres,
+            Driver::Postgres(_) => Backend::Postgres,
             #[cfg(feature = "mysql")]
-            Connection::Mysql(_) => Backend::Mysql,
+            Driver::Mysql(_) => Backend::Mysql,
         }
     }
 
     /// Runs SQL without parameters: DDL, or several statements separated by `;`.
     pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
-        match self {
-            Connection::Sqlite(connection) => sqlite::batch(connection, sql),
+        match &mut self.driver {
+            Driver::Sqlite(connection) => sqlite::batch(connection, sql),
             #[cfg(feature = "postgres")]
-            Connection::Postgres(client) => postgres::batch(client, sql),
+            Driver::Postgres(client) => postgres::batch(client, sql),
             #[cfg(feature = "mysql")]
-            Connection::Mysql(connection) => mysql::batch(connection, sql),
+            Driver::Mysql(connection) => mysql::batch(connection, sql),
         }
     }
 
     /// Runs one statement with bound parameters; returns the number of rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        match self {
-            Connection::Sqlite(connection) => sqlite::execute(connection, sql, params),
+        match &mut self.driver {
+            Driver::Sqlite(connection) => sqlite::execute(connection, sql, params),
             #[cfg(feature = "postgres")]
-            Connection::Postgres(client) => postgres::execute(client, sql, params),
+            Driver::Postgres(client) => postgres::execute(client, sql, params),
             #[cfg(feature = "mysql")]
-            Connection::Mysql(connection) => mysql::execute(connection, sql, params),
+            Driver::Mysql(connection) => mysql::execute(connection, sql, params),
         }
     }
 
     /// Runs a query with bound parameters and returns every row.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-        match self {
-            Connection::Sqlite(connection) => sqlite::query(connection, sql, params),
+        match &mut self.driver {
+            Driver::Sqlite(connection) => sqlite::query(connection, sql, params),
             #[cfg(feature = "postgres")]
-            Connection::Postgres(client) => postgres::query(client, sql, params),
+            Driver::Postgres(client) => postgres::query(client, sql, params),
             #[cfg(feature = "mysql")]
-            Connection::Mysql(connection) => mysql::query(connection, sql, params),
+            Driver::Mysql(connection) => mysql::query(connection, sql, params),
+        }
+    }
+
+    /// The key the database generated for the last row inserted on this connection (SQLite and MySQL;
+    /// PostgreSQL returns it from `INSERT ... RETURNING`).
+    pub fn last_insert_id(&mut self) -> Result<i64, DbError> {
+        match &mut self.driver {
+            Driver::Sqlite(connection) => Ok(connection.last_insert_rowid()),
+            #[cfg(feature = "postgres")]
+            Driver::Postgres(_) => Err(DbError::query("lastval()", "use INSERT ... RETURNING on PostgreSQL")),
+            #[cfg(feature = "mysql")]
+            Driver::Mysql(connection) => Ok(i64::try_from(connection.last_insert_id()).unwrap_or(i64::MAX)),
         }
     }
 
@@ -103,16 +127,37 @@ impl Connection {
         self.query(&sql, &values)
     }
 
-    /// Starts a transaction that rolls back unless committed. SQLite takes its write lock at once
-    /// (`BEGIN IMMEDIATE`), so that two writers queue instead of failing halfway.
+    /// Starts a transaction that rolls back unless committed; inside another one it is a savepoint, so
+    /// that code which needs a transaction works whether or not its caller opened one. SQLite takes its
+    /// write lock at once (`BEGIN IMMEDIATE`), so that two writers queue instead of failing halfway.
     pub fn transaction(&mut self) -> Result<Transaction<'_>, DbError> {
-        let begin = match self.backend() {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
-            Backend::Mysql => "START TRANSACTION",
+        let begin = match (self.depth, self.backend()) {
+            (0, Backend::Sqlite) => "BEGIN IMMEDIATE".to_owned(),
+            (0, Backend::Postgres) => "BEGIN".to_owned(),
+            (0, Backend::Mysql) => "START TRANSACTION".to_owned(),
+            (depth, _) => format!("SAVEPOINT oxutils_{depth}"),
         };
-        self.batch(begin)?;
+        self.batch(&begin)?;
+        self.depth += 1;
         Ok(Transaction { connection: self, done: false })
+    }
+
+    /// Whether a transaction is open.
+    pub fn in_transaction(&self) -> bool {
+        self.depth > 0
+    }
+
+    fn end_transaction(&mut self, commit: bool) -> Result<(), DbError> {
+        self.depth -= 1;
+        let sql = match (self.depth, commit) {
+            (0, true) => "COMMIT".to_owned(),
+            (0, false) => "ROLLBACK".to_owned(),
+            (depth, true) => format!("RELEASE SAVEPOINT oxutils_{depth}"),
+            (depth, false) => {
+                format!("ROLLBACK TO SAVEPOINT oxutils_{depth}; RELEASE SAVEPOINT oxutils_{depth}")
+            }
+        };
+        self.batch(&sql)
     }
 }
 
@@ -125,12 +170,12 @@ pub struct Transaction<'a> {
 impl Transaction<'_> {
     pub fn commit(mut self) -> Result<(), DbError> {
         self.done = true;
-        self.connection.batch("COMMIT")
+        self.connection.end_transaction(true)
     }
 
     pub fn rollback(mut self) -> Result<(), DbError> {
         self.done = true;
-        self.connection.batch("ROLLBACK")
+        self.connection.end_transaction(false)
     }
 }
 
@@ -152,7 +197,7 @@ impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.done {
             // Nothing to report to: the caller is already unwinding from the error that skipped commit.
-            let _ = self.connection.batch("ROLLBACK");
+            let _ = self.connection.end_transaction(false);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! MySQL and MariaDB through the `mysql` crate, which has no sea-query binder: values are converted here.
 
-use super::{DbError, Row};
+use super::error::quoted_after;
+use super::{ConstraintKind, DbError, Row};
 use ::mysql::prelude::Queryable;
 use ::mysql::{Conn, Opts, Params};
 use chrono::{Datelike, NaiveDate, Timelike};
@@ -9,22 +10,60 @@ use sea_query::Value;
 pub fn open(url: &str) -> Result<Conn, DbError> {
     let redacted = super::error::redact_url(url);
     let options = Opts::from_url(url).map_err(|error| DbError::Connect(format!("{redacted}: {error}")))?;
+    // Count the rows an UPDATE matches, not only those it changed, as the other backends do: saving a row
+    // unchanged is not "not found".
+    let options = ::mysql::OptsBuilder::from_opts(options)
+        .additional_capabilities(::mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS);
     Conn::new(options).map_err(|error| DbError::Connect(format!("{redacted}: {error}")))
 }
 
 pub fn batch(connection: &mut Conn, sql: &str) -> Result<(), DbError> {
-    connection.query_drop(sql).map_err(|error| DbError::query(sql, error))
+    connection.query_drop(sql).map_err(|error| classify(sql, error))
 }
 
 pub fn execute(connection: &mut Conn, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-    connection.exec_drop(sql, bind(params)).map_err(|error| DbError::query(sql, error))?;
+    connection.exec_drop(sql, bind(params)).map_err(|error| classify(sql, error))?;
     Ok(connection.affected_rows())
 }
 
 pub fn query(connection: &mut Conn, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-    let rows: Vec<::mysql::Row> =
-        connection.exec(sql, bind(params)).map_err(|error| DbError::query(sql, error))?;
+    let rows: Vec<::mysql::Row> = connection.exec(sql, bind(params)).map_err(|error| classify(sql, error))?;
     Ok(rows.into_iter().map(|row| row.unwrap().into_iter().map(value_of).collect()).collect())
+}
+
+/// MySQL and MariaDB report constraints by error code, and name them only inside the message.
+fn classify(sql: &str, error: ::mysql::Error) -> DbError {
+    let ::mysql::Error::MySqlError(server) = &error else { return DbError::query(sql, error) };
+    let message = server.message.clone();
+    let (kind, constraint, table) = match server.code {
+        // "Duplicate entry 'x' for key 'name'"
+        1062 => (ConstraintKind::Unique, quoted_after(&message, "for key", '\'', '\''), None),
+        // "Cannot add or update a child row: a foreign key constraint fails (`db`.`table`, CONSTRAINT `name` ..."
+        1451 | 1452 => (
+            ConstraintKind::ForeignKey,
+            quoted_after(&message, "CONSTRAINT", '`', '`'),
+            quoted_after(&message, "`.", '`', '`'),
+        ),
+        // MariaDB: "CONSTRAINT `name` failed for `db`.`table`"; MySQL: "Check constraint 'name' is violated."
+        4025 => (
+            ConstraintKind::Check,
+            quoted_after(&message, "CONSTRAINT", '`', '`'),
+            quoted_after(&message, "`.", '`', '`'),
+        ),
+        3819 => (ConstraintKind::Check, quoted_after(&message, "constraint", '\'', '\''), None),
+        // "Column 'x' cannot be null", "Field 'x' doesn't have a default value"
+        1048 | 1364 => (ConstraintKind::NotNull, quoted_after(&message, "", '\'', '\''), None),
+        _ => return DbError::query(sql, error),
+    };
+    // A unique key's name may come as `table.key` (MySQL 8).
+    let (constraint, table) = match (constraint, table) {
+        (Some(name), None) if kind == ConstraintKind::Unique && name.contains('.') => {
+            let (table, key) = name.split_once('.').unwrap_or_default();
+            (Some(key.to_owned()), Some(table.to_owned()))
+        }
+        other => other,
+    };
+    DbError::Constraint { kind, constraint, table, message }
 }
 
 fn bind(params: &[Value]) -> Params {

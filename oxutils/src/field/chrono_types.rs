@@ -64,6 +64,8 @@ impl OxField for NaiveDate {
     fn from_value(value: Value) -> Result<Self, ValueError> {
         match value {
             Value::ChronoDate(Some(v)) => Ok(v),
+            // MySQL's binary protocol returns dates as date-times at midnight.
+            Value::ChronoDateTime(Some(v)) if v.time() == NaiveTime::MIN => Ok(v.date()),
             Value::String(Some(ref text)) => text.parse().map_err(|_| ValueError::new("a date", &value)),
             other => Err(ValueError::new("a date", &other)),
         }

@@ -49,7 +49,7 @@ pub enum MigrateError {
     /// The database refused a statement; the migration was rolled back where the backend allows.
     Database {
         migration: Option<MigrationKey>,
-        error: DbError,
+        error: Box<DbError>,
     },
     State {
         migration: MigrationKey,
@@ -96,7 +96,7 @@ impl From<GraphError> for MigrateError {
 
 impl From<DbError> for MigrateError {
     fn from(error: DbError) -> Self {
-        MigrateError::Database { migration: None, error }
+        MigrateError::Database { migration: None, error: Box::new(error) }
     }
 }
 
@@ -265,7 +265,10 @@ impl<'c> Executor<'c> {
                     run_atomic(self.connection, &migration, &statements, step.backwards)
                 }
             };
-            run.map_err(|error| MigrateError::Database { migration: Some(step.migration.clone()), error })?;
+            run.map_err(|error| MigrateError::Database {
+                migration: Some(step.migration.clone()),
+                error: Box::new(error),
+            })?;
             if step.backwards {
                 self.recorded.applied.remove(&step.migration);
             } else {

@@ -1,0 +1,246 @@
+//! CRUD for every model: insert, get, save, delete and queries, on any connection.
+//!
+//! A model's write hook (`#[ox(on_write = path)]`) runs after every insert, update and delete made here,
+//! inside the write's transaction, with the row before and after: what it writes (an audit entry, say)
+//! commits or rolls back with the write itself.
+
+use crate::column::Column;
+use crate::db::{Connection, DbError};
+use crate::foreign_key::ForeignKey;
+use crate::model::Model;
+use crate::query::Query;
+use crate::schema::{ColumnType, ModelSchema};
+use sea_query::{Alias, Expr, ExprTrait, Query as Sql, Value};
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WriteAction {
+    Insert,
+    Update,
+    Delete,
+}
+
+/// One row written, as a hook sees it: its values before and after, in field order.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteEvent<'a> {
+    pub action: WriteAction,
+    pub model: &'static ModelSchema,
+    /// The row before an update or delete.
+    pub before: Option<&'a [Value]>,
+    /// The row after an insert or update.
+    pub after: Option<&'a [Value]>,
+}
+
+/// CRUD methods, for every model.
+pub trait ModelExt: Model {
+    /// All rows, to filter, order and limit.
+    fn objects() -> Query<Self> {
+        Query::new()
+    }
+
+    /// The row with this primary key; `NotFound` when there is none.
+    fn get(connection: &mut Connection, key: &Self::PrimaryKey) -> Result<Self, DbError> {
+        let select = Query::<Self>::new().select().and_where(primary_key_expr::<Self>(key)).to_owned();
+        let row = connection.query_statement(&select)?.into_iter().next();
+        Self::from_values(row.ok_or(DbError::NotFound { model: Self::NAME })?).map_err(DbError::from)
+    }
+
+    /// Inserts the row and returns it as stored: with its generated key (an auto-increment key of 0 asks
+    /// for one) and its `auto_now` and `auto_now_add` timestamps.
+    fn insert(&self, connection: &mut Connection) -> Result<Self, DbError> {
+        let mut values = self.to_values();
+        stamp::<Self>(&mut values, WriteAction::Insert);
+        with_hook_transaction::<Self, _>(connection, |connection| {
+            insert_values::<Self>(connection, &mut values)?;
+            let event = WriteEvent {
+                action: WriteAction::Insert,
+                model: Self::schema(),
+                before: None,
+                after: Some(&values),
+            };
+            Self::after_write(connection, &event)
+        })?;
+        Self::from_values(values).map_err(DbError::from)
+    }
+
+    /// Inserts every row in one transaction and returns them as stored.
+    fn bulk_insert(connection: &mut Connection, rows: &[Self]) -> Result<Vec<Self>, DbError> {
+        let mut transaction = connection.transaction()?;
+        let stored = rows.iter().map(|row| row.insert(&mut transaction)).collect::<Result<Vec<_>, _>>()?;
+        transaction.commit()?;
+        Ok(stored)
+    }
+
+    /// Writes every field of this row (found by its primary key) and returns it as stored, with `auto_now`
+    /// timestamps updated. `NotFound` when no row has its key.
+    fn save(&self, connection: &mut Connection) -> Result<Self, DbError> {
+        let mut values = self.to_values();
+        stamp::<Self>(&mut values, WriteAction::Update);
+        let key = self.primary_key();
+        with_hook_transaction::<Self, _>(connection, |connection| {
+            let before =
+                if Self::HAS_WRITE_HOOK { Some(Self::get(connection, key)?.to_values()) } else { None };
+            let schema = Self::schema();
+            let mut update = Sql::update();
+            update.table(Alias::new(Self::TABLE)).and_where(primary_key_expr::<Self>(key));
+            for (field, value) in schema.fields.iter().zip(&values).filter(|(field, _)| !field.primary_key) {
+                update.value(Alias::new(&field.column), value.clone());
+            }
+            let changed =
+                connection.execute_statement(&update).map_err(|error| error.on_table(Self::TABLE))?;
+            if changed == 0 {
+                return Err(DbError::NotFound { model: Self::NAME });
+            }
+            let event = WriteEvent {
+                action: WriteAction::Update,
+                model: schema,
+                before: before.as_deref(),
+                after: Some(&values),
+            };
+            Self::after_write(connection, &event)
+        })?;
+        Self::from_values(values).map_err(DbError::from)
+    }
+
+    /// Deletes this row. `NotFound` when no row has its key.
+    fn delete(&self, connection: &mut Connection) -> Result<(), DbError> {
+        let key = self.primary_key();
+        with_hook_transaction::<Self, _>(connection, |connection| {
+            let before =
+                if Self::HAS_WRITE_HOOK { Some(Self::get(connection, key)?.to_values()) } else { None };
+            let delete = Sql::delete()
+                .from_table(Alias::new(Self::TABLE))
+                .and_where(primary_key_expr::<Self>(key))
+                .to_owned();
+            if connection.execute_statement(&delete).map_err(|error| error.on_table(Self::TABLE))? == 0 {
+                return Err(DbError::NotFound { model: Self::NAME });
+            }
+            let event = WriteEvent {
+                action: WriteAction::Delete,
+                model: Self::schema(),
+                before: before.as_deref(),
+                after: None,
+            };
+            Self::after_write(connection, &event)
+        })
+    }
+
+    /// The rows of `R` whose key `column` points at this row: the reverse of a foreign key.
+    fn related<R: Model>(&self, column: Column<R, ForeignKey<Self>>) -> Query<R> {
+        Query::new().filter(column.eq(ForeignKey::new(self.primary_key().clone())))
+    }
+}
+
+impl<M: Model> ModelExt for M {}
+
+impl<T: Model> ForeignKey<T> {
+    /// The row this key points at.
+    pub fn fetch(&self, connection: &mut Connection) -> Result<T, DbError> {
+        T::get(connection, self.id())
+    }
+}
+
+fn primary_key_expr<M: Model>(key: &M::PrimaryKey) -> Expr {
+    Expr::col((Alias::new(M::TABLE), Alias::new(M::PRIMARY_KEY_COLUMN))).eq(crate::OxField::to_value(key))
+}
+
+/// Fills `auto_now_add` on insert and `auto_now` on every write, with the current time in each field's type.
+fn stamp<M: Model>(values: &mut [Value], action: WriteAction) {
+    let now = chrono::Utc::now();
+    for (field, value) in M::schema().fields.iter().zip(values.iter_mut()) {
+        if field.auto_now || (field.auto_now_add && action == WriteAction::Insert) {
+            *value = match field.column_type {
+                ColumnType::Date => Value::ChronoDate(Some(now.date_naive())),
+                ColumnType::DateTime => Value::ChronoDateTime(Some(now.naive_utc())),
+                _ => Value::ChronoDateTimeUtc(Some(now)),
+            };
+        }
+    }
+}
+
+/// Inserts `values`; a generated key is written back into them.
+fn insert_values<M: Model>(connection: &mut Connection, values: &mut [Value]) -> Result<(), DbError> {
+    let schema = M::schema();
+    let key_index = schema.fields.iter().position(|field| field.primary_key);
+    let generate = key_index.is_some_and(|index| {
+        schema.fields[index].auto_increment
+            && matches!(
+                &values[index],
+                Value::BigInt(Some(0)) | Value::Int(Some(0)) | Value::SmallInt(Some(0))
+            )
+            || crate::field::is_null(&values[index])
+    });
+    let mut insert = Sql::insert();
+    insert.into_table(Alias::new(M::TABLE));
+    let columns: Vec<_> = schema
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !(generate && Some(*index) == key_index))
+        .map(|(index, field)| (Alias::new(&field.column), Expr::val(values[index].clone())))
+        .collect();
+    insert.columns(columns.iter().map(|(column, _)| column.clone()));
+    insert.values_panic(columns.into_iter().map(|(_, value)| value));
+    let backend = connection.backend();
+    let (Some(index), true) = (key_index, generate) else {
+        connection.execute_statement(&insert).map_err(|error| error.on_table(M::TABLE))?;
+        return Ok(());
+    };
+    let id = if backend == crate::ddl::Backend::Postgres {
+        insert.returning_col(Alias::new(M::PRIMARY_KEY_COLUMN));
+        let rows = connection.query_statement(&insert).map_err(|error| error.on_table(M::TABLE))?;
+        let value = rows.into_iter().next().and_then(|row| row.into_iter().next());
+        <i64 as crate::OxField>::from_value(value.unwrap_or(Value::BigInt(None)))
+            .map_err(|error| DbError::query("INSERT RETURNING", error))?
+    } else {
+        connection.execute_statement(&insert).map_err(|error| error.on_table(M::TABLE))?;
+        connection.last_insert_id()?
+    };
+    values[index] = match schema.fields[index].column_type {
+        ColumnType::SmallInteger => Value::SmallInt(i16::try_from(id).ok()),
+        ColumnType::Integer => Value::Int(i32::try_from(id).ok()),
+        _ => Value::BigInt(Some(id)),
+    };
+    Ok(())
+}
+
+/// Runs `write` in a transaction when the model has a hook, so the hook's own writes share its fate.
+fn with_hook_transaction<M: Model, T>(
+    connection: &mut Connection,
+    write: impl FnOnce(&mut Connection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    if !M::HAS_WRITE_HOOK {
+        return write(connection);
+    }
+    let mut transaction = connection.transaction()?;
+    let result = write(&mut transaction)?;
+    transaction.commit()?;
+    Ok(result)
+}
+
+/// A bulk update or delete: with a hook, the rows are read before, the write runs, and the hook is called
+/// once per row, all in one transaction.
+pub(crate) fn bulk_write<M: Model>(
+    connection: &mut Connection,
+    query: &Query<M>,
+    action: WriteAction,
+    write: impl FnOnce(&mut Connection) -> Result<u64, DbError>,
+) -> Result<u64, DbError> {
+    if !M::HAS_WRITE_HOOK {
+        return write(connection);
+    }
+    let mut transaction = connection.transaction()?;
+    let before: Vec<M> = query.all(&mut transaction)?;
+    let changed = write(&mut transaction)?;
+    for row in &before {
+        let old = row.to_values();
+        let new = match action {
+            WriteAction::Update => Some(M::get(&mut transaction, row.primary_key())?.to_values()),
+            _ => None,
+        };
+        let event = WriteEvent { action, model: M::schema(), before: Some(&old), after: new.as_deref() };
+        M::after_write(&mut transaction, &event)?;
+    }
+    transaction.commit()?;
+    Ok(changed)
+}
