@@ -59,7 +59,6 @@ fn implementation(model: &Model) -> TokenStream {
     let field_idents: Vec<_> = model.fields.iter().map(|field| field.ident).collect();
     let field_types: Vec<_> = model.fields.iter().map(|field| field.ty).collect();
     let field_names: Vec<_> = model.fields.iter().map(Field::name).collect();
-    let slots: Vec<_> = (0..field_count).map(|index| format_ident!("value_{index}")).collect();
     let handles = column_handles(model);
     let hook = model.attrs.on_write.get().map(|path| {
         quote! {
@@ -97,13 +96,17 @@ fn implementation(model: &Model) -> TokenStream {
                 ::std::vec![#(<#field_types as ::oxutils::__private::OxField>::to_value(&self.#field_idents)),*]
             }
 
-            fn from_values(
-                values: ::std::vec::Vec<::oxutils::__private::Value>,
+            fn from_value_iter(
+                values: &mut dyn ::core::iter::Iterator<Item = ::oxutils::__private::Value>,
             ) -> ::core::result::Result<Self, ::oxutils::__private::RowError> {
-                let [#(#slots),*] = ::oxutils::__private::split_row::<#field_count>(#name, values)?;
                 ::core::result::Result::Ok(#ident {
-                    #(#field_idents: ::oxutils::__private::read_field::<#field_types>(#name, #field_names, #slots)?,)*
+                    #(#field_idents: ::oxutils::__private::read_next::<#field_types>(#name, #field_names, #field_count, values)?,)*
                 })
+            }
+
+            fn statements() -> &'static ::oxutils::__private::StatementCache {
+                static STATEMENTS: ::oxutils::__private::StatementCache = ::oxutils::__private::StatementCache::new();
+                &STATEMENTS
             }
 
             #hook

@@ -28,9 +28,12 @@ pub fn model_stub(input: &DeriveInput) -> TokenStream {
             fn to_values(&self) -> ::std::vec::Vec<::oxutils::__private::Value> {
                 ::core::unreachable!()
             }
-            fn from_values(
-                _: ::std::vec::Vec<::oxutils::__private::Value>,
+            fn from_value_iter(
+                _: &mut dyn ::core::iter::Iterator<Item = ::oxutils::__private::Value>,
             ) -> ::core::result::Result<Self, ::oxutils::__private::RowError> {
+                ::core::unreachable!()
+            }
+            fn statements() -> &'static ::oxutils::__private::StatementCache {
                 ::core::unreachable!()
             }
         }

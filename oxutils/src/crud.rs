@@ -5,12 +5,15 @@
 //! commits or rolls back with the write itself.
 
 use crate::column::Column;
-use crate::db::{Connection, DbError};
+use crate::db::{Connection, DbError, Statement};
+use crate::ddl::Backend;
+use crate::field::OxField;
 use crate::foreign_key::ForeignKey;
 use crate::model::Model;
 use crate::query::Query;
 use crate::schema::{ColumnType, ModelSchema};
 use sea_query::{Alias, Expr, ExprTrait, Query as Sql, Value};
+use std::sync::OnceLock;
 
 /// What a write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,6 +34,39 @@ pub struct WriteEvent<'a> {
     pub after: Option<&'a [Value]>,
 }
 
+/// A model's SQL for each backend, built the first time it is needed: the derive gives each model its own,
+/// so that a write does not rebuild its statement every time.
+#[doc(hidden)]
+pub struct StatementCache {
+    get: [OnceLock<String>; 3],
+    insert: [OnceLock<String>; 3],
+    insert_generated: [OnceLock<String>; 3],
+    update: [OnceLock<String>; 3],
+    delete: [OnceLock<String>; 3],
+}
+
+impl StatementCache {
+    #[allow(clippy::new_without_default)] // const, for a `static`
+    pub const fn new() -> Self {
+        const EMPTY: [OnceLock<String>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        StatementCache { get: EMPTY, insert: EMPTY, insert_generated: EMPTY, update: EMPTY, delete: EMPTY }
+    }
+}
+
+fn cached(slots: &[OnceLock<String>; 3], backend: Backend, build: impl FnOnce() -> String) -> &str {
+    let index = match backend {
+        Backend::Sqlite => 0,
+        Backend::Postgres => 1,
+        Backend::Mysql => 2,
+    };
+    slots[index].get_or_init(build)
+}
+
+/// The SQL text of a statement for `backend`, its values left as placeholders.
+fn sql_of(statement: &impl Statement, backend: Backend) -> String {
+    statement.build_for(backend).0
+}
+
 /// CRUD methods, for every model.
 pub trait ModelExt: Model {
     /// All rows, to filter, order and limit.
@@ -40,9 +76,15 @@ pub trait ModelExt: Model {
 
     /// The row with this primary key; `NotFound` when there is none.
     fn get(connection: &mut Connection, key: &Self::PrimaryKey) -> Result<Self, DbError> {
-        let select = Query::<Self>::new().select().and_where(primary_key_expr::<Self>(key)).to_owned();
-        let row = connection.query_statement(&select)?.into_iter().next();
-        Self::from_values(row.ok_or(DbError::NotFound { model: Self::NAME })?).map_err(DbError::from)
+        let backend = connection.backend();
+        let sql = cached(&Self::statements().get, backend, || {
+            let select = Query::<Self>::new().select().and_where(key_is::<Self>()).to_owned();
+            sql_of(&select, backend)
+        });
+        let rows = connection.query_rows(sql, &[key.to_value()], |values| {
+            Self::from_value_iter(values).map_err(DbError::from)
+        })?;
+        rows.into_iter().next().ok_or(DbError::NotFound { model: Self::NAME })
     }
 
     /// Inserts the row and returns it as stored: with its generated key (an auto-increment key of 0 asks
@@ -80,15 +122,26 @@ pub trait ModelExt: Model {
         with_hook_transaction::<Self, _>(connection, |connection| {
             let before =
                 if Self::HAS_WRITE_HOOK { Some(Self::get(connection, key)?.to_values()) } else { None };
+            let backend = connection.backend();
             let schema = Self::schema();
-            let mut update = Sql::update();
-            update.table(Alias::new(Self::TABLE)).and_where(primary_key_expr::<Self>(key));
-            for (field, value) in schema.fields.iter().zip(&values).filter(|(field, _)| !field.primary_key) {
-                update.value(Alias::new(&field.column), value.clone());
-            }
-            let changed =
-                connection.execute_statement(&update).map_err(|error| error.on_table(Self::TABLE))?;
-            if changed == 0 {
+            let sql = cached(&Self::statements().update, backend, || {
+                let mut update = Sql::update();
+                update.table(Alias::new(Self::TABLE)).and_where(key_is::<Self>());
+                for field in schema.fields.iter().filter(|field| !field.primary_key) {
+                    update.value(Alias::new(&field.column), field.column_type.null_value());
+                }
+                sql_of(&update, backend)
+            });
+            // The SET values in field order, then the key for the WHERE.
+            let mut params: Vec<Value> = schema
+                .fields
+                .iter()
+                .zip(&values)
+                .filter(|(field, _)| !field.primary_key)
+                .map(|(_, value)| value.clone())
+                .collect();
+            params.push(key.to_value());
+            if connection.execute(sql, &params).map_err(|error| error.on_table(Self::TABLE))? == 0 {
                 return Err(DbError::NotFound { model: Self::NAME });
             }
             let event = WriteEvent {
@@ -108,11 +161,14 @@ pub trait ModelExt: Model {
         with_hook_transaction::<Self, _>(connection, |connection| {
             let before =
                 if Self::HAS_WRITE_HOOK { Some(Self::get(connection, key)?.to_values()) } else { None };
-            let delete = Sql::delete()
-                .from_table(Alias::new(Self::TABLE))
-                .and_where(primary_key_expr::<Self>(key))
-                .to_owned();
-            if connection.execute_statement(&delete).map_err(|error| error.on_table(Self::TABLE))? == 0 {
+            let backend = connection.backend();
+            let sql = cached(&Self::statements().delete, backend, || {
+                sql_of(
+                    &Sql::delete().from_table(Alias::new(Self::TABLE)).and_where(key_is::<Self>()).to_owned(),
+                    backend,
+                )
+            });
+            if connection.execute(sql, &[key.to_value()]).map_err(|error| error.on_table(Self::TABLE))? == 0 {
                 return Err(DbError::NotFound { model: Self::NAME });
             }
             let event = WriteEvent {
@@ -140,14 +196,20 @@ impl<T: Model> ForeignKey<T> {
     }
 }
 
-fn primary_key_expr<M: Model>(key: &M::PrimaryKey) -> Expr {
-    Expr::col((Alias::new(M::TABLE), Alias::new(M::PRIMARY_KEY_COLUMN))).eq(crate::OxField::to_value(key))
+/// `table.key = ?`, the placeholder typed as the key.
+fn key_is<M: Model>() -> Expr {
+    let key = M::schema().primary_key().map_or(Value::BigInt(None), |field| field.column_type.null_value());
+    Expr::col((Alias::new(M::TABLE), Alias::new(M::PRIMARY_KEY_COLUMN))).eq(key)
 }
 
 /// Fills `auto_now_add` on insert and `auto_now` on every write, with the current time in each field's type.
 fn stamp<M: Model>(values: &mut [Value], action: WriteAction) {
+    let fields = &M::schema().fields;
+    if !fields.iter().any(|field| field.auto_now || field.auto_now_add) {
+        return;
+    }
     let now = chrono::Utc::now();
-    for (field, value) in M::schema().fields.iter().zip(values.iter_mut()) {
+    for (field, value) in fields.iter().zip(values.iter_mut()) {
         if field.auto_now || (field.auto_now_add && action == WriteAction::Insert) {
             *value = match field.column_type {
                 ColumnType::Date => Value::ChronoDate(Some(now.date_naive())),
@@ -161,39 +223,49 @@ fn stamp<M: Model>(values: &mut [Value], action: WriteAction) {
 /// Inserts `values`; a generated key is written back into them.
 fn insert_values<M: Model>(connection: &mut Connection, values: &mut [Value]) -> Result<(), DbError> {
     let schema = M::schema();
-    let key_index = schema.fields.iter().position(|field| field.primary_key);
-    let generate = key_index.is_some_and(|index| {
-        schema.fields[index].auto_increment
-            && matches!(
-                &values[index],
-                Value::BigInt(Some(0)) | Value::Int(Some(0)) | Value::SmallInt(Some(0))
-            )
-            || crate::field::is_null(&values[index])
-    });
-    let mut insert = Sql::insert();
-    insert.into_table(Alias::new(M::TABLE));
-    let columns: Vec<_> = schema
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(index, _)| !(generate && Some(*index) == key_index))
-        .map(|(index, field)| (Alias::new(&field.column), Expr::val(values[index].clone())))
-        .collect();
-    insert.columns(columns.iter().map(|(column, _)| column.clone()));
-    insert.values_panic(columns.into_iter().map(|(_, value)| value));
     let backend = connection.backend();
-    let (Some(index), true) = (key_index, generate) else {
-        connection.execute_statement(&insert).map_err(|error| error.on_table(M::TABLE))?;
+    let key_index = schema.fields.iter().position(|field| field.primary_key);
+    let generated = key_index.filter(|index| {
+        schema.fields[*index].auto_increment
+            && (matches!(
+                &values[*index],
+                Value::BigInt(Some(0)) | Value::Int(Some(0)) | Value::SmallInt(Some(0))
+            ) || crate::field::is_null(&values[*index]))
+    });
+    let statements = M::statements();
+    let slots = if generated.is_some() { &statements.insert_generated } else { &statements.insert };
+    let sql = cached(slots, backend, || {
+        let fields: Vec<_> =
+            schema.fields.iter().enumerate().filter(|(index, _)| Some(*index) != generated).collect();
+        let mut insert = Sql::insert();
+        insert
+            .into_table(Alias::new(M::TABLE))
+            .columns(fields.iter().map(|(_, field)| Alias::new(&field.column)))
+            .values_panic(fields.iter().map(|(_, field)| Expr::val(field.column_type.null_value())));
+        if generated.is_some() && backend == Backend::Postgres {
+            insert.returning_col(Alias::new(M::PRIMARY_KEY_COLUMN));
+        }
+        sql_of(&insert, backend)
+    });
+    let Some(index) = generated else {
+        connection.execute(sql, values).map_err(|error| error.on_table(M::TABLE))?;
         return Ok(());
     };
-    let id = if backend == crate::ddl::Backend::Postgres {
-        insert.returning_col(Alias::new(M::PRIMARY_KEY_COLUMN));
-        let rows = connection.query_statement(&insert).map_err(|error| error.on_table(M::TABLE))?;
-        let value = rows.into_iter().next().and_then(|row| row.into_iter().next());
-        <i64 as crate::OxField>::from_value(value.unwrap_or(Value::BigInt(None)))
-            .map_err(|error| DbError::query("INSERT RETURNING", error))?
+    // The key is most often the first field: then the other values are one slice, not a copy.
+    let params: std::borrow::Cow<'_, [Value]> = if index == 0 {
+        std::borrow::Cow::Borrowed(&values[1..])
     } else {
-        connection.execute_statement(&insert).map_err(|error| error.on_table(M::TABLE))?;
+        std::borrow::Cow::Owned(
+            values.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, v)| v.clone()).collect(),
+        )
+    };
+    let id = if backend == Backend::Postgres {
+        let rows = connection.query(sql, &params).map_err(|error| error.on_table(M::TABLE))?;
+        let value =
+            rows.into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::BigInt(None));
+        i64::from_value(value).map_err(|error| DbError::query(sql, error))?
+    } else {
+        connection.execute(sql, &params).map_err(|error| error.on_table(M::TABLE))?;
         connection.last_insert_id()?
     };
     values[index] = match schema.fields[index].column_type {

@@ -28,7 +28,20 @@ pub trait Model: Sized + 'static {
     fn to_values(&self) -> Vec<Value>;
 
     /// Rebuilds a model from one SQL value per column, in the order of the schema's fields.
-    fn from_values(values: Vec<Value>) -> Result<Self, RowError>;
+    fn from_values(values: Vec<Value>) -> Result<Self, RowError> {
+        let expected = Self::schema().fields.len();
+        if values.len() != expected {
+            return Err(RowError::ColumnCount { model: Self::NAME, expected, found: values.len() });
+        }
+        Self::from_value_iter(&mut values.into_iter())
+    }
+
+    /// Rebuilds a model from the values of a row as a driver yields them, without collecting them first.
+    fn from_value_iter(values: &mut dyn Iterator<Item = Value>) -> Result<Self, RowError>;
+
+    /// This model's SQL, built once per backend.
+    #[doc(hidden)]
+    fn statements() -> &'static crate::crud::StatementCache;
 
     /// Whether `after_write` does anything; writes open a transaction for it only when it does.
     const HAS_WRITE_HOOK: bool = false;

@@ -3,7 +3,7 @@
 
 pub use crate::choices::OxChoices;
 pub use crate::column::Column;
-pub use crate::crud::WriteEvent;
+pub use crate::crud::{StatementCache, WriteEvent};
 pub use crate::db::{Connection, DbError};
 pub use crate::field::{
     AutoNowField, ColumnSpec, FileField, ForeignKeyField, LengthLimitedField, NullableForeignKey, OxField,
@@ -133,17 +133,14 @@ pub fn model_schema(attrs: ModelAttrs, fields: Vec<FieldSchema>) -> ModelSchema 
     }
 }
 
-/// Splits a row into one value per field, or says how its width differs from the model's.
-pub fn split_row<const N: usize>(model: &'static str, values: Vec<Value>) -> Result<[Value; N], RowError> {
-    <[Value; N]>::try_from(values).map_err(|values| RowError::ColumnCount {
-        model,
-        expected: N,
-        found: values.len(),
-    })
-}
-
-/// Reads field `field` of `model` from its column's value.
-pub fn read_field<T: OxField>(model: &'static str, field: &'static str, value: Value) -> Result<T, RowError> {
+/// Reads field `field` of `model` (which has `width` fields) from the next value of a row.
+pub fn read_next<T: OxField>(
+    model: &'static str,
+    field: &'static str,
+    width: usize,
+    values: &mut dyn Iterator<Item = Value>,
+) -> Result<T, RowError> {
+    let value = values.next().ok_or(RowError::ColumnCount { model, expected: width, found: 0 })?;
     T::from_value(value).map_err(|error| RowError::Field { model, field, error })
 }
 

@@ -3,7 +3,7 @@
 
 use crate::column::{Column, Filter};
 use crate::crud::{self, WriteAction};
-use crate::db::{Connection, DbError};
+use crate::db::{Connection, DbError, Statement};
 use crate::field::OxField;
 use crate::model::Model;
 use sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query as Sql, SelectStatement, Value};
@@ -88,8 +88,8 @@ impl<M: Model> Query<M> {
 
     /// Every matching row.
     pub fn all(&self, connection: &mut Connection) -> Result<Vec<M>, DbError> {
-        let rows = connection.query_statement(&self.select())?;
-        rows.into_iter().map(|row| M::from_values(row).map_err(DbError::from)).collect()
+        let (sql, values) = self.select().build_for(connection.backend());
+        connection.query_rows(&sql, &values, |row| M::from_value_iter(row).map_err(DbError::from))
     }
 
     /// The first matching row, if any.

@@ -103,6 +103,20 @@ impl Connection {
         }
     }
 
+    /// Runs a query and hands each row's values to `read` as the driver yields them.
+    pub fn query_rows<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        mut read: impl FnMut(&mut dyn Iterator<Item = Value>) -> Result<T, DbError>,
+    ) -> Result<Vec<T>, DbError> {
+        match &mut self.driver {
+            Driver::Sqlite(connection) => sqlite::query_rows(connection, sql, params, read),
+            #[allow(unreachable_patterns)] // PostgreSQL and MySQL convert whole rows first
+            _ => self.query(sql, params)?.into_iter().map(|row| read(&mut row.into_iter())).collect(),
+        }
+    }
+
     /// The key the database generated for the last row inserted on this connection (SQLite and MySQL;
     /// PostgreSQL returns it from `INSERT ... RETURNING`).
     pub fn last_insert_id(&mut self) -> Result<i64, DbError> {

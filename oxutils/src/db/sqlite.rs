@@ -3,7 +3,7 @@
 use super::{ConstraintKind, DbError, Row};
 use rusqlite::types::ValueRef;
 use sea_query::Value;
-use sea_query_rusqlite::{RusqliteValue, RusqliteValues};
+use sea_query_rusqlite::RusqliteValue;
 use std::time::Duration;
 
 /// How long a writer waits for another to finish before giving up.
@@ -57,22 +57,73 @@ fn classify(sql: &str, error: rusqlite::Error) -> DbError {
 }
 
 pub fn execute(connection: &rusqlite::Connection, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-    let values = RusqliteValues(params.iter().cloned().map(RusqliteValue).collect());
     let mut statement = connection.prepare_cached(sql).map_err(|error| DbError::query(sql, error))?;
-    let changed = statement.execute(&*values.as_params()).map_err(|error| classify(sql, error))?;
+    bind(&mut statement, sql, params)?;
+    let changed = statement.raw_execute().map_err(|error| classify(sql, error))?;
     Ok(changed as u64)
 }
 
 pub fn query(connection: &rusqlite::Connection, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-    let values = RusqliteValues(params.iter().cloned().map(RusqliteValue).collect());
+    query_rows(connection, sql, params, |values| Ok(values.collect()))
+}
+
+/// Runs a query and hands each row's values to `read` as they come, without collecting them first.
+pub fn query_rows<T>(
+    connection: &rusqlite::Connection,
+    sql: &str,
+    params: &[Value],
+    mut read: impl FnMut(&mut dyn Iterator<Item = Value>) -> Result<T, DbError>,
+) -> Result<Vec<T>, DbError> {
     let mut statement = connection.prepare_cached(sql).map_err(|error| DbError::query(sql, error))?;
+    bind(&mut statement, sql, params)?;
     let width = statement.column_count();
-    let rows = statement
-        .query_map(&*values.as_params(), |row| {
-            (0..width).map(|index| row.get_ref(index).map(value_of)).collect()
-        })
-        .map_err(|error| DbError::query(sql, error))?;
-    rows.collect::<Result<_, _>>().map_err(|error| classify(sql, error))
+    let mut rows = statement.raw_query();
+    let mut read_rows = Vec::new();
+    while let Some(row) = rows.next().map_err(|error| classify(sql, error))? {
+        let mut values = (0..width).map(|index| row.get_ref(index).map_or(Value::String(None), value_of));
+        read_rows.push(read(&mut values)?);
+    }
+    Ok(read_rows)
+}
+
+/// Binds each value where it lies: text and bytes are lent to SQLite, not copied.
+fn bind(statement: &mut rusqlite::CachedStatement<'_>, sql: &str, params: &[Value]) -> Result<(), DbError> {
+    for (index, value) in params.iter().enumerate() {
+        statement.raw_bind_parameter(index + 1, Bind(value)).map_err(|error| DbError::query(sql, error))?;
+    }
+    Ok(())
+}
+
+struct Bind<'a>(&'a Value);
+
+impl rusqlite::ToSql for Bind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value as Stored};
+        let integer = |value: i64| Ok(ToSqlOutput::Owned(Stored::Integer(value)));
+        match self.0 {
+            Value::Bool(Some(v)) => integer(i64::from(*v)),
+            Value::TinyInt(Some(v)) => integer(i64::from(*v)),
+            Value::SmallInt(Some(v)) => integer(i64::from(*v)),
+            Value::Int(Some(v)) => integer(i64::from(*v)),
+            Value::BigInt(Some(v)) => integer(*v),
+            Value::Float(Some(v)) => Ok(ToSqlOutput::Owned(Stored::Real(f64::from(*v)))),
+            Value::Double(Some(v)) => Ok(ToSqlOutput::Owned(Stored::Real(*v))),
+            Value::String(Some(v)) => Ok(ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes()))),
+            Value::Bytes(Some(v)) => Ok(ToSqlOutput::Borrowed(ValueRef::Blob(v))),
+            other if crate::field::is_null(other) => Ok(ToSqlOutput::Owned(Stored::Null)),
+            // Dates, times, UUIDs and JSON: as sea-query-rusqlite writes them, so every path stores one form.
+            other => {
+                let converted = RusqliteValue(other.clone());
+                match rusqlite::ToSql::to_sql(&converted)? {
+                    ToSqlOutput::Owned(stored) => Ok(ToSqlOutput::Owned(stored)),
+                    ToSqlOutput::Borrowed(borrowed) => Ok(ToSqlOutput::Owned(borrowed.into())),
+                    _ => {
+                        Err(rusqlite::Error::ToSqlConversionFailure(format!("cannot bind {other:?}").into()))
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// SQLite's storage classes as values; `OxField::from_value` turns them into the field's type.
