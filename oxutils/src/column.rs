@@ -92,6 +92,12 @@ impl<M: Model> Column<M, String> {
     pub fn like(&self, pattern: &str) -> Filter<M> {
         Filter::new(self.expr().like(pattern))
     }
+
+    /// The text contains `needle`, taken literally: `%`, `_` and `\` in it match only themselves.
+    pub fn contains(&self, needle: &str) -> Filter<M> {
+        let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        Filter::new(self.expr().like(sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')))
+    }
 }
 
 /// A condition on rows of model `M`.

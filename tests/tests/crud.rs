@@ -230,3 +230,33 @@ fn saving_an_unchanged_row_is_not_not_found_but_saving_a_missing_one_is() {
         assert_eq!(missing.save(connection).unwrap_err(), DbError::NotFound { model: "Author" }, "{backend}");
     }
 }
+
+#[test]
+fn contains_is_literal_and_a_dropped_transaction_rolls_back() {
+    for mut database in databases() {
+        let backend = database.connection.backend();
+        let connection = &mut database.connection;
+        let ursula = author("u@example.com").insert(connection).unwrap();
+        book(&ursula, "100% pure_fiction", 10).insert(connection).unwrap();
+        book(&ursula, "1000 pure fictions", 10).insert(connection).unwrap();
+        assert_eq!(
+            Book::objects().filter(Book::TITLE.contains("0% pure_")).count(connection).unwrap(),
+            1,
+            "{backend}"
+        );
+        assert_eq!(
+            Book::objects().filter(Book::TITLE.contains("pure")).count(connection).unwrap(),
+            2,
+            "{backend}"
+        );
+        {
+            let mut transaction = connection.transaction().unwrap();
+            author("dropped@example.com").insert(&mut transaction).unwrap();
+            // Dropped without commit.
+        }
+        assert!(
+            !Author::objects().filter(Author::EMAIL.eq("dropped@example.com")).exists(connection).unwrap(),
+            "{backend}"
+        );
+    }
+}
