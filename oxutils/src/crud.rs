@@ -48,8 +48,13 @@ pub struct StatementCache {
 impl StatementCache {
     #[allow(clippy::new_without_default)] // const, for a `static`
     pub const fn new() -> Self {
-        const EMPTY: [OnceLock<String>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-        StatementCache { get: EMPTY, insert: EMPTY, insert_generated: EMPTY, update: EMPTY, delete: EMPTY }
+        StatementCache {
+            get: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            insert: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            insert_generated: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            update: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            delete: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+        }
     }
 }
 
