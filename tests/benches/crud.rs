@@ -70,6 +70,11 @@ fn rusqlite_insert(connection: &mut rusqlite::Connection, rows: &[Measurement]) 
     transaction.commit().unwrap();
 }
 
+/// A row read by hand, field by field.
+fn measurement(row: &rusqlite::Row<'_>) -> rusqlite::Result<Measurement> {
+    Ok(Measurement { id: row.get(0)?, sensor: row.get(1)?, value: row.get(2)?, ratio: row.get(3)? })
+}
+
 fn rusqlite_get(connection: &rusqlite::Connection, id: i64) -> Measurement {
     let mut statement = connection
         .prepare_cached("SELECT id, sensor, value, ratio FROM bench_measurement WHERE id = ?1")
