@@ -79,24 +79,14 @@ fn rusqlite_get(connection: &rusqlite::Connection, id: i64) -> Measurement {
     let mut statement = connection
         .prepare_cached("SELECT id, sensor, value, ratio FROM bench_measurement WHERE id = ?1")
         .unwrap();
-    statement
-        .query_row([id], |row| {
-            Ok(Measurement { id: row.get(0)?, sensor: row.get(1)?, value: row.get(2)?, ratio: row.get(3)? })
-        })
-        .unwrap()
+    statement.query_row([id], measurement).unwrap()
 }
 
 fn rusqlite_scan(connection: &rusqlite::Connection, above: i64) -> Vec<Measurement> {
     let mut statement = connection
         .prepare_cached("SELECT id, sensor, value, ratio FROM bench_measurement WHERE value > ?1 ORDER BY id")
         .unwrap();
-    statement
-        .query_map([above], |row| {
-            Ok(Measurement { id: row.get(0)?, sensor: row.get(1)?, value: row.get(2)?, ratio: row.get(3)? })
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    statement.query_map([above], measurement).unwrap().map(Result::unwrap).collect()
 }
 
 fn crud(c: &mut Criterion) {
