@@ -29,6 +29,7 @@ pub mod choices;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod column;
+pub mod conf;
 pub mod crud;
 pub mod db;
 pub mod ddl;
