@@ -24,6 +24,37 @@ impl S3File {
     }
 }
 
+impl S3File {
+    /// Stores `content` as `<upload_to>/<name>` (made unique) in `storage`; returns the file to record in
+    /// the row and its size in bytes.
+    pub fn save(
+        storage: &dyn crate::storage::Storage,
+        upload_to: &str,
+        name: &str,
+        content: &mut dyn std::io::Read,
+    ) -> Result<(S3File, u64), crate::storage::StorageError> {
+        let stored = storage.save(&format!("{}/{name}", upload_to.trim_end_matches('/')), content)?;
+        Ok((S3File::new(stored.key), stored.size))
+    }
+
+    /// The object's bytes, streamed.
+    pub fn open(
+        &self,
+        storage: &dyn crate::storage::Storage,
+    ) -> Result<Box<dyn std::io::Read>, crate::storage::StorageError> {
+        storage.open(&self.key)
+    }
+
+    /// Deletes the object. Deleting a row does not delete its object: call this, in the code that deletes
+    /// the row, once the row's deletion has committed.
+    pub fn delete_from(
+        &self,
+        storage: &dyn crate::storage::Storage,
+    ) -> Result<(), crate::storage::StorageError> {
+        storage.delete(&self.key)
+    }
+}
+
 impl OxField for S3File {
     fn column() -> ColumnSpec {
         ColumnSpec {

@@ -40,6 +40,7 @@ pub mod migrations;
 pub mod model;
 pub mod query;
 pub mod schema;
+pub mod storage;
 pub mod testing;
 
 #[doc(hidden)]
