@@ -24,7 +24,7 @@ fn keys_are_sanitized() {
         ("C:/x", "drive"),
         ("//", "empty"),
     ] {
-        let error = sanitize_key(&key).unwrap_err().to_string();
+        let error = sanitize_key(key).unwrap_err().to_string();
         assert!(error.contains(problem), "{key:?}: {error}");
     }
 }
