@@ -91,7 +91,7 @@ impl Drop for TestDatabase {
 }
 
 /// `url` with its database (the last path segment) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
+pub fn with_database(url: &str, database: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
     let base = match base.split_once("://") {
         Some((scheme, rest)) => match rest.split_once('/') {

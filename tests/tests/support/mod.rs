@@ -110,15 +110,7 @@ impl Drop for MysqlDatabase {
     }
 }
 
-/// `url` with its database (the path after the last `/`) replaced by `database`.
-pub fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
-    let base = base.rsplit_once('/').map_or(base, |(head, _)| head);
-    match query {
-        Some(query) => format!("{base}/{database}?{query}"),
-        None => format!("{base}/{database}"),
-    }
-}
+pub use oxutils::testing::with_database;
 
 /// A throw-away database on every backend whose server is configured: SQLite always, PostgreSQL and
 /// MariaDB when their URLs are set. Each comes with the guard that drops it.
