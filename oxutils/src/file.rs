@@ -38,11 +38,16 @@ impl S3File {
     }
 
     /// The object's bytes, streamed.
-    pub fn open(
+    pub fn open<'a>(
         &self,
-        storage: &dyn crate::storage::Storage,
-    ) -> Result<Box<dyn std::io::Read>, crate::storage::StorageError> {
+        storage: &'a dyn crate::storage::Storage,
+    ) -> Result<Box<dyn std::io::Read + 'a>, crate::storage::StorageError> {
         storage.open(&self.key)
+    }
+
+    /// Where the object can be downloaded: a custom-domain or presigned URL on S3, a `file://` URL locally.
+    pub fn url(&self, storage: &dyn crate::storage::Storage) -> Result<String, crate::storage::StorageError> {
+        storage.url(&self.key)
     }
 
     /// Deletes the object. Deleting a row does not delete its object: call this, in the code that deletes

@@ -1,7 +1,8 @@
 //! Storage in a local directory.
 
-use super::{Storage, StorageError, Stored, sanitize_key, unique_key};
-use std::io::{Read, Write};
+use super::{ObjectWriter, Storage, StorageError, Stored, sanitize_key, unique_key};
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Objects as files under a root directory.
@@ -13,6 +14,10 @@ pub struct LocalStorage {
 impl LocalStorage {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         LocalStorage { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     fn path(&self, key: &str) -> Result<(String, PathBuf), StorageError> {
@@ -27,35 +32,20 @@ fn io(key: &str) -> impl Fn(std::io::Error) -> StorageError + '_ {
 }
 
 impl Storage for LocalStorage {
-    fn save(&self, key: &str, content: &mut dyn Read) -> Result<Stored, StorageError> {
-        let key = unique_key(&sanitize_key(key)?);
-        let (key, path) = self.path(&key)?;
+    fn create(&self, key: &str) -> Result<Box<dyn ObjectWriter + '_>, StorageError> {
+        let (key, path) = self.path(&unique_key(&sanitize_key(key)?))?;
         let folder = path.parent().unwrap_or(&self.root);
         std::fs::create_dir_all(folder).map_err(io(&key))?;
-        // Written beside its final name and renamed into place: a failed save leaves no object behind.
-        let partial = folder
-            .join(format!(".{}.partial", path.file_name().and_then(|n| n.to_str()).unwrap_or("object")));
-        let written = (|| {
-            let mut file = std::fs::File::create_new(&partial)?;
-            let size = std::io::copy(content, &mut file)?;
-            file.flush()?;
-            file.sync_all()?;
-            Ok::<u64, std::io::Error>(size)
-        })();
-        let size = match written {
-            Ok(size) => size,
-            Err(error) => {
-                let _ = std::fs::remove_file(&partial);
-                return Err(io(&key)(error));
-            }
-        };
-        std::fs::rename(&partial, &path).map_err(io(&key))?;
-        Ok(Stored { key, size })
+        // Written beside its final name and renamed into place: an unfinished object is never seen.
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("object");
+        let partial = folder.join(format!(".{name}.partial"));
+        let file = File::create_new(&partial).map_err(io(&key))?;
+        Ok(Box::new(LocalWriter { key, path, partial, file: Some(BufWriter::new(file)), size: 0 }))
     }
 
-    fn open(&self, key: &str) -> Result<Box<dyn Read>, StorageError> {
+    fn open(&self, key: &str) -> Result<Box<dyn Read + '_>, StorageError> {
         let (key, path) = self.path(key)?;
-        match std::fs::File::open(&path) {
+        match File::open(&path) {
             Ok(file) => Ok(Box::new(std::io::BufReader::new(file))),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NotFound(key)),
             Err(error) => Err(io(&key)(error)),
@@ -82,6 +72,58 @@ impl Storage for LocalStorage {
         keys.retain(|key| key.starts_with(prefix));
         keys.sort();
         Ok(keys)
+    }
+
+    fn url(&self, key: &str) -> Result<String, StorageError> {
+        let (key, path) = self.path(key)?;
+        let path = std::path::absolute(&path).map_err(io(&key))?;
+        Ok(format!("file://{}", path.display()))
+    }
+}
+
+/// A file written under a hidden `.partial` name and renamed into place when finished.
+struct LocalWriter {
+    key: String,
+    path: PathBuf,
+    partial: PathBuf,
+    file: Option<BufWriter<File>>,
+    size: u64,
+}
+
+impl Write for LocalWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let file = self.file.as_mut().ok_or_else(|| std::io::Error::other("object already finished"))?;
+        let written = file.write(bytes)?;
+        self.size += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), Write::flush)
+    }
+}
+
+impl ObjectWriter for LocalWriter {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<Stored, StorageError> {
+        let file = self.file.take().expect("a writer finishes once");
+        let synced = file.into_inner().map_err(|error| error.into_error()).and_then(|file| file.sync_all());
+        if let Err(error) = synced.and_then(|()| std::fs::rename(&self.partial, &self.path)) {
+            let _ = std::fs::remove_file(&self.partial);
+            return Err(io(&self.key)(error));
+        }
+        Ok(Stored { key: std::mem::take(&mut self.key), size: self.size })
+    }
+}
+
+impl Drop for LocalWriter {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.partial);
+        }
     }
 }
 

@@ -1,24 +1,42 @@
-//! File storage behind `S3File` fields: one interface, and a local-directory implementation (the embedded
-//! default when S3 is off). The S3 implementation is not built yet.
+//! File storage behind `S3File` fields and exported audit logs: one interface, with S3 (feature `s3`,
+//! through aws-sdk-s3) and a local directory (the embedded default when S3 is off) behind it.
+//!
+//! Objects are written through an [`ObjectWriter`] that streams them out as they are produced (S3:
+//! multipart parts), so memory stays flat whatever the size; an object becomes visible only when its
+//! writer finishes, and a writer dropped unfinished leaves nothing behind.
 
+mod error;
+mod from_settings;
 mod key;
 mod local;
+#[cfg(feature = "s3")]
+mod s3;
 
+pub use error::StorageError;
+pub use from_settings::{log_storage, private_storage};
 pub use key::{KeyError, sanitize_key, unique_key};
 pub use local::LocalStorage;
+#[cfg(feature = "s3")]
+pub use s3::{S3Config, S3Storage};
 
-use std::fmt;
-use std::io::Read;
+use std::io::{Read, Write};
 
-/// Where objects live. Keys are relative, sanitized paths such as `audit/exports/a.zip`.
-pub trait Storage {
-    /// Stores everything `content` yields under a key made unique from `key` (an existing object is never
-    /// overwritten), streaming it; returns the key used and the size in bytes. On failure nothing is left
-    /// under that key.
-    fn save(&self, key: &str, content: &mut dyn Read) -> Result<Stored, StorageError>;
+/// Where objects live. Keys are relative, sanitized paths such as `audit/exports/a.zip`; an S3 storage
+/// puts its location (prefix) in front of them.
+pub trait Storage: Send + Sync {
+    /// Starts an object under a key made unique from `key`: an existing object is never overwritten.
+    fn create(&self, key: &str) -> Result<Box<dyn ObjectWriter + '_>, StorageError>;
+
+    /// Stores everything `content` yields, streaming it, under a key made unique from `key`; returns the
+    /// key used and the size in bytes. On failure nothing is left under that key.
+    fn save(&self, key: &str, content: &mut dyn Read) -> Result<Stored, StorageError> {
+        let mut writer = self.create(key)?;
+        std::io::copy(content, &mut writer).map_err(|error| StorageError::from_io(writer.key(), error))?;
+        writer.finish()
+    }
 
     /// The object's bytes, streamed.
-    fn open(&self, key: &str) -> Result<Box<dyn Read>, StorageError>;
+    fn open(&self, key: &str) -> Result<Box<dyn Read + '_>, StorageError>;
 
     fn delete(&self, key: &str) -> Result<(), StorageError>;
 
@@ -26,6 +44,19 @@ pub trait Storage {
 
     /// The keys under `prefix`, sorted.
     fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError>;
+
+    /// Where the object can be fetched: on S3 a custom-domain URL, or else a presigned URL valid for an
+    /// hour; locally a `file://` URL.
+    fn url(&self, key: &str) -> Result<String, StorageError>;
+}
+
+/// An object being written. Bytes go out as they come; [`finish`](ObjectWriter::finish) makes the object
+/// visible under its key. Dropping the writer without finishing discards everything written.
+pub trait ObjectWriter: Write {
+    /// The key the object will have.
+    fn key(&self) -> &str;
+
+    fn finish(self: Box<Self>) -> Result<Stored, StorageError>;
 }
 
 /// An object as stored.
@@ -33,29 +64,4 @@ pub trait Storage {
 pub struct Stored {
     pub key: String,
     pub size: u64,
-}
-
-#[derive(Debug)]
-pub enum StorageError {
-    Key(KeyError),
-    NotFound(String),
-    Io { key: String, error: std::io::Error },
-}
-
-impl fmt::Display for StorageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StorageError::Key(error) => error.fmt(f),
-            StorageError::NotFound(key) => write!(f, "no object `{key}` in storage"),
-            StorageError::Io { key, error } => write!(f, "storage failed for `{key}`: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for StorageError {}
-
-impl From<KeyError> for StorageError {
-    fn from(error: KeyError) -> Self {
-        StorageError::Key(error)
-    }
 }
