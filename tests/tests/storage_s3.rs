@@ -259,3 +259,91 @@ fn http_get(url: &str) -> (u16, Vec<u8>) {
         (status, body)
     })
 }
+
+/// An export state whose `data` field holds an object in the bucket.
+fn state_with_file(
+    connection: &mut oxutils::db::Connection,
+    storage: &dyn Storage,
+    content: &[u8],
+) -> oxutils::audit::LogExportState {
+    use oxutils::ModelExt;
+    let (file, size) = S3File::save(storage, "audit/exports/", "logs.zip", &mut &content[..]).unwrap();
+    let state = oxutils::audit::LogExportState {
+        id: 0,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+        last_export_date: None,
+        status: oxutils::audit::ExportStatus::Success,
+        data: Some(file),
+        size: size as i64,
+    };
+    state.insert(connection).unwrap()
+}
+
+#[test]
+fn s3_file_fields_record_the_key_and_open_the_object() {
+    use oxutils::ModelExt;
+    use oxutils::audit::LogExportState;
+    let server = S3Server::start();
+    let storage = S3Storage::new(config(&server)).unwrap();
+    let mut database = oxutils::testing::migrated_database_on(None, oxutils::conf::UTILS_APPS).unwrap();
+    let connection = &mut database.connection;
+
+    let state = state_with_file(connection, &storage, b"zip bytes");
+    let read = LogExportState::get(connection, &state.id).unwrap();
+    let file = read.data.clone().unwrap();
+    assert!(file.key().starts_with("audit/exports/logs_"), "{}", file.key());
+    assert_eq!(read.size, 9);
+    let mut bytes = Vec::new();
+    file.open(&storage).unwrap().read_to_end(&mut bytes).unwrap();
+    assert_eq!(bytes, b"zip bytes");
+    assert!(server.object_path(BUCKET, &format!("private/{}", file.key())).is_file());
+}
+
+#[test]
+fn deleting_a_row_never_orphans_its_object_silently() {
+    use oxutils::ModelExt;
+    use oxutils::audit::LogExportState;
+    use oxutils::storage::{CleanupError, delete_with_files, orphaned_files};
+    let server = S3Server::start();
+    let storage = S3Storage::new(config(&server)).unwrap();
+    let mut database = oxutils::testing::migrated_database_on(None, oxutils::conf::UTILS_APPS).unwrap();
+    let connection = &mut database.connection;
+
+    // A plain delete keeps the object (a rolled-back delete must not lose it) and it shows as an orphan.
+    let kept = state_with_file(connection, &storage, b"kept");
+    let still_named = state_with_file(connection, &storage, b"named");
+    let kept_key = kept.data.clone().unwrap().key().to_owned();
+    kept.delete(connection).unwrap();
+    assert!(storage.exists(&kept_key).unwrap());
+    assert_eq!(orphaned_files::<LogExportState>(connection, &storage).unwrap(), vec![kept_key.clone()]);
+    kept.data.as_ref().unwrap().delete_from(&storage).unwrap();
+    assert_eq!(orphaned_files::<LogExportState>(connection, &storage).unwrap(), Vec::<String>::new());
+
+    // Inside a transaction the objects cannot go yet: refused, nothing deleted.
+    let key = still_named.data.clone().unwrap().key().to_owned();
+    {
+        let mut transaction = connection.transaction().unwrap();
+        let refused = delete_with_files(&still_named, &mut transaction, &storage);
+        assert!(matches!(refused, Err(CleanupError::InTransaction)), "{refused:?}");
+    }
+    assert!(LogExportState::objects().count(connection).unwrap() == 1 && storage.exists(&key).unwrap());
+
+    // `delete_with_files` removes the row, then the object.
+    delete_with_files(&still_named, connection, &storage).unwrap();
+    assert_eq!(LogExportState::objects().count(connection).unwrap(), 0);
+    assert!(!storage.exists(&key).unwrap());
+
+    // An object that cannot be deleted is named in the error; the row is gone and the object is an orphan.
+    let stuck = state_with_file(connection, &storage, b"stuck");
+    let stuck_key = stuck.data.clone().unwrap().key().to_owned();
+    let mut server = server;
+    server.stop();
+    let error = delete_with_files(&stuck, connection, &storage).unwrap_err();
+    assert!(
+        matches!(&error, CleanupError::Orphaned { keys, .. } if keys == std::slice::from_ref(&stuck_key)),
+        "{error}"
+    );
+    assert!(error.to_string().contains(&stuck_key), "{error}");
+    assert_eq!(LogExportState::objects().count(connection).unwrap(), 0);
+}
