@@ -2,6 +2,7 @@
 
 use crate::attr::{self, FieldAttrs, ModelAttrs};
 use crate::ctxt::Errors;
+use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 pub struct Model<'a> {
@@ -74,6 +75,12 @@ impl<'a> Model<'a> {
 
     pub fn name(&self) -> String {
         self.ident.to_string()
+    }
+
+    /// The field named `ident`, raw or not.
+    pub fn field(&self, ident: &Ident) -> Option<&Field<'a>> {
+        let name = ident.unraw();
+        self.fields.iter().find(|field| field.ident.unraw() == name)
     }
 
     pub fn table(&self) -> String {

@@ -51,6 +51,18 @@ pub struct ModelAttrs {
     pub checks: Vec<Check>,
     /// A function called after every write: `fn(&mut Connection, &WriteEvent) -> Result<(), DbError>`.
     pub on_write: Attr<syn::Path>,
+    /// `audited`: every write records an audit entry.
+    pub audited: Attr<Audited>,
+}
+
+/// `audited` alone, or `audited(mask(a, b), exclude(c), repr = "display")`.
+pub struct Audited {
+    /// The fields whose values are masked; replaces the default list when given.
+    pub mask: Attr<Vec<Ident>>,
+    /// The fields left out of the changes; replaces the default list when given.
+    pub exclude: Attr<Vec<Ident>>,
+    /// How the entry names the object: `pk` (the default) or `display`.
+    pub repr: Attr<LitStr>,
 }
 
 /// `check(name = "...", expr = "...")`.
@@ -94,6 +106,7 @@ pub fn model_attrs(attrs: &[Attribute], errors: &mut Errors) -> ModelAttrs {
         unique_together: Vec::new(),
         checks: Vec::new(),
         on_write: Attr::none(symbol::ON_WRITE),
+        audited: Attr::none(symbol::AUDITED),
     };
     for attr in attrs {
         if attr.path().is_ident(symbol::S3_FILE) {
@@ -124,6 +137,10 @@ pub fn model_attrs(attrs: &[Attribute], errors: &mut Errors) -> ModelAttrs {
             symbol::INDEX => model.indexes.push(field_list(meta)?),
             symbol::UNIQUE_TOGETHER => model.unique_together.push(field_list(meta)?),
             symbol::ON_WRITE => model.on_write.set(errors, span, meta.value()?.parse()?),
+            symbol::AUDITED => {
+                let audited = audited(meta, errors)?;
+                model.audited.set(errors, span, audited);
+            }
             _ => model.checks.extend(check(meta, errors)?),
         }
         Ok(())
@@ -247,6 +264,10 @@ pub fn variant_attrs(attrs: &[Attribute], errors: &mut Errors) -> VariantAttrs {
     variant
 }
 
+/// The spellings of `audited(repr = ...)`: `pk` names the object `<Model> #<key>`, `display` by its
+/// `Display` implementation.
+pub const REPR_NAMES: &[&str] = &["pk", "display"];
+
 /// The spellings of `on_delete`, kept in step with `oxutils::schema::OnDelete::NAMES`.
 pub const ON_DELETE_NAMES: &[&str] = &["cascade", "restrict", "set_null", "set_default", "no_action"];
 
@@ -305,18 +326,65 @@ fn flag(meta: &ParseNestedMeta) -> syn::Result<()> {
     Ok(())
 }
 
-/// `(a, b, c)`: field names.
+/// `(a, b, c)`: field names, at least one.
 fn field_list(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
+    let fields = field_names(meta)?;
+    if fields.is_empty() {
+        return Err(meta.error("list at least one field"));
+    }
+    Ok(fields)
+}
+
+/// `(a, b, c)` or `()`: field names.
+fn field_names(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
+    if !meta.input.peek(syn::token::Paren) {
+        let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+        return Err(meta.error(format!("`{key}` lists field names in parentheses: write `{key}(a, b)`")));
+    }
     let mut fields = Vec::new();
     meta.parse_nested_meta(|field| {
         let ident = field.path.require_ident()?.clone();
         fields.push(ident);
         Ok(())
     })?;
-    if fields.is_empty() {
-        return Err(meta.error("list at least one field"));
-    }
     Ok(fields)
+}
+
+/// `audited` or `audited(mask(...), exclude(...), repr = "...")`.
+fn audited(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Audited> {
+    let mut audited = Audited {
+        mask: Attr::none(symbol::MASK),
+        exclude: Attr::none(symbol::EXCLUDE),
+        repr: Attr::none(symbol::REPR),
+    };
+    if meta.input.peek(Token![=]) {
+        return Err(meta.error(
+            "`audited` takes no value: write `#[ox(audited)]` or `#[ox(audited(mask(a), exclude(b)))]`",
+        ));
+    }
+    if !meta.input.peek(syn::token::Paren) {
+        return Ok(audited);
+    }
+    meta.parse_nested_meta(|inner| {
+        let Some(key) = known_key(&inner, symbol::AUDITED_KEYS, errors)? else { return Ok(()) };
+        let span = inner.path.span();
+        match key {
+            symbol::MASK => audited.mask.set(errors, span, field_names(&inner)?),
+            symbol::EXCLUDE => audited.exclude.set(errors, span, field_names(&inner)?),
+            _ => {
+                let repr = string(&inner)?;
+                if !REPR_NAMES.contains(&repr.value().as_str()) {
+                    errors.spanned(
+                        &repr,
+                        format!("unknown `repr` value `{}`; expected {}", repr.value(), one_of(REPR_NAMES)),
+                    );
+                }
+                audited.repr.set(errors, span, repr);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(audited)
 }
 
 /// `(name = "...", expr = "...")`.

@@ -3,12 +3,15 @@
 use crate::ast::Model;
 use crate::ctxt::Errors;
 use crate::symbol;
+use syn::ext::IdentExt;
 
 pub fn check(model: &Model, errors: &mut Errors) {
     require_app(model, errors);
     one_primary_key(model, errors);
     index_fields_exist(model, errors);
     timestamps_are_exclusive(model, errors);
+    audited_fields_exist(model, errors);
+    masked_fields_are_recorded(model, errors);
 }
 
 /// Migrations are grouped by app, so every model must say which app it belongs to.
@@ -75,5 +78,28 @@ fn timestamps_are_exclusive(model: &Model, errors: &mut Errors) {
                 ));
             }
         }
+    }
+}
+
+/// `audited(mask(...), exclude(...))` names fields of this struct; a typo would otherwise leave a secret
+/// unmasked without a word.
+fn audited_fields_exist(model: &Model, errors: &mut Errors) {
+    let Some(audited) = model.attrs.audited.get() else { return };
+    for ident in audited.mask.get().into_iter().chain(audited.exclude.get()).flatten() {
+        if model.field(ident).is_none() {
+            errors.spanned(ident, format!("`{ident}` is not a field of `{}`", model.name()));
+        }
+    }
+}
+
+/// An excluded field is never recorded, so masking it too says the author expected it to be recorded.
+fn masked_fields_are_recorded(model: &Model, errors: &mut Errors) {
+    let Some(audited) = model.attrs.audited.get() else { return };
+    let (Some(masked), Some(excluded)) = (audited.mask.get(), audited.exclude.get()) else { return };
+    for ident in masked.iter().filter(|ident| excluded.iter().any(|other| other.unraw() == ident.unraw())) {
+        errors.spanned(
+            ident,
+            format!("`{ident}` is both masked and excluded: an excluded field is never recorded, so remove it from one list"),
+        );
     }
 }

@@ -1,11 +1,12 @@
 //! Generates the `Model` implementation from a checked `ast::Model`.
 
 use crate::ast::{Field, Model};
-use crate::attr::Attr;
+use crate::attr::{Attr, Audited};
 use crate::ctxt::Errors;
 use crate::{check, fallback};
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::{DeriveInput, LitStr};
 
 /// `#[derive(OxModel)]` over tokens: the implementation, or the errors and a stub that keeps them few.
@@ -60,18 +61,7 @@ fn implementation(model: &Model) -> TokenStream {
     let field_types: Vec<_> = model.fields.iter().map(|field| field.ty).collect();
     let field_names: Vec<_> = model.fields.iter().map(Field::name).collect();
     let handles = column_handles(model);
-    let hook = model.attrs.on_write.get().map(|path| {
-        quote! {
-            const HAS_WRITE_HOOK: bool = true;
-
-            fn after_write(
-                connection: &mut ::oxutils::__private::Connection,
-                event: &::oxutils::__private::WriteEvent<'_>,
-            ) -> ::core::result::Result<(), ::oxutils::__private::DbError> {
-                #path(connection, event)
-            }
-        }
-    });
+    let hook = write_hook(model);
     quote! {
         #[automatically_derived]
         impl ::oxutils::__private::Model for #ident {
@@ -113,6 +103,59 @@ fn implementation(model: &Model) -> TokenStream {
         }
 
         #handles
+    }
+}
+
+/// `after_write` when the model is audited, has an `on_write` hook, or both: the audit entry is written
+/// first, then the user's hook runs, both in the write's transaction. Without either the trait's defaults
+/// stay, and writes open no transaction for a hook.
+fn write_hook(model: &Model) -> Option<TokenStream> {
+    let user_hook = model.attrs.on_write.get().map(|path| quote!(#path(connection, event)));
+    let body = match (model.attrs.audited.get(), user_hook) {
+        (None, None) => return None,
+        (None, Some(user_hook)) => user_hook,
+        (Some(audited), user_hook) => {
+            let options = audit_options(audited);
+            let user_hook = user_hook.unwrap_or_else(|| quote!(::core::result::Result::Ok(())));
+            quote! {
+                ::oxutils::__private::write_audit_entry(connection, event, &#options)?;
+                #user_hook
+            }
+        }
+    };
+    Some(quote! {
+        const HAS_WRITE_HOOK: bool = true;
+
+        fn after_write(
+            connection: &mut ::oxutils::__private::Connection,
+            event: &::oxutils::__private::WriteEvent<'_>,
+        ) -> ::core::result::Result<(), ::oxutils::__private::DbError> {
+            #body
+        }
+    })
+}
+
+/// The `AuditOptions` of `#[ox(audited(...))]`: lists not given keep the runtime's defaults.
+fn audit_options(audited: &Audited) -> TokenStream {
+    let names = |list: &Attr<Vec<syn::Ident>>| {
+        optional(list.get().map(|idents| {
+            let names = idents.iter().map(|ident| ident.unraw().to_string());
+            quote!(&[#(#names),*])
+        }))
+    };
+    let masked = names(&audited.mask);
+    let excluded = names(&audited.exclude);
+    let repr = optional(audited.repr.get().filter(|repr| repr.value() == "display").map(|repr| {
+        quote_spanned! {repr.span()=>
+            |values: &[::oxutils::__private::Value]| {
+                <Self as ::oxutils::__private::Model>::from_values(values.to_vec())
+                    .ok()
+                    .map(|row| ::std::string::ToString::to_string(&row))
+            }
+        }
+    }));
+    quote! {
+        ::oxutils::__private::AuditOptions { masked: #masked, excluded: #excluded, repr: #repr }
     }
 }
 
@@ -234,6 +277,14 @@ fn type_assertions(model: &Model) -> TokenStream {
         if attrs.on_delete.get().is_some_and(|action| action.value() == "set_null") {
             assert(attrs.on_delete.get().map(LitStr::span), "assert_nullable_foreign_key");
         }
+    }
+    let display_repr = model.attrs.audited.get().and_then(|audited| audited.repr.get());
+    if let Some(repr) = display_repr.filter(|repr| repr.value() == "display") {
+        let span = repr.span();
+        let mut ident = model.ident.clone();
+        ident.set_span(span);
+        assertions
+            .extend(quote_spanned! {span=> const _: () = ::oxutils::__private::assert_display::<#ident>();});
     }
     assertions
 }

@@ -10,6 +10,10 @@ pub const INDEX: &str = "index";
 pub const UNIQUE_TOGETHER: &str = "unique_together";
 pub const CHECK: &str = "check";
 pub const ON_WRITE: &str = "on_write";
+pub const AUDITED: &str = "audited";
+pub const MASK: &str = "mask";
+pub const EXCLUDE: &str = "exclude";
+pub const REPR: &str = "repr";
 pub const NAME: &str = "name";
 pub const EXPR: &str = "expr";
 
@@ -26,11 +30,12 @@ pub const UPLOAD_TO: &str = "upload_to";
 pub const RENAME_ALL: &str = "rename_all";
 pub const RENAME: &str = "rename";
 
-pub const MODEL_KEYS: &[&str] = &[APP, TABLE, DB_COMMENT, INDEX, UNIQUE_TOGETHER, CHECK, ON_WRITE];
+pub const MODEL_KEYS: &[&str] = &[APP, TABLE, DB_COMMENT, INDEX, UNIQUE_TOGETHER, CHECK, ON_WRITE, AUDITED];
 pub const FIELD_KEYS: &[&str] =
     &[PRIMARY_KEY, COLUMN, UNIQUE, INDEX, MAX_LENGTH, DEFAULT, AUTO_NOW, AUTO_NOW_ADD, ON_DELETE, DB_COMMENT];
 pub const FILE_KEYS: &[&str] = &[UPLOAD_TO];
 pub const CHECK_KEYS: &[&str] = &[NAME, EXPR];
+pub const AUDITED_KEYS: &[&str] = &[MASK, EXCLUDE, REPR];
 pub const CHOICES_KEYS: &[&str] = &[RENAME_ALL];
 pub const VARIANT_KEYS: &[&str] = &[RENAME];
 

@@ -1,6 +1,7 @@
 //! What generated code calls. Not a public API: it changes with the macro crate, which is pinned to this
 //! exact version of `oxutils`.
 
+pub use crate::audit::{AuditOptions, write_audit_entry};
 pub use crate::choices::OxChoices;
 pub use crate::column::Column;
 pub use crate::crud::{StatementCache, WriteEvent};
@@ -168,3 +169,5 @@ pub const fn assert_file<T: FileField>() {}
 pub const fn assert_foreign_key<T: ForeignKeyField>() {}
 pub const fn assert_nullable_foreign_key<T: NullableForeignKey>() {}
 pub const fn assert_length_limited<T: LengthLimitedField>() {}
+/// `audited(repr = "display")` names the object by its `Display` implementation.
+pub const fn assert_display<T: std::fmt::Display>() {}

@@ -21,3 +21,13 @@ pub fn record_book_write(connection: &mut Connection, event: &WriteEvent<'_>) ->
     BookEvent { id: 0, book_id, action: action.to_owned(), title }.insert(connection)?;
     Ok(())
 }
+
+/// `Loan`'s write hook: a loan of more than 90 days is refused, which rolls back the write and its audit
+/// entry.
+pub fn refuse_long_loans(_: &mut Connection, event: &WriteEvent<'_>) -> Result<(), DbError> {
+    let days = event.after.and_then(|row| row.get(3)).cloned().map(i32::from_value);
+    match days {
+        Some(Ok(days)) if days > 90 => Err(DbError::Hook(format!("a loan of {days} days is over 90"))),
+        _ => Ok(()),
+    }
+}

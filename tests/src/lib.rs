@@ -1,5 +1,5 @@
 //! A host crate, used the way users use oxutils: a `library` app whose models point at each other and at
-//! the audit app's `LogExportState`.
+//! the audit app's `LogExportState`, two of them audited.
 
 pub mod hooks;
 pub mod models;
@@ -11,7 +11,14 @@ use oxutils::schema::ModelSchema;
 /// The `library` app: its models and its migrations in `tests/src/migrations/`.
 pub const LIBRARY: App = oxutils::app!(
     label = "library",
-    models = [models::Author, models::Book, models::ExportReceipt, models::BookEvent],
+    models = [
+        models::Author,
+        models::Book,
+        models::ExportReceipt,
+        models::BookEvent,
+        models::Member,
+        models::Loan
+    ],
     migrations = "src/migrations"
 );
 
@@ -22,14 +29,17 @@ pub fn installed_apps() -> Vec<App> {
 
 /// Every model this host installs, in an order where each table comes after the tables it references.
 pub fn installed_models() -> Vec<&'static ModelSchema> {
-    use models::{Author, Book, BookEvent, ExportReceipt};
-    use oxutils::audit::{LogExportHistory, LogExportState};
+    use models::{Author, Book, BookEvent, ExportReceipt, Loan, Member};
+    use oxutils::audit::{LogEntry, LogExportHistory, LogExportState};
     vec![
         LogExportState::schema(),
         LogExportHistory::schema(),
+        LogEntry::schema(),
         Author::schema(),
         Book::schema(),
         ExportReceipt::schema(),
         BookEvent::schema(),
+        Member::schema(),
+        Loan::schema(),
     ]
 }

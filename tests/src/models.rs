@@ -76,3 +76,55 @@ pub struct BookEvent {
     pub action: String,
     pub title: String,
 }
+
+/// A library member: audited with the default lists, so `password` and `token` are masked and
+/// `created_at` and `updated_at` are not recorded; entries name a member by its `Display`.
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(app = "library", audited(repr = "display"))]
+pub struct Member {
+    pub id: i64,
+    #[ox(max_length = 100)]
+    pub name: String,
+    #[ox(unique, max_length = 254)]
+    pub email: String,
+    pub password: String,
+    pub token: Option<String>,
+    pub born: Option<NaiveDate>,
+    #[ox(default = true)]
+    pub active: bool,
+    pub last_seen: Option<DateTime<Utc>>,
+    #[ox(auto_now_add)]
+    pub created_at: DateTime<Utc>,
+    #[ox(auto_now)]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Display for Member {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} <{}>", self.name, self.email)
+    }
+}
+
+/// A loan, keyed by its code: audited with its own lists, which replace the defaults (`pin` is masked and
+/// `password` is not; `reminded_at` is left out and `updated_at` recorded), and with a write hook that
+/// refuses a loan of more than 90 days after the entry is written.
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(
+    app = "library",
+    audited(mask(pin), exclude(reminded_at)),
+    on_write = crate::hooks::refuse_long_loans
+)]
+pub struct Loan {
+    #[ox(primary_key, max_length = 20)]
+    pub code: String,
+    #[ox(on_delete = "cascade")]
+    pub member: ForeignKey<Member>,
+    #[ox(max_length = 200)]
+    pub title: String,
+    pub days: i32,
+    pub pin: String,
+    pub password: String,
+    pub reminded_at: Option<DateTime<Utc>>,
+    #[ox(auto_now)]
+    pub updated_at: NaiveDateTime,
+}

@@ -1,8 +1,20 @@
-//! The audit app: the models that track exports of audit logs to storage.
+//! The audit app: audit entries of the models marked `#[ox(audited)]`, and the models that track exports
+//! of those entries to storage.
 
+mod context;
+mod log_entry;
 mod models;
+mod value_json;
+mod writer;
 
+pub use context::{AuditContext, AuditContextGuard};
+pub use log_entry::{LogAction, LogEntry};
 pub use models::{ExportStatus, LogExportHistory, LogExportState};
+pub use value_json::value_to_json;
+pub use writer::{
+    AuditOptions, DEFAULT_EXCLUDED_FIELDS, DEFAULT_MASKED_FIELDS, MASK, OBJECT_REPR_MAX_CHARS, ObjectRepr,
+    write_audit_entry,
+};
 
 /// The app label of the audit models.
 pub const APP_LABEL: &str = "audit";
@@ -10,6 +22,6 @@ pub const APP_LABEL: &str = "audit";
 /// The audit app, with its migrations in `oxutils/src/audit/migrations/`.
 pub const APP: crate::apps::App = crate::app!(
     label = "audit",
-    models = [LogExportState, LogExportHistory],
+    models = [LogExportState, LogExportHistory, LogEntry],
     migrations = "src/audit/migrations"
 );
