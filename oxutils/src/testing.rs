@@ -22,8 +22,27 @@ pub const TEST_DATABASE_URL: &str = "OXI_TEST_DATABASE_URL";
 /// A database that exists for the life of this value, with every installed app migrated.
 pub struct TestDatabase {
     pub connection: Connection,
-    /// The server and database to drop afterwards; `None` for in-memory SQLite.
-    throwaway: Option<(String, String)>,
+    /// What to remove afterwards; `None` for in-memory SQLite.
+    throwaway: Option<Throwaway>,
+}
+
+enum Throwaway {
+    /// A database on a server: the server's URL and the database's name.
+    Database { server: String, name: String },
+    /// A SQLite file.
+    File(std::path::PathBuf),
+}
+
+impl TestDatabase {
+    /// A URL for more connections to this database (`None` for in-memory SQLite, which only this
+    /// value's connection sees).
+    pub fn url(&self) -> Option<String> {
+        match &self.throwaway {
+            Some(Throwaway::Database { server, name }) => Some(with_database(server, name)),
+            Some(Throwaway::File(path)) => Some(format!("sqlite://{}", path.display())),
+            None => None,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -62,26 +81,56 @@ pub fn migrated_database_on(server: Option<&str>, apps: &[App]) -> Result<TestDa
             throwaway: None,
         },
     };
+    migrate_all(&mut database, apps)?;
+    Ok(database)
+}
+
+/// A fresh SQLite file in the temporary directory with every migration of `apps` applied, removed
+/// afterwards: for tests that need more than one connection.
+pub fn migrated_sqlite_file(apps: &[App]) -> Result<TestDatabase, TestDatabaseError> {
+    let path = std::env::temp_dir().join(format!("{}.sqlite3", unique_name()));
+    let _ = std::fs::remove_file(&path);
+    let connection =
+        Connection::open(&format!("sqlite://{}", path.display())).map_err(TestDatabaseError::Database)?;
+    let mut database = TestDatabase { connection, throwaway: Some(Throwaway::File(path)) };
+    migrate_all(&mut database, apps)?;
+    Ok(database)
+}
+
+fn migrate_all(database: &mut TestDatabase, apps: &[App]) -> Result<(), TestDatabaseError> {
     let migrations = load(apps)?;
     let mut executor =
         Executor::new(&mut database.connection, migrations).map_err(TestDatabaseError::Migrate)?;
     executor.migrate(&Target::Latest, MigrateOptions::default()).map_err(TestDatabaseError::Migrate)?;
-    Ok(database)
+    Ok(())
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    format!("oxutils_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 fn throwaway(server: &str) -> Result<TestDatabase, TestDatabaseError> {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let name = format!("oxutils_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let name = unique_name();
     let mut admin = Connection::open(server).map_err(TestDatabaseError::Database)?;
     admin.batch(&format!("DROP DATABASE IF EXISTS {name}")).map_err(TestDatabaseError::Database)?;
     admin.batch(&format!("CREATE DATABASE {name}")).map_err(TestDatabaseError::Database)?;
     let connection = Connection::open(&with_database(server, &name)).map_err(TestDatabaseError::Database)?;
-    Ok(TestDatabase { connection, throwaway: Some((server.to_owned(), name)) })
+    Ok(TestDatabase { connection, throwaway: Some(Throwaway::Database { server: server.to_owned(), name }) })
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((server, name)) = self.throwaway.take() else { return };
+        let (server, name) = match self.throwaway.take() {
+            Some(Throwaway::Database { server, name }) => (server, name),
+            Some(Throwaway::File(path)) => {
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+                return;
+            }
+            None => return,
+        };
         // This value's own connection is still open: PostgreSQL needs FORCE to drop the database under it.
         let force = if self.connection.backend() == Backend::Postgres { " WITH (FORCE)" } else { "" };
         if let Ok(mut admin) = Connection::open(&server) {

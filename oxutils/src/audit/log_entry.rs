@@ -21,7 +21,9 @@ pub enum LogAction {
 #[ox(
     app = "audit",
     db_comment = "Audit entries: one per insert, update and delete of an audited model",
-    index(app_label, model, object_pk)
+    index(app_label, model, object_pk),
+    // The export job's claim (`export_id IS NULL AND timestamp < …`) and its pages, read in time order.
+    index(export, timestamp, id)
 )]
 pub struct LogEntry {
     pub id: i64,
@@ -60,6 +62,6 @@ pub struct LogEntry {
     /// The export that claimed this entry; NULL until one does. The export job sets it with an `UPDATE …
     /// WHERE export_id IS NULL`, so that every entry, even one committed after a later one, is exported
     /// exactly once.
-    #[ox(on_delete = "set_null")]
+    #[ox(on_delete = "set_null", index = false)] // the (export, timestamp, id) index serves it
     pub export: Option<ForeignKey<LogExportState>>,
 }

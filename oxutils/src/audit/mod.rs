@@ -2,6 +2,8 @@
 //! of those entries to storage.
 
 mod context;
+pub mod export;
+mod export_state;
 mod log_entry;
 mod models;
 mod value_json;

@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success; 1 the command failed (or `--check` found changes); 2 the command line was wrong.
 
+mod export;
 mod make;
 mod migrate;
 mod show;
@@ -31,6 +32,8 @@ pub enum Command {
     Showmigrations(show::ShowArgs),
     /// Replaces a range of an app's migrations by one.
     Squashmigrations(make::SquashArgs),
+    /// Exports audit entries to log storage as a ZIP (the audit app; settings from `OXI_*` variables).
+    ExportLogs(export::ExportArgs),
 }
 
 /// Parses the process arguments and runs the command for `apps`.
@@ -58,6 +61,7 @@ where
         Command::Sqlmigrate(args) => show::sqlmigrate(apps, &args, &mut out),
         Command::Showmigrations(args) => show::showmigrations(apps, &args, &mut out),
         Command::Squashmigrations(args) => make::squashmigrations(apps, &args, &mut out),
+        Command::ExportLogs(args) => export::export_logs(&args, &mut out),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,376 @@
+//! Exporting audit entries to log storage as ZIP files, every entry exactly once.
+//!
+//! The original application exports the window `[last export, now]` and then records the time of
+//! success as the next window's start, so entries written during an export are never exported and entries
+//! on the boundary are exported twice. Here an export *claims* its entries first: one `UPDATE` sets
+//! `export_id` on every entry of the window that no export has claimed, in the same transaction that
+//! creates the export's state. Row locks make two exports started at once claim disjoint sets; an entry
+//! committed late (its timestamp already behind a finished window) is still unclaimed, so the next export
+//! takes it. The claimed entries are then streamed, ordered by time, into a ZIP that goes straight into a
+//! multipart upload, so memory stays flat however many entries there are.
+//!
+//! If the export fails (storage unreachable, credentials refused, upload broken), its upload is aborted,
+//! its claims are released and its state is marked failed with a history row: the next export takes the
+//! same entries again. If the process dies, its state stays pending; the state's `updated_at` is touched
+//! after every page, and the next export treats a pending state untouched for `stale_after` as abandoned:
+//! it deletes any object the dead export had completed, releases its claims and marks it failed.
+
+mod archive;
+mod record;
+
+pub use archive::{ArchiveMetadata, BatchedArchive, DateRange};
+pub use record::ExportRecord;
+
+use super::{ExportStatus, LogEntry, LogExportState};
+use crate::ModelExt;
+use crate::db::{Connection, DbError};
+use crate::file::S3File;
+use crate::foreign_key::ForeignKey;
+use crate::storage::{ObjectWriter, Storage, StorageError};
+use chrono::{DateTime, Utc};
+use std::fmt;
+use std::time::Duration;
+
+/// How exports are written.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// Records per `logs_batch_NNNN.json` file.
+    pub batch_size: usize,
+    /// Entries read from the database per query.
+    pub page_size: u64,
+    /// Deflate level, 1 (fastest) to 9 (smallest).
+    pub compression_level: i64,
+    /// A pending export untouched for this long is taken for dead and undone by the next export.
+    pub stale_after: Duration,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions {
+            batch_size: 1000,
+            page_size: 5000,
+            compression_level: 6,
+            stale_after: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What an export did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportReport {
+    /// The export's state; `None` when there was nothing to export.
+    pub state: Option<LogExportState>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: DateTime<Utc>,
+    pub records: u64,
+    pub batches: usize,
+    /// The archive's key in log storage and its size in bytes.
+    pub key: Option<String>,
+    pub size: u64,
+    /// Abandoned exports undone before this one ran.
+    pub recovered: Vec<i64>,
+}
+
+#[derive(Debug)]
+pub enum ExportError {
+    Db(DbError),
+    /// The archive could not be written; the export is marked failed and its entries are released.
+    Storage {
+        state_id: i64,
+        error: StorageError,
+    },
+}
+
+impl fmt::Display for ExportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExportError::Db(error) => write!(f, "audit log export failed: {error}"),
+            ExportError::Storage { state_id, error } => write!(
+                f,
+                "audit log export {state_id} failed and is marked failed; its entries will be exported by the \
+                 next run: {error}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+impl From<DbError> for ExportError {
+    fn from(error: DbError) -> Self {
+        ExportError::Db(error)
+    }
+}
+
+/// Exports audit entries to one log storage, under `<service name>/`.
+pub struct LogExporter {
+    storage: Box<dyn Storage>,
+    service_name: String,
+    options: ExportOptions,
+}
+
+impl LogExporter {
+    pub fn new(storage: Box<dyn Storage>, service_name: impl Into<String>) -> Self {
+        LogExporter { storage, service_name: service_name.into(), options: ExportOptions::default() }
+    }
+
+    /// The log storage and service name the settings give (S3 or a local folder).
+    pub fn from_settings(settings: &crate::conf::Settings) -> Result<Self, StorageError> {
+        Ok(LogExporter::new(crate::storage::log_storage(settings)?, settings.service_name.clone()))
+    }
+
+    pub fn with_options(mut self, options: ExportOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    pub fn storage(&self) -> &dyn Storage {
+        self.storage.as_ref()
+    }
+
+    /// Exports the entries whose time is in `[from, to)` and that no export has taken yet.
+    pub fn export_logs_from_date(
+        &self,
+        connection: &mut Connection,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ExportReport, ExportError> {
+        self.export(connection, Some(from), to)
+    }
+
+    /// Exports every entry written before now that no export has taken yet: the window runs from the last
+    /// successful export's end, plus any entry committed too late for an earlier export.
+    pub fn export_logs_since_last_export(
+        &self,
+        connection: &mut Connection,
+    ) -> Result<ExportReport, ExportError> {
+        self.export(connection, None, Utc::now())
+    }
+
+    /// Exports every entry written before `to` that no export has taken yet.
+    pub fn export_logs_until(
+        &self,
+        connection: &mut Connection,
+        to: DateTime<Utc>,
+    ) -> Result<ExportReport, ExportError> {
+        self.export(connection, None, to)
+    }
+
+    fn export(
+        &self,
+        connection: &mut Connection,
+        from: Option<DateTime<Utc>>,
+        to: DateTime<Utc>,
+    ) -> Result<ExportReport, ExportError> {
+        // Databases keep microseconds: the window's bounds are what they will store.
+        use chrono::SubsecRound;
+        let (from, to) = (from.map(|from| from.trunc_subsecs(6)), to.trunc_subsecs(6));
+        let recovered = self.recover_abandoned(connection)?;
+        let window_start = match from {
+            Some(from) => Some(from),
+            None => last_export_end(connection)?,
+        };
+        let mut report = ExportReport {
+            state: None,
+            from: window_start,
+            to,
+            records: 0,
+            batches: 0,
+            key: None,
+            size: 0,
+            recovered,
+        };
+        let Some((state, claimed)) = claim(connection, from, to)? else { return Ok(report) };
+        report.records = claimed;
+        match self.write_archive(connection, &state, window_start, to) {
+            Ok((stored, batches)) => match succeed(connection, &state, to, &stored) {
+                Ok(state) => {
+                    report.state = Some(state);
+                    report.key = Some(stored.key);
+                    report.size = stored.size;
+                    report.batches = batches;
+                    Ok(report)
+                }
+                Err(error) => {
+                    // The archive is complete but not recorded: remove it, so that it is never taken for
+                    // an export, and give the entries back.
+                    let _ = self.storage.delete(&stored.key);
+                    let _ = fail(connection, &state);
+                    Err(error.into())
+                }
+            },
+            Err(error) => {
+                fail(connection, &state)?;
+                Err(ExportError::Storage { state_id: state.id, error })
+            }
+        }
+    }
+
+    /// Streams the claimed entries into the archive and completes the upload.
+    fn write_archive(
+        &self,
+        connection: &mut Connection,
+        state: &LogExportState,
+        from: Option<DateTime<Utc>>,
+        to: DateTime<Utc>,
+    ) -> Result<(crate::storage::Stored, usize), StorageError> {
+        let name = format!("{}/audit_logs_{}_{}.zip", self.service_name, stamp(from), stamp(Some(to)));
+        let writer = self.storage.create(&name)?;
+        let key = writer.key().to_owned();
+        let db_error =
+            |error: DbError| StorageError::Io { key: key.clone(), error: std::io::Error::other(error) };
+        // The key goes on the state before any byte is sent: if this process dies, the next export knows
+        // which object to delete.
+        LogExportState::objects()
+            .filter(LogExportState::ID.eq(state.id))
+            .update(connection, vec![LogExportState::DATA.set(Some(S3File::new(key.clone())))])
+            .map_err(db_error)?;
+        let now = Utc::now();
+        let mut archive = BatchedArchive::new(
+            writer,
+            self.options.batch_size,
+            self.options.compression_level,
+            now.naive_utc(),
+        );
+        let io = |error: std::io::Error| StorageError::from_io(&key, error);
+        let mut after: Option<(DateTime<Utc>, i64)> = None;
+        loop {
+            let page = claimed_page(connection, state.id, after, self.options.page_size).map_err(db_error)?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.timestamp, last.id));
+            for entry in &page {
+                archive.push(&ExportRecord::from(entry)).map_err(io)?;
+            }
+            // A heartbeat: this export is alive.
+            touch(connection, state.id).map_err(db_error)?;
+        }
+        let metadata = ArchiveMetadata {
+            export_date: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            date_range: DateRange {
+                from: from
+                    .map(|from| from.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+                    .unwrap_or_default(),
+                to: to.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            },
+            total_records: archive.total(),
+            batch_size: archive.batch_size(),
+            total_batches: archive.batches(),
+        };
+        let batches = archive.batches();
+        let writer: Box<dyn ObjectWriter + '_> = archive.finish(&metadata).map_err(io)?;
+        Ok((writer.finish()?, batches))
+    }
+
+    /// Undoes exports whose process died: pending, untouched for `stale_after`.
+    fn recover_abandoned(&self, connection: &mut Connection) -> Result<Vec<i64>, ExportError> {
+        let stale_before = Utc::now()
+            - chrono::Duration::from_std(self.options.stale_after).unwrap_or(chrono::Duration::MAX);
+        let abandoned = LogExportState::objects()
+            .filter(
+                LogExportState::STATUS
+                    .eq(ExportStatus::Pending)
+                    .and(LogExportState::UPDATED_AT.lt(stale_before)),
+            )
+            .all(connection)?;
+        let mut recovered = Vec::new();
+        for state in abandoned {
+            if let Some(file) = &state.data {
+                match self.storage.delete(file.key()) {
+                    Ok(()) | Err(StorageError::NotFound(_)) => {}
+                    // Storage unreachable: leave the state pending, to be undone by a later run.
+                    Err(_) => continue,
+                }
+            }
+            recovered.push(state.id);
+            fail(connection, &state)?;
+        }
+        Ok(recovered)
+    }
+}
+
+/// `YYYYMMDDTHHMMSSZ`, or `start` for an open window.
+fn stamp(time: Option<DateTime<Utc>>) -> String {
+    time.map_or_else(|| "start".to_owned(), |time| time.format("%Y%m%dT%H%M%SZ").to_string())
+}
+
+/// The end of the last successful export's window.
+fn last_export_end(connection: &mut Connection) -> Result<Option<DateTime<Utc>>, DbError> {
+    let last = LogExportState::objects()
+        .filter(LogExportState::STATUS.eq(ExportStatus::Success))
+        .order_by_desc(LogExportState::LAST_EXPORT_DATE)
+        .first(connection)?;
+    Ok(last.and_then(|state| state.last_export_date))
+}
+
+/// Creates a pending export and claims the unclaimed entries of the window for it, in one transaction;
+/// `None` (and nothing written) when there is no entry to export.
+fn claim(
+    connection: &mut Connection,
+    from: Option<DateTime<Utc>>,
+    to: DateTime<Utc>,
+) -> Result<Option<(LogExportState, u64)>, DbError> {
+    let mut transaction = connection.transaction()?;
+    let state = LogExportState::create(&mut transaction)?;
+    let mut window = LogEntry::EXPORT.is_null().and(LogEntry::TIMESTAMP.lt(to));
+    if let Some(from) = from {
+        window = window.and(LogEntry::TIMESTAMP.ge(from));
+    }
+    let claimed = LogEntry::objects()
+        .filter(window)
+        .update(&mut transaction, vec![LogEntry::EXPORT.set(Some(ForeignKey::new(state.id)))])?;
+    if claimed == 0 {
+        transaction.rollback()?;
+        return Ok(None);
+    }
+    transaction.commit()?;
+    Ok(Some((state, claimed)))
+}
+
+/// The next page of the export's entries, ordered by time then id, after `after`.
+fn claimed_page(
+    connection: &mut Connection,
+    state_id: i64,
+    after: Option<(DateTime<Utc>, i64)>,
+    page_size: u64,
+) -> Result<Vec<LogEntry>, DbError> {
+    let mut filter = LogEntry::EXPORT.eq(Some(ForeignKey::new(state_id)));
+    if let Some((timestamp, id)) = after {
+        filter = filter.and(
+            LogEntry::TIMESTAMP.gt(timestamp).or(LogEntry::TIMESTAMP.eq(timestamp).and(LogEntry::ID.gt(id))),
+        );
+    }
+    LogEntry::objects()
+        .filter(filter)
+        .order_by(LogEntry::TIMESTAMP)
+        .order_by(LogEntry::ID)
+        .limit(page_size)
+        .all(connection)
+}
+
+fn touch(connection: &mut Connection, state_id: i64) -> Result<(), DbError> {
+    LogExportState::objects()
+        .filter(LogExportState::ID.eq(state_id))
+        .update(connection, vec![LogExportState::UPDATED_AT.set(Utc::now())])?;
+    Ok(())
+}
+
+/// Records the export as successful, with its window's end, its object and its size, in one transaction.
+fn succeed(
+    connection: &mut Connection,
+    state: &LogExportState,
+    to: DateTime<Utc>,
+    stored: &crate::storage::Stored,
+) -> Result<LogExportState, DbError> {
+    let size = i64::try_from(stored.size).unwrap_or(i64::MAX);
+    state.set_success(connection, to, S3File::new(stored.key.clone()), size)
+}
+
+/// Gives the export's entries back and records it as failed, in one transaction.
+fn fail(connection: &mut Connection, state: &LogExportState) -> Result<(), DbError> {
+    let mut transaction = connection.transaction()?;
+    LogEntry::objects()
+        .filter(LogEntry::EXPORT.eq(Some(ForeignKey::new(state.id))))
+        .update(&mut transaction, vec![LogEntry::EXPORT.set(None::<ForeignKey<LogExportState>>)])?;
+    state.set_failed(&mut transaction)?;
+    transaction.commit()
+}
