@@ -537,3 +537,84 @@ fn audited_writes_reach_the_export_with_secrets_masked() {
         let _ = std::fs::remove_dir_all(root);
     }
 }
+
+/// Doubles the entries `times` times with one statement each: many entries, fast.
+fn multiply_entries(connection: &mut Connection, times: usize) {
+    let columns = "timestamp, action, app_label, model, object_pk, object_repr, changes, actor_id, actor_name, \
+                   remote_addr, correlation_id, additional_data";
+    for _ in 0..times {
+        connection
+            .batch(&format!("INSERT INTO audit_logentry ({columns}) SELECT {columns} FROM audit_logentry"))
+            .unwrap();
+    }
+}
+
+#[test]
+fn an_export_process_killed_midway_is_undone_and_every_entry_exported_once() {
+    let mut database = migrated_sqlite_file(&installed_apps()).unwrap();
+    let url = database.url().unwrap();
+    let media = folder();
+    let connection = &mut database.connection;
+    write_entries(connection, (0..8).map(at));
+    multiply_entries(connection, 14); // 131,072 entries
+    let mut written: Vec<i64> =
+        LogEntry::objects().all(connection).unwrap().into_iter().map(|entry| entry.id).collect();
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_manage"))
+        .args(["export-logs", "--database", &url])
+        .env("OXI_MEDIA_ROOT", &media)
+        .env("OXI_SERVICE_NAME", "billing")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed (SIGKILL: no destructor, no failure handling) once its archive is being written.
+    let mut watcher = Connection::open(&url).unwrap();
+    let started = std::time::Instant::now();
+    let killed = loop {
+        let writing = LogExportState::objects()
+            .filter(LogExportState::STATUS.eq(ExportStatus::Pending).and(LogExportState::DATA.is_not_null()))
+            .first(&mut watcher)
+            .unwrap();
+        if let Some(state) = writing {
+            child.kill().unwrap();
+            break state;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the export finished before it could be killed");
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the export never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    child.wait().unwrap();
+    let logs = media.join("oxi_logs");
+    let partial_files = || all_files_in(&logs).into_iter().filter(|file| file.ends_with(".partial")).count();
+    assert_eq!(partial_files(), 1, "the killed export left its unfinished archive");
+    assert_eq!(unclaimed(connection), 0, "the killed export still holds its claims");
+
+    let next = LogExporter::new(Box::new(LocalStorage::new(&logs)), "billing")
+        .with_options(ExportOptions { stale_after: std::time::Duration::ZERO, ..ExportOptions::default() });
+    let report = next.export_logs_since_last_export(connection).unwrap();
+    assert_eq!(report.recovered, vec![killed.id]);
+    let mut exported = exported_ids(&read_archive(next.storage(), report.key.as_ref().unwrap()));
+    exported.sort_unstable();
+    written.sort_unstable();
+    assert_eq!(exported.len(), 131_072);
+    assert_eq!(exported, written, "every entry exactly once");
+    assert_eq!(partial_files(), 0, "the unfinished archive is gone");
+    assert_eq!(LogExportState::get(connection, &killed.id).unwrap().status, ExportStatus::Failed);
+    let _ = std::fs::remove_dir_all(media);
+}
+
+/// Every file under `folder`, hidden ones included.
+fn all_files_in(folder: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                pending.push(entry.path());
+            } else {
+                found.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    found
+}

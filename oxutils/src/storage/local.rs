@@ -37,8 +37,7 @@ impl Storage for LocalStorage {
         let folder = path.parent().unwrap_or(&self.root);
         std::fs::create_dir_all(folder).map_err(io(&key))?;
         // Written beside its final name and renamed into place: an unfinished object is never seen.
-        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("object");
-        let partial = folder.join(format!(".{name}.partial"));
+        let partial = partial_path(&path);
         let file = File::create_new(&partial).map_err(io(&key))?;
         Ok(Box::new(LocalWriter { key, path, partial, file: Some(BufWriter::new(file)), size: 0 }))
     }
@@ -52,10 +51,13 @@ impl Storage for LocalStorage {
         }
     }
 
+    /// Deletes the object, and the unfinished file of a writer that never finished (its process died).
     fn delete(&self, key: &str) -> Result<(), StorageError> {
         let (key, path) = self.path(key)?;
+        let removed_partial = std::fs::remove_file(partial_path(&path)).is_ok();
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound && removed_partial => Ok(()),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NotFound(key)),
             Err(error) => Err(io(&key)(error)),
         }
@@ -125,6 +127,12 @@ impl Drop for LocalWriter {
             let _ = std::fs::remove_file(&self.partial);
         }
     }
+}
+
+/// Where an object is written until it is finished: `.<name>.partial` beside it.
+fn partial_path(path: &Path) -> PathBuf {
+    let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("object");
+    path.with_file_name(format!(".{name}.partial"))
 }
 
 fn collect(root: &Path, folder: &Path, keys: &mut Vec<String>) -> std::io::Result<()> {
