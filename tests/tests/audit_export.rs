@@ -6,7 +6,7 @@ mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use oxutils::ModelExt;
-use oxutils::audit::export::{ExportOptions, LogExporter};
+use oxutils::audit::export::{ExportOptions, ExportStatistics, LogExporter, get_export_statistics};
 use oxutils::audit::{ExportStatus, LogAction, LogEntry, LogExportState};
 use oxutils::db::Connection;
 use oxutils::storage::{LocalStorage, ObjectWriter, Storage, StorageError};
@@ -301,6 +301,21 @@ fn a_failed_upload_gives_every_entry_back_for_the_next_export() {
         let report = exporter(&root, 1000).export_logs_since_last_export(connection).unwrap();
         let archive = read_archive(&LocalStorage::new(&root), report.key.as_ref().unwrap());
         assert_eq!(exported_ids(&archive), written);
+
+        // One failed and one successful export, and one still pending.
+        LogExportState::create(connection).unwrap();
+        let statistics = get_export_statistics(connection).unwrap();
+        assert_eq!(
+            statistics,
+            ExportStatistics {
+                total_exports: 3,
+                successful_exports: 1,
+                failed_exports: 1,
+                pending_exports: 1,
+                last_export_date: Some(report.to),
+                total_size: report.size,
+            }
+        );
         let _ = std::fs::remove_dir_all(root);
     }
 }

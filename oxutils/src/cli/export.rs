@@ -49,8 +49,11 @@ pub fn export_logs(args: &ExportArgs, out: &mut dyn Write) -> Result<ExitCode, C
     match &report.key {
         Some(key) => writeln!(
             out,
-            "Exported {} entries in {} batches to {key} ({} bytes).",
-            report.records, report.batches, report.size
+            "Exported {} entries in {} batch{} to {key} ({} bytes).",
+            report.records,
+            report.batches,
+            if report.batches == 1 { "" } else { "es" },
+            report.size
         )?,
         None => writeln!(out, "No audit entries to export.")?,
     }

@@ -19,6 +19,11 @@ pub struct MigrateArgs {
     /// Records the migrations as applied (or unapplied) without running their SQL.
     #[arg(long)]
     pub fake: bool,
+    /// Records an app's initial migration as applied, without running it, when the tables it creates exist
+    /// already with its columns (a database first created by the Django application); refuses when they
+    /// differ.
+    #[arg(long)]
+    pub fake_initial: bool,
     /// Migrates although applied migrations were edited since.
     #[arg(long)]
     pub allow_edited: bool,
@@ -81,11 +86,12 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
         writeln!(out, "  No migrations to apply.")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let options = MigrateOptions { fake: args.fake, allow_edited: args.allow_edited };
+    let options =
+        MigrateOptions { fake: args.fake, allow_edited: args.allow_edited, fake_initial: args.fake_initial };
     let done = executor.migrate(&target, options)?;
     for step in done {
         let verb = if step.backwards { "Unapplying" } else { "Applying" };
-        let fake = if args.fake { " FAKED" } else { " OK" };
+        let fake = if step.faked { " FAKED" } else { " OK" };
         writeln!(out, "  {verb} {}...{fake}", step.migration)?;
     }
     Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@
 //! PostgreSQL and MySQL hold a named lock for the whole run; SQLite's `BEGIN IMMEDIATE` queues writers, and
 //! each migration checks again, inside its transaction, that no one applied it meanwhile.
 
+use super::fake_initial::{self, FakeInitial};
 use super::file::{Migration, MigrationKey};
 use super::graph::{GraphError, MigrationGraph, describe_conflicts};
 use super::operation::{Operation, StateError};
@@ -33,6 +34,8 @@ pub enum Target {
 pub struct Step {
     pub migration: MigrationKey,
     pub backwards: bool,
+    /// Recorded without running its SQL (`fake`, or `fake_initial` found its tables in place).
+    pub faked: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -41,6 +44,9 @@ pub struct MigrateOptions {
     pub fake: bool,
     /// Apply even though migrations that are applied were edited since.
     pub allow_edited: bool,
+    /// Record an app's initial migration without running it when every table and column it creates
+    /// exists already; refuse, naming the differences, when only some of it does (see `fake_initial`).
+    pub fake_initial: bool,
 }
 
 #[derive(Debug)]
@@ -60,6 +66,11 @@ pub enum MigrateError {
     /// An app has two leaf migrations.
     Conflict(BTreeMap<String, Vec<MigrationKey>>),
     UnknownApp(String),
+    /// `fake_initial` found the initial migration's tables in place but not as it creates them.
+    FakeInitial {
+        migration: MigrationKey,
+        differences: Vec<String>,
+    },
 }
 
 impl fmt::Display for MigrateError {
@@ -82,6 +93,12 @@ impl fmt::Display for MigrateError {
             }
             MigrateError::Conflict(conflicts) => f.write_str(&describe_conflicts(conflicts)),
             MigrateError::UnknownApp(app) => write!(f, "app `{app}` has no migrations"),
+            MigrateError::FakeInitial { migration, differences } => write!(
+                f,
+                "cannot fake {migration}: its tables exist but not as it creates them: {}. Nothing was \
+                 applied; make the tables match, or migrate without --fake-initial",
+                differences.join("; ")
+            ),
         }
     }
 }
@@ -142,13 +159,13 @@ impl<'c> Executor<'c> {
         let forwards = |keys: Vec<MigrationKey>| -> Vec<Step> {
             keys.into_iter()
                 .filter(|key| !self.is_applied(key))
-                .map(|migration| Step { migration, backwards: false })
+                .map(|migration| Step { migration, backwards: false, faked: false })
                 .collect()
         };
         let backwards = |keys: Vec<MigrationKey>| -> Vec<Step> {
             keys.into_iter()
                 .filter(|key| self.is_applied(key))
-                .map(|migration| Step { migration, backwards: true })
+                .map(|migration| Step { migration, backwards: true, faked: false })
                 .collect()
         };
         let app_exists = |app: &str| {
@@ -245,7 +262,7 @@ impl<'c> Executor<'c> {
         let wanted: BTreeSet<MigrationKey> = plan.iter().map(|step| step.migration.clone()).collect();
         let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key))?;
         let mut done = Vec::new();
-        for step in plan {
+        for mut step in plan {
             let migration = self
                 .graph
                 .migration(&step.migration)
@@ -254,7 +271,19 @@ impl<'c> Executor<'c> {
             let states = states
                 .remove(&step.migration)
                 .ok_or_else(|| GraphError::UnknownMigration(step.migration.clone()))?;
-            let statements = if options.fake {
+            step.faked = options.fake;
+            if options.fake_initial && !step.backwards && !step.faked {
+                let after = states.last().expect("a replay keeps the state after the last operation");
+                match fake_initial::decide(self.connection, &migration, after)? {
+                    FakeInitial::Apply => {}
+                    FakeInitial::Fake => step.faked = true,
+                    FakeInitial::Differs(differences) => {
+                        let migration = step.migration.clone();
+                        return Err(MigrateError::FakeInitial { migration, differences });
+                    }
+                }
+            }
+            let statements = if step.faked {
                 Vec::new()
             } else {
                 statements(&migration, &states, backend, step.backwards)?

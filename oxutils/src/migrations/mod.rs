@@ -3,8 +3,10 @@
 
 pub mod autodetector;
 pub mod executor;
+pub mod fake_initial;
 pub mod file;
 pub mod graph;
+pub mod introspect;
 pub mod make;
 pub mod operation;
 pub mod optimizer;

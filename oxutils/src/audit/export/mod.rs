@@ -17,9 +17,11 @@
 
 mod archive;
 mod record;
+mod statistics;
 
 pub use archive::{ArchiveMetadata, BatchedArchive, DateRange};
 pub use record::ExportRecord;
+pub use statistics::{ExportStatistics, get_export_statistics};
 
 use super::{ExportStatus, LogEntry, LogExportState};
 use crate::ModelExt;
@@ -294,7 +296,7 @@ fn stamp(time: Option<DateTime<Utc>>) -> String {
 }
 
 /// The end of the last successful export's window.
-fn last_export_end(connection: &mut Connection) -> Result<Option<DateTime<Utc>>, DbError> {
+pub(super) fn last_export_end(connection: &mut Connection) -> Result<Option<DateTime<Utc>>, DbError> {
     let last = LogExportState::objects()
         .filter(LogExportState::STATUS.eq(ExportStatus::Success))
         .order_by_desc(LogExportState::LAST_EXPORT_DATE)

@@ -1,0 +1,195 @@
+//! Exporting audit entries to S3: entries per second and peak memory, ours beside the original
+//! application's approach, in one run.
+//!
+//! `cargo bench -p tests --bench audit_export` (`OXI_BENCH_EXPORT_ENTRIES`, default 1,000,000). The entries
+//! are written once into a SQLite file under `target/bench-export/`; the S3 server (s3s-fs, in process)
+//! runs in this process, and each approach runs in a child process of its own on a fresh copy of the
+//! database, so that its peak resident memory (`VmHWM`) is its own:
+//!
+//! - **streaming** (oxutils): `LogExporter::export_logs_since_last_export`: claim, stream pages of entries
+//!   into the ZIP and the ZIP into a multipart upload, record the state;
+//! - **in memory** (the original's approach): load the window's entries, build the whole ZIP in memory,
+//!   then upload it, then record the state.
+
+#[path = "../tests/s3_server/mod.rs"]
+mod s3_server;
+
+use chrono::{Duration, TimeZone, Utc};
+use oxutils::ModelExt;
+use oxutils::S3File;
+use oxutils::audit::export::{ArchiveMetadata, BatchedArchive, DateRange, ExportRecord, LogExporter};
+use oxutils::audit::{LogAction, LogEntry, LogExportState};
+use oxutils::conf::Secret;
+use oxutils::db::Connection;
+use oxutils::migrations::{Executor, MigrateOptions, Target};
+use oxutils::storage::{S3Config, S3Storage, Storage};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const APPROACHES: [&str; 2] = ["streaming", "in-memory"];
+
+fn main() {
+    let arguments: Vec<String> = std::env::args().collect();
+    if let Some(position) = arguments.iter().position(|argument| argument == "--child") {
+        let approach = &arguments[position + 1];
+        let database = &arguments[position + 2];
+        let endpoint = &arguments[position + 3];
+        child(approach, database, endpoint);
+        return;
+    }
+    if arguments.iter().any(|argument| argument == "--list") {
+        return; // `cargo bench -- --list` asks what there is to run
+    }
+    let entries: usize =
+        std::env::var("OXI_BENCH_EXPORT_ENTRIES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let work = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-export");
+    std::fs::create_dir_all(&work).unwrap();
+    let seed = work.join(format!("seed_{entries}.sqlite3"));
+    if !seed.exists() {
+        seed_database(&seed, entries);
+    }
+    let server = s3_server::S3Server::start();
+    println!("audit log export of {entries} entries to S3 (s3s-fs on 127.0.0.1), one child process each");
+    println!(
+        "{:<12} {:>10} {:>14} {:>14} {:>12}",
+        "approach", "seconds", "entries/s", "peak RSS MiB", "ZIP MiB"
+    );
+    for approach in APPROACHES {
+        let copy = work.join(format!("run_{approach}.sqlite3"));
+        std::fs::copy(&seed, &copy).unwrap();
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args(["--child", approach, &copy.display().to_string(), &server.endpoint])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{approach} failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let fields: Vec<f64> = text
+            .lines()
+            .find_map(|line| line.strip_prefix("RESULT "))
+            .expect("a RESULT line")
+            .split(' ')
+            .map(|field| field.parse().unwrap())
+            .collect();
+        let [records, seconds, peak_kib, size] = fields[..] else { panic!("{text}") };
+        assert_eq!(records as usize, entries, "{approach} exported every entry");
+        println!(
+            "{approach:<12} {seconds:>10.2} {:>14.0} {:>14.1} {:>12.1}",
+            records / seconds,
+            peak_kib / 1024.0,
+            size / 1_048_576.0
+        );
+        let _ = std::fs::remove_file(&copy);
+    }
+}
+
+/// A SQLite file with `entries` audit entries, as audited writes would leave them.
+fn seed_database(path: &Path, entries: usize) {
+    eprintln!("writing {entries} entries into {}", path.display());
+    let url = format!("sqlite://{}", path.display());
+    let mut connection = Connection::open(&url).unwrap();
+    let migrations: Vec<_> =
+        oxutils::conf::UTILS_APPS.iter().flat_map(|app| app.load_migrations().unwrap()).collect();
+    Executor::new(&mut connection, migrations)
+        .unwrap()
+        .migrate(&Target::Latest, MigrateOptions::default())
+        .unwrap();
+    let start = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+    let mut transaction = connection.transaction().unwrap();
+    for n in 0..entries {
+        let action = [LogAction::Create, LogAction::Update, LogAction::Delete][n % 3];
+        LogEntry {
+            id: 0,
+            timestamp: start + Duration::milliseconds(n as i64 * 7),
+            action,
+            app_label: "billing".into(),
+            model: "invoice".into(),
+            object_pk: (n / 3).to_string(),
+            object_repr: format!("Invoice #{} for customer {}", n / 3, n % 997),
+            changes: serde_json::json!({
+                "amount": [format!("{}.00", n % 1000), format!("{}.50", n % 1000)],
+                "status": ["draft", "sent"],
+                "password": ["***", "***"],
+            }),
+            actor_id: Some((n % 50).to_string()),
+            actor_name: Some(format!("user{}", n % 50)),
+            remote_addr: Some(format!("10.0.{}.{}", n % 256, n % 200)),
+            correlation_id: Some(format!("req-{:08x}", n / 5)),
+            additional_data: Some(serde_json::json!({"source": "api", "version": n % 4})),
+            export: None,
+        }
+        .insert(&mut transaction)
+        .unwrap();
+    }
+    transaction.commit().unwrap();
+}
+
+fn child(approach: &str, database: &str, endpoint: &str) {
+    let storage = S3Storage::new(S3Config {
+        bucket: s3_server::BUCKET.to_owned(),
+        location: "oxi_logs".to_owned(),
+        region: "us-east-1".to_owned(),
+        endpoint_url: Some(endpoint.to_owned()),
+        access_key_id: s3_server::ACCESS_KEY.to_owned(),
+        secret_access_key: Secret::new(s3_server::SECRET_KEY),
+        custom_domain: None,
+        force_path_style: true,
+        part_size: 8 * 1024 * 1024,
+    })
+    .unwrap();
+    let mut connection = Connection::open(&format!("sqlite://{database}")).unwrap();
+    let started = Instant::now();
+    let (records, size) = match approach {
+        "streaming" => {
+            let exporter = LogExporter::new(Box::new(storage), "bench");
+            let report = exporter.export_logs_since_last_export(&mut connection).unwrap();
+            (report.records, report.size)
+        }
+        _ => in_memory(&mut connection, &storage),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    println!("RESULT {records} {seconds} {} {size}", peak_rss_kib());
+}
+
+/// The original's approach: every entry of the window loaded, the whole ZIP built in memory, then
+/// uploaded, then the state recorded.
+fn in_memory(connection: &mut Connection, storage: &dyn Storage) -> (u64, u64) {
+    let to = Utc::now();
+    let state = LogExportState::create(connection).unwrap();
+    let entries = LogEntry::objects()
+        .filter(LogEntry::TIMESTAMP.lt(to))
+        .order_by(LogEntry::TIMESTAMP)
+        .order_by(LogEntry::ID)
+        .all(connection)
+        .unwrap();
+    let mut archive = BatchedArchive::new(Vec::new(), 1000, 6, to.naive_utc());
+    for entry in &entries {
+        archive.push(&ExportRecord::from(entry)).unwrap();
+    }
+    let metadata = ArchiveMetadata {
+        export_date: to.to_rfc3339(),
+        date_range: DateRange { from: String::new(), to: to.to_rfc3339() },
+        total_records: archive.total(),
+        batch_size: archive.batch_size(),
+        total_batches: archive.batches(),
+    };
+    let total = archive.total();
+    let zip = archive.finish(&metadata).unwrap();
+    let stored = storage.save("bench/audit_logs.zip", &mut &zip[..]).unwrap();
+    state.set_success(connection, to, S3File::new(stored.key), stored.size as i64).unwrap();
+    (total, stored.size)
+}
+
+/// The most resident memory this process has had, from `/proc/self/status`.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
