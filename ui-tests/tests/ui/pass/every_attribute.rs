@@ -1,6 +1,8 @@
 //! Every attribute in its allowed form compiles, and a user's own type becomes a column.
 
 use oxutils::prelude::*;
+use oxutils::WriteEvent;
+use oxutils::db::{Connection, DbError};
 use oxutils::{ColumnSpec, Value, ValueError};
 
 /// A user's own column type: cents stored as an integer.
@@ -42,7 +44,9 @@ pub struct Customer {
     app = "shop",
     index(customer, placed_at),
     unique_together(customer, number),
-    check(name = "total_not_negative", expr = "total >= 0")
+    check(name = "total_not_negative", expr = "total >= 0"),
+    audited(mask(notes), exclude(created_at, raw), repr = "pk"),
+    on_write = order_written
 )]
 pub struct Order {
     pub id: i64,
@@ -71,6 +75,33 @@ pub struct Order {
     pub fragile: bool,
     pub raw: Vec<u8>,
     pub due: NaiveDate,
+}
+
+/// A write hook beside the audit entry.
+fn order_written(_: &mut Connection, _: &WriteEvent<'_>) -> Result<(), DbError> {
+    Ok(())
+}
+
+/// Audited by its `Display`, with the default lists.
+#[derive(OxModel)]
+#[ox(app = "shop", audited(repr = "display"))]
+pub struct Coupon {
+    pub id: i64,
+    pub code: String,
+}
+
+impl std::fmt::Display for Coupon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.code)
+    }
+}
+
+/// Audited with nothing more said.
+#[derive(OxModel)]
+#[ox(app = "shop", audited)]
+pub struct Tag {
+    pub id: i64,
+    pub label: String,
 }
 
 impl From<i64> for Cents {

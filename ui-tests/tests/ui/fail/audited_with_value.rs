@@ -1,0 +1,10 @@
+use oxutils::prelude::*;
+
+#[derive(OxModel)]
+#[ox(app = "shop", audited = true)]
+pub struct Customer {
+    pub id: i64,
+    pub name: String,
+}
+
+fn main() {}
