@@ -49,7 +49,7 @@ fn every_error_of_a_struct_is_reported_at_once() {
     });
     let text = expanded.to_string();
     for message in [
-        "unknown attribute `tabel`; expected `app`, `table`, `db_comment`, `index`, `unique_together`, `check` or `on_write`",
+        "unknown attribute `tabel`; expected `app`, `table`, `db_comment`, `index`, `unique_together`, `check`, `on_write` or `audited`",
         "duplicate `primary_key` attribute",
         "a model has one primary key",
         "unknown `on_delete` value `explode`",

@@ -67,7 +67,11 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
     let (code, out, err) = cargo_oxutils(&host, &database, &["showmigrations"]);
     assert_eq!(
         (code, out.as_str()),
-        (0, "audit\n [ ] 0001_initial\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n"),
+        (
+            0,
+            "audit\n [ ] 0001_initial\n [ ] 0002_logentry\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n \
+             [ ] 0003_member_loan\n"
+        ),
         "{err}"
     );
     let (code, out, err) = cargo_oxutils(&host, &database, &["migrate"]);
@@ -84,21 +88,25 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
 
     let (code, out, _) = cargo_oxutils(&host, &database, &["makemigrations", "--check"]);
     assert_eq!(code, 1, "--check fails while a change lacks its migration");
-    assert!(out.contains("0003_book_subtitle.json") && out.contains("- Add field subtitle to Book"), "{out}");
-    assert!(!host.join("src/migrations/0003_book_subtitle.json").exists(), "--check writes nothing");
+    assert!(out.contains("0004_book_subtitle.json") && out.contains("- Add field subtitle to Book"), "{out}");
+    assert!(!host.join("src/migrations/0004_book_subtitle.json").exists(), "--check writes nothing");
     let (code, out, err) = cargo_oxutils(&host, &database, &["makemigrations"]);
     assert_eq!(code, 0, "{err}");
-    assert!(host.join("src/migrations/0003_book_subtitle.json").exists(), "{out}");
+    assert!(host.join("src/migrations/0004_book_subtitle.json").exists(), "{out}");
     let (code, out, err) = cargo_oxutils(&host, &database, &["migrate"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Applying library.0003_book_subtitle... OK"), "the new file is seen at once: {out}");
+    assert!(out.contains("Applying library.0004_book_subtitle... OK"), "the new file is seen at once: {out}");
     let (_, out, _) = cargo_oxutils(&host, &database, &["showmigrations", "library"]);
-    assert_eq!(out, "library\n [X] 0001_initial\n [X] 0002_book_events\n [X] 0003_book_subtitle\n");
+    assert_eq!(
+        out,
+        "library\n [X] 0001_initial\n [X] 0002_book_events\n [X] 0003_member_loan\n [X] 0004_book_subtitle\n"
+    );
     let (code, out, _) = cargo_oxutils(&host, &database, &["migrate", "library", "zero"]);
     assert_eq!(code, 0);
     assert!(
         out.contains(
-            "Unapplying library.0003_book_subtitle... OK\n  Unapplying library.0002_book_events... OK\n  \
+            "Unapplying library.0004_book_subtitle... OK\n  Unapplying library.0003_member_loan... OK\n  \
+             Unapplying library.0002_book_events... OK\n  \
              Unapplying library.0001_initial... OK"
         ),
         "{out}"
@@ -115,6 +123,6 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
     assert_eq!(code, 0);
     assert!(out.contains("src/bin/host-manage.rs"), "{out}");
     let (code, out, err) = cargo_oxutils(&host, &database, &["showmigrations", "audit"]);
-    assert_eq!((code, out.as_str()), (0, "audit\n [X] 0001_initial\n"), "{err}");
+    assert_eq!((code, out.as_str()), (0, "audit\n [X] 0001_initial\n [X] 0002_logentry\n"), "{err}");
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -31,7 +31,7 @@ fn initial_migrations_and_their_sql_are_snapshotted() {
         .collect();
     assert_eq!(
         created,
-        ["Author", "Book", "BookEvent", "ExportReceipt"],
+        ["Author", "Book", "BookEvent", "ExportReceipt", "Member", "Loan"],
         "each model after the models it points at"
     );
     let graph = MigrationGraph::build(migrations.clone(), &BTreeSet::new()).unwrap();

@@ -163,3 +163,31 @@ fn only_some_of_the_tables_is_refused() {
         assert!(applied(&mut connection).is_empty(), "{backend:?}");
     }
 }
+
+#[test]
+fn the_manage_command_takes_over_with_fake_initial_and_says_so() {
+    let directory = std::env::temp_dir().join(support::unique_database_name("oxutils_fake_initial"));
+    std::fs::create_dir_all(&directory).unwrap();
+    let _cleanup = support::TempDir(directory.clone());
+    let url = format!("sqlite://{}", directory.join("db.sqlite3").display());
+    let mut connection = Connection::open(&url).unwrap();
+    for statement in django_tables(Backend::Sqlite) {
+        connection.batch(statement).unwrap();
+    }
+    let manage = |arguments: &[&str]| {
+        let output =
+            std::process::Command::new(env!("CARGO_BIN_EXE_manage")).args(arguments).output().unwrap();
+        let text =
+            String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+        (output.status.code(), text)
+    };
+    // Without the flag, creating tables that exist fails, and nothing is recorded.
+    let (code, text) = manage(&["migrate", "audit", "--database", &url]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("audit_logexportstate") && text.contains("already exists"), "{text}");
+    let (code, text) = manage(&["migrate", "audit", "--fake-initial", "--database", &url]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("Applying audit.0001_initial... FAKED"), "{text}");
+    assert!(text.contains("Applying audit.0002_logentry... OK"), "{text}");
+    assert_eq!(LogExportState::get(&mut connection, &1).unwrap().size, 42);
+}

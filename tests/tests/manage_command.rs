@@ -21,26 +21,38 @@ fn migrate_show_unapply_and_check() {
     let (code, out, _) = manage(&database, &["showmigrations"]);
     assert_eq!(
         (code, out.as_str()),
-        (0, "audit\n [ ] 0001_initial\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n")
+        (
+            0,
+            "audit\n [ ] 0001_initial\n [ ] 0002_logentry\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n \
+             [ ] 0003_member_loan\n"
+        )
     );
     let (code, out, _) = manage(&database, &["migrate"]);
     assert_eq!(code, 0);
-    assert!(
-        out.contains("  Applying audit.0001_initial... OK\n  Applying library.0001_initial... OK"),
-        "{out}"
-    );
+    for migration in
+        ["audit.0001_initial", "audit.0002_logentry", "library.0001_initial", "library.0003_member_loan"]
+    {
+        assert!(out.contains(&format!("  Applying {migration}... OK\n")), "{out}");
+    }
     let (_, out, _) = manage(&database, &["showmigrations", "library"]);
-    assert_eq!(out, "library\n [X] 0001_initial\n [X] 0002_book_events\n");
+    assert_eq!(out, "library\n [X] 0001_initial\n [X] 0002_book_events\n [X] 0003_member_loan\n");
     let (_, out, _) = manage(&database, &["migrate"]);
     assert!(out.contains("No migrations to apply."), "{out}");
     let (code, out, _) = manage(&database, &["migrate", "library", "zero"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("Unapplying library.0002_book_events... OK\n  Unapplying library.0001_initial... OK"),
+        out.contains(
+            "Unapplying library.0003_member_loan... OK\n  Unapplying library.0002_book_events... OK\n  \
+             Unapplying library.0001_initial... OK"
+        ),
         "{out}"
     );
     let (_, out, _) = manage(&database, &["showmigrations"]);
-    assert_eq!(out, "audit\n [X] 0001_initial\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n");
+    assert_eq!(
+        out,
+        "audit\n [X] 0001_initial\n [X] 0002_logentry\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n [ ] \
+         0003_member_loan\n"
+    );
 
     // The committed migrations match the models: nothing to make, and --check says so with exit 0.
     let (code, out, _) = manage(&database, &["makemigrations", "--check"]);

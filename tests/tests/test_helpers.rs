@@ -12,11 +12,14 @@ fn assert_migrated(database: &mut oxutils::testing::TestDatabase) {
     assert_eq!(
         tables,
         [
+            "audit_logentry",
             "audit_logexporthistory",
             "audit_logexportstate",
             "library_author",
             "library_book",
             "library_bookevent",
+            "library_loan",
+            "library_member",
             "library_receipts",
             "oxutils_migrations"
         ]
