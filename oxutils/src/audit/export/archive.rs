@@ -89,6 +89,17 @@ impl<W: Write> BatchedArchive<W> {
         Ok(())
     }
 
+    /// Appends one whole batch file, `records` records serialized by a [`BatchBuilder`].
+    pub fn write_batch(&mut self, batch: &[u8], records: usize) -> std::io::Result<()> {
+        self.close_batch()?;
+        self.batches += 1;
+        let name = format!("logs_batch_{:04}.json", self.batches);
+        self.zip.start_file(name, self.options).map_err(std::io::Error::other)?;
+        self.zip.write_all(batch)?;
+        self.total += records as u64;
+        Ok(())
+    }
+
     pub fn total(&self) -> u64 {
         self.total
     }
@@ -124,5 +135,42 @@ impl<W: Write> BatchedArchive<W> {
         self.write_chunk()?;
         let stream = self.zip.finish().map_err(std::io::Error::other)?;
         Ok(stream.into_inner())
+    }
+}
+
+/// Serializes records into whole batch files (`[`, one record per line, `]`), so that one thread can
+/// read and serialize while another compresses and uploads.
+pub struct BatchBuilder {
+    batch_size: usize,
+    records: usize,
+    buffer: Vec<u8>,
+}
+
+impl BatchBuilder {
+    pub fn new(batch_size: usize) -> Self {
+        BatchBuilder { batch_size: batch_size.max(1), records: 0, buffer: Vec::new() }
+    }
+
+    /// Adds a record; returns the batch and its record count when this record completes it.
+    pub fn push(&mut self, record: &impl Serialize) -> serde_json::Result<Option<(Vec<u8>, usize)>> {
+        self.buffer.extend_from_slice(if self.records == 0 { b"[\n" } else { b",\n" });
+        serde_json::to_writer(&mut self.buffer, record)?;
+        self.records += 1;
+        Ok(if self.records == self.batch_size { self.take() } else { None })
+    }
+
+    /// The last, partial batch, if any.
+    pub fn finish(mut self) -> Option<(Vec<u8>, usize)> {
+        self.take()
+    }
+
+    fn take(&mut self) -> Option<(Vec<u8>, usize)> {
+        if self.records == 0 {
+            return None;
+        }
+        self.buffer.extend_from_slice(b"\n]\n");
+        let capacity = self.buffer.capacity();
+        let batch = std::mem::replace(&mut self.buffer, Vec::with_capacity(capacity));
+        Some((batch, std::mem::take(&mut self.records)))
     }
 }

@@ -19,17 +19,18 @@ mod archive;
 mod record;
 mod statistics;
 
-pub use archive::{ArchiveMetadata, BatchedArchive, DateRange};
-pub use record::ExportRecord;
+pub use archive::{ArchiveMetadata, BatchBuilder, BatchedArchive, DateRange};
+pub use record::{ExportRecord, ExportRow};
 pub use statistics::{ExportStatistics, get_export_statistics};
 
 use super::{ExportStatus, LogEntry, LogExportState};
 use crate::ModelExt;
-use crate::db::{Connection, DbError};
+use crate::db::{Connection, DbError, Statement};
 use crate::file::S3File;
 use crate::foreign_key::ForeignKey;
 use crate::storage::{ObjectWriter, Storage, StorageError};
 use chrono::{DateTime, Utc};
+use sea_query::Alias;
 use std::fmt;
 use std::time::Duration;
 
@@ -235,17 +236,27 @@ impl LogExporter {
             now.naive_utc(),
         );
         let io = |error: std::io::Error| StorageError::from_io(&key, error);
-        let mut after: Option<(DateTime<Utc>, i64)> = None;
-        loop {
-            let page = claimed_page(connection, state.id, after, self.options.page_size).map_err(db_error)?;
-            let Some(last) = page.last() else { break };
-            after = Some((last.timestamp, last.id));
-            for entry in &page {
-                archive.push(&ExportRecord::from(entry)).map_err(io)?;
+        // One thread reads and serializes the entries while this one compresses and uploads them; the
+        // channel holds a few batches, so memory stays flat whatever the export's size.
+        let (batches, received) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(BATCHES_IN_FLIGHT);
+        let options = &self.options;
+        let reader_connection = &mut *connection;
+        let (written, read) = std::thread::scope(|scope| {
+            let reader = scope.spawn(move || stream_batches(reader_connection, state.id, options, batches));
+            let mut written = Ok(());
+            for (batch, records) in received.iter() {
+                if let Err(error) = archive.write_batch(&batch, records) {
+                    written = Err(error);
+                    break;
+                }
             }
-            // A heartbeat: this export is alive.
-            touch(connection, state.id).map_err(db_error)?;
-        }
+            // A failed write hangs up, which stops the reader at its next batch.
+            drop(received);
+            let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (written, read)
+        });
+        read.map_err(db_error)?;
+        written.map_err(io)?;
         let metadata = ArchiveMetadata {
             export_date: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             date_range: DateRange {
@@ -328,25 +339,68 @@ fn claim(
     Ok(Some((state, claimed)))
 }
 
+/// Batches the reader sends ahead of the archive writer.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Reads the export's entries page by page, in time order, and sends them as serialized batches; stops
+/// early, without an error, when the receiver hangs up. Touches the state now and then as a heartbeat.
+fn stream_batches(
+    connection: &mut Connection,
+    state_id: i64,
+    options: &ExportOptions,
+    batches: std::sync::mpsc::SyncSender<(Vec<u8>, usize)>,
+) -> Result<(), DbError> {
+    let heartbeat = (options.stale_after / 4).min(Duration::from_secs(10));
+    let mut touched = std::time::Instant::now();
+    let mut builder = BatchBuilder::new(options.batch_size);
+    let serialize = |error: serde_json::Error| DbError::query("serializing audit entries", error);
+    let mut after: Option<(DateTime<Utc>, i64)> = None;
+    loop {
+        let page = claimed_page(connection, state_id, after, options.page_size)?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.timestamp, last.id));
+        for row in &page {
+            if let Some(batch) = builder.push(&row.record()).map_err(serialize)?
+                && batches.send(batch).is_err()
+            {
+                return Ok(());
+            }
+        }
+        if touched.elapsed() >= heartbeat {
+            touch(connection, state_id)?;
+            touched = std::time::Instant::now();
+        }
+    }
+    if let Some(batch) = builder.finish() {
+        let _ = batches.send(batch);
+    }
+    Ok(())
+}
+
 /// The next page of the export's entries, ordered by time then id, after `after`.
 fn claimed_page(
     connection: &mut Connection,
     state_id: i64,
     after: Option<(DateTime<Utc>, i64)>,
     page_size: u64,
-) -> Result<Vec<LogEntry>, DbError> {
+) -> Result<Vec<ExportRow>, DbError> {
     let mut filter = LogEntry::EXPORT.eq(Some(ForeignKey::new(state_id)));
     if let Some((timestamp, id)) = after {
+        // `timestamp >= t` first, as a range the (export, timestamp, id) index can seek to: with the plain
+        // `timestamp > t OR (timestamp = t AND id > i)` every page would scan the export from its start.
         filter = filter.and(
-            LogEntry::TIMESTAMP.gt(timestamp).or(LogEntry::TIMESTAMP.eq(timestamp).and(LogEntry::ID.gt(id))),
+            LogEntry::TIMESTAMP.ge(timestamp).and(LogEntry::TIMESTAMP.gt(timestamp).or(LogEntry::ID.gt(id))),
         );
     }
-    LogEntry::objects()
+    let mut select = LogEntry::objects()
         .filter(filter)
         .order_by(LogEntry::TIMESTAMP)
         .order_by(LogEntry::ID)
         .limit(page_size)
-        .all(connection)
+        .select();
+    select.clear_selects().columns(ExportRow::COLUMNS.map(Alias::new));
+    let (sql, values) = select.build_for(connection.backend());
+    connection.query_rows(&sql, &values, ExportRow::read)
 }
 
 fn touch(connection: &mut Connection, state_id: i64) -> Result<(), DbError> {
