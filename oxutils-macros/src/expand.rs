@@ -56,7 +56,6 @@ fn implementation(model: &Model) -> TokenStream {
     let primary_key_type = primary_key.ty;
     let primary_key_column = primary_key.primary_key_column();
     let schema = schema(model, &table, &app);
-    let field_count = model.fields.len();
     let field_idents: Vec<_> = model.fields.iter().map(|field| field.ident).collect();
     let field_types: Vec<_> = model.fields.iter().map(|field| field.ty).collect();
     let field_names: Vec<_> = model.fields.iter().map(Field::name).collect();
@@ -82,15 +81,19 @@ fn implementation(model: &Model) -> TokenStream {
                 &self.#primary_key_ident
             }
 
-            fn to_values(&self) -> ::std::vec::Vec<::oxutils::__private::Value> {
-                ::std::vec![#(<#field_types as ::oxutils::__private::OxField>::to_value(&self.#field_idents)),*]
+            fn primary_key_mut(&mut self) -> &mut #primary_key_type {
+                &mut self.#primary_key_ident
             }
 
-            fn from_value_iter(
-                values: &mut dyn ::core::iter::Iterator<Item = ::oxutils::__private::Value>,
+            fn write_row(&self, row: &mut impl ::oxutils::__private::RowWriter) {
+                #(::oxutils::__private::RowWriter::write::<#field_types>(row, &self.#field_idents);)*
+            }
+
+            fn read_row(
+                row: &mut impl ::oxutils::__private::RowReader,
             ) -> ::core::result::Result<Self, ::oxutils::__private::RowError> {
                 ::core::result::Result::Ok(#ident {
-                    #(#field_idents: ::oxutils::__private::read_next::<#field_types>(#name, #field_names, #field_count, values)?,)*
+                    #(#field_idents: ::oxutils::__private::RowReader::read::<#field_types>(row, #name, #field_names)?,)*
                 })
             }
 

@@ -25,11 +25,14 @@ pub fn model_stub(input: &DeriveInput) -> TokenStream {
             fn primary_key(&self) -> &i64 {
                 ::core::unreachable!()
             }
-            fn to_values(&self) -> ::std::vec::Vec<::oxutils::__private::Value> {
+            fn primary_key_mut(&mut self) -> &mut i64 {
                 ::core::unreachable!()
             }
-            fn from_value_iter(
-                _: &mut dyn ::core::iter::Iterator<Item = ::oxutils::__private::Value>,
+            fn write_row(&self, _: &mut impl ::oxutils::__private::RowWriter) {
+                ::core::unreachable!()
+            }
+            fn read_row(
+                _: &mut impl ::oxutils::__private::RowReader,
             ) -> ::core::result::Result<Self, ::oxutils::__private::RowError> {
                 ::core::unreachable!()
             }

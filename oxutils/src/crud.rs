@@ -5,7 +5,7 @@
 //! commits or rolls back with the write itself.
 
 use crate::column::Column;
-use crate::db::{Connection, DbError, Statement};
+use crate::db::{Connection, DbError, SqlText, Statement};
 use crate::ddl::Backend;
 use crate::field::OxField;
 use crate::foreign_key::ForeignKey;
@@ -43,6 +43,29 @@ pub struct StatementCache {
     insert_generated: [OnceLock<String>; 3],
     update: [OnceLock<String>; 3],
     delete: [OnceLock<String>; 3],
+    shape: OnceLock<Shape>,
+}
+
+/// What writes need to know of a model's fields, found once rather than on every write.
+struct Shape {
+    /// The position of the primary key.
+    key_index: Option<usize>,
+    /// Whether the key is an auto-increment one, that the database can generate.
+    auto_increment: bool,
+    /// Whether a field is an `auto_now` or `auto_now_add` timestamp, that writes fill in.
+    stamps: bool,
+}
+
+fn shape<M: Model>() -> &'static Shape {
+    M::statements().shape.get_or_init(|| {
+        let fields = &M::schema().fields;
+        let key_index = fields.iter().position(|field| field.primary_key);
+        Shape {
+            key_index,
+            auto_increment: key_index.is_some_and(|index| fields[index].auto_increment),
+            stamps: fields.iter().any(|field| field.auto_now || field.auto_now_add),
+        }
+    })
 }
 
 impl StatementCache {
@@ -54,17 +77,22 @@ impl StatementCache {
             insert_generated: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
             update: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
             delete: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            shape: OnceLock::new(),
         }
     }
 }
 
-fn cached(slots: &[OnceLock<String>; 3], backend: Backend, build: impl FnOnce() -> String) -> &str {
+fn cached(
+    slots: &'static [OnceLock<String>; 3],
+    backend: Backend,
+    build: impl FnOnce() -> String,
+) -> SqlText<'static> {
     let index = match backend {
         Backend::Sqlite => 0,
         Backend::Postgres => 1,
         Backend::Mysql => 2,
     };
-    slots[index].get_or_init(build)
+    SqlText::Fixed(slots[index].get_or_init(build))
 }
 
 /// The SQL text of a statement for `backend`, its values left as placeholders.
@@ -86,15 +114,23 @@ pub trait ModelExt: Model {
             let select = Query::<Self>::new().select().and_where(key_is::<Self>()).to_owned();
             sql_of(&select, backend)
         });
-        let rows = connection.query_rows(sql, &[key.to_value()], |values| {
-            Self::from_value_iter(values).map_err(DbError::from)
+        // A key matches one row at most: the first ends the query.
+        let mut found = None;
+        connection.query_models(sql, &[key.to_value()], |row| {
+            found = Some(row);
+            false
         })?;
-        rows.into_iter().next().ok_or(DbError::NotFound { model: Self::NAME })
+        found.ok_or(DbError::NotFound { model: Self::NAME })
     }
 
     /// Inserts the row and returns it as stored: with its generated key (an auto-increment key of 0 asks
     /// for one) and its `auto_now` and `auto_now_add` timestamps.
     fn insert(&self, connection: &mut Connection) -> Result<Self, DbError> {
+        if let Some(plan) = direct_insert::<Self>(self, connection.backend()) {
+            let mut stored = Self::from_values(self.to_values())?;
+            insert_direct(&mut stored, connection, plan)?;
+            return Ok(stored);
+        }
         let mut values = self.to_values();
         stamp::<Self>(&mut values, WriteAction::Insert);
         with_hook_transaction::<Self, _>(connection, |connection| {
@@ -108,6 +144,16 @@ pub trait ModelExt: Model {
             Self::after_write(connection, &event)
         })?;
         Self::from_values(values).map_err(DbError::from)
+    }
+
+    /// Inserts the row and fills in what the database stored: its generated key (an auto-increment key of
+    /// 0 asks for one) and its `auto_now` and `auto_now_add` timestamps. `insert` without the copy.
+    fn insert_in_place(&mut self, connection: &mut Connection) -> Result<(), DbError> {
+        if let Some(plan) = direct_insert::<Self>(self, connection.backend()) {
+            return insert_direct(self, connection, plan);
+        }
+        *self = self.insert(connection)?;
+        Ok(())
     }
 
     /// Inserts every row in one transaction and returns them as stored.
@@ -146,7 +192,7 @@ pub trait ModelExt: Model {
                 .map(|(_, value)| value.clone())
                 .collect();
             params.push(key.to_value());
-            if connection.execute(sql, &params).map_err(|error| error.on_table(Self::TABLE))? == 0 {
+            if connection.execute_sql(sql, &params).map_err(|error| error.on_table(Self::TABLE))? == 0 {
                 return Err(DbError::NotFound { model: Self::NAME });
             }
             let event = WriteEvent {
@@ -173,7 +219,9 @@ pub trait ModelExt: Model {
                     backend,
                 )
             });
-            if connection.execute(sql, &[key.to_value()]).map_err(|error| error.on_table(Self::TABLE))? == 0 {
+            if connection.execute_sql(sql, &[key.to_value()]).map_err(|error| error.on_table(Self::TABLE))?
+                == 0
+            {
                 return Err(DbError::NotFound { model: Self::NAME });
             }
             let event = WriteEvent {
@@ -209,10 +257,10 @@ fn key_is<M: Model>() -> Expr {
 
 /// Fills `auto_now_add` on insert and `auto_now` on every write, with the current time in each field's type.
 fn stamp<M: Model>(values: &mut [Value], action: WriteAction) {
-    let fields = &M::schema().fields;
-    if !fields.iter().any(|field| field.auto_now || field.auto_now_add) {
+    if !shape::<M>().stamps {
         return;
     }
+    let fields = &M::schema().fields;
     let now = chrono::Utc::now();
     for (field, value) in fields.iter().zip(values.iter_mut()) {
         if field.auto_now || (field.auto_now_add && action == WriteAction::Insert) {
@@ -225,21 +273,51 @@ fn stamp<M: Model>(values: &mut [Value], action: WriteAction) {
     }
 }
 
-/// Inserts `values`; a generated key is written back into them.
-fn insert_values<M: Model>(connection: &mut Connection, values: &mut [Value]) -> Result<(), DbError> {
-    let schema = M::schema();
-    let backend = connection.backend();
-    let key_index = schema.fields.iter().position(|field| field.primary_key);
-    let generated = key_index.filter(|index| {
-        schema.fields[*index].auto_increment
-            && (matches!(
-                &values[*index],
-                Value::BigInt(Some(0)) | Value::Int(Some(0)) | Value::SmallInt(Some(0))
-            ) || crate::field::is_null(&values[*index]))
-    });
+/// How an insert binds a row straight from the model: possible on SQLite when no hook needs the row's
+/// values and no timestamp is filled in. Whether the key is left for the database to generate.
+#[derive(Clone, Copy)]
+struct DirectInsert {
+    generated: Option<usize>,
+}
+
+fn direct_insert<M: Model>(row: &M, backend: Backend) -> Option<DirectInsert> {
+    let shape = shape::<M>();
+    if M::HAS_WRITE_HOOK || backend != Backend::Sqlite || shape.stamps {
+        return None;
+    }
+    let generated =
+        shape.key_index.filter(|_| shape.auto_increment && asks_for_a_key(&row.primary_key().to_value()));
+    Some(DirectInsert { generated })
+}
+
+/// An auto-increment key of 0 or NULL asks the database for one.
+fn asks_for_a_key(value: &Value) -> bool {
+    matches!(value, Value::BigInt(Some(0)) | Value::Int(Some(0)) | Value::SmallInt(Some(0)))
+        || crate::field::is_null(value)
+}
+
+/// Inserts `row` binding its fields in place, and fills in the key the database generated.
+fn insert_direct<M: Model>(
+    row: &mut M,
+    connection: &mut Connection,
+    plan: DirectInsert,
+) -> Result<(), DbError> {
+    let sql = insert_sql::<M>(connection.backend(), plan.generated);
+    connection.execute_row(sql, &*row, plan.generated).map_err(|error| error.on_table(M::TABLE))?;
+    if let Some(index) = plan.generated {
+        let key = key_value(&M::schema().fields[index].column_type, connection.last_insert_id()?);
+        *row.primary_key_mut() =
+            M::PrimaryKey::from_value(key).map_err(|error| DbError::query(sql.text(), error))?;
+    }
+    Ok(())
+}
+
+/// The `INSERT` of every field but the generated key at `generated`.
+fn insert_sql<M: Model>(backend: Backend, generated: Option<usize>) -> SqlText<'static> {
     let statements = M::statements();
     let slots = if generated.is_some() { &statements.insert_generated } else { &statements.insert };
-    let sql = cached(slots, backend, || {
+    cached(slots, backend, || {
+        let schema = M::schema();
         let fields: Vec<_> =
             schema.fields.iter().enumerate().filter(|(index, _)| Some(*index) != generated).collect();
         let mut insert = Sql::insert();
@@ -251,9 +329,27 @@ fn insert_values<M: Model>(connection: &mut Connection, values: &mut [Value]) ->
             insert.returning_col(Alias::new(M::PRIMARY_KEY_COLUMN));
         }
         sql_of(&insert, backend)
-    });
+    })
+}
+
+/// A generated key as the value of its column's type.
+fn key_value(column_type: &ColumnType, id: i64) -> Value {
+    match column_type {
+        ColumnType::SmallInteger => Value::SmallInt(i16::try_from(id).ok()),
+        ColumnType::Integer => Value::Int(i32::try_from(id).ok()),
+        _ => Value::BigInt(Some(id)),
+    }
+}
+
+/// Inserts `values`; a generated key is written back into them.
+fn insert_values<M: Model>(connection: &mut Connection, values: &mut [Value]) -> Result<(), DbError> {
+    let schema = M::schema();
+    let backend = connection.backend();
+    let shape = shape::<M>();
+    let generated = shape.key_index.filter(|index| shape.auto_increment && asks_for_a_key(&values[*index]));
+    let sql = insert_sql::<M>(backend, generated);
     let Some(index) = generated else {
-        connection.execute(sql, values).map_err(|error| error.on_table(M::TABLE))?;
+        connection.execute_sql(sql, values).map_err(|error| error.on_table(M::TABLE))?;
         return Ok(());
     };
     // The key is most often the first field: then the other values are one slice, not a copy.
@@ -265,19 +361,15 @@ fn insert_values<M: Model>(connection: &mut Connection, values: &mut [Value]) ->
         )
     };
     let id = if backend == Backend::Postgres {
-        let rows = connection.query(sql, &params).map_err(|error| error.on_table(M::TABLE))?;
+        let rows = connection.query_sql(sql, &params).map_err(|error| error.on_table(M::TABLE))?;
         let value =
             rows.into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::BigInt(None));
-        i64::from_value(value).map_err(|error| DbError::query(sql, error))?
+        i64::from_value(value).map_err(|error| DbError::query(sql.text(), error))?
     } else {
-        connection.execute(sql, &params).map_err(|error| error.on_table(M::TABLE))?;
+        connection.execute_sql(sql, &params).map_err(|error| error.on_table(M::TABLE))?;
         connection.last_insert_id()?
     };
-    values[index] = match schema.fields[index].column_type {
-        ColumnType::SmallInteger => Value::SmallInt(i16::try_from(id).ok()),
-        ColumnType::Integer => Value::Int(i32::try_from(id).ok()),
-        _ => Value::BigInt(Some(id)),
-    };
+    values[index] = key_value(&schema.fields[index].column_type, id);
     Ok(())
 }
 

@@ -75,4 +75,12 @@ impl OxField for S3File {
     fn from_value(value: Value) -> Result<Self, ValueError> {
         String::from_value(value).map(S3File::new)
     }
+
+    fn to_sqlite(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        self.key.to_sqlite()
+    }
+
+    fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Result<Self, ValueError> {
+        String::from_sqlite(value).map(S3File::new)
+    }
 }

@@ -44,6 +44,14 @@ impl<T: Model> OxField for ForeignKey<T> {
     fn from_value(value: Value) -> Result<Self, ValueError> {
         T::PrimaryKey::from_value(value).map(ForeignKey::new)
     }
+
+    fn to_sqlite(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        self.id.to_sqlite()
+    }
+
+    fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Result<Self, ValueError> {
+        T::PrimaryKey::from_sqlite(value).map(ForeignKey::new)
+    }
 }
 
 impl<T: Model> Clone for ForeignKey<T> {

@@ -24,8 +24,24 @@ pub trait Model: Sized + 'static {
 
     fn primary_key(&self) -> &Self::PrimaryKey;
 
+    /// The primary key, to fill in the key the database generated.
+    #[doc(hidden)]
+    fn primary_key_mut(&mut self) -> &mut Self::PrimaryKey;
+
+    /// Hands every field to `row`, in the order of the schema's fields.
+    #[doc(hidden)]
+    fn write_row(&self, row: &mut impl RowWriter);
+
+    /// Reads every field from `row`, in the order of the schema's fields.
+    #[doc(hidden)]
+    fn read_row(row: &mut impl RowReader) -> Result<Self, RowError>;
+
     /// One SQL value per column, in the order of the schema's fields.
-    fn to_values(&self) -> Vec<Value>;
+    fn to_values(&self) -> Vec<Value> {
+        let mut values = Vec::with_capacity(Self::schema().fields.len());
+        self.write_row(&mut values);
+        values
+    }
 
     /// Rebuilds a model from one SQL value per column, in the order of the schema's fields.
     fn from_values(values: Vec<Value>) -> Result<Self, RowError> {
@@ -37,7 +53,9 @@ pub trait Model: Sized + 'static {
     }
 
     /// Rebuilds a model from the values of a row as a driver yields them, without collecting them first.
-    fn from_value_iter(values: &mut dyn Iterator<Item = Value>) -> Result<Self, RowError>;
+    fn from_value_iter(values: &mut dyn Iterator<Item = Value>) -> Result<Self, RowError> {
+        Self::read_row(&mut ValueReader { values, width: Self::schema().fields.len() })
+    }
 
     /// This model's SQL, built once per backend.
     #[doc(hidden)]
@@ -51,6 +69,39 @@ pub trait Model: Sized + 'static {
     fn after_write(connection: &mut Connection, event: &WriteEvent<'_>) -> Result<(), DbError> {
         let _ = (connection, event);
         Ok(())
+    }
+}
+
+/// Where a model writes its fields, one call per field in the order of the schema's fields: a list of
+/// values, or the parameters of a SQLite statement, which then borrow text instead of copying it.
+#[doc(hidden)]
+pub trait RowWriter {
+    fn write<T: OxField>(&mut self, value: &T);
+}
+
+impl RowWriter for Vec<Value> {
+    fn write<T: OxField>(&mut self, value: &T) {
+        self.push(value.to_value());
+    }
+}
+
+/// Where a model reads its fields from, one call per field in the order of the schema's fields.
+#[doc(hidden)]
+pub trait RowReader {
+    fn read<T: OxField>(&mut self, model: &'static str, field: &'static str) -> Result<T, RowError>;
+}
+
+/// The values of a row of `width` columns, as a driver yields them.
+struct ValueReader<'a> {
+    values: &'a mut dyn Iterator<Item = Value>,
+    width: usize,
+}
+
+impl RowReader for ValueReader<'_> {
+    fn read<T: OxField>(&mut self, model: &'static str, field: &'static str) -> Result<T, RowError> {
+        let value =
+            self.values.next().ok_or(RowError::ColumnCount { model, expected: self.width, found: 0 })?;
+        T::from_value(value).map_err(|error| RowError::Field { model, field, error })
     }
 }
 

@@ -10,7 +10,7 @@ pub use crate::field::{
     AutoNowField, ColumnSpec, FileField, ForeignKeyField, LengthLimitedField, NullableForeignKey, OxField,
     ValueError,
 };
-pub use crate::model::{Model, RowError};
+pub use crate::model::{Model, RowError, RowReader, RowWriter};
 pub use crate::schema::{ModelSchema, OnDelete};
 pub use sea_query::Value;
 pub use std::sync::OnceLock;
@@ -132,17 +132,6 @@ pub fn model_schema(attrs: ModelAttrs, fields: Vec<FieldSchema>) -> ModelSchema 
         indexes,
         constraints,
     }
-}
-
-/// Reads field `field` of `model` (which has `width` fields) from the next value of a row.
-pub fn read_next<T: OxField>(
-    model: &'static str,
-    field: &'static str,
-    width: usize,
-    values: &mut dyn Iterator<Item = Value>,
-) -> Result<T, RowError> {
-    let value = values.next().ok_or(RowError::ColumnCount { model, expected: width, found: 0 })?;
-    T::from_value(value).map_err(|error| RowError::Field { model, field, error })
 }
 
 /// The column spec of a choice enum: text as long as its longest value, kept to its values.

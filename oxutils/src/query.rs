@@ -3,7 +3,7 @@
 
 use crate::column::{Column, Filter};
 use crate::crud::{self, WriteAction};
-use crate::db::{Connection, DbError, Statement};
+use crate::db::{Connection, DbError, SqlText, Statement};
 use crate::field::OxField;
 use crate::model::Model;
 use sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query as Sql, SelectStatement, Value};
@@ -89,7 +89,12 @@ impl<M: Model> Query<M> {
     /// Every matching row.
     pub fn all(&self, connection: &mut Connection) -> Result<Vec<M>, DbError> {
         let (sql, values) = self.select().build_for(connection.backend());
-        connection.query_rows(&sql, &values, |row| M::from_value_iter(row).map_err(DbError::from))
+        let mut rows = Vec::new();
+        connection.query_models(SqlText::Built(&sql), &values, |row| {
+            rows.push(row);
+            true
+        })?;
+        Ok(rows)
     }
 
     /// The first matching row, if any.

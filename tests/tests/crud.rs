@@ -70,6 +70,49 @@ fn insert_get_save_delete() {
 }
 
 #[test]
+fn insert_in_place_fills_in_the_key_and_timestamps() {
+    for mut database in databases() {
+        let backend = database.connection.backend();
+        let connection = &mut database.connection;
+        // With a timestamp to fill in.
+        let before = Utc::now() - chrono::Duration::seconds(1);
+        let mut ursula = author("u@example.com");
+        ursula.insert_in_place(connection).unwrap();
+        assert!(ursula.id > 0, "a generated key on {backend}");
+        assert!(ursula.created_at >= before, "auto_now_add filled on {backend}");
+        let stored = Author::get(connection, &ursula.id).unwrap();
+        assert_eq!(stored.created_at.timestamp_micros(), ursula.created_at.timestamp_micros(), "{backend}");
+
+        // Without hook or timestamp: on SQLite the fields are bound in place.
+        let mut first = BookEvent { id: 0, book_id: 7, action: "insert".into(), title: "One".into() };
+        let mut second = BookEvent { id: 0, title: "Two".into(), ..first.clone() };
+        first.insert_in_place(connection).unwrap();
+        second.insert_in_place(connection).unwrap();
+        assert!(first.id > 0 && second.id > first.id, "generated keys on {backend}");
+        assert_eq!(BookEvent::get(connection, &second.id).unwrap(), second, "{backend}");
+        // A key given is kept, and a taken one is a typed error that leaves the row as it was.
+        let mut chosen = BookEvent { id: second.id + 10, title: "Chosen".into(), ..first.clone() };
+        chosen.insert_in_place(connection).unwrap();
+        assert_eq!(BookEvent::get(connection, &chosen.id).unwrap().title, "Chosen", "{backend}");
+        let mut taken = BookEvent { title: "Taken".into(), ..chosen.clone() };
+        let error = taken.insert_in_place(connection).unwrap_err();
+        assert!(
+            matches!(error, DbError::Constraint { kind: ConstraintKind::Unique, .. }),
+            "{backend}: {error}"
+        );
+        assert_eq!(taken.title, "Taken");
+        assert_eq!(BookEvent::get(connection, &chosen.id).unwrap().title, "Chosen", "{backend}");
+
+        // With a hook: it sees the insert.
+        let mut one = book(&ursula, "One", 10);
+        one.insert_in_place(connection).unwrap();
+        assert!(one.id > 0, "{backend}");
+        let events = BookEvent::objects().filter(BookEvent::BOOK_ID.eq(one.id)).all(connection).unwrap();
+        assert_eq!(events.len(), 1, "the hook ran once on {backend}");
+    }
+}
+
+#[test]
 fn queries_filter_order_limit_count_and_follow_keys() {
     for mut database in databases() {
         let backend = database.connection.backend();

@@ -6,19 +6,38 @@ mod error;
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
-mod sqlite;
+pub(crate) mod sqlite;
 
 pub use error::{ConstraintKind, DbError};
 
 use crate::ddl::Backend;
+use crate::model::Model;
 use sea_query::Value;
 
 /// A row as one value per selected column.
 pub type Row = Vec<Value>;
 
+/// The text of a statement. `Fixed` text lives as long as the program (each model's CRUD statements, built
+/// once): SQLite keeps its statement prepared on each connection, found by the text's address.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SqlText<'a> {
+    Fixed(&'static str),
+    Built(&'a str),
+}
+
+impl<'a> SqlText<'a> {
+    pub(crate) fn text(self) -> &'a str {
+        match self {
+            SqlText::Fixed(text) => text,
+            SqlText::Built(text) => text,
+        }
+    }
+}
+
 /// The driver behind a connection.
+#[allow(clippy::large_enum_variant)] // one per connection, never held in bulk: its size costs nothing
 enum Driver {
-    Sqlite(rusqlite::Connection),
+    Sqlite(sqlite::SqliteConnection),
     #[cfg(feature = "postgres")]
     Postgres(::postgres::Client),
     #[cfg(feature = "mysql")]
@@ -83,23 +102,52 @@ impl Connection {
 
     /// Runs one statement with bound parameters; returns the number of rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        self.execute_sql(SqlText::Built(sql), params)
+    }
+
+    pub(crate) fn execute_sql(&mut self, sql: SqlText<'_>, params: &[Value]) -> Result<u64, DbError> {
         match &mut self.driver {
-            Driver::Sqlite(connection) => sqlite::execute(connection, sql, params),
+            Driver::Sqlite(connection) => connection.execute(sql, params),
             #[cfg(feature = "postgres")]
-            Driver::Postgres(client) => postgres::execute(client, sql, params),
+            Driver::Postgres(client) => postgres::execute(client, sql.text(), params),
             #[cfg(feature = "mysql")]
-            Driver::Mysql(connection) => mysql::execute(connection, sql, params),
+            Driver::Mysql(connection) => mysql::execute(connection, sql.text(), params),
+        }
+    }
+
+    /// Runs a write whose parameters are the fields of `row` in order, but the one at `skip`. SQLite binds
+    /// them in place; the other drivers take them as values.
+    pub(crate) fn execute_row<M: Model>(
+        &mut self,
+        sql: SqlText<'_>,
+        row: &M,
+        skip: Option<usize>,
+    ) -> Result<u64, DbError> {
+        match &mut self.driver {
+            Driver::Sqlite(connection) => connection.execute_row(sql, row, skip),
+            #[allow(unreachable_patterns)] // PostgreSQL and MySQL bind values
+            _ => {
+                let mut values = row.to_values();
+                if let Some(skip) = skip {
+                    values.remove(skip);
+                }
+                self.execute_sql(sql, &values)
+            }
         }
     }
 
     /// Runs a query with bound parameters and returns every row.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        self.query_sql(SqlText::Built(sql), params)
+    }
+
+    pub(crate) fn query_sql(&mut self, sql: SqlText<'_>, params: &[Value]) -> Result<Vec<Row>, DbError> {
         match &mut self.driver {
             Driver::Sqlite(connection) => sqlite::query(connection, sql, params),
             #[cfg(feature = "postgres")]
-            Driver::Postgres(client) => postgres::query(client, sql, params),
+            Driver::Postgres(client) => postgres::query(client, sql.text(), params),
             #[cfg(feature = "mysql")]
-            Driver::Mysql(connection) => mysql::query(connection, sql, params),
+            Driver::Mysql(connection) => mysql::query(connection, sql.text(), params),
         }
     }
 
@@ -111,9 +159,31 @@ impl Connection {
         mut read: impl FnMut(&mut dyn Iterator<Item = Value>) -> Result<T, DbError>,
     ) -> Result<Vec<T>, DbError> {
         match &mut self.driver {
-            Driver::Sqlite(connection) => sqlite::query_rows(connection, sql, params, read),
+            Driver::Sqlite(connection) => connection.query_rows(SqlText::Built(sql), params, read),
             #[allow(unreachable_patterns)] // PostgreSQL and MySQL convert whole rows first
             _ => self.query(sql, params)?.into_iter().map(|row| read(&mut row.into_iter())).collect(),
+        }
+    }
+
+    /// Runs a query of every column of `M` and hands each row, as a model, to `keep` until it returns
+    /// `false`. SQLite reads each field in place from its row; the other drivers convert whole rows first.
+    pub(crate) fn query_models<M: Model>(
+        &mut self,
+        sql: SqlText<'_>,
+        params: &[Value],
+        mut keep: impl FnMut(M) -> bool,
+    ) -> Result<(), DbError> {
+        match &mut self.driver {
+            Driver::Sqlite(connection) => connection.query_models(sql, params, keep),
+            #[allow(unreachable_patterns)]
+            _ => {
+                for row in self.query_sql(sql, params)? {
+                    if !keep(M::from_value_iter(&mut row.into_iter())?) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
         }
     }
 
@@ -121,7 +191,7 @@ impl Connection {
     /// PostgreSQL returns it from `INSERT ... RETURNING`).
     pub fn last_insert_id(&mut self) -> Result<i64, DbError> {
         match &mut self.driver {
-            Driver::Sqlite(connection) => Ok(connection.last_insert_rowid()),
+            Driver::Sqlite(connection) => Ok(connection.connection().last_insert_rowid()),
             #[cfg(feature = "postgres")]
             Driver::Postgres(_) => Err(DbError::query("lastval()", "use INSERT ... RETURNING on PostgreSQL")),
             #[cfg(feature = "mysql")]

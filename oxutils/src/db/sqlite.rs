@@ -1,15 +1,232 @@
 //! SQLite through rusqlite.
 
-use super::{ConstraintKind, DbError, Row};
-use rusqlite::types::ValueRef;
+use super::{ConstraintKind, DbError, Row, SqlText};
+use crate::field::OxField;
+use crate::model::{Model, RowError, RowReader, RowWriter};
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use sea_query::Value;
 use sea_query_rusqlite::RusqliteValue;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ptr::NonNull;
 use std::time::Duration;
 
 /// How long a writer waits for another to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub fn open(url: &str) -> Result<rusqlite::Connection, DbError> {
+/// A SQLite connection that keeps the statements of fixed SQL (each model's CRUD statements) prepared, as
+/// hand-written code keeps its statements: each is found by the address of its text, so a call neither
+/// hashes the text nor allocates, as rusqlite's statement cache does. Built SQL goes through that cache.
+pub struct SqliteConnection {
+    /// Statements of `SqlText::Fixed` text, by the text's address and length. Each borrows `connection`.
+    held: HashMap<(usize, usize), rusqlite::Statement<'static>, BuildHasherDefault<AddressHasher>>,
+    /// Owned; freed in `drop`, after the statements that borrow it.
+    connection: NonNull<rusqlite::Connection>,
+}
+
+/// Hashes the address and length of a statement's text: keys that no caller chooses, so a multiply is
+/// enough, and it costs less than the statement's own work, as SipHash does not.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        // Fibonacci hashing: spreads the low bits, always zero in an aligned address, over the top ones.
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+// SAFETY: the statements borrow only the connection of the same value and move with it; a
+// `rusqlite::Connection` is `Send`, and nothing here is shared between threads (the type is not `Sync`).
+unsafe impl Send for SqliteConnection {}
+
+impl Drop for SqliteConnection {
+    fn drop(&mut self) {
+        self.held.clear();
+        // SAFETY: `connection` came from `Box::into_raw` in `open`, and no statement borrows it any more.
+        drop(unsafe { Box::from_raw(self.connection.as_ptr()) });
+    }
+}
+
+impl SqliteConnection {
+    pub fn connection(&self) -> &rusqlite::Connection {
+        // SAFETY: owned by `self` until `drop`; only ever lent shared.
+        unsafe { self.connection.as_ref() }
+    }
+
+    /// Runs `run` on the prepared statement of `sql`.
+    fn with_statement<T>(
+        &mut self,
+        sql: SqlText<'_>,
+        run: impl FnOnce(&mut rusqlite::Statement<'_>) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        // SAFETY: as in `connection`; the reference is not tied to `self` so that `held` can be borrowed
+        // mutably beside it, and lives shorter than `self`.
+        let connection: &rusqlite::Connection = unsafe { self.connection.as_ref() };
+        match sql {
+            SqlText::Fixed(text) => {
+                let statement = match self.held.entry((text.as_ptr() as usize, text.len())) {
+                    std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        let statement = connection
+                            .prepare_with_flags(text, rusqlite::PrepFlags::SQLITE_PREPARE_PERSISTENT)
+                            .map_err(|error| DbError::query(text, error))?;
+                        // SAFETY: the statement borrows the connection, which `self` owns at a fixed
+                        // address and frees only after dropping `held`.
+                        slot.insert(unsafe {
+                            std::mem::transmute::<rusqlite::Statement<'_>, rusqlite::Statement<'static>>(
+                                statement,
+                            )
+                        })
+                    }
+                };
+                run(statement)
+            }
+            SqlText::Built(text) => {
+                let mut statement =
+                    connection.prepare_cached(text).map_err(|error| DbError::query(text, error))?;
+                run(&mut statement)
+            }
+        }
+    }
+
+    pub fn execute(&mut self, sql: SqlText<'_>, params: &[Value]) -> Result<u64, DbError> {
+        self.with_statement(sql, |statement| {
+            bind(statement, sql.text(), params)?;
+            run_execute(statement, sql.text())
+        })
+    }
+
+    /// Runs a write whose parameters are the fields of `row`, but the one at `skip`, bound in place.
+    pub fn execute_row<M: Model>(
+        &mut self,
+        sql: SqlText<'_>,
+        row: &M,
+        skip: Option<usize>,
+    ) -> Result<u64, DbError> {
+        self.with_statement(sql, |statement| {
+            let mut params = ParamWriter { statement, field: 0, parameter: 0, skip, error: None };
+            row.write_row(&mut params);
+            if let Some(error) = params.error {
+                return Err(DbError::query(sql.text(), error));
+            }
+            run_execute(statement, sql.text())
+        })
+    }
+
+    pub fn query_rows<T>(
+        &mut self,
+        sql: SqlText<'_>,
+        params: &[Value],
+        mut read: impl FnMut(&mut dyn Iterator<Item = Value>) -> Result<T, DbError>,
+    ) -> Result<Vec<T>, DbError> {
+        self.with_statement(sql, |statement| {
+            bind(statement, sql.text(), params)?;
+            let width = statement.column_count();
+            let mut rows = statement.raw_query();
+            let mut read_rows = Vec::new();
+            while let Some(row) = rows.next().map_err(|error| classify(sql.text(), error))? {
+                let mut values =
+                    (0..width).map(|index| row.get_ref(index).map_or(Value::String(None), value_of));
+                read_rows.push(read(&mut values)?);
+            }
+            Ok(read_rows)
+        })
+    }
+
+    /// Reads rows as models, each field in place from SQLite's row, and hands each to `keep` until it
+    /// returns `false`.
+    pub fn query_models<M: Model>(
+        &mut self,
+        sql: SqlText<'_>,
+        params: &[Value],
+        mut keep: impl FnMut(M) -> bool,
+    ) -> Result<(), DbError> {
+        self.with_statement(sql, |statement| {
+            bind(statement, sql.text(), params)?;
+            let width = statement.column_count();
+            let expected = M::schema().fields.len();
+            let mut rows = statement.raw_query();
+            while let Some(row) = rows.next().map_err(|error| classify(sql.text(), error))? {
+                if !keep(M::read_row(&mut FieldReader { row, width, expected, index: 0 })?) {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Steps a write once and resets it.
+fn run_execute(statement: &mut rusqlite::Statement<'_>, sql: &str) -> Result<u64, DbError> {
+    let changed = statement.raw_execute().map_err(|error| classify(sql, error))?;
+    Ok(changed as u64)
+}
+
+/// Binds a model's fields as they come, skipping the one at `skip` (a key for the database to generate).
+struct ParamWriter<'a, 'conn> {
+    statement: &'a mut rusqlite::Statement<'conn>,
+    field: usize,
+    parameter: usize,
+    skip: Option<usize>,
+    /// The first field that could not be bound; the write is then not run.
+    error: Option<rusqlite::Error>,
+}
+
+impl RowWriter for ParamWriter<'_, '_> {
+    fn write<T: OxField>(&mut self, value: &T) {
+        let field = self.field;
+        self.field += 1;
+        if Some(field) == self.skip || self.error.is_some() {
+            return;
+        }
+        self.parameter += 1;
+        let bound =
+            value.to_sqlite().and_then(|output| self.statement.raw_bind_parameter(self.parameter, output));
+        if let Err(error) = bound {
+            self.error = Some(error);
+        }
+    }
+}
+
+/// Reads a model's fields (`expected` of them) in place from a SQLite row of `width` columns.
+struct FieldReader<'a, 'stmt> {
+    row: &'a rusqlite::Row<'stmt>,
+    width: usize,
+    expected: usize,
+    index: usize,
+}
+
+impl RowReader for FieldReader<'_, '_> {
+    fn read<T: OxField>(&mut self, model: &'static str, field: &'static str) -> Result<T, RowError> {
+        let index = self.index;
+        self.index += 1;
+        if index >= self.width {
+            return Err(RowError::ColumnCount { model, expected: self.expected, found: self.width });
+        }
+        T::from_sqlite(self.row.get_ref_unwrap(index)).map_err(|error| RowError::Field {
+            model,
+            field,
+            error,
+        })
+    }
+}
+
+pub fn open(url: &str) -> Result<SqliteConnection, DbError> {
     let connection = match url {
         "sqlite::memory:" | "sqlite://:memory:" => rusqlite::Connection::open_in_memory(),
         _ => {
@@ -23,11 +240,12 @@ pub fn open(url: &str) -> Result<rusqlite::Connection, DbError> {
     connection
         .execute_batch("PRAGMA foreign_keys = ON")
         .map_err(|error| DbError::Connect(error.to_string()))?;
-    Ok(connection)
+    let connection = NonNull::from(Box::leak(Box::new(connection)));
+    Ok(SqliteConnection { held: HashMap::default(), connection })
 }
 
-pub fn batch(connection: &rusqlite::Connection, sql: &str) -> Result<(), DbError> {
-    connection.execute_batch(sql).map_err(|error| classify(sql, error))
+pub fn batch(connection: &SqliteConnection, sql: &str) -> Result<(), DbError> {
+    connection.connection().execute_batch(sql).map_err(|error| classify(sql, error))
 }
 
 /// SQLite's constraint errors as typed ones: "UNIQUE constraint failed: table.column",
@@ -56,38 +274,16 @@ fn classify(sql: &str, error: rusqlite::Error) -> DbError {
     DbError::Constraint { kind, constraint, table, message: message.clone() }
 }
 
-pub fn execute(connection: &rusqlite::Connection, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-    let mut statement = connection.prepare_cached(sql).map_err(|error| DbError::query(sql, error))?;
-    bind(&mut statement, sql, params)?;
-    let changed = statement.raw_execute().map_err(|error| classify(sql, error))?;
-    Ok(changed as u64)
-}
-
-pub fn query(connection: &rusqlite::Connection, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-    query_rows(connection, sql, params, |values| Ok(values.collect()))
-}
-
-/// Runs a query and hands each row's values to `read` as they come, without collecting them first.
-pub fn query_rows<T>(
-    connection: &rusqlite::Connection,
-    sql: &str,
+pub fn query(
+    connection: &mut SqliteConnection,
+    sql: SqlText<'_>,
     params: &[Value],
-    mut read: impl FnMut(&mut dyn Iterator<Item = Value>) -> Result<T, DbError>,
-) -> Result<Vec<T>, DbError> {
-    let mut statement = connection.prepare_cached(sql).map_err(|error| DbError::query(sql, error))?;
-    bind(&mut statement, sql, params)?;
-    let width = statement.column_count();
-    let mut rows = statement.raw_query();
-    let mut read_rows = Vec::new();
-    while let Some(row) = rows.next().map_err(|error| classify(sql, error))? {
-        let mut values = (0..width).map(|index| row.get_ref(index).map_or(Value::String(None), value_of));
-        read_rows.push(read(&mut values)?);
-    }
-    Ok(read_rows)
+) -> Result<Vec<Row>, DbError> {
+    connection.query_rows(sql, params, |values| Ok(values.collect()))
 }
 
 /// Binds each value where it lies: text and bytes are lent to SQLite, not copied.
-fn bind(statement: &mut rusqlite::CachedStatement<'_>, sql: &str, params: &[Value]) -> Result<(), DbError> {
+fn bind(statement: &mut rusqlite::Statement<'_>, sql: &str, params: &[Value]) -> Result<(), DbError> {
     for (index, value) in params.iter().enumerate() {
         statement.raw_bind_parameter(index + 1, Bind(value)).map_err(|error| DbError::query(sql, error))?;
     }
@@ -126,8 +322,17 @@ impl rusqlite::ToSql for Bind<'_> {
     }
 }
 
+/// A value as SQLite binds it, owning its text and bytes: what `OxField::to_sqlite` does by default.
+pub(crate) fn owned_output(value: &Value) -> rusqlite::Result<ToSqlOutput<'static>> {
+    Ok(match rusqlite::ToSql::to_sql(&Bind(value))? {
+        ToSqlOutput::Borrowed(borrowed) => ToSqlOutput::Owned(borrowed.into()),
+        ToSqlOutput::Owned(stored) => ToSqlOutput::Owned(stored),
+        _ => return Err(rusqlite::Error::ToSqlConversionFailure(format!("cannot bind {value:?}").into())),
+    })
+}
+
 /// SQLite's storage classes as values; `OxField::from_value` turns them into the field's type.
-fn value_of(value: ValueRef) -> Value {
+pub(crate) fn value_of(value: ValueRef) -> Value {
     match value {
         ValueRef::Null => Value::String(None),
         ValueRef::Integer(integer) => Value::BigInt(Some(integer)),

@@ -11,6 +11,7 @@ mod std_types;
 pub use markers::{AutoNowField, FileField, ForeignKeyField, LengthLimitedField, NullableForeignKey};
 
 use crate::schema::ColumnType;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use sea_query::Value;
 use std::fmt;
 
@@ -31,6 +32,19 @@ pub trait OxField: Sized {
 
     /// Rebuilds the value from what a database returned for its column.
     fn from_value(value: Value) -> Result<Self, ValueError>;
+
+    /// This value as SQLite binds it. The default goes through `to_value`; the built-in types lend their
+    /// text and bytes instead, so that a write from a model copies nothing.
+    fn to_sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        crate::db::sqlite::owned_output(&self.to_value())
+    }
+
+    /// Rebuilds the value from what SQLite returned for its column, read in place. The default goes
+    /// through `from_value`; the built-in types read SQLite's storage classes directly, and fall back to
+    /// `from_value` for anything else, so that both give the same value and the same error.
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ValueError> {
+        Self::from_value(crate::db::sqlite::value_of(value))
+    }
 }
 
 /// What a type says about its column; field attributes add the rest.

@@ -1,7 +1,9 @@
 //! Integers, floats, bool, text, bytes and `Option<T>`.
 
 use super::{ColumnSpec, OxField, ValueError, is_null};
+use crate::db::sqlite::value_of;
 use crate::schema::ColumnType;
+use rusqlite::types::{ToSqlOutput, Value as Stored, ValueRef};
 use sea_query::Value;
 
 /// Any integer a driver may hand back, widened; drivers differ in the width they report.
@@ -31,9 +33,24 @@ macro_rules! integer_field {
             }
 
             fn from_value(value: Value) -> Result<Self, ValueError> {
+                // The variant `to_value` writes first: what a row copied through its values holds.
+                if let Value::$variant(Some(stored)) = value
+                    && let Some(v) = <$rust>::try_from(stored).ok()
+                {
+                    return Ok(v);
+                }
                 integer_of(&value)
                     .and_then(|wide| <$rust>::try_from(wide).ok())
                     .ok_or_else(|| ValueError::new(concat!("an integer that fits ", stringify!($rust)), &value))
+            }
+
+            fn to_sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::Owned(Stored::Integer(i64::from(*self))))
+            }
+
+            fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ValueError> {
+                let ValueRef::Integer(stored) = value else { return Self::from_value(value_of(value)) };
+                <$rust>::try_from(stored).or_else(|_| Self::from_value(value_of(value)))
             }
         }
     )*};
@@ -67,6 +84,17 @@ impl OxField for f32 {
             other => Err(ValueError::new("a float", &other)),
         }
     }
+
+    fn to_sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Owned(Stored::Real(f64::from(*self))))
+    }
+
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ValueError> {
+        match value {
+            ValueRef::Real(v) => Ok(v as f32),
+            other => Self::from_value(value_of(other)),
+        }
+    }
 }
 
 impl OxField for f64 {
@@ -83,6 +111,18 @@ impl OxField for f64 {
             Value::Double(Some(v)) => Ok(v),
             Value::Float(Some(v)) => Ok(v.into()),
             other => integer_of(&other).map(|v| v as f64).ok_or_else(|| ValueError::new("a float", &other)),
+        }
+    }
+
+    fn to_sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Owned(Stored::Real(*self)))
+    }
+
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ValueError> {
+        match value {
+            ValueRef::Real(v) => Ok(v),
+            ValueRef::Integer(v) => Ok(v as f64),
+            other => Self::from_value(value_of(other)),
         }
     }
 }
@@ -107,6 +147,18 @@ impl OxField for bool {
             },
         }
     }
+
+    fn to_sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Owned(Stored::Integer(i64::from(*self))))
+    }
+
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ValueError> {
+        match value {
+            ValueRef::Integer(0) => Ok(false),
+            ValueRef::Integer(1) => Ok(true),
+            other => Self::from_value(value_of(other)),
+        }
+    }
 }
 
 impl OxField for String {
@@ -123,6 +175,21 @@ impl OxField for String {
             Value::String(Some(v)) => Ok(v),
             Value::Char(Some(v)) => Ok(v.to_string()),
             other => Err(ValueError::new("text", &other)),
+        }
+    }
+
+    fn to_sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(self.as_bytes())))
+    }
+
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ValueError> {
+        match value {
+            ValueRef::Text(text) => match std::str::from_utf8(text) {
+                Ok(text) => Ok(text.to_owned()),
+                // Read as `value_of` reads it: invalid sequences replaced.
+                Err(_) => Self::from_value(value_of(value)),
+            },
+            other => Self::from_value(value_of(other)),
         }
     }
 }
@@ -142,6 +209,17 @@ impl OxField for Vec<u8> {
             other => Err(ValueError::new("bytes", &other)),
         }
     }
+
+    fn to_sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self)))
+    }
+
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ValueError> {
+        match value {
+            ValueRef::Blob(bytes) => Ok(bytes.to_vec()),
+            other => Self::from_value(value_of(other)),
+        }
+    }
 }
 
 /// `Option<T>` is the nullable column of `T`.
@@ -159,5 +237,19 @@ impl<T: OxField> OxField for Option<T> {
 
     fn from_value(value: Value) -> Result<Self, ValueError> {
         if is_null(&value) { Ok(None) } else { T::from_value(value).map(Some) }
+    }
+
+    fn to_sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        match self {
+            Some(inner) => inner.to_sqlite(),
+            None => Ok(ToSqlOutput::Owned(Stored::Null)),
+        }
+    }
+
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ValueError> {
+        match value {
+            ValueRef::Null => Ok(None),
+            other => T::from_sqlite(other).map(Some),
+        }
     }
 }
