@@ -59,3 +59,22 @@ pub fn export_logs(args: &ExportArgs, out: &mut dyn Write) -> Result<ExitCode, C
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn window_bounds_are_dates_at_midnight_utc_or_rfc_3339_times() {
+        assert_eq!(parse_time("2026-03-01"), Ok(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()));
+        assert_eq!(
+            parse_time("2026-03-01T12:30:00+02:00"),
+            Ok(Utc.with_ymd_and_hms(2026, 3, 1, 10, 30, 0).unwrap())
+        );
+        assert_eq!(
+            parse_time("March 1st"),
+            Err("`March 1st` is neither YYYY-MM-DD nor an RFC 3339 time".to_owned())
+        );
+    }
+}
