@@ -7,21 +7,9 @@ mod support;
 use chrono::{NaiveDate, Utc};
 use oxutils::audit::{AuditContext, LogAction, LogEntry};
 use oxutils::db::{Connection, DbError};
-use oxutils::testing::{TestDatabase, migrated_database_on};
 use oxutils::{ForeignKey, ModelExt};
 use serde_json::json;
-use tests::installed_apps;
 use tests::models::{Loan, Member};
-
-fn databases() -> Vec<TestDatabase> {
-    let mut servers = vec![None];
-    servers.extend(support::server_url(support::POSTGRES_URL).map(Some));
-    servers.extend(support::server_url(support::MYSQL_URL).map(Some));
-    servers
-        .into_iter()
-        .map(|server| migrated_database_on(server.as_deref(), &installed_apps()).unwrap())
-        .collect()
-}
 
 fn member(email: &str) -> Member {
     Member {
@@ -57,7 +45,7 @@ fn entries(connection: &mut Connection) -> Vec<LogEntry> {
 
 #[test]
 fn each_write_records_its_action_changes_and_context() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let connection = &mut database.connection;
         let backend = connection.backend();
         let before = Utc::now() - chrono::Duration::seconds(1);
@@ -122,7 +110,7 @@ fn each_write_records_its_action_changes_and_context() {
 
 #[test]
 fn an_update_that_changes_nothing_writes_no_entry() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let connection = &mut database.connection;
         let ada = member("ada@example.com").insert(connection).unwrap();
         // `updated_at` moves (auto_now), but it is not tracked: nothing the user did changed.
@@ -138,7 +126,7 @@ fn an_update_that_changes_nothing_writes_no_entry() {
 
 #[test]
 fn bulk_updates_and_deletes_write_one_entry_per_row() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let connection = &mut database.connection;
         let backend = connection.backend();
         let ids: Vec<i64> = ["a@x.org", "b@x.org", "c@x.org"]
@@ -167,7 +155,7 @@ fn bulk_updates_and_deletes_write_one_entry_per_row() {
 
 #[test]
 fn a_write_that_does_not_commit_leaves_no_entry() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let connection = &mut database.connection;
         let backend = connection.backend();
         let ada = member("ada@example.com").insert(connection).unwrap();
@@ -192,7 +180,7 @@ fn a_write_that_does_not_commit_leaves_no_entry() {
 
 #[test]
 fn a_model_sets_its_own_masked_and_untracked_fields() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let connection = &mut database.connection;
         let backend = connection.backend();
         let ada = member("ada@example.com").insert(connection).unwrap();

@@ -4,21 +4,10 @@ mod support;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use oxutils::db::{ConstraintKind, DbError};
-use oxutils::testing::{TestDatabase, migrated_database_on};
+use oxutils::testing::migrated_database_on;
 use oxutils::{ForeignKey, ModelExt, Query};
 use tests::installed_apps;
 use tests::models::{Author, Book, BookEvent, Genre};
-
-/// A migrated database on every configured backend.
-fn databases() -> Vec<TestDatabase> {
-    let mut servers = vec![None];
-    servers.extend(support::server_url(support::POSTGRES_URL).map(Some));
-    servers.extend(support::server_url(support::MYSQL_URL).map(Some));
-    servers
-        .into_iter()
-        .map(|server| migrated_database_on(server.as_deref(), &installed_apps()).unwrap())
-        .collect()
-}
 
 fn author(email: &str) -> Author {
     Author {
@@ -48,7 +37,7 @@ fn book(author: &Author, title: &str, pages: i32) -> Book {
 
 #[test]
 fn insert_get_save_delete() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let backend = database.connection.backend();
         let connection = &mut database.connection;
         let before = Utc::now() - chrono::Duration::seconds(1);
@@ -71,7 +60,7 @@ fn insert_get_save_delete() {
 
 #[test]
 fn insert_in_place_fills_in_the_key_and_timestamps() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let backend = database.connection.backend();
         let connection = &mut database.connection;
         // With a timestamp to fill in.
@@ -114,7 +103,7 @@ fn insert_in_place_fills_in_the_key_and_timestamps() {
 
 #[test]
 fn queries_filter_order_limit_count_and_follow_keys() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let backend = database.connection.backend();
         let connection = &mut database.connection;
         let ursula = author("u@example.com").insert(connection).unwrap();
@@ -171,7 +160,7 @@ fn queries_filter_order_limit_count_and_follow_keys() {
 
 #[test]
 fn constraint_violations_are_typed_and_named() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let backend = database.connection.backend();
         let connection = &mut database.connection;
         let ursula = author("u@example.com").insert(connection).unwrap();
@@ -216,7 +205,7 @@ fn a_row_that_does_not_fit_its_model_is_a_typed_error() {
 
 #[test]
 fn a_write_hook_writes_in_the_same_transaction() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let backend = database.connection.backend();
         let connection = &mut database.connection;
         let ursula = author("u@example.com").insert(connection).unwrap();
@@ -264,7 +253,7 @@ fn a_write_hook_writes_in_the_same_transaction() {
 
 #[test]
 fn saving_an_unchanged_row_is_not_not_found_but_saving_a_missing_one_is() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let backend = database.connection.backend();
         let connection = &mut database.connection;
         let stored = author("u@example.com").insert(connection).unwrap();
@@ -276,7 +265,7 @@ fn saving_an_unchanged_row_is_not_not_found_but_saving_a_missing_one_is() {
 
 #[test]
 fn contains_is_literal_and_a_dropped_transaction_rolls_back() {
-    for mut database in databases() {
+    for mut database in support::migrated_databases() {
         let backend = database.connection.backend();
         let connection = &mut database.connection;
         let ursula = author("u@example.com").insert(connection).unwrap();

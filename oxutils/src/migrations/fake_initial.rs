@@ -36,7 +36,8 @@ pub fn decide(
     for operation in &migration.operations {
         match operation {
             Operation::CreateModel { model } => created.extend(after.model(&migration.app, &model.name)),
-            Operation::AddField { model, field, .. } => {
+            // A field added to a model this migration creates is checked with the rest of its table.
+            Operation::AddField { model, field, .. } if !creates(migration, model) => {
                 added.extend(after.model(&migration.app, model).map(|model| (model, field.name.as_str())))
             }
             _ => {}
@@ -70,6 +71,13 @@ pub fn decide(
         (true, true) => FakeInitial::Fake,
         (true, false) => FakeInitial::Differs(differences),
     })
+}
+
+fn creates(migration: &Migration, model_name: &str) -> bool {
+    migration
+        .operations
+        .iter()
+        .any(|operation| matches!(operation, Operation::CreateModel { model } if model.name == model_name))
 }
 
 /// How an existing table differs from the model the migration creates: missing and unexpected columns,

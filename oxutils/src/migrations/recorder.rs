@@ -113,16 +113,5 @@ pub fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbE
 
 /// Whether a table exists in the connection's current database or schema.
 pub fn table_exists(connection: &mut Connection, table: &str) -> Result<bool, DbError> {
-    let sql = match connection.backend() {
-        ddl::Backend::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-        ddl::Backend::Postgres => {
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
-        }
-        ddl::Backend::Mysql => {
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
-        }
-    };
-    let rows = connection.query(sql, &[sea_query::Value::String(Some(table.to_owned()))])?;
-    let count = rows.first().and_then(|row| row.first()).cloned().map(i64::from_value);
-    Ok(matches!(count, Some(Ok(count)) if count > 0))
+    Ok(super::introspect::table_columns(connection, table)?.is_some())
 }

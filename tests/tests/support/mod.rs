@@ -51,6 +51,20 @@ pub fn server_url(variable: &str) -> Option<String> {
     }
 }
 
+/// A database with every installed app migrated on every configured backend: in-memory SQLite, then a
+/// throw-away database on each server whose URL is set.
+pub fn migrated_databases() -> Vec<oxutils::testing::TestDatabase> {
+    let mut servers = vec![None];
+    servers.extend(server_url(POSTGRES_URL).map(Some));
+    servers.extend(server_url(MYSQL_URL).map(Some));
+    servers
+        .into_iter()
+        .map(|server| {
+            oxutils::testing::migrated_database_on(server.as_deref(), &tests::installed_apps()).unwrap()
+        })
+        .collect()
+}
+
 /// A database name no other test or run uses at the same time.
 pub fn unique_database_name(prefix: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);

@@ -1,15 +1,11 @@
 //! The export's ZIP, written as a stream: JSON batches `logs_batch_NNNN.json` of `batch_size` records,
 //! then `metadata.json`. Nothing is seeked back to, so the archive can go straight into a multipart
-//! upload; only the record being written and the compressor's window are in memory.
+//! upload; only the batch being written and the compressor's window are in memory.
 
 use serde::Serialize;
 use std::io::Write;
 use zip::write::{SimpleFileOptions, StreamWriter};
 use zip::{CompressionMethod, ZipWriter};
-
-/// Records are gathered into this many bytes before they reach the compressor: one write per chunk
-/// instead of one per JSON token.
-const CHUNK: usize = 64 * 1024;
 
 /// What `metadata.json` says of the export.
 #[derive(Debug, Clone, Serialize)]
@@ -31,12 +27,10 @@ pub struct DateRange {
 pub struct BatchedArchive<W: Write> {
     zip: ZipWriter<StreamWriter<W>>,
     options: SimpleFileOptions,
-    batch_size: usize,
-    /// Records in the open batch; 0 when no batch is open.
-    in_batch: usize,
+    /// The batch `push` is filling.
+    open: BatchBuilder,
     batches: usize,
     total: u64,
-    chunk: Vec<u8>,
 }
 
 impl<W: Write> BatchedArchive<W> {
@@ -60,38 +54,22 @@ impl<W: Write> BatchedArchive<W> {
         BatchedArchive {
             zip: ZipWriter::new_stream(output),
             options,
-            batch_size: batch_size.max(1),
-            in_batch: 0,
+            open: BatchBuilder::new(batch_size),
             batches: 0,
             total: 0,
-            chunk: Vec::with_capacity(CHUNK + 4096),
         }
     }
 
-    /// Appends a record to the open batch, opening the next batch file when needed.
+    /// Appends a record to the open batch, writing the batch out when it is full.
     pub fn push(&mut self, record: &impl Serialize) -> std::io::Result<()> {
-        if self.in_batch == 0 {
-            self.batches += 1;
-            let name = format!("logs_batch_{:04}.json", self.batches);
-            self.zip.start_file(name, self.options).map_err(std::io::Error::other)?;
-            self.chunk.extend_from_slice(b"[\n");
-        } else {
-            self.chunk.extend_from_slice(b",\n");
-        }
-        serde_json::to_writer(&mut self.chunk, record)?;
-        self.in_batch += 1;
-        self.total += 1;
-        if self.in_batch == self.batch_size {
-            self.close_batch()?;
-        } else if self.chunk.len() >= CHUNK {
-            self.write_chunk()?;
+        if let Some((batch, records)) = self.open.push(record)? {
+            self.write_batch(&batch, records)?;
         }
         Ok(())
     }
 
     /// Appends one whole batch file, `records` records serialized by a [`BatchBuilder`].
     pub fn write_batch(&mut self, batch: &[u8], records: usize) -> std::io::Result<()> {
-        self.close_batch()?;
         self.batches += 1;
         let name = format!("logs_batch_{:04}.json", self.batches);
         self.zip.start_file(name, self.options).map_err(std::io::Error::other)?;
@@ -100,39 +78,28 @@ impl<W: Write> BatchedArchive<W> {
         Ok(())
     }
 
+    /// Records in the archive, counting the batch `push` has open.
     pub fn total(&self) -> u64 {
-        self.total
+        self.total + self.open.records as u64
     }
 
+    /// Batch files in the archive, counting the one `push` has open.
     pub fn batches(&self) -> usize {
-        self.batches
+        self.batches + usize::from(self.open.records > 0)
     }
 
     pub fn batch_size(&self) -> usize {
-        self.batch_size
+        self.open.batch_size
     }
 
-    fn write_chunk(&mut self) -> std::io::Result<()> {
-        self.zip.write_all(&self.chunk)?;
-        self.chunk.clear();
-        Ok(())
-    }
-
-    fn close_batch(&mut self) -> std::io::Result<()> {
-        if self.in_batch > 0 {
-            self.chunk.extend_from_slice(b"\n]\n");
-            self.write_chunk()?;
-            self.in_batch = 0;
-        }
-        Ok(())
-    }
-
-    /// Closes the last batch, writes `metadata.json` and the ZIP's directory; returns the output.
+    /// Writes the last batch that `push` left open, `metadata.json` and the ZIP's directory; returns the
+    /// output.
     pub fn finish(mut self, metadata: &ArchiveMetadata) -> std::io::Result<W> {
-        self.close_batch()?;
+        if let Some((batch, records)) = self.open.finish() {
+            self.write_batch(&batch, records)?;
+        }
         self.zip.start_file("metadata.json", self.options).map_err(std::io::Error::other)?;
-        serde_json::to_writer_pretty(&mut self.chunk, metadata)?;
-        self.write_chunk()?;
+        serde_json::to_writer_pretty(&mut self.zip, metadata)?;
         let stream = self.zip.finish().map_err(std::io::Error::other)?;
         Ok(stream.into_inner())
     }
@@ -160,7 +127,7 @@ impl BatchBuilder {
     }
 
     /// The last, partial batch, if any.
-    pub fn finish(mut self) -> Option<(Vec<u8>, usize)> {
+    pub fn finish(&mut self) -> Option<(Vec<u8>, usize)> {
         self.take()
     }
 

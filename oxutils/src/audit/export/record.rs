@@ -143,24 +143,23 @@ impl ExportRow {
     }
 }
 
+fn read_error(column: &str, problem: impl std::fmt::Display) -> DbError {
+    DbError::query("reading audit entries to export", format!("{column}: {problem}"))
+}
+
 fn typed<T: OxField>((column, value): (&str, Value)) -> Result<T, DbError> {
-    T::from_value(value)
-        .map_err(|error| DbError::query("reading audit entries to export", format!("{column}: {error}")))
+    T::from_value(value).map_err(|error| read_error(column, error))
 }
 
 /// A JSON column as text: SQLite and MySQL return the stored text, PostgreSQL a parsed `jsonb`.
 fn raw_json((column, value): (&str, Value)) -> Result<Option<Box<RawValue>>, DbError> {
-    let invalid = |error: serde_json::Error| {
-        DbError::query("reading audit entries to export", format!("{column} is not JSON: {error}"))
-    };
+    let invalid = |error: serde_json::Error| read_error(column, format!("not JSON: {error}"));
     match value {
         Value::String(Some(text)) => RawValue::from_string(text).map(Some).map_err(invalid),
         Value::Json(Some(json)) => serde_json::value::to_raw_value(&json).map(Some).map_err(invalid),
         other if crate::field::is_null(&other) => Ok(None),
         other => {
-            let json = serde_json::Value::from_value(other).map_err(|error| {
-                DbError::query("reading audit entries to export", format!("{column}: {error}"))
-            })?;
+            let json = serde_json::Value::from_value(other).map_err(|error| read_error(column, error))?;
             serde_json::value::to_raw_value(&json).map(Some).map_err(invalid)
         }
     }
