@@ -6,7 +6,9 @@ mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use oxutils::ModelExt;
-use oxutils::audit::export::{ExportOptions, ExportStatistics, LogExporter, get_export_statistics};
+use oxutils::audit::export::{
+    ExportOptions, ExportReport, ExportStatistics, LogExporter, entries_awaiting_export, get_export_statistics,
+};
 use oxutils::audit::{ExportStatus, LogAction, LogEntry, LogExportState};
 use oxutils::db::Connection;
 use oxutils::storage::{LocalStorage, ObjectWriter, Storage, StorageError};
@@ -118,7 +120,7 @@ fn history(connection: &mut Connection, state: &LogExportState) -> Vec<ExportSta
 }
 
 fn unclaimed(connection: &mut Connection) -> i64 {
-    LogEntry::objects().filter(LogEntry::EXPORT.is_null()).count(connection).unwrap()
+    entries_awaiting_export(connection).unwrap()
 }
 
 #[test]
@@ -443,6 +445,85 @@ fn two_exports_started_at_once_never_export_an_entry_twice() {
         exported.sort_unstable();
         written.sort_unstable();
         assert_eq!(exported, written);
+        let _ = std::fs::remove_dir_all(root);
+    }
+}
+
+#[test]
+fn window_exports_and_regular_exports_share_the_entries_exactly_once() {
+    for mut database in databases() {
+        let connection = &mut database.connection;
+        let root = folder();
+        let good = exporter(&root, 100);
+        let broken = LogExporter::new(
+            Box::new(BreaksMidway { inner: LocalStorage::new(&root), fail_after: 0 }),
+            "billing",
+        );
+        let mut exported = Vec::new();
+        let mut take = |report: ExportReport, records: u64| {
+            assert_eq!(report.records, records);
+            let ids = exported_ids(&read_archive(good.storage(), report.key.as_ref().unwrap()));
+            // The entries were written in time order, so ids in time order are ids in order.
+            assert!(ids.is_sorted(), "in time order: {ids:?}");
+            exported.extend(ids);
+        };
+        let mut written = write_entries(connection, (0..300).map(at));
+
+        // A window export that fails marks its entries, and they wait again.
+        broken.export_logs_from_date(connection, at(100), at(200)).unwrap_err();
+        assert_eq!(unclaimed(connection), 300);
+        // A window that succeeds: [0, 50).
+        take(good.export_logs_from_date(connection, at(0), at(50)).unwrap(), 50);
+        // A regular export that fails, holding the rest and the failed window's entries.
+        written.extend(write_entries(connection, (300..400).map(at)));
+        broken.export_logs_since_last_export(connection).unwrap_err();
+        assert_eq!(unclaimed(connection), 350);
+        // A window across the failed export's run: [120, 320).
+        take(good.export_logs_from_date(connection, at(120), at(320)).unwrap(), 200);
+        // The regular export takes everything left, [50, 120) and [320, 400), and nothing twice.
+        take(good.export_logs_since_last_export(connection).unwrap(), 150);
+        assert_eq!(good.export_logs_since_last_export(connection).unwrap().records, 0);
+        assert_eq!(unclaimed(connection), 0);
+
+        exported.sort_unstable();
+        written.sort_unstable();
+        assert_eq!(exported, written, "every entry once, none twice");
+        let _ = std::fs::remove_dir_all(root);
+    }
+}
+
+#[test]
+fn an_entry_still_uncommitted_when_an_export_starts_is_exported_once() {
+    for mut database in databases() {
+        let url = database.url().unwrap();
+        let root = folder();
+        let mut written = write_entries(&mut database.connection, (0..100).map(at));
+        // A writer's transaction holds an entry while the export starts; on PostgreSQL and MariaDB a later
+        // entry commits before it, with a higher id.
+        let mut holder = Connection::open(&url).unwrap();
+        let mut transaction = holder.transaction().unwrap();
+        let held = entry(at(100), 100).insert(&mut transaction).unwrap().id;
+        if transaction.backend() != oxutils::ddl::Backend::Sqlite {
+            written.extend(write_entries(&mut database.connection, [at(101)]));
+        }
+        let export = std::thread::spawn({
+            let (url, root) = (url.clone(), root.clone());
+            move || exporter(&root, 1000).export_logs_since_last_export(&mut Connection::open(&url).unwrap())
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        transaction.commit().unwrap();
+        written.push(held);
+        let first = export.join().unwrap().unwrap();
+        let second = exporter(&root, 1000).export_logs_since_last_export(&mut database.connection).unwrap();
+        let mut exported = Vec::new();
+        for report in [&first, &second] {
+            if let Some(key) = &report.key {
+                exported.extend(exported_ids(&read_archive(&LocalStorage::new(&root), key)));
+            }
+        }
+        exported.sort_unstable();
+        written.sort_unstable();
+        assert_eq!(exported, written, "every entry once, none twice");
         let _ = std::fs::remove_dir_all(root);
     }
 }

@@ -95,7 +95,7 @@ fn assert_failed_and_released(connection: &mut Connection, entries: usize) {
     let history: Vec<ExportStatus> =
         state.history(connection).unwrap().iter().map(|row| row.status).collect();
     assert_eq!(history, [ExportStatus::Pending, ExportStatus::Failed]);
-    let unclaimed = LogEntry::objects().filter(LogEntry::EXPORT.is_null()).count(connection).unwrap();
+    let unclaimed = oxutils::audit::export::entries_awaiting_export(connection).unwrap();
     assert_eq!(unclaimed, entries as i64, "every entry is ready for the next export");
 }
 

@@ -22,7 +22,7 @@ pub enum LogAction {
     app = "audit",
     db_comment = "Audit entries: one per insert, update and delete of an audited model",
     index(app_label, model, object_pk),
-    // The export job's claim (`export_id IS NULL AND timestamp < …`) and its pages, read in time order.
+    // The export job's claims (`export_id IS NULL AND timestamp < …`) and its pages, read in time order.
     index(export, timestamp, id)
 )]
 pub struct LogEntry {
@@ -59,9 +59,9 @@ pub struct LogEntry {
     pub correlation_id: Option<String>,
     /// Anything else the audit context carries.
     pub additional_data: Option<serde_json::Value>,
-    /// The export that claimed this entry; NULL until one does. The export job sets it with an `UPDATE …
-    /// WHERE export_id IS NULL`, so that every entry, even one committed after a later one, is exported
-    /// exactly once.
+    /// The export that marked this entry as its own. NULL for an entry no export has marked: it belongs to
+    /// the export whose run of ids (`LogExportRange`) holds its id, or to none yet. Exports of a window with
+    /// bounds mark their entries; the regular export takes a run and writes nothing here.
     #[ox(on_delete = "set_null", index = false)] // the (export, timestamp, id) index serves it
     pub export: Option<ForeignKey<LogExportState>>,
 }

@@ -11,7 +11,7 @@ mod writer;
 
 pub use context::{AuditContext, AuditContextGuard};
 pub use log_entry::{LogAction, LogEntry};
-pub use models::{ExportStatus, LogExportHistory, LogExportState};
+pub use models::{ExportStatus, LogExportHistory, LogExportRange, LogExportState};
 pub use value_json::value_to_json;
 pub use writer::{
     AuditOptions, DEFAULT_EXCLUDED_FIELDS, DEFAULT_MASKED_FIELDS, MASK, OBJECT_REPR_MAX_CHARS, ObjectRepr,
@@ -24,6 +24,6 @@ pub const APP_LABEL: &str = "audit";
 /// The audit app, with its migrations in `oxutils/src/audit/migrations/`.
 pub const APP: crate::apps::App = crate::app!(
     label = "audit",
-    models = [LogExportState, LogExportHistory, LogEntry],
+    models = [LogExportState, LogExportHistory, LogEntry, LogExportRange],
     migrations = "src/audit/migrations"
 );

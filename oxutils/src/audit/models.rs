@@ -45,3 +45,18 @@ pub struct LogExportHistory {
     #[ox(auto_now_add)]
     pub created_at: DateTime<Utc>,
 }
+
+/// A run of audit entry ids taken whole by an export: the export owns every entry whose id is in
+/// `first_entry_id..=last_entry_id` and whose `export` column is empty, without writing to those entries.
+/// Runs never overlap, and a failed export's runs are taken over by the next export; the highest
+/// `last_entry_id` is how far runs have reached. Not in the Django application: it has no claims at all.
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(app = "audit", db_comment = "Runs of audit entry ids taken whole by exports")]
+pub struct LogExportRange {
+    pub id: i64,
+    /// Deleting an export would give its entries to the next one: refused while it owns a run.
+    #[ox(on_delete = "restrict")]
+    pub state: ForeignKey<LogExportState>,
+    pub first_entry_id: i64,
+    pub last_entry_id: i64,
+}

@@ -2,32 +2,36 @@
 //!
 //! The original application exports the window `[last export, now]` and then records the time of
 //! success as the next window's start, so entries written during an export are never exported and entries
-//! on the boundary are exported twice. Here an export *claims* its entries first: one `UPDATE` sets
-//! `export_id` on every entry of the window that no export has claimed, in the same transaction that
-//! creates the export's state. Row locks make two exports started at once claim disjoint sets; an entry
-//! committed late (its timestamp already behind a finished window) is still unclaimed, so the next export
-//! takes it. The claimed entries are then streamed, ordered by time, into a ZIP that goes straight into a
-//! multipart upload, so memory stays flat however many entries there are.
+//! on the boundary are exported twice. Here an export *claims* its entries first, in the same transaction
+//! that creates its state (see `claim`): the regular export takes the run of ids written since the last
+//! one without writing to the entries; a window with bounds marks its entries. Claims are serialized, so
+//! two exports started at once own disjoint sets; an entry committed late (its timestamp already behind a
+//! finished window) is still unowned, so the next export takes it. The claimed entries are then streamed,
+//! ordered by time, into a ZIP that goes straight into a multipart upload, so memory stays flat however
+//! many entries there are.
 //!
-//! If the export fails (storage unreachable, credentials refused, upload broken), its upload is aborted,
-//! its claims are released and its state is marked failed with a history row: the next export takes the
+//! If the export fails (storage unreachable, credentials refused, upload broken), its upload is aborted
+//! and its state is marked failed with a history row, which frees its entries: the next export takes the
 //! same entries again. If the process dies, its state stays pending; the state's `updated_at` is touched
-//! after every page, and the next export treats a pending state untouched for `stale_after` as abandoned:
-//! it deletes any object the dead export had completed, releases its claims and marks it failed.
+//! every few seconds, and the next export treats a pending state untouched for `stale_after` as abandoned:
+//! it deletes any object the dead export had completed and marks it failed.
 
 mod archive;
+mod claim;
 mod record;
 mod statistics;
 
 pub use archive::{ArchiveMetadata, BatchBuilder, BatchedArchive, DateRange};
+pub use claim::entries_awaiting_export;
 pub use record::{ExportRecord, ExportRow};
 pub use statistics::{ExportStatistics, get_export_statistics};
 
 use super::{ExportStatus, LogEntry, LogExportState};
 use crate::ModelExt;
+use crate::column::Filter;
 use crate::db::{Connection, DbError, Statement};
 use crate::file::S3File;
-use crate::foreign_key::ForeignKey;
+use claim::{Claim, Window};
 use crate::storage::{ObjectWriter, Storage, StorageError};
 use chrono::{DateTime, Utc};
 use sea_query::Alias;
@@ -138,7 +142,7 @@ impl LogExporter {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<ExportReport, ExportError> {
-        self.export(connection, Some(from), to)
+        self.export(connection, Window { from: Some(from), to, everything: false })
     }
 
     /// Exports every entry written before now that no export has taken yet: the window runs from the last
@@ -147,7 +151,7 @@ impl LogExporter {
         &self,
         connection: &mut Connection,
     ) -> Result<ExportReport, ExportError> {
-        self.export(connection, None, Utc::now())
+        self.export(connection, Window { from: None, to: Utc::now(), everything: true })
     }
 
     /// Exports every entry written before `to` that no export has taken yet.
@@ -156,20 +160,20 @@ impl LogExporter {
         connection: &mut Connection,
         to: DateTime<Utc>,
     ) -> Result<ExportReport, ExportError> {
-        self.export(connection, None, to)
+        self.export(connection, Window { from: None, to, everything: false })
     }
 
-    fn export(
-        &self,
-        connection: &mut Connection,
-        from: Option<DateTime<Utc>>,
-        to: DateTime<Utc>,
-    ) -> Result<ExportReport, ExportError> {
+    fn export(&self, connection: &mut Connection, window: Window) -> Result<ExportReport, ExportError> {
         // Databases keep microseconds: the window's bounds are what they will store.
         use chrono::SubsecRound;
-        let (from, to) = (from.map(|from| from.trunc_subsecs(6)), to.trunc_subsecs(6));
+        let window = Window {
+            from: window.from.map(|from| from.trunc_subsecs(6)),
+            to: window.to.trunc_subsecs(6),
+            ..window
+        };
+        let to = window.to;
         let recovered = self.recover_abandoned(connection)?;
-        let window_start = match from {
+        let window_start = match window.from {
             Some(from) => Some(from),
             None => last_export_end(connection)?,
         };
@@ -183,27 +187,28 @@ impl LogExporter {
             size: 0,
             recovered,
         };
-        let Some((state, claimed)) = claim(connection, from, to)? else { return Ok(report) };
-        report.records = claimed;
-        match self.write_archive(connection, &state, window_start, to) {
-            Ok((stored, batches)) => match succeed(connection, &state, to, &stored) {
+        let Some(claim) = claim::claim(connection, window)? else { return Ok(report) };
+        let state = &claim.state;
+        match self.write_archive(connection, &claim, window_start, to) {
+            Ok((stored, written)) => match succeed(connection, state, to, &stored) {
                 Ok(state) => {
                     report.state = Some(state);
                     report.key = Some(stored.key);
                     report.size = stored.size;
-                    report.batches = batches;
+                    report.records = written.records;
+                    report.batches = written.batches;
                     Ok(report)
                 }
                 Err(error) => {
                     // The archive is complete but not recorded: remove it, so that it is never taken for
                     // an export, and give the entries back.
                     let _ = self.storage.delete(&stored.key);
-                    let _ = fail(connection, &state);
+                    let _ = state.set_failed(connection);
                     Err(error.into())
                 }
             },
             Err(error) => {
-                fail(connection, &state)?;
+                state.set_failed(connection)?;
                 Err(ExportError::Storage { state_id: state.id, error })
             }
         }
@@ -213,10 +218,11 @@ impl LogExporter {
     fn write_archive(
         &self,
         connection: &mut Connection,
-        state: &LogExportState,
+        claim: &Claim,
         from: Option<DateTime<Utc>>,
         to: DateTime<Utc>,
-    ) -> Result<(crate::storage::Stored, usize), StorageError> {
+    ) -> Result<(crate::storage::Stored, Written), StorageError> {
+        let state = &claim.state;
         let name = format!("{}/audit_logs_{}_{}.zip", self.service_name, stamp(from), stamp(Some(to)));
         let writer = self.storage.create(&name)?;
         let key = writer.key().to_owned();
@@ -242,7 +248,7 @@ impl LogExporter {
         let options = &self.options;
         let reader_connection = &mut *connection;
         let (written, read) = std::thread::scope(|scope| {
-            let reader = scope.spawn(move || stream_batches(reader_connection, state.id, options, batches));
+            let reader = scope.spawn(move || stream_batches(reader_connection, claim, options, batches));
             let mut written = Ok(());
             for (batch, records) in received.iter() {
                 if let Err(error) = archive.write_batch(&batch, records) {
@@ -269,9 +275,9 @@ impl LogExporter {
             batch_size: archive.batch_size(),
             total_batches: archive.batches(),
         };
-        let batches = archive.batches();
+        let written = Written { records: archive.total(), batches: archive.batches() };
         let writer: Box<dyn ObjectWriter + '_> = archive.finish(&metadata).map_err(io)?;
-        Ok((writer.finish()?, batches))
+        Ok((writer.finish()?, written))
     }
 
     /// Undoes exports whose process died: pending, untouched for `stale_after`.
@@ -295,7 +301,7 @@ impl LogExporter {
                 }
             }
             recovered.push(state.id);
-            fail(connection, &state)?;
+            state.set_failed(connection)?;
         }
         Ok(recovered)
     }
@@ -315,28 +321,10 @@ pub(super) fn last_export_end(connection: &mut Connection) -> Result<Option<Date
     Ok(last.and_then(|state| state.last_export_date))
 }
 
-/// Creates a pending export and claims the unclaimed entries of the window for it, in one transaction;
-/// `None` (and nothing written) when there is no entry to export.
-fn claim(
-    connection: &mut Connection,
-    from: Option<DateTime<Utc>>,
-    to: DateTime<Utc>,
-) -> Result<Option<(LogExportState, u64)>, DbError> {
-    let mut transaction = connection.transaction()?;
-    let state = LogExportState::create(&mut transaction)?;
-    let mut window = LogEntry::EXPORT.is_null().and(LogEntry::TIMESTAMP.lt(to));
-    if let Some(from) = from {
-        window = window.and(LogEntry::TIMESTAMP.ge(from));
-    }
-    let claimed = LogEntry::objects()
-        .filter(window)
-        .update(&mut transaction, vec![LogEntry::EXPORT.set(Some(ForeignKey::new(state.id)))])?;
-    if claimed == 0 {
-        transaction.rollback()?;
-        return Ok(None);
-    }
-    transaction.commit()?;
-    Ok(Some((state, claimed)))
+/// What went into an archive.
+struct Written {
+    records: u64,
+    batches: usize,
 }
 
 /// Batches the reader sends ahead of the archive writer.
@@ -346,7 +334,7 @@ const BATCHES_IN_FLIGHT: usize = 4;
 /// early, without an error, when the receiver hangs up. Touches the state now and then as a heartbeat.
 fn stream_batches(
     connection: &mut Connection,
-    state_id: i64,
+    claim: &Claim,
     options: &ExportOptions,
     batches: std::sync::mpsc::SyncSender<(Vec<u8>, usize)>,
 ) -> Result<(), DbError> {
@@ -354,21 +342,30 @@ fn stream_batches(
     let mut touched = std::time::Instant::now();
     let mut builder = BatchBuilder::new(options.batch_size);
     let serialize = |error: serde_json::Error| DbError::query("serializing audit entries", error);
-    let mut after: Option<(DateTime<Utc>, i64)> = None;
+    // The entries marked with the export and those of its runs are two ordered streams, merged.
+    let mut own = Pages::new(claim.own_rows(), options.page_size);
+    let mut runs = claim.run_rows().map(|filter| Pages::new(filter, options.page_size));
     loop {
-        let page = claimed_page(connection, state_id, after, options.page_size)?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.timestamp, last.id));
-        for row in &page {
-            if let Some(batch) = builder.push(&row.record()).map_err(serialize)?
-                && batches.send(batch).is_err()
-            {
+        let own_next = own.peek(connection)?.map(ExportRow::order_key);
+        let run_next = match &mut runs {
+            Some(runs) => runs.peek(connection)?.map(ExportRow::order_key),
+            None => None,
+        };
+        let row = match (own_next, run_next) {
+            (None, None) => break,
+            (Some(own_key), Some(run_key)) if run_key < own_key => runs.as_mut().and_then(Pages::pop),
+            (Some(_), _) => own.pop(),
+            (None, Some(_)) => runs.as_mut().and_then(Pages::pop),
+        };
+        let Some(row) = row else { break };
+        if let Some(batch) = builder.push(&row.record()).map_err(serialize)? {
+            if batches.send(batch).is_err() {
                 return Ok(());
             }
-        }
-        if touched.elapsed() >= heartbeat {
-            touch(connection, state_id)?;
-            touched = std::time::Instant::now();
+            if touched.elapsed() >= heartbeat {
+                touch(connection, claim.state.id)?;
+                touched = std::time::Instant::now();
+            }
         }
     }
     if let Some(batch) = builder.finish() {
@@ -377,14 +374,43 @@ fn stream_batches(
     Ok(())
 }
 
-/// The next page of the export's entries, ordered by time then id, after `after`.
-fn claimed_page(
+/// One ordered stream of entries, read a page at a time: by time then id, each page after the last.
+struct Pages {
+    filter: Filter<LogEntry>,
+    page_size: u64,
+    page: std::collections::VecDeque<ExportRow>,
+    after: Option<(DateTime<Utc>, i64)>,
+    exhausted: bool,
+}
+
+impl Pages {
+    fn new(filter: Filter<LogEntry>, page_size: u64) -> Self {
+        Pages { filter, page_size, page: Default::default(), after: None, exhausted: false }
+    }
+
+    /// The next entry, reading the next page when this one is used up.
+    fn peek(&mut self, connection: &mut Connection) -> Result<Option<&ExportRow>, DbError> {
+        if self.page.is_empty() && !self.exhausted {
+            let page = read_page(connection, self.filter.clone(), self.after, self.page_size)?;
+            self.exhausted = (page.len() as u64) < self.page_size;
+            self.after = page.last().map(ExportRow::order_key).or(self.after);
+            self.page = page.into();
+        }
+        Ok(self.page.front())
+    }
+
+    fn pop(&mut self) -> Option<ExportRow> {
+        self.page.pop_front()
+    }
+}
+
+/// The next page of the entries `filter` selects, ordered by time then id, after `after`.
+fn read_page(
     connection: &mut Connection,
-    state_id: i64,
+    mut filter: Filter<LogEntry>,
     after: Option<(DateTime<Utc>, i64)>,
     page_size: u64,
 ) -> Result<Vec<ExportRow>, DbError> {
-    let mut filter = LogEntry::EXPORT.eq(Some(ForeignKey::new(state_id)));
     if let Some((timestamp, id)) = after {
         // `timestamp >= t` first, as a range the (export, timestamp, id) index can seek to: with the plain
         // `timestamp > t OR (timestamp = t AND id > i)` every page would scan the export from its start.
@@ -419,14 +445,4 @@ fn succeed(
 ) -> Result<LogExportState, DbError> {
     let size = i64::try_from(stored.size).unwrap_or(i64::MAX);
     state.set_success(connection, to, S3File::new(stored.key.clone()), size)
-}
-
-/// Gives the export's entries back and records it as failed, in one transaction.
-fn fail(connection: &mut Connection, state: &LogExportState) -> Result<(), DbError> {
-    let mut transaction = connection.transaction()?;
-    LogEntry::objects()
-        .filter(LogEntry::EXPORT.eq(Some(ForeignKey::new(state.id))))
-        .update(&mut transaction, vec![LogEntry::EXPORT.set(None::<ForeignKey<LogExportState>>)])?;
-    state.set_failed(&mut transaction)?;
-    transaction.commit()
 }

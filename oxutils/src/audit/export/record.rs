@@ -102,6 +102,11 @@ impl ExportRow {
         "additional_data",
     ];
 
+    /// Where the row goes in an export: by time, then by id.
+    pub fn order_key(&self) -> (DateTime<Utc>, i64) {
+        (self.timestamp, self.id)
+    }
+
     /// Reads the values of [`ExportRow::COLUMNS`], in that order.
     pub fn read(values: &mut dyn Iterator<Item = Value>) -> Result<Self, DbError> {
         let mut column = 0;

@@ -1,0 +1,181 @@
+//! How an export takes its entries, so that every entry is exported exactly once.
+//!
+//! An entry belongs to the export named in its `export` column when it has one; otherwise to the export
+//! that owns the run of ids (`LogExportRange`) its id falls in; otherwise to none. It waits for export
+//! while it belongs to none or to a failed export. Ownership only ever passes from none, or from a failed
+//! export, to a new pending export, inside the claim's transaction, and claims are serialized: no two live
+//! exports own one entry, and no entry an export is reading changes hands under it. A failed export gives
+//! nothing back by writing: being failed is what frees its entries.
+//!
+//! There are two ways to claim:
+//! - **A run of ids** (`export_logs_since_last_export` on SQLite and PostgreSQL): the export takes every id
+//!   from where the runs reach to the highest id, without writing to a single entry, and takes over the
+//!   runs and entries of failed exports. That is exact only if no entry with a lower id can still commit.
+//!   SQLite serializes writers behind its write lock, which the claim holds from its `BEGIN IMMEDIATE`;
+//!   on PostgreSQL the claim locks the entries' table in SHARE mode, which waits for every transaction that
+//!   has written an entry and holds new writers off until the claim commits (an INSERT takes its lock
+//!   before it draws its id from the sequence).
+//! - **Rows** (a window with bounds, and every export on MySQL, whose auto-increment hands out an id before
+//!   the row is locked, so that no lock makes the highest id final): one `UPDATE` sets `export` on every
+//!   waiting entry of the window.
+
+use crate::ModelExt;
+use crate::audit::{ExportStatus, LogEntry, LogExportRange, LogExportState};
+use crate::column::Filter;
+use crate::db::{Connection, DbError};
+use crate::ddl::Backend;
+use crate::field::OxField;
+use crate::foreign_key::ForeignKey;
+use crate::model::Model;
+use crate::query::Query;
+use chrono::{DateTime, Utc};
+use sea_query::{Alias, Expr, Query as Sql};
+
+/// The entries an export asks for.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Window {
+    pub from: Option<DateTime<Utc>>,
+    pub to: DateTime<Utc>,
+    /// Everything written so far, whatever its time: the export may take a run of ids.
+    pub everything: bool,
+}
+
+/// A pending export and what it owns.
+pub(super) struct Claim {
+    pub state: LogExportState,
+    /// The runs of ids it owns: their entries with no `export` of their own are its entries too.
+    pub runs: Vec<LogExportRange>,
+}
+
+impl Claim {
+    /// The entries whose `export` column names this export.
+    pub fn own_rows(&self) -> Filter<LogEntry> {
+        LogEntry::EXPORT.eq(Some(ForeignKey::new(self.state.id)))
+    }
+
+    /// The entries it owns through its runs; `None` when it has none.
+    pub fn run_rows(&self) -> Option<Filter<LogEntry>> {
+        let ids = any_run(&self.runs)?;
+        Some(LogEntry::EXPORT.is_null().and(ids))
+    }
+}
+
+/// Creates a pending export and gives it the waiting entries of the window, in one transaction; `None`
+/// (and nothing written) when no entry is waiting.
+pub(super) fn claim(connection: &mut Connection, window: Window) -> Result<Option<Claim>, DbError> {
+    let mut transaction = connection.transaction()?;
+    let by_run = window.everything && transaction.backend() != Backend::Mysql;
+    serialize_claims(&mut transaction, by_run)?;
+    let state = LogExportState::create(&mut transaction)?;
+    let claimed = if by_run {
+        claim_run(&mut transaction, &state)?
+    } else {
+        claim_rows(&mut transaction, &state, window)?
+    };
+    if !claimed {
+        transaction.rollback()?;
+        return Ok(None);
+    }
+    let runs = LogExportRange::objects()
+        .filter(LogExportRange::STATE.eq(ForeignKey::new(state.id)))
+        .order_by(LogExportRange::FIRST_ENTRY_ID)
+        .all(&mut transaction)?;
+    transaction.commit()?;
+    Ok(Some(Claim { state, runs }))
+}
+
+/// How many entries wait for an export: owned by none, or by a failed export.
+pub fn entries_awaiting_export(connection: &mut Connection) -> Result<i64, DbError> {
+    let waiting = waiting_entries(connection)?;
+    LogEntry::objects().filter(waiting).count(connection)
+}
+
+/// One claim at a time. SQLite's `BEGIN IMMEDIATE` has already queued this one behind every writer; on
+/// PostgreSQL the runs' table is locked against other claims and, for a run, the entries' table against
+/// writers. MySQL claims rows only, and its row locks keep two claims apart.
+fn serialize_claims(connection: &mut Connection, fence_writers: bool) -> Result<(), DbError> {
+    if connection.backend() == Backend::Postgres {
+        let quote = |table| Backend::Postgres.quote_identifier(table);
+        connection.batch(&format!("LOCK TABLE {} IN EXCLUSIVE MODE", quote(LogExportRange::TABLE)))?;
+        if fence_writers {
+            connection.batch(&format!("LOCK TABLE {} IN SHARE MODE", quote(LogEntry::TABLE)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes over the failed exports' runs and entries, and the run from where the runs reach to the
+/// highest id; whether any entry came with them.
+fn claim_run(connection: &mut Connection, state: &LogExportState) -> Result<bool, DbError> {
+    let owner = ForeignKey::<LogExportState>::new(state.id);
+    LogExportRange::objects()
+        .filter(LogExportRange::STATE.is_in_rows(&failed_exports(), LogExportState::ID))
+        .update(connection, vec![LogExportRange::STATE.set(owner.clone())])?;
+    let reached = highest(connection, LogExportRange::TABLE, LogExportRange::LAST_ENTRY_ID.column())?;
+    let newest = highest(connection, LogEntry::TABLE, LogEntry::ID.column())?;
+    if newest > reached {
+        LogExportRange { id: 0, state: owner.clone(), first_entry_id: reached + 1, last_entry_id: newest }
+            .insert(connection)?;
+    }
+    let failed_rows = LogEntry::EXPORT.is_in_rows(&failed_exports(), LogExportState::ID);
+    LogEntry::objects().filter(failed_rows).update(connection, vec![LogEntry::EXPORT.set(Some(owner))])?;
+    let runs =
+        LogExportRange::objects().filter(LogExportRange::STATE.eq(ForeignKey::new(state.id))).all(connection)?;
+    let mut owned = LogEntry::EXPORT.eq(Some(ForeignKey::new(state.id)));
+    if let Some(ids) = any_run(&runs) {
+        owned = owned.or(LogEntry::EXPORT.is_null().and(ids));
+    }
+    LogEntry::objects().filter(owned).exists(connection)
+}
+
+/// Marks every waiting entry of the window as this export's; whether there was any.
+fn claim_rows(connection: &mut Connection, state: &LogExportState, window: Window) -> Result<bool, DbError> {
+    let mut filter = LogEntry::TIMESTAMP.lt(window.to);
+    if let Some(from) = window.from {
+        filter = filter.and(LogEntry::TIMESTAMP.ge(from));
+    }
+    let waiting = waiting_entries(connection)?;
+    let claimed = LogEntry::objects()
+        .filter(filter.and(waiting))
+        .update(connection, vec![LogEntry::EXPORT.set(Some(ForeignKey::new(state.id)))])?;
+    Ok(claimed > 0)
+}
+
+/// The entries owned by none (no `export`, and an id beyond the runs or in a failed export's run) or by a
+/// failed export.
+fn waiting_entries(connection: &mut Connection) -> Result<Filter<LogEntry>, DbError> {
+    let reached = highest(connection, LogExportRange::TABLE, LogExportRange::LAST_ENTRY_ID.column())?;
+    let freed = LogExportRange::objects()
+        .filter(LogExportRange::STATE.is_in_rows(&failed_exports(), LogExportState::ID))
+        .all(connection)?;
+    let mut unowned_ids = LogEntry::ID.gt(reached);
+    if let Some(ids) = any_run(&freed) {
+        unowned_ids = unowned_ids.or(ids);
+    }
+    Ok(LogEntry::EXPORT
+        .is_null()
+        .and(unowned_ids)
+        .or(LogEntry::EXPORT.is_in_rows(&failed_exports(), LogExportState::ID)))
+}
+
+fn failed_exports() -> Query<LogExportState> {
+    LogExportState::objects().filter(LogExportState::STATUS.eq(ExportStatus::Failed))
+}
+
+/// An id in one of `runs`; `None` when there are none.
+fn any_run(runs: &[LogExportRange]) -> Option<Filter<LogEntry>> {
+    runs.iter()
+        .map(|run| LogEntry::ID.between(run.first_entry_id, run.last_entry_id))
+        .reduce(Filter::or)
+}
+
+/// The highest value of an integer column, 0 when the table is empty.
+fn highest(connection: &mut Connection, table: &str, column: &str) -> Result<i64, DbError> {
+    let select = Sql::select()
+        .expr(Expr::cust(format!("COALESCE(MAX({}), 0)", connection.backend().quote_identifier(column))))
+        .from(Alias::new(table))
+        .to_owned();
+    let value = connection.query_statement(&select)?.into_iter().flatten().next();
+    let value = value.ok_or_else(|| DbError::query(table, "MAX returned no row"))?;
+    i64::from_value(value).map_err(|error| DbError::query(table, error))
+}
