@@ -17,6 +17,40 @@ use sea_query::Value;
 /// A row as one value per selected column.
 pub type Row = Vec<Value>;
 
+/// One column of a row, borrowed from the driver: SQLite's own value, read in place without a copy, or a
+/// value the other drivers have already converted.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    Sqlite(rusqlite::types::ValueRef<'a>),
+    Value(&'a Value),
+}
+
+impl<'a> Cell<'a> {
+    /// The column as a field type, as `OxField::from_sqlite` or `from_value` reads it.
+    pub fn get<T: crate::field::OxField>(self) -> Result<T, crate::field::ValueError> {
+        match self {
+            Cell::Sqlite(value) => T::from_sqlite(value),
+            Cell::Value(value) => T::from_value(value.clone()),
+        }
+    }
+
+    /// The column's text, borrowed, when the driver returned text; `None` for anything else.
+    pub fn text(self) -> Option<&'a str> {
+        match self {
+            Cell::Sqlite(rusqlite::types::ValueRef::Text(bytes)) => std::str::from_utf8(bytes).ok(),
+            Cell::Value(Value::String(Some(text))) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(self) -> bool {
+        match self {
+            Cell::Sqlite(value) => value == rusqlite::types::ValueRef::Null,
+            Cell::Value(value) => crate::field::is_null(value),
+        }
+    }
+}
+
 /// The text of a statement. `Fixed` text lives as long as the program (each model's CRUD statements, built
 /// once): SQLite keeps its statement prepared on each connection, found by the text's address.
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +196,27 @@ impl Connection {
             Driver::Sqlite(connection) => connection.query_rows(SqlText::Built(sql), params, read),
             #[allow(unreachable_patterns)] // PostgreSQL and MySQL convert whole rows first
             _ => self.query(sql, params)?.into_iter().map(|row| read(&mut row.into_iter())).collect(),
+        }
+    }
+
+    /// Runs a query and hands each row's columns to `read`, borrowed from the driver: on SQLite nothing is
+    /// copied out of the row unless `read` copies it.
+    pub fn query_cells(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        mut read: impl FnMut(&[Cell<'_>]) -> Result<(), DbError>,
+    ) -> Result<(), DbError> {
+        match &mut self.driver {
+            Driver::Sqlite(connection) => connection.query_cells(SqlText::Built(sql), params, read),
+            #[allow(unreachable_patterns)] // PostgreSQL and MySQL convert whole rows first
+            _ => {
+                for row in self.query(sql, params)? {
+                    let cells: Vec<Cell<'_>> = row.iter().map(Cell::Value).collect();
+                    read(&cells)?;
+                }
+                Ok(())
+            }
         }
     }
 

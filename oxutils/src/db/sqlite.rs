@@ -148,6 +148,26 @@ impl SqliteConnection {
         })
     }
 
+    pub fn query_cells(
+        &mut self,
+        sql: SqlText<'_>,
+        params: &[Value],
+        mut read: impl FnMut(&[super::Cell<'_>]) -> Result<(), DbError>,
+    ) -> Result<(), DbError> {
+        self.with_statement(sql, |statement| {
+            bind(statement, sql.text(), params)?;
+            let width = statement.column_count();
+            let mut rows = statement.raw_query();
+            while let Some(row) = rows.next().map_err(|error| classify(sql.text(), error))? {
+                let cells: Vec<super::Cell<'_>> = (0..width)
+                    .map(|index| super::Cell::Sqlite(row.get_ref(index).unwrap_or(ValueRef::Null)))
+                    .collect();
+                read(&cells)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Reads rows as models, each field in place from SQLite's row, and hands each to `keep` until it
     /// returns `false`.
     pub fn query_models<M: Model>(

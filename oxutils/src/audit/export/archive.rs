@@ -111,11 +111,25 @@ pub struct BatchBuilder {
     batch_size: usize,
     records: usize,
     buffer: Vec<u8>,
+    /// A written batch's buffer, handed back to be filled again.
+    spare: Option<Vec<u8>>,
 }
 
 impl BatchBuilder {
     pub fn new(batch_size: usize) -> Self {
-        BatchBuilder { batch_size: batch_size.max(1), records: 0, buffer: Vec::new() }
+        BatchBuilder { batch_size: batch_size.max(1), records: 0, buffer: Vec::new(), spare: None }
+    }
+
+    /// Takes back the buffer of a batch that has been written, to fill with a later batch instead of
+    /// allocating one (a batch is large enough that each new one costs fresh pages).
+    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
+        buffer.clear();
+        self.spare = Some(buffer);
+    }
+
+    /// Whether a recycled buffer is waiting to be used.
+    pub fn has_spare(&self) -> bool {
+        self.spare.is_some()
     }
 
     /// Adds a record; returns the batch and its record count when this record completes it.
@@ -137,7 +151,8 @@ impl BatchBuilder {
         }
         self.buffer.extend_from_slice(b"\n]\n");
         let capacity = self.buffer.capacity();
-        let batch = std::mem::replace(&mut self.buffer, Vec::with_capacity(capacity));
+        let next = self.spare.take().unwrap_or_else(|| Vec::with_capacity(capacity));
+        let batch = std::mem::replace(&mut self.buffer, next);
         Some((batch, std::mem::take(&mut self.records)))
     }
 }

@@ -23,7 +23,7 @@ mod statistics;
 
 pub use archive::{ArchiveMetadata, BatchBuilder, BatchedArchive, DateRange};
 pub use claim::entries_awaiting_export;
-pub use record::{ExportRecord, ExportRow};
+pub use record::{ExportPage, ExportRecord};
 pub use statistics::{ExportStatistics, get_export_statistics};
 
 use super::{ExportStatus, LogEntry, LogExportState};
@@ -245,16 +245,21 @@ impl LogExporter {
         // One thread reads and serializes the entries while this one compresses and uploads them; the
         // channel holds a few batches, so memory stays flat whatever the export's size.
         let (batches, received) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(BATCHES_IN_FLIGHT);
+        // Written batches' buffers go back to the reader to be filled again.
+        let (spares, returned) = std::sync::mpsc::channel::<Vec<u8>>();
         let options = &self.options;
         let reader_connection = &mut *connection;
         let (written, read) = std::thread::scope(|scope| {
-            let reader = scope.spawn(move || stream_batches(reader_connection, claim, options, batches));
+            let reader = scope.spawn(move || {
+                stream_batches(reader_connection, claim, options, Batches { sender: batches, returned })
+            });
             let mut written = Ok(());
             for (batch, records) in received.iter() {
                 if let Err(error) = archive.write_batch(&batch, records) {
                     written = Err(error);
                     break;
                 }
+                let _ = spares.send(batch);
             }
             // A failed write hangs up, which stops the reader at its next batch.
             drop(received);
@@ -336,7 +341,7 @@ fn stream_batches(
     connection: &mut Connection,
     claim: &Claim,
     options: &ExportOptions,
-    batches: std::sync::mpsc::SyncSender<(Vec<u8>, usize)>,
+    batches: Batches,
 ) -> Result<(), DbError> {
     let heartbeat = (options.stale_after / 4).min(Duration::from_secs(10));
     let mut touched = std::time::Instant::now();
@@ -346,21 +351,27 @@ fn stream_batches(
     let mut own = Pages::new(claim.own_rows(), options.page_size);
     let mut runs = claim.run_rows().map(|filter| Pages::new(filter, options.page_size));
     loop {
-        let own_next = own.peek(connection)?.map(ExportRow::order_key);
+        let own_next = own.peek(connection)?;
         let run_next = match &mut runs {
-            Some(runs) => runs.peek(connection)?.map(ExportRow::order_key),
+            Some(runs) => runs.peek(connection)?,
             None => None,
         };
-        let row = match (own_next, run_next) {
-            (None, None) => break,
-            (Some(own_key), Some(run_key)) if run_key < own_key => runs.as_mut().and_then(Pages::pop),
-            (Some(_), _) => own.pop(),
-            (None, Some(_)) => runs.as_mut().and_then(Pages::pop),
+        let pages = match (own_next, run_next, &mut runs) {
+            (None, None, _) => break,
+            (Some(own_key), Some(run_key), Some(runs)) if run_key < own_key => runs,
+            (None, Some(_), Some(runs)) => runs,
+            _ => &mut own,
         };
-        let Some(row) = row else { break };
-        if let Some(batch) = builder.push(&row.record()).map_err(serialize)? {
-            if batches.send(batch).is_err() {
+        let record = pages.page.record(pages.next)?;
+        pages.next += 1;
+        if let Some(batch) = builder.push(&record).map_err(serialize)? {
+            if batches.sender.send(batch).is_err() {
                 return Ok(());
+            }
+            if !builder.has_spare()
+                && let Ok(buffer) = batches.returned.try_recv()
+            {
+                builder.recycle(buffer);
             }
             if touched.elapsed() >= heartbeat {
                 touch(connection, claim.state.id)?;
@@ -369,48 +380,58 @@ fn stream_batches(
         }
     }
     if let Some(batch) = builder.finish() {
-        let _ = batches.send(batch);
+        let _ = batches.sender.send(batch);
     }
     Ok(())
+}
+
+/// The reader's ends of the channels to the archive writer: serialized batches with their record counts
+/// go out, written batches' buffers come back.
+struct Batches {
+    sender: std::sync::mpsc::SyncSender<(Vec<u8>, usize)>,
+    returned: std::sync::mpsc::Receiver<Vec<u8>>,
 }
 
 /// One ordered stream of entries, read a page at a time: by time then id, each page after the last.
 struct Pages {
     filter: Filter<LogEntry>,
     page_size: u64,
-    page: std::collections::VecDeque<ExportRow>,
+    page: ExportPage,
+    /// The page's next row.
+    next: usize,
     after: Option<(DateTime<Utc>, i64)>,
     exhausted: bool,
 }
 
 impl Pages {
     fn new(filter: Filter<LogEntry>, page_size: u64) -> Self {
-        Pages { filter, page_size, page: Default::default(), after: None, exhausted: false }
+        Pages { filter, page_size, page: ExportPage::default(), next: 0, after: None, exhausted: false }
     }
 
-    /// The next entry, reading the next page when this one is used up.
-    fn peek(&mut self, connection: &mut Connection) -> Result<Option<&ExportRow>, DbError> {
-        if self.page.is_empty() && !self.exhausted {
-            let page = read_page(connection, self.filter.clone(), self.after, self.page_size)?;
-            self.exhausted = (page.len() as u64) < self.page_size;
-            self.after = page.last().map(ExportRow::order_key).or(self.after);
-            self.page = page.into();
+    /// Where the next entry goes in the export, reading the next page when this one is used up; `None` at
+    /// the end.
+    fn peek(&mut self, connection: &mut Connection) -> Result<Option<(DateTime<Utc>, i64)>, DbError> {
+        if self.next == self.page.len() && !self.exhausted {
+            self.page.clear();
+            self.next = 0;
+            read_page(connection, &mut self.page, self.filter.clone(), self.after, self.page_size)?;
+            self.exhausted = (self.page.len() as u64) < self.page_size;
+            if let Some(last) = self.page.len().checked_sub(1) {
+                self.after = Some(self.page.order_key(last));
+            }
         }
-        Ok(self.page.front())
-    }
-
-    fn pop(&mut self) -> Option<ExportRow> {
-        self.page.pop_front()
+        Ok((self.next < self.page.len()).then(|| self.page.order_key(self.next)))
     }
 }
 
-/// The next page of the entries `filter` selects, ordered by time then id, after `after`.
+/// Reads into `page` the next entries `filter` selects, ordered by time then id, after `after`.
 fn read_page(
     connection: &mut Connection,
+    page: &mut ExportPage,
     mut filter: Filter<LogEntry>,
     after: Option<(DateTime<Utc>, i64)>,
     page_size: u64,
-) -> Result<Vec<ExportRow>, DbError> {
+) -> Result<(), DbError> {
     if let Some((timestamp, id)) = after {
         // `timestamp >= t` first, as a range the (export, timestamp, id) index can seek to: with the plain
         // `timestamp > t OR (timestamp = t AND id > i)` every page would scan the export from its start.
@@ -424,9 +445,9 @@ fn read_page(
         .order_by(LogEntry::ID)
         .limit(page_size)
         .select();
-    select.clear_selects().columns(ExportRow::COLUMNS.map(Alias::new));
+    select.clear_selects().columns(ExportPage::COLUMNS.map(Alias::new));
     let (sql, values) = select.build_for(connection.backend());
-    connection.query_rows(&sql, &values, ExportRow::read)
+    connection.query_cells(&sql, &values, |cells| page.push(cells))
 }
 
 fn touch(connection: &mut Connection, state_id: i64) -> Result<(), DbError> {

@@ -2,10 +2,8 @@
 
 use crate::audit::{LogAction, LogEntry};
 use crate::choices::OxChoices;
-use crate::db::DbError;
-use crate::field::OxField;
+use crate::db::{Cell, DbError};
 use chrono::{DateTime, Utc};
-use sea_query::Value;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -65,28 +63,32 @@ impl<'a> From<&'a LogEntry> for ExportRecord<'a> {
     }
 }
 
-/// A `LogEntry` row read for export: its JSON columns kept as the text the database returned (checked to
-/// be JSON, not parsed into a tree and written out again), which is most of the cost of a row.
-#[derive(Debug)]
-pub struct ExportRow {
-    pub id: i64,
-    pub timestamp: DateTime<Utc>,
-    action: LogAction,
-    app_label: String,
-    model: String,
-    object_pk: String,
-    object_repr: String,
-    changes: Box<RawValue>,
-    actor_id: Option<String>,
-    actor_name: Option<String>,
-    remote_addr: Option<String>,
-    correlation_id: Option<String>,
-    additional_data: Option<Box<RawValue>>,
+/// A page of `LogEntry` rows read for export. Their text columns are copied into one buffer, so that a row
+/// costs no allocation of its own; the JSON columns are kept as the text the database returned and checked
+/// to be JSON as each record is written, not parsed into a tree and written out again.
+#[derive(Debug, Default)]
+pub struct ExportPage {
+    text: String,
+    rows: Vec<PageRow>,
 }
 
-impl ExportRow {
-    /// The columns [`ExportRow::read`] expects, in its order.
-    pub const COLUMNS: [&'static str; 13] = [
+#[derive(Debug)]
+struct PageRow {
+    id: i64,
+    timestamp: DateTime<Utc>,
+    action: LogAction,
+    /// Where each of the text columns, [`ExportPage::COLUMNS`] from the fourth on, is in the page's text.
+    texts: [Span; TEXT_COLUMNS],
+}
+
+const TEXT_COLUMNS: usize = 10;
+
+/// A column's place in the page's text; `None` for NULL.
+type Span = Option<(u32, u32)>;
+
+impl ExportPage {
+    /// The columns [`ExportPage::push`] expects, in its order.
+    pub const COLUMNS: [&'static str; 3 + TEXT_COLUMNS] = [
         "id",
         "timestamp",
         "action",
@@ -102,49 +104,97 @@ impl ExportRow {
         "additional_data",
     ];
 
-    /// Where the row goes in an export: by time, then by id.
-    pub fn order_key(&self) -> (DateTime<Utc>, i64) {
-        (self.timestamp, self.id)
+    /// Adds a row of [`ExportPage::COLUMNS`], in that order.
+    pub fn push(&mut self, cells: &[Cell<'_>]) -> Result<(), DbError> {
+        let cell = |index: usize| {
+            cells.get(index).copied().ok_or_else(|| read_error(Self::COLUMNS[index], "missing"))
+        };
+        let id = cell(0)?.get().map_err(|error| read_error("id", error))?;
+        let timestamp = cell(1)?.get().map_err(|error| read_error("timestamp", error))?;
+        let action = cell(2)?.get().map_err(|error| read_error("action", error))?;
+        let mut texts = [None; TEXT_COLUMNS];
+        for (offset, span) in texts.iter_mut().enumerate() {
+            let index = 3 + offset;
+            *span = self.copy_text(Self::COLUMNS[index], cell(index)?)?;
+        }
+        self.rows.push(PageRow { id, timestamp, action, texts });
+        Ok(())
     }
 
-    /// Reads the values of [`ExportRow::COLUMNS`], in that order.
-    pub fn read(values: &mut dyn Iterator<Item = Value>) -> Result<Self, DbError> {
-        let mut column = 0;
-        let mut next = |values: &mut dyn Iterator<Item = Value>| {
-            column += 1;
-            (Self::COLUMNS[column - 1], values.next().unwrap_or(Value::String(None)))
-        };
-        Ok(ExportRow {
-            id: typed(next(values))?,
-            timestamp: typed(next(values))?,
-            action: typed(next(values))?,
-            app_label: typed(next(values))?,
-            model: typed(next(values))?,
-            object_pk: typed(next(values))?,
-            object_repr: typed(next(values))?,
-            changes: raw_json(next(values))?.unwrap_or_else(null_json),
-            actor_id: typed(next(values))?,
-            actor_name: typed(next(values))?,
-            remote_addr: typed(next(values))?,
-            correlation_id: typed(next(values))?,
-            additional_data: raw_json(next(values))?,
+    /// Copies a text or JSON column into the page's text.
+    fn copy_text(&mut self, column: &str, cell: Cell<'_>) -> Result<Span, DbError> {
+        if cell.is_null() {
+            return Ok(None);
+        }
+        let start = self.text.len();
+        match (cell.text(), cell) {
+            (Some(text), _) => self.text.push_str(text),
+            // PostgreSQL returns `jsonb` parsed.
+            (None, Cell::Value(sea_query::Value::Json(Some(json)))) => {
+                self.text.push_str(&json.to_string());
+            }
+            (None, other) => {
+                let text: String = other.get().map_err(|error| read_error(column, error))?;
+                self.text.push_str(&text);
+            }
+        }
+        let offset = |at: usize| u32::try_from(at).map_err(|_| read_error(column, "a page of over 4 GiB"));
+        Ok(Some((offset(start)?, offset(self.text.len())?)))
+    }
+
+    /// Empties the page, keeping its buffers for the next one.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.rows.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Where row `index` goes in an export: by time, then by id.
+    pub fn order_key(&self, index: usize) -> (DateTime<Utc>, i64) {
+        let row = &self.rows[index];
+        (row.timestamp, row.id)
+    }
+
+    /// Row `index` as its export record; an error if one of its JSON columns does not hold JSON.
+    pub fn record(&self, index: usize) -> Result<ExportRecord<'_, RawValue>, DbError> {
+        let row = &self.rows[index];
+        let text = |column: usize| self.text_of(row, column);
+        let json = |column: usize| self.json_of(row, column);
+        let (actor_id, actor_name) = (text(5), text(6));
+        Ok(ExportRecord {
+            id: row.id,
+            timestamp: timestamp(&row.timestamp),
+            action: row.action.as_str(),
+            content_type: ContentType { app_label: text(0).unwrap_or_default(), model: text(1).unwrap_or_default() },
+            object_pk: text(2).unwrap_or_default(),
+            object_repr: text(3).unwrap_or_default(),
+            changes: json(4)?.unwrap_or_else(null_json),
+            actor: (actor_id.is_some() || actor_name.is_some()).then_some(Actor { id: actor_id, username: actor_name }),
+            remote_addr: text(7),
+            correlation_id: text(8),
+            additional_data: json(9)?,
         })
     }
+}
 
-    pub fn record(&self) -> ExportRecord<'_, RawValue> {
-        ExportRecord {
-            id: self.id,
-            timestamp: timestamp(&self.timestamp),
-            action: self.action.as_str(),
-            content_type: ContentType { app_label: &self.app_label, model: &self.model },
-            object_pk: &self.object_pk,
-            object_repr: &self.object_repr,
-            changes: &self.changes,
-            actor: actor(&self.actor_id, &self.actor_name),
-            remote_addr: self.remote_addr.as_deref(),
-            correlation_id: self.correlation_id.as_deref(),
-            additional_data: self.additional_data.as_deref(),
-        }
+impl ExportPage {
+    /// Text column `column` (counted from `app_label`) of `row`.
+    fn text_of(&self, row: &PageRow, column: usize) -> Option<&str> {
+        row.texts[column].map(|(start, end)| &self.text[start as usize..end as usize])
+    }
+
+    /// JSON column `column` of `row`, checked.
+    fn json_of(&self, row: &PageRow, column: usize) -> Result<Option<&RawValue>, DbError> {
+        let Some(text) = self.text_of(row, column) else { return Ok(None) };
+        let name = Self::COLUMNS[3 + column];
+        serde_json::from_str(text).map(Some).map_err(|error| read_error(name, format!("not JSON: {error}")))
     }
 }
 
@@ -152,31 +202,13 @@ fn read_error(column: &str, problem: impl std::fmt::Display) -> DbError {
     DbError::query("reading audit entries to export", format!("{column}: {problem}"))
 }
 
-fn typed<T: OxField>((column, value): (&str, Value)) -> Result<T, DbError> {
-    T::from_value(value).map_err(|error| read_error(column, error))
-}
-
-/// A JSON column as text: SQLite and MySQL return the stored text, PostgreSQL a parsed `jsonb`.
-fn raw_json((column, value): (&str, Value)) -> Result<Option<Box<RawValue>>, DbError> {
-    let invalid = |error: serde_json::Error| read_error(column, format!("not JSON: {error}"));
-    match value {
-        Value::String(Some(text)) => RawValue::from_string(text).map(Some).map_err(invalid),
-        Value::Json(Some(json)) => serde_json::value::to_raw_value(&json).map(Some).map_err(invalid),
-        other if crate::field::is_null(&other) => Ok(None),
-        other => {
-            let json = serde_json::Value::from_value(other).map_err(|error| read_error(column, error))?;
-            serde_json::value::to_raw_value(&json).map(Some).map_err(invalid)
-        }
-    }
-}
-
-fn null_json() -> Box<RawValue> {
-    RawValue::from_string("null".to_owned()).expect("null is JSON")
+fn null_json<'a>() -> &'a RawValue {
+    serde_json::from_str("null").expect("null is JSON")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ExportRow;
+    use super::ExportPage;
     use crate::audit::LogEntry;
     use crate::model::Model;
 
@@ -184,6 +216,6 @@ mod tests {
     fn an_export_row_reads_columns_of_log_entry_in_field_order() {
         let columns: Vec<&str> =
             LogEntry::schema().fields.iter().map(|field| field.column.as_str()).collect();
-        assert_eq!(&columns[..ExportRow::COLUMNS.len()], ExportRow::COLUMNS, "every column but export_id");
+        assert_eq!(&columns[..ExportPage::COLUMNS.len()], ExportPage::COLUMNS, "every column but export_id");
     }
 }
