@@ -101,6 +101,12 @@ fn expand(ident: &Ident, choices: &[Choice]) -> TokenStream {
                 ) -> ::core::result::Result<Self, ::oxutils::__private::ValueError> {
                     ::oxutils::__private::choices_from_value::<Self>(value)
                 }
+
+                fn from_sqlite(
+                    value: ::oxutils::__private::SqliteValueRef<'_>,
+                ) -> ::core::result::Result<Self, ::oxutils::__private::ValueError> {
+                    ::oxutils::__private::choices_from_sqlite::<Self>(value)
+                }
             }
 
             #[automatically_derived]

@@ -12,6 +12,7 @@ pub use crate::field::{
 };
 pub use crate::model::{Model, RowError, RowReader, RowWriter};
 pub use crate::schema::{ModelSchema, OnDelete};
+pub use rusqlite::types::ValueRef as SqliteValueRef;
 pub use sea_query::Value;
 pub use std::sync::OnceLock;
 
@@ -150,6 +151,16 @@ pub fn choices_from_value<E: OxChoices>(value: Value) -> Result<E, ValueError> {
         Value::String(Some(text)) => E::from_stored(text).ok_or_else(|| ValueError::new(expected, &value)),
         _ => Err(ValueError::new(expected, &value)),
     }
+}
+
+/// Reads a choice enum from SQLite's text in place, without copying it out first.
+pub fn choices_from_sqlite<E: OxChoices>(value: SqliteValueRef<'_>) -> Result<E, ValueError> {
+    if let SqliteValueRef::Text(bytes) = value
+        && let Some(choice) = std::str::from_utf8(bytes).ok().and_then(E::from_stored)
+    {
+        return Ok(choice);
+    }
+    choices_from_value(crate::db::sqlite::value_of(value))
 }
 
 /// Compile-time checks: the derive calls these with a field's type, spanned at the attribute that needs them.

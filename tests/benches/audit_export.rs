@@ -147,7 +147,11 @@ fn child(approach: &str, database: &str, endpoint: &str) {
     let started = Instant::now();
     let (records, size) = match approach {
         "streaming" => {
-            let exporter = LogExporter::new(Box::new(storage), "bench");
+            let mut options = oxutils::audit::export::ExportOptions::default();
+            if let Some(level) = std::env::var("OXI_BENCH_LEVEL").ok().and_then(|l| l.parse().ok()) {
+                options.compression_level = level;
+            }
+            let exporter = LogExporter::new(Box::new(storage), "bench").with_options(options);
             let report = exporter.export_logs_since_last_export(&mut connection).unwrap();
             (report.records, report.size)
         }

@@ -7,7 +7,8 @@ mod support;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use oxutils::ModelExt;
 use oxutils::audit::export::{
-    ExportOptions, ExportReport, ExportStatistics, LogExporter, entries_awaiting_export, get_export_statistics,
+    ExportOptions, ExportReport, ExportStatistics, LogExporter, entries_awaiting_export,
+    get_export_statistics,
 };
 use oxutils::audit::{ExportStatus, LogAction, LogEntry, LogExportState};
 use oxutils::db::Connection;

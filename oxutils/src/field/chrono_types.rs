@@ -6,6 +6,7 @@
 use super::{ColumnSpec, OxField, ValueError};
 use crate::schema::ColumnType;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rusqlite::types::ValueRef;
 use sea_query::Value;
 
 impl OxField for DateTime<Utc> {
@@ -23,13 +24,30 @@ impl OxField for DateTime<Utc> {
             Value::ChronoDateTimeWithTimeZone(Some(v)) => Ok(v.with_timezone(&Utc)),
             Value::ChronoDateTimeLocal(Some(v)) => Ok(v.with_timezone(&Utc)),
             Value::ChronoDateTime(Some(v)) => Ok(v.and_utc()),
-            Value::String(Some(ref text)) => DateTime::parse_from_rfc3339(text)
-                .map(|v| v.with_timezone(&Utc))
-                .or_else(|_| parse_naive_date_time(text).map(|v| v.and_utc()))
-                .map_err(|_| ValueError::new("a date and time", &value)),
+            Value::String(Some(ref text)) => {
+                parse_date_time_utc(text).ok_or_else(|| ValueError::new("a date and time", &value))
+            }
             other => Err(ValueError::new("a date and time", &other)),
         }
     }
+
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ValueError> {
+        // SQLite's text parsed where it lies; anything else as `from_value` reads it.
+        if let ValueRef::Text(bytes) = value
+            && let Some(time) = std::str::from_utf8(bytes).ok().and_then(parse_date_time_utc)
+        {
+            return Ok(time);
+        }
+        Self::from_value(crate::db::sqlite::value_of(value))
+    }
+}
+
+/// RFC 3339, or a naive date and time taken as UTC.
+fn parse_date_time_utc(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .or_else(|_| parse_naive_date_time(text).map(|time| time.and_utc()))
+        .ok()
 }
 
 impl OxField for NaiveDateTime {

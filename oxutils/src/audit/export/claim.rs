@@ -119,8 +119,9 @@ fn claim_run(connection: &mut Connection, state: &LogExportState) -> Result<bool
     }
     let failed_rows = LogEntry::EXPORT.is_in_rows(&failed_exports(), LogExportState::ID);
     LogEntry::objects().filter(failed_rows).update(connection, vec![LogEntry::EXPORT.set(Some(owner))])?;
-    let runs =
-        LogExportRange::objects().filter(LogExportRange::STATE.eq(ForeignKey::new(state.id))).all(connection)?;
+    let runs = LogExportRange::objects()
+        .filter(LogExportRange::STATE.eq(ForeignKey::new(state.id)))
+        .all(connection)?;
     let mut owned = LogEntry::EXPORT.eq(Some(ForeignKey::new(state.id)));
     if let Some(ids) = any_run(&runs) {
         owned = owned.or(LogEntry::EXPORT.is_null().and(ids));
@@ -164,9 +165,7 @@ fn failed_exports() -> Query<LogExportState> {
 
 /// An id in one of `runs`; `None` when there are none.
 fn any_run(runs: &[LogExportRange]) -> Option<Filter<LogEntry>> {
-    runs.iter()
-        .map(|run| LogEntry::ID.between(run.first_entry_id, run.last_entry_id))
-        .reduce(Filter::or)
+    runs.iter().map(|run| LogEntry::ID.between(run.first_entry_id, run.last_entry_id)).reduce(Filter::or)
 }
 
 /// The highest value of an integer column, 0 when the table is empty.

@@ -31,9 +31,9 @@ use crate::ModelExt;
 use crate::column::Filter;
 use crate::db::{Connection, DbError, Statement};
 use crate::file::S3File;
-use claim::{Claim, Window};
 use crate::storage::{ObjectWriter, Storage, StorageError};
 use chrono::{DateTime, Utc};
+use claim::{Claim, Window};
 use sea_query::Alias;
 use std::fmt;
 use std::time::Duration;
@@ -45,7 +45,9 @@ pub struct ExportOptions {
     pub batch_size: usize,
     /// Entries read from the database per query.
     pub page_size: u64,
-    /// Deflate level, 1 (fastest) to 9 (smallest).
+    /// Deflate level, 1 (fastest) to 9 (smallest). The default, 4, is the fastest export here: it
+    /// compresses at about twice the speed of level 6 for archives about 12% larger, and level 1 writes so
+    /// many more bytes that uploading them costs more than compressing saved (see the README's figures).
     pub compression_level: i64,
     /// A pending export untouched for this long is taken for dead and undone by the next export.
     pub stale_after: Duration,
@@ -56,7 +58,7 @@ impl Default for ExportOptions {
         ExportOptions {
             batch_size: 1000,
             page_size: 5000,
-            compression_level: 6,
+            compression_level: 4,
             stale_after: Duration::from_secs(15 * 60),
         }
     }

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 #[derive(Debug, Serialize)]
 pub struct ExportRecord<'a, J: Serialize + ?Sized = serde_json::Value> {
     pub id: i64,
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     pub action: &'static str,
     pub content_type: ContentType<'a>,
     pub object_pk: &'a str,
@@ -41,8 +41,41 @@ fn actor<'a>(id: &'a Option<String>, name: &'a Option<String>) -> Option<Actor<'
     (id.is_some() || name.is_some()).then_some(Actor { id: id.as_deref(), username: name.as_deref() })
 }
 
-fn timestamp(time: &DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+/// A time as RFC 3339 with microseconds and `Z` (`2023-11-14T22:13:20.000000Z`), written straight into
+/// the output rather than into a string of its own first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::{Datelike, Timelike};
+        let time = self.0;
+        if !(0..=9999).contains(&time.year()) {
+            return f.write_str(&time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        }
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            time.year(),
+            time.month(),
+            time.day(),
+            time.hour(),
+            time.minute(),
+            time.second(),
+            // A leap second's nanoseconds run past 999,999,999.
+            (time.nanosecond() % 1_000_000_000) / 1000
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+fn timestamp(time: &DateTime<Utc>) -> Timestamp {
+    Timestamp(*time)
 }
 
 impl<'a> From<&'a LogEntry> for ExportRecord<'a> {
@@ -172,11 +205,15 @@ impl ExportPage {
             id: row.id,
             timestamp: timestamp(&row.timestamp),
             action: row.action.as_str(),
-            content_type: ContentType { app_label: text(0).unwrap_or_default(), model: text(1).unwrap_or_default() },
+            content_type: ContentType {
+                app_label: text(0).unwrap_or_default(),
+                model: text(1).unwrap_or_default(),
+            },
             object_pk: text(2).unwrap_or_default(),
             object_repr: text(3).unwrap_or_default(),
             changes: json(4)?.unwrap_or_else(null_json),
-            actor: (actor_id.is_some() || actor_name.is_some()).then_some(Actor { id: actor_id, username: actor_name }),
+            actor: (actor_id.is_some() || actor_name.is_some())
+                .then_some(Actor { id: actor_id, username: actor_name }),
             remote_addr: text(7),
             correlation_id: text(8),
             additional_data: json(9)?,
@@ -211,6 +248,15 @@ mod tests {
     use super::ExportPage;
     use crate::audit::LogEntry;
     use crate::model::Model;
+
+    #[test]
+    fn a_timestamp_is_written_as_rfc_3339_with_microseconds() {
+        use chrono::TimeZone;
+        let time = chrono::Utc.timestamp_opt(1_700_000_000, 123_456_789).unwrap();
+        let expected = time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        assert_eq!(super::Timestamp(time).to_string(), expected);
+        assert_eq!(expected, "2023-11-14T22:13:20.123456Z");
+    }
 
     #[test]
     fn an_export_row_reads_columns_of_log_entry_in_field_order() {
