@@ -69,7 +69,7 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
         (code, out.as_str()),
         (
             0,
-            "audit\n [ ] 0001_initial\n [ ] 0002_logentry\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n \
+            "audit\n [ ] 0001_initial\n [ ] 0002_logentry\n [ ] 0003_logexportrange\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n \
              [ ] 0003_member_loan\n"
         ),
         "{err}"
@@ -123,6 +123,10 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
     assert_eq!(code, 0);
     assert!(out.contains("src/bin/host-manage.rs"), "{out}");
     let (code, out, err) = cargo_oxutils(&host, &database, &["showmigrations", "audit"]);
-    assert_eq!((code, out.as_str()), (0, "audit\n [X] 0001_initial\n [X] 0002_logentry\n"), "{err}");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "audit\n [X] 0001_initial\n [X] 0002_logentry\n [X] 0003_logexportrange\n"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

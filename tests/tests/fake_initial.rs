@@ -49,7 +49,7 @@ fn migrate_fake_initial(connection: &mut Connection) -> Result<Vec<oxutils::migr
 
 fn applied(connection: &mut Connection) -> Vec<String> {
     let executor = Executor::new(connection, audit_migrations()).unwrap();
-    ["0001_initial", "0002_logentry"]
+    ["0001_initial", "0002_logentry", "0003_logexportrange"]
         .into_iter()
         .filter(|name| executor.is_applied(&MigrationKey::new("audit", *name)))
         .map(str::to_owned)
@@ -68,10 +68,18 @@ fn tables_the_django_application_created_are_taken_over() {
             steps.iter().map(|step| (step.migration.name.clone(), step.faked)).collect();
         assert_eq!(
             faked,
-            [("0001_initial".to_owned(), true), ("0002_logentry".to_owned(), false)],
+            [
+                ("0001_initial".to_owned(), true),
+                ("0002_logentry".to_owned(), false),
+                ("0003_logexportrange".to_owned(), false)
+            ],
             "{backend:?}"
         );
-        assert_eq!(applied(&mut connection), ["0001_initial", "0002_logentry"], "{backend:?}");
+        assert_eq!(
+            applied(&mut connection),
+            ["0001_initial", "0002_logentry", "0003_logexportrange"],
+            "{backend:?}"
+        );
         // The Django application's rows are read by oxutils' models, and new ones go beside them.
         let old = LogExportState::get(&mut connection, &1).unwrap();
         assert_eq!((old.status, old.size), (ExportStatus::Success, 42), "{backend:?}");

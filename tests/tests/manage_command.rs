@@ -23,15 +23,19 @@ fn migrate_show_unapply_and_check() {
         (code, out.as_str()),
         (
             0,
-            "audit\n [ ] 0001_initial\n [ ] 0002_logentry\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n \
+            "audit\n [ ] 0001_initial\n [ ] 0002_logentry\n [ ] 0003_logexportrange\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n \
              [ ] 0003_member_loan\n"
         )
     );
     let (code, out, _) = manage(&database, &["migrate"]);
     assert_eq!(code, 0);
-    for migration in
-        ["audit.0001_initial", "audit.0002_logentry", "library.0001_initial", "library.0003_member_loan"]
-    {
+    for migration in [
+        "audit.0001_initial",
+        "audit.0002_logentry",
+        "audit.0003_logexportrange",
+        "library.0001_initial",
+        "library.0003_member_loan",
+    ] {
         assert!(out.contains(&format!("  Applying {migration}... OK\n")), "{out}");
     }
     let (_, out, _) = manage(&database, &["showmigrations", "library"]);
@@ -50,7 +54,7 @@ fn migrate_show_unapply_and_check() {
     let (_, out, _) = manage(&database, &["showmigrations"]);
     assert_eq!(
         out,
-        "audit\n [X] 0001_initial\n [X] 0002_logentry\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n [ ] \
+        "audit\n [X] 0001_initial\n [X] 0002_logentry\n [X] 0003_logexportrange\nlibrary\n [ ] 0001_initial\n [ ] 0002_book_events\n [ ] \
          0003_member_loan\n"
     );
 

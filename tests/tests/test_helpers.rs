@@ -14,6 +14,7 @@ fn assert_migrated(database: &mut oxutils::testing::TestDatabase) {
         [
             "audit_logentry",
             "audit_logexporthistory",
+            "audit_logexportrange",
             "audit_logexportstate",
             "library_author",
             "library_book",

@@ -110,11 +110,11 @@ fn claim_run(connection: &mut Connection, state: &LogExportState) -> Result<bool
     let owner = ForeignKey::<LogExportState>::new(state.id);
     LogExportRange::objects()
         .filter(LogExportRange::STATE.is_in_rows(&failed_exports(), LogExportState::ID))
-        .update(connection, vec![LogExportRange::STATE.set(owner.clone())])?;
+        .update(connection, vec![LogExportRange::STATE.set(owner)])?;
     let reached = highest(connection, LogExportRange::TABLE, LogExportRange::LAST_ENTRY_ID.column())?;
     let newest = highest(connection, LogEntry::TABLE, LogEntry::ID.column())?;
     if newest > reached {
-        LogExportRange { id: 0, state: owner.clone(), first_entry_id: reached + 1, last_entry_id: newest }
+        LogExportRange { id: 0, state: owner, first_entry_id: reached + 1, last_entry_id: newest }
             .insert(connection)?;
     }
     let failed_rows = LogEntry::EXPORT.is_in_rows(&failed_exports(), LogExportState::ID);
