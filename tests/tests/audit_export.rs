@@ -529,6 +529,22 @@ fn an_entry_still_uncommitted_when_an_export_starts_is_exported_once() {
     }
 }
 
+#[test]
+fn an_export_inside_a_transaction_is_refused_and_takes_nothing() {
+    for mut database in databases() {
+        let root = folder();
+        write_entries(&mut database.connection, (0..10).map(at));
+        let mut transaction = database.connection.transaction().unwrap();
+        let error = exporter(&root, 100).export_logs_since_last_export(&mut transaction).unwrap_err();
+        assert!(error.to_string().contains("inside a transaction"), "{error}");
+        transaction.rollback().unwrap();
+        let connection = &mut database.connection;
+        assert_eq!(LogExportState::objects().count(connection).unwrap(), 0);
+        assert_eq!(unclaimed(connection), 10);
+        let _ = std::fs::remove_dir_all(root);
+    }
+}
+
 /// Log storage that, as the upload starts, has another connection write entries, some stamped before the
 /// running export's end: they commit after its claim.
 struct WritesDuringUpload {

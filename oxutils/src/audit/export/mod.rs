@@ -83,6 +83,10 @@ pub struct ExportReport {
 #[derive(Debug)]
 pub enum ExportError {
     Db(DbError),
+    /// The connection is inside a transaction. An export commits its claim before it uploads and its
+    /// result after, so that other writers and exports go on meanwhile; inside a caller's transaction it
+    /// could do neither, and on PostgreSQL a snapshot older than its claim could miss entries it owns.
+    InTransaction,
     /// The archive could not be written; the export is marked failed and its entries are released.
     Storage {
         state_id: i64,
@@ -94,6 +98,9 @@ impl fmt::Display for ExportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ExportError::Db(error) => write!(f, "audit log export failed: {error}"),
+            ExportError::InTransaction => {
+                f.write_str("audit log export refused: the connection is inside a transaction; export on a connection of its own")
+            }
             ExportError::Storage { state_id, error } => write!(
                 f,
                 "audit log export {state_id} failed and is marked failed; its entries will be exported by the \
@@ -166,6 +173,9 @@ impl LogExporter {
     }
 
     fn export(&self, connection: &mut Connection, window: Window) -> Result<ExportReport, ExportError> {
+        if connection.in_transaction() {
+            return Err(ExportError::InTransaction);
+        }
         // Databases keep microseconds: the window's bounds are what they will store.
         use chrono::SubsecRound;
         let window = Window {
