@@ -108,6 +108,19 @@ fn exported_ids(archive: &Archive) -> Vec<i64> {
     archive.records.iter().map(|record| record["id"].as_i64().unwrap()).collect()
 }
 
+/// The ids in the archives of `reports`, in order; a report without an archive adds none.
+fn exported_by(storage: &dyn Storage, reports: &[&ExportReport]) -> Vec<i64> {
+    let keys = reports.iter().filter_map(|report| report.key.as_ref());
+    keys.flat_map(|key| exported_ids(&read_archive(storage, key))).collect()
+}
+
+/// Every written entry was exported, and none twice.
+fn assert_each_once(mut exported: Vec<i64>, mut written: Vec<i64>) {
+    exported.sort_unstable();
+    written.sort_unstable();
+    assert_eq!(exported, written, "every entry once, none twice");
+}
+
 fn exporter(root: &std::path::Path, batch_size: usize) -> LogExporter {
     LogExporter::new(Box::new(LocalStorage::new(root)), "billing").with_options(ExportOptions {
         batch_size,
@@ -208,14 +221,8 @@ fn consecutive_exports_take_every_entry_exactly_once() {
         let third = exporter.export_logs_since_last_export(connection).unwrap();
         assert_eq!(third.records, 0);
 
-        let mut exported = Vec::new();
-        for report in [&first, &second] {
-            let archive = read_archive(exporter.storage(), report.key.as_ref().unwrap());
-            exported.extend(exported_ids(&archive));
-        }
-        exported.sort_unstable();
-        written.sort_unstable();
-        assert_eq!(exported, written, "every entry once, none twice");
+        let exported = exported_by(exporter.storage(), &[&first, &second]);
+        assert_each_once(exported, written);
         assert_eq!((first.records, second.records), (250, 42));
         let _ = std::fs::remove_dir_all(root);
     }
@@ -423,7 +430,7 @@ fn two_exports_started_at_once_never_export_an_entry_twice() {
     for mut database in databases() {
         let url = database.url().unwrap();
         let root = folder();
-        let mut written = write_entries(&mut database.connection, (0..4000).map(at));
+        let written = write_entries(&mut database.connection, (0..4000).map(at));
         let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
         let exports: Vec<_> = (0..2)
             .map(|_| {
@@ -443,9 +450,7 @@ fn two_exports_started_at_once_never_export_an_entry_twice() {
                 exported.extend(exported_ids(&read_archive(&LocalStorage::new(&root), key)));
             }
         }
-        exported.sort_unstable();
-        written.sort_unstable();
-        assert_eq!(exported, written);
+        assert_each_once(exported, written);
         let _ = std::fs::remove_dir_all(root);
     }
 }
@@ -486,9 +491,7 @@ fn window_exports_and_regular_exports_share_the_entries_exactly_once() {
         assert_eq!(good.export_logs_since_last_export(connection).unwrap().records, 0);
         assert_eq!(unclaimed(connection), 0);
 
-        exported.sort_unstable();
-        written.sort_unstable();
-        assert_eq!(exported, written, "every entry once, none twice");
+        assert_each_once(exported, written);
         let _ = std::fs::remove_dir_all(root);
     }
 }
@@ -516,15 +519,8 @@ fn an_entry_still_uncommitted_when_an_export_starts_is_exported_once() {
         written.push(held);
         let first = export.join().unwrap().unwrap();
         let second = exporter(&root, 1000).export_logs_since_last_export(&mut database.connection).unwrap();
-        let mut exported = Vec::new();
-        for report in [&first, &second] {
-            if let Some(key) = &report.key {
-                exported.extend(exported_ids(&read_archive(&LocalStorage::new(&root), key)));
-            }
-        }
-        exported.sort_unstable();
-        written.sort_unstable();
-        assert_eq!(exported, written, "every entry once, none twice");
+        let exported = exported_by(&LocalStorage::new(&root), &[&first, &second]);
+        assert_each_once(exported, written);
         let _ = std::fs::remove_dir_all(root);
     }
 }
@@ -605,9 +601,7 @@ fn entries_written_while_an_export_runs_go_in_the_next_one() {
                 .iter()
                 .map(|e| e.id),
         );
-        exported.sort_unstable();
-        written.sort_unstable();
-        assert_eq!(exported, written);
+        assert_each_once(exported, written);
         let _ = std::fs::remove_dir_all(root);
     }
 }
@@ -670,7 +664,7 @@ fn an_export_process_killed_midway_is_undone_and_every_entry_exported_once() {
     let connection = &mut database.connection;
     write_entries(connection, (0..8).map(at));
     multiply_entries(connection, 14); // 131,072 entries
-    let mut written: Vec<i64> =
+    let written: Vec<i64> =
         LogEntry::objects().all(connection).unwrap().into_iter().map(|entry| entry.id).collect();
 
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_manage"))
@@ -706,11 +700,9 @@ fn an_export_process_killed_midway_is_undone_and_every_entry_exported_once() {
         .with_options(ExportOptions { stale_after: std::time::Duration::ZERO, ..ExportOptions::default() });
     let report = next.export_logs_since_last_export(connection).unwrap();
     assert_eq!(report.recovered, vec![killed.id]);
-    let mut exported = exported_ids(&read_archive(next.storage(), report.key.as_ref().unwrap()));
-    exported.sort_unstable();
-    written.sort_unstable();
+    let exported = exported_ids(&read_archive(next.storage(), report.key.as_ref().unwrap()));
     assert_eq!(exported.len(), 131_072);
-    assert_eq!(exported, written, "every entry exactly once");
+    assert_each_once(exported, written);
     assert_eq!(partial_files(), 0, "the unfinished archive is gone");
     assert_eq!(LogExportState::get(connection, &killed.id).unwrap().status, ExportStatus::Failed);
     let _ = std::fs::remove_dir_all(media);
