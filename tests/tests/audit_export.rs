@@ -526,6 +526,38 @@ fn an_entry_still_uncommitted_when_an_export_starts_is_exported_once() {
 }
 
 #[test]
+fn a_writer_left_open_does_not_hold_the_export_up_and_its_entry_goes_in_a_later_one() {
+    for mut database in databases() {
+        if database.connection.backend() == oxutils::ddl::Backend::Sqlite {
+            // SQLite has one writer at a time: an export queues behind an open writer by design.
+            continue;
+        }
+        let url = database.url().unwrap();
+        let root = folder();
+        let connection = &mut database.connection;
+        let mut written = write_entries(connection, (0..100).map(at));
+        // The writer stays open until the export is over: an export that waited for it would never end.
+        let mut holder = Connection::open(&url).unwrap();
+        let mut transaction = holder.transaction().unwrap();
+        let held = entry(at(100), 100).insert(&mut transaction).unwrap().id;
+        written.extend(write_entries(connection, [at(101)]));
+        let impatient =
+            LogExporter::new(Box::new(LocalStorage::new(&root)), "billing").with_options(ExportOptions {
+                writer_wait: std::time::Duration::from_millis(200),
+                ..ExportOptions::default()
+            });
+        let first = impatient.export_logs_since_last_export(connection).unwrap();
+        assert_eq!(first.records, 101, "everything but the open writer's entry");
+        transaction.commit().unwrap();
+        written.push(held);
+        let second = exporter(&root, 1000).export_logs_since_last_export(connection).unwrap();
+        assert_eq!(second.records, 1);
+        assert_each_once(exported_by(&LocalStorage::new(&root), &[&first, &second]), written);
+        let _ = std::fs::remove_dir_all(root);
+    }
+}
+
+#[test]
 fn an_export_inside_a_transaction_is_refused_and_takes_nothing() {
     for mut database in databases() {
         let root = folder();

@@ -14,7 +14,9 @@
 //!   SQLite serializes writers behind its write lock, which the claim holds from its `BEGIN IMMEDIATE`;
 //!   on PostgreSQL the claim locks the entries' table in SHARE mode, which waits for every transaction that
 //!   has written an entry and holds new writers off until the claim commits (an INSERT takes its lock
-//!   before it draws its id from the sequence).
+//!   before it draws its id from the sequence). When an open writer holds that lock past
+//!   `ExportOptions::writer_wait`, the export marks rows instead, and the writer's entries wait for the
+//!   next export.
 //! - **Rows** (a window with bounds, and every export on MySQL, whose auto-increment hands out an id before
 //!   the row is locked, so that no lock makes the highest id final): one `UPDATE` sets `export` on every
 //!   waiting entry of the window.
@@ -30,6 +32,7 @@ use crate::model::Model;
 use crate::query::Query;
 use chrono::{DateTime, Utc};
 use sea_query::{Alias, Expr, Query as Sql};
+use std::time::Duration;
 
 /// The entries an export asks for.
 #[derive(Debug, Clone, Copy)]
@@ -62,10 +65,20 @@ impl Claim {
 
 /// Creates a pending export and gives it the waiting entries of the window, in one transaction; `None`
 /// (and nothing written) when no entry is waiting.
-pub(super) fn claim(connection: &mut Connection, window: Window) -> Result<Option<Claim>, DbError> {
+pub(super) fn claim(
+    connection: &mut Connection,
+    window: Window,
+    writer_wait: Duration,
+) -> Result<Option<Claim>, DbError> {
+    if connection.backend() == Backend::Mysql {
+        // Under READ COMMITTED an UPDATE skips a row another transaction has inserted but not committed,
+        // instead of waiting for it (and gap-locking new writers out meanwhile): such an entry stays
+        // waiting, for the next export. Row locks still keep two claims apart.
+        connection.batch("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")?;
+    }
     let mut transaction = connection.transaction()?;
-    let by_run = window.everything && transaction.backend() != Backend::Mysql;
-    serialize_claims(&mut transaction, by_run)?;
+    serialize_claims(&mut transaction)?;
+    let by_run = window.everything && fence_writers(&mut transaction, writer_wait)?;
     let state = LogExportState::create(&mut transaction)?;
     let claimed = if by_run {
         claim_run(&mut transaction, &state)?
@@ -91,17 +104,41 @@ pub fn entries_awaiting_export(connection: &mut Connection) -> Result<i64, DbErr
 }
 
 /// One claim at a time. SQLite's `BEGIN IMMEDIATE` has already queued this one behind every writer; on
-/// PostgreSQL the runs' table is locked against other claims and, for a run, the entries' table against
-/// writers. MySQL claims rows only, and its row locks keep two claims apart.
-fn serialize_claims(connection: &mut Connection, fence_writers: bool) -> Result<(), DbError> {
+/// PostgreSQL the runs' table is locked against other claims. MySQL claims rows only, and its row locks
+/// keep two claims apart.
+fn serialize_claims(connection: &mut Connection) -> Result<(), DbError> {
     if connection.backend() == Backend::Postgres {
-        let quote = |table| Backend::Postgres.quote_identifier(table);
-        connection.batch(&format!("LOCK TABLE {} IN EXCLUSIVE MODE", quote(LogExportRange::TABLE)))?;
-        if fence_writers {
-            connection.batch(&format!("LOCK TABLE {} IN SHARE MODE", quote(LogEntry::TABLE)))?;
-        }
+        let table = Backend::Postgres.quote_identifier(LogExportRange::TABLE);
+        connection.batch(&format!("LOCK TABLE {table} IN EXCLUSIVE MODE"))?;
     }
     Ok(())
+}
+
+/// Makes sure no entry with an id below the highest can still commit, so that a run of ids can be taken;
+/// `false` when that cannot be had, and the claim marks rows instead. SQLite's writers already wait behind
+/// this transaction. On PostgreSQL the entries' table is locked in SHARE mode, which waits for every open
+/// transaction that has written an entry: for at most `wait`, because writers that come after queue behind
+/// the lock, and one long transaction would otherwise hold every audited write up. MySQL has no such lock
+/// (its auto-increment hands out ids before rows are locked).
+fn fence_writers(connection: &mut Connection, wait: Duration) -> Result<bool, DbError> {
+    match connection.backend() {
+        Backend::Sqlite => Ok(true),
+        Backend::Mysql => Ok(false),
+        Backend::Postgres => {
+            let table = Backend::Postgres.quote_identifier(LogEntry::TABLE);
+            // In a savepoint, so that a lock that times out leaves the claim's transaction usable, and the
+            // timeout applies to this lock alone.
+            let mut savepoint = connection.transaction()?;
+            savepoint.batch(&format!("SET LOCAL lock_timeout = {}", wait.as_millis().max(1)))?;
+            if savepoint.batch(&format!("LOCK TABLE {table} IN SHARE MODE")).is_err() {
+                savepoint.rollback()?;
+                return Ok(false);
+            }
+            savepoint.batch("SET LOCAL lock_timeout = DEFAULT")?;
+            savepoint.commit()?;
+            Ok(true)
+        }
+    }
 }
 
 /// Takes over the failed exports' runs and entries, and the run from where the runs reach to the

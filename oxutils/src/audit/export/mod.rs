@@ -51,6 +51,10 @@ pub struct ExportOptions {
     pub compression_level: i64,
     /// A pending export untouched for this long is taken for dead and undone by the next export.
     pub stale_after: Duration,
+    /// How long the regular export on PostgreSQL waits for open transactions that have written entries
+    /// before it claims by marking rows instead of taking a run of ids. Audited writes queue behind the
+    /// wait, so it is short.
+    pub writer_wait: Duration,
 }
 
 impl Default for ExportOptions {
@@ -60,6 +64,7 @@ impl Default for ExportOptions {
             page_size: 5000,
             compression_level: 4,
             stale_after: Duration::from_secs(15 * 60),
+            writer_wait: Duration::from_secs(2),
         }
     }
 }
@@ -199,7 +204,9 @@ impl LogExporter {
             size: 0,
             recovered,
         };
-        let Some(claim) = claim::claim(connection, window)? else { return Ok(report) };
+        let Some(claim) = claim::claim(connection, window, self.options.writer_wait)? else {
+            return Ok(report);
+        };
         let state = &claim.state;
         match self.write_archive(connection, &claim, window_start, to) {
             Ok((stored, written)) => match succeed(connection, state, to, &stored) {
