@@ -61,6 +61,14 @@ impl Claim {
         let ids = any_run(&self.runs)?;
         Some(LogEntry::EXPORT.is_null().and(ids))
     }
+
+    /// Every entry it owns, either way.
+    fn owned_rows(&self) -> Filter<LogEntry> {
+        match self.run_rows() {
+            Some(run_rows) => self.own_rows().or(run_rows),
+            None => self.own_rows(),
+        }
+    }
 }
 
 /// Creates a pending export and gives it the waiting entries of the window, in one transaction; `None`
@@ -80,21 +88,26 @@ pub(super) fn claim(
     serialize_claims(&mut transaction)?;
     let by_run = window.everything && fence_writers(&mut transaction, writer_wait)?;
     let state = LogExportState::create(&mut transaction)?;
-    let claimed = if by_run {
-        claim_run(&mut transaction, &state)?
+    let claim = if by_run {
+        take_run(&mut transaction, &state)?;
+        let runs = LogExportRange::objects()
+            .filter(LogExportRange::STATE.eq(ForeignKey::new(state.id)))
+            .order_by(LogExportRange::FIRST_ENTRY_ID)
+            .all(&mut transaction)?;
+        let claim = Claim { state, runs };
+        let any = LogEntry::objects().filter(claim.owned_rows()).exists(&mut transaction)?;
+        any.then_some(claim)
     } else {
-        claim_rows(&mut transaction, &state, window)?
+        // Marking rows never takes a run.
+        let any = mark_rows(&mut transaction, &state, window)?;
+        any.then_some(Claim { state, runs: Vec::new() })
     };
-    if !claimed {
+    let Some(claim) = claim else {
         transaction.rollback()?;
         return Ok(None);
-    }
-    let runs = LogExportRange::objects()
-        .filter(LogExportRange::STATE.eq(ForeignKey::new(state.id)))
-        .order_by(LogExportRange::FIRST_ENTRY_ID)
-        .all(&mut transaction)?;
+    };
     transaction.commit()?;
-    Ok(Some(Claim { state, runs }))
+    Ok(Some(claim))
 }
 
 /// How many entries wait for an export: owned by none, or by a failed export.
@@ -142,11 +155,11 @@ fn fence_writers(connection: &mut Connection, wait: Duration) -> Result<bool, Db
 }
 
 /// Takes over the failed exports' runs and entries, and the run from where the runs reach to the
-/// highest id; whether any entry came with them.
-fn claim_run(connection: &mut Connection, state: &LogExportState) -> Result<bool, DbError> {
+/// highest id.
+fn take_run(connection: &mut Connection, state: &LogExportState) -> Result<(), DbError> {
     let owner = ForeignKey::<LogExportState>::new(state.id);
     LogExportRange::objects()
-        .filter(LogExportRange::STATE.is_in_rows(&failed_exports(), LogExportState::ID))
+        .filter(runs_of_failed_exports())
         .update(connection, vec![LogExportRange::STATE.set(owner)])?;
     let reached = highest(connection, LogExportRange::TABLE, LogExportRange::LAST_ENTRY_ID.column())?;
     let newest = highest(connection, LogEntry::TABLE, LogEntry::ID.column())?;
@@ -154,20 +167,14 @@ fn claim_run(connection: &mut Connection, state: &LogExportState) -> Result<bool
         LogExportRange { id: 0, state: owner, first_entry_id: reached + 1, last_entry_id: newest }
             .insert(connection)?;
     }
-    let failed_rows = LogEntry::EXPORT.is_in_rows(&failed_exports(), LogExportState::ID);
-    LogEntry::objects().filter(failed_rows).update(connection, vec![LogEntry::EXPORT.set(Some(owner))])?;
-    let runs = LogExportRange::objects()
-        .filter(LogExportRange::STATE.eq(ForeignKey::new(state.id)))
-        .all(connection)?;
-    let mut owned = LogEntry::EXPORT.eq(Some(ForeignKey::new(state.id)));
-    if let Some(ids) = any_run(&runs) {
-        owned = owned.or(LogEntry::EXPORT.is_null().and(ids));
-    }
-    LogEntry::objects().filter(owned).exists(connection)
+    LogEntry::objects()
+        .filter(marked_by_failed_exports())
+        .update(connection, vec![LogEntry::EXPORT.set(Some(owner))])?;
+    Ok(())
 }
 
 /// Marks every waiting entry of the window as this export's; whether there was any.
-fn claim_rows(connection: &mut Connection, state: &LogExportState, window: Window) -> Result<bool, DbError> {
+fn mark_rows(connection: &mut Connection, state: &LogExportState, window: Window) -> Result<bool, DbError> {
     let mut filter = LogEntry::TIMESTAMP.lt(window.to);
     if let Some(from) = window.from {
         filter = filter.and(LogEntry::TIMESTAMP.ge(from));
@@ -183,21 +190,26 @@ fn claim_rows(connection: &mut Connection, state: &LogExportState, window: Windo
 /// failed export.
 fn waiting_entries(connection: &mut Connection) -> Result<Filter<LogEntry>, DbError> {
     let reached = highest(connection, LogExportRange::TABLE, LogExportRange::LAST_ENTRY_ID.column())?;
-    let freed = LogExportRange::objects()
-        .filter(LogExportRange::STATE.is_in_rows(&failed_exports(), LogExportState::ID))
-        .all(connection)?;
+    let freed = LogExportRange::objects().filter(runs_of_failed_exports()).all(connection)?;
     let mut unowned_ids = LogEntry::ID.gt(reached);
     if let Some(ids) = any_run(&freed) {
         unowned_ids = unowned_ids.or(ids);
     }
-    Ok(LogEntry::EXPORT
-        .is_null()
-        .and(unowned_ids)
-        .or(LogEntry::EXPORT.is_in_rows(&failed_exports(), LogExportState::ID)))
+    Ok(LogEntry::EXPORT.is_null().and(unowned_ids).or(marked_by_failed_exports()))
 }
 
 fn failed_exports() -> Query<LogExportState> {
     LogExportState::objects().filter(LogExportState::STATUS.eq(ExportStatus::Failed))
+}
+
+/// The runs failed exports still own.
+fn runs_of_failed_exports() -> Filter<LogExportRange> {
+    LogExportRange::STATE.is_in_rows(&failed_exports(), LogExportState::ID)
+}
+
+/// The entries failed exports marked.
+fn marked_by_failed_exports() -> Filter<LogEntry> {
+    LogEntry::EXPORT.is_in_rows(&failed_exports(), LogExportState::ID)
 }
 
 /// An id in one of `runs`; `None` when there are none.
