@@ -23,7 +23,7 @@ mod statistics;
 
 pub use archive::{ArchiveMetadata, BatchBuilder, BatchedArchive, DateRange};
 pub use claim::entries_awaiting_export;
-pub use record::{ExportPage, ExportRecord};
+pub use record::{ExportPage, ExportRecord, Timestamp};
 pub use statistics::{ExportStatistics, get_export_statistics};
 
 use super::{ExportStatus, LogEntry, LogExportState};
@@ -35,6 +35,7 @@ use crate::storage::{ObjectWriter, Storage, StorageError};
 use chrono::{DateTime, Utc};
 use claim::{Claim, Window};
 use sea_query::Alias;
+use serde_json::value::RawValue;
 use std::fmt;
 use std::time::Duration;
 
@@ -209,13 +210,13 @@ impl LogExporter {
         };
         let state = &claim.state;
         match self.write_archive(connection, &claim, window_start, to) {
-            Ok((stored, written)) => match succeed(connection, state, to, &stored) {
+            Ok((stored, metadata)) => match succeed(connection, state, to, &stored) {
                 Ok(state) => {
                     report.state = Some(state);
                     report.key = Some(stored.key);
                     report.size = stored.size;
-                    report.records = written.records;
-                    report.batches = written.batches;
+                    report.records = metadata.total_records;
+                    report.batches = metadata.total_batches;
                     Ok(report)
                 }
                 Err(error) => {
@@ -233,14 +234,15 @@ impl LogExporter {
         }
     }
 
-    /// Streams the claimed entries into the archive and completes the upload.
+    /// Streams the claimed entries into the archive and completes the upload; returns the object and the
+    /// archive's metadata.
     fn write_archive(
         &self,
         connection: &mut Connection,
         claim: &Claim,
         from: Option<DateTime<Utc>>,
         to: DateTime<Utc>,
-    ) -> Result<(crate::storage::Stored, Written), StorageError> {
+    ) -> Result<(crate::storage::Stored, ArchiveMetadata), StorageError> {
         let state = &claim.state;
         let name = format!("{}/audit_logs_{}_{}.zip", self.service_name, stamp(from), stamp(Some(to)));
         let writer = self.storage.create(&name)?;
@@ -288,20 +290,17 @@ impl LogExporter {
         read.map_err(db_error)?;
         written.map_err(io)?;
         let metadata = ArchiveMetadata {
-            export_date: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            export_date: Timestamp(now).to_string(),
             date_range: DateRange {
-                from: from
-                    .map(|from| from.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-                    .unwrap_or_default(),
-                to: to.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                from: from.map(|from| Timestamp(from).to_string()).unwrap_or_default(),
+                to: Timestamp(to).to_string(),
             },
             total_records: archive.total(),
             batch_size: archive.batch_size(),
             total_batches: archive.batches(),
         };
-        let written = Written { records: archive.total(), batches: archive.batches() };
         let writer: Box<dyn ObjectWriter + '_> = archive.finish(&metadata).map_err(io)?;
-        Ok((writer.finish()?, written))
+        Ok((writer.finish()?, metadata))
     }
 
     /// Undoes exports whose process died: pending, untouched for `stale_after`.
@@ -345,12 +344,6 @@ pub(super) fn last_export_end(connection: &mut Connection) -> Result<Option<Date
     Ok(last.and_then(|state| state.last_export_date))
 }
 
-/// What went into an archive.
-struct Written {
-    records: u64,
-    batches: usize,
-}
-
 /// Batches the reader sends ahead of the archive writer.
 const BATCHES_IN_FLIGHT: usize = 4;
 
@@ -367,22 +360,16 @@ fn stream_batches(
     let mut builder = BatchBuilder::new(options.batch_size);
     let serialize = |error: serde_json::Error| DbError::query("serializing audit entries", error);
     // The entries marked with the export and those of its runs are two ordered streams, merged.
-    let mut own = Pages::new(claim.own_rows(), options.page_size);
-    let mut runs = claim.run_rows().map(|filter| Pages::new(filter, options.page_size));
+    let mut own = Pages::new(Some(claim.own_rows()), options.page_size);
+    let mut runs = Pages::new(claim.run_rows(), options.page_size);
     loop {
-        let own_next = own.peek(connection)?;
-        let run_next = match &mut runs {
-            Some(runs) => runs.peek(connection)?,
-            None => None,
-        };
-        let pages = match (own_next, run_next, &mut runs) {
-            (None, None, _) => break,
-            (Some(own_key), Some(run_key), Some(runs)) if run_key < own_key => runs,
-            (None, Some(_), Some(runs)) => runs,
+        let pages = match (own.peek(connection)?, runs.peek(connection)?) {
+            (None, None) => break,
+            (Some(own_key), Some(run_key)) if run_key < own_key => &mut runs,
+            (None, Some(_)) => &mut runs,
             _ => &mut own,
         };
-        let record = pages.page.record(pages.next)?;
-        pages.next += 1;
+        let record = pages.take()?;
         if let Some(batch) = builder.push(&record).map_err(serialize)? {
             if batches.sender.send(batch).is_err() {
                 return Ok(());
@@ -411,9 +398,10 @@ struct Batches {
     returned: std::sync::mpsc::Receiver<Vec<u8>>,
 }
 
-/// One ordered stream of entries, read a page at a time: by time then id, each page after the last.
+/// One ordered stream of entries, read a page at a time: by time then id, each page after the last. With
+/// no filter, an empty stream.
 struct Pages {
-    filter: Filter<LogEntry>,
+    filter: Option<Filter<LogEntry>>,
     page_size: u64,
     page: ExportPage,
     /// The page's next row.
@@ -423,23 +411,32 @@ struct Pages {
 }
 
 impl Pages {
-    fn new(filter: Filter<LogEntry>, page_size: u64) -> Self {
+    fn new(filter: Option<Filter<LogEntry>>, page_size: u64) -> Self {
         Pages { filter, page_size, page: ExportPage::default(), next: 0, after: None, exhausted: false }
     }
 
     /// Where the next entry goes in the export, reading the next page when this one is used up; `None` at
     /// the end.
     fn peek(&mut self, connection: &mut Connection) -> Result<Option<(DateTime<Utc>, i64)>, DbError> {
-        if self.next == self.page.len() && !self.exhausted {
+        if self.next == self.page.len()
+            && !self.exhausted
+            && let Some(filter) = &self.filter
+        {
             self.page.clear();
             self.next = 0;
-            read_page(connection, &mut self.page, self.filter.clone(), self.after, self.page_size)?;
+            read_page(connection, &mut self.page, filter.clone(), self.after, self.page_size)?;
             self.exhausted = (self.page.len() as u64) < self.page_size;
             if let Some(last) = self.page.len().checked_sub(1) {
                 self.after = Some(self.page.order_key(last));
             }
         }
         Ok((self.next < self.page.len()).then(|| self.page.order_key(self.next)))
+    }
+
+    /// The entry `peek` found, as its export record, and the stream moved past it.
+    fn take(&mut self) -> Result<ExportRecord<'_, RawValue>, DbError> {
+        self.next += 1;
+        self.page.record(self.next - 1)
     }
 }
 

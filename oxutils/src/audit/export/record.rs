@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 
 /// An entry as it appears in `logs_batch_NNNN.json`; `J` is how its JSON columns are held: parsed
 /// (`serde_json::Value`, from a `LogEntry`) or as the text the database stored (`RawValue`, from an
-/// [`ExportRow`]).
+/// [`ExportPage`]).
 #[derive(Debug, Serialize)]
 pub struct ExportRecord<'a, J: Serialize + ?Sized = serde_json::Value> {
     pub id: i64,
@@ -37,8 +37,9 @@ pub struct Actor<'a> {
     pub username: Option<&'a str>,
 }
 
-fn actor<'a>(id: &'a Option<String>, name: &'a Option<String>) -> Option<Actor<'a>> {
-    (id.is_some() || name.is_some()).then_some(Actor { id: id.as_deref(), username: name.as_deref() })
+/// The actor, when the entry names one at all.
+fn actor<'a>(id: Option<&'a str>, username: Option<&'a str>) -> Option<Actor<'a>> {
+    (id.is_some() || username.is_some()).then_some(Actor { id, username })
 }
 
 /// A time as RFC 3339 with microseconds and `Z` (`2023-11-14T22:13:20.000000Z`), written straight into
@@ -74,21 +75,17 @@ impl Serialize for Timestamp {
     }
 }
 
-fn timestamp(time: &DateTime<Utc>) -> Timestamp {
-    Timestamp(*time)
-}
-
 impl<'a> From<&'a LogEntry> for ExportRecord<'a> {
     fn from(entry: &'a LogEntry) -> Self {
         ExportRecord {
             id: entry.id,
-            timestamp: timestamp(&entry.timestamp),
+            timestamp: Timestamp(entry.timestamp),
             action: entry.action.as_str(),
             content_type: ContentType { app_label: &entry.app_label, model: &entry.model },
             object_pk: &entry.object_pk,
             object_repr: &entry.object_repr,
             changes: &entry.changes,
-            actor: actor(&entry.actor_id, &entry.actor_name),
+            actor: actor(entry.actor_id.as_deref(), entry.actor_name.as_deref()),
             remote_addr: entry.remote_addr.as_deref(),
             correlation_id: entry.correlation_id.as_deref(),
             additional_data: entry.additional_data.as_ref(),
@@ -200,10 +197,9 @@ impl ExportPage {
         let row = &self.rows[index];
         let text = |column: usize| self.text_of(row, column);
         let json = |column: usize| self.json_of(row, column);
-        let (actor_id, actor_name) = (text(5), text(6));
         Ok(ExportRecord {
             id: row.id,
-            timestamp: timestamp(&row.timestamp),
+            timestamp: Timestamp(row.timestamp),
             action: row.action.as_str(),
             content_type: ContentType {
                 app_label: text(0).unwrap_or_default(),
@@ -212,16 +208,13 @@ impl ExportPage {
             object_pk: text(2).unwrap_or_default(),
             object_repr: text(3).unwrap_or_default(),
             changes: json(4)?.unwrap_or_else(null_json),
-            actor: (actor_id.is_some() || actor_name.is_some())
-                .then_some(Actor { id: actor_id, username: actor_name }),
+            actor: actor(text(5), text(6)),
             remote_addr: text(7),
             correlation_id: text(8),
             additional_data: json(9)?,
         })
     }
-}
 
-impl ExportPage {
     /// Text column `column` (counted from `app_label`) of `row`.
     fn text_of(&self, row: &PageRow, column: usize) -> Option<&str> {
         row.texts[column].map(|(start, end)| &self.text[start as usize..end as usize])
