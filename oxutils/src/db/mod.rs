@@ -43,6 +43,14 @@ impl<'a> Cell<'a> {
         }
     }
 
+    /// The column as an owned value, as the other drivers return it.
+    pub fn to_value(self) -> Value {
+        match self {
+            Cell::Sqlite(value) => sqlite::value_of(value),
+            Cell::Value(value) => value.clone(),
+        }
+    }
+
     pub fn is_null(self) -> bool {
         match self {
             Cell::Sqlite(value) => value == rusqlite::types::ValueRef::Null,

@@ -134,18 +134,12 @@ impl SqliteConnection {
         params: &[Value],
         mut read: impl FnMut(&mut dyn Iterator<Item = Value>) -> Result<T, DbError>,
     ) -> Result<Vec<T>, DbError> {
-        self.with_statement(sql, |statement| {
-            bind(statement, sql.text(), params)?;
-            let width = statement.column_count();
-            let mut rows = statement.raw_query();
-            let mut read_rows = Vec::new();
-            while let Some(row) = rows.next().map_err(|error| classify(sql.text(), error))? {
-                let mut values =
-                    (0..width).map(|index| row.get_ref(index).map_or(Value::String(None), value_of));
-                read_rows.push(read(&mut values)?);
-            }
-            Ok(read_rows)
-        })
+        let mut read_rows = Vec::new();
+        self.query_cells(sql, params, |cells| {
+            read_rows.push(read(&mut cells.iter().map(|cell| cell.to_value()))?);
+            Ok(())
+        })?;
+        Ok(read_rows)
     }
 
     pub fn query_cells(
