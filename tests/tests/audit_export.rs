@@ -109,8 +109,8 @@ fn exported_ids(archive: &Archive) -> Vec<i64> {
 }
 
 /// The ids in the archives of `reports`, in order; a report without an archive adds none.
-fn exported_by(storage: &dyn Storage, reports: &[&ExportReport]) -> Vec<i64> {
-    let keys = reports.iter().filter_map(|report| report.key.as_ref());
+fn exported_by<'a>(storage: &dyn Storage, reports: impl IntoIterator<Item = &'a ExportReport>) -> Vec<i64> {
+    let keys = reports.into_iter().filter_map(|report| report.key.as_ref());
     keys.flat_map(|key| exported_ids(&read_archive(storage, key))).collect()
 }
 
@@ -221,7 +221,7 @@ fn consecutive_exports_take_every_entry_exactly_once() {
         let third = exporter.export_logs_since_last_export(connection).unwrap();
         assert_eq!(third.records, 0);
 
-        let exported = exported_by(exporter.storage(), &[&first, &second]);
+        let exported = exported_by(exporter.storage(), [&first, &second]);
         assert_each_once(exported, written);
         assert_eq!((first.records, second.records), (250, 42));
         let _ = std::fs::remove_dir_all(root);
@@ -443,14 +443,8 @@ fn two_exports_started_at_once_never_export_an_entry_twice() {
                 })
             })
             .collect();
-        let mut exported = Vec::new();
-        for export in exports {
-            let report = export.join().unwrap();
-            if let Some(key) = &report.key {
-                exported.extend(exported_ids(&read_archive(&LocalStorage::new(&root), key)));
-            }
-        }
-        assert_each_once(exported, written);
+        let reports: Vec<ExportReport> = exports.into_iter().map(|export| export.join().unwrap()).collect();
+        assert_each_once(exported_by(&LocalStorage::new(&root), &reports), written);
         let _ = std::fs::remove_dir_all(root);
     }
 }
@@ -519,7 +513,7 @@ fn an_entry_still_uncommitted_when_an_export_starts_is_exported_once() {
         written.push(held);
         let first = export.join().unwrap().unwrap();
         let second = exporter(&root, 1000).export_logs_since_last_export(&mut database.connection).unwrap();
-        let exported = exported_by(&LocalStorage::new(&root), &[&first, &second]);
+        let exported = exported_by(&LocalStorage::new(&root), [&first, &second]);
         assert_each_once(exported, written);
         let _ = std::fs::remove_dir_all(root);
     }
@@ -552,7 +546,7 @@ fn a_writer_left_open_does_not_hold_the_export_up_and_its_entry_goes_in_a_later_
         written.push(held);
         let second = exporter(&root, 1000).export_logs_since_last_export(connection).unwrap();
         assert_eq!(second.records, 1);
-        assert_each_once(exported_by(&LocalStorage::new(&root), &[&first, &second]), written);
+        assert_each_once(exported_by(&LocalStorage::new(&root), [&first, &second]), written);
         let _ = std::fs::remove_dir_all(root);
     }
 }
