@@ -96,6 +96,8 @@ fn interactive_answers_become_operations() {
         let title = book.fields.iter_mut().find(|f| f.name == "title").unwrap();
         title.name = "heading".into();
         title.column = "heading".into();
+        // As the derive names the unique set over the renamed column.
+        book.rename_derived_names("library_book", Some(("title", "heading")));
         book.fields.push(FieldSchema::new("isbn", ColumnType::Text, false));
         book.fields.push(FieldSchema::new("copies", ColumnType::Integer, false));
     });

@@ -425,3 +425,71 @@ fn squash_on_a_database_that_applied_what_it_replaces(database: &mut support::Da
     assert!(executor.is_applied(&squashed.key()), "then the squash counts as applied");
     assert!(executor.plan(&Target::Latest).unwrap().is_empty());
 }
+
+/// A model rename renames its table and the indexes and keys named after it in place, and a field rename
+/// its column and the names derived from it: nothing is dropped and built again where the backend can
+/// rename (PostgreSQL and MySQL; SQLite cannot rename an index, which is cheap to build there anyway).
+#[test]
+fn renames_rename_derived_names_in_place() {
+    let mut history = History::default();
+    let mut product = model("shop", "Product", vec![text("name", false), integer("code", false)]);
+    product.fields[1].index = true;
+    product.fields[2].unique = true;
+    product.indexes.push(oxutils::schema::IndexSchema {
+        name: oxutils::schema::index_name("shop_product", &["name", "code"], false),
+        columns: vec!["name".into(), "code".into()],
+    });
+    let line = |target: &ModelSchema| {
+        model("orders", "Line", vec![key_to("product", target, false, OnDelete::Cascade)])
+    };
+    history.make(&[product.clone(), line(&product)], &mut Answers::none());
+
+    // The model first (a rename is recognised by unchanged fields, as in Django), then its field.
+    let mut item = product.clone();
+    item.name = "Item".into();
+    item.table = "shop_item".into();
+    item.indexes[0].name = oxutils::schema::index_name("shop_item", &["name", "code"], false);
+    let mut new =
+        history.make(&[item.clone(), line(&item)], &mut Answers { renames: vec!["Product"], backfill: None });
+    item.fields[1].name = "title".into();
+    item.fields[1].column = "title".into();
+    item.indexes[0] = oxutils::schema::IndexSchema {
+        name: oxutils::schema::index_name("shop_item", &["title", "code"], false),
+        columns: vec!["title".into(), "code".into()],
+    };
+    new.extend(
+        history.make(&[item.clone(), line(&item)], &mut Answers { renames: vec!["name"], backfill: None }),
+    );
+    let operations: Vec<String> =
+        new.iter().flat_map(|m| m.operations.iter().map(Operation::describe)).collect();
+    assert_eq!(operations, ["Rename model Product to Item", "Rename field name on Item to title"]);
+    history.assert_up_to_date(&[item.clone(), line(&item)]);
+
+    let graph =
+        oxutils::migrations::MigrationGraph::build(history.files.clone(), &Default::default()).unwrap();
+    for (backend, key) in [oxutils::ddl::Backend::Postgres, oxutils::ddl::Backend::Mysql]
+        .into_iter()
+        .flat_map(|backend| new.iter().map(move |migration| (backend, migration.key())))
+    {
+        let sql = oxutils::migrations::migration_sql(&graph, &key, backend, false).unwrap();
+        assert!(
+            sql.iter().all(|statement| !statement.contains("DROP INDEX") && !statement.starts_with("CREATE")),
+            "{backend}: {sql:#?}"
+        );
+        let renamed_index =
+            |statement: &String| statement.contains("RENAME TO") || statement.contains("RENAME INDEX");
+        assert!(sql.iter().filter(|s| renamed_index(s)).count() >= 2, "table, indexes: {backend}: {sql:#?}");
+    }
+    for backend in support::Backend::ALL {
+        let Some(mut database) = backend.database() else { continue };
+        let connection = &mut database.connection;
+        history.migrate(connection, Target::Latest);
+        connection.batch("INSERT INTO shop_item (title, code) VALUES ('lamp', 1)").unwrap();
+        assert!(
+            connection.batch("INSERT INTO shop_item (title, code) VALUES ('desk', 1)").is_err(),
+            "still unique on {backend:?}"
+        );
+        history.migrate(connection, Target::Zero("shop".into()));
+        assert_eq!(tables(connection), Vec::<String>::new());
+    }
+}

@@ -5,7 +5,7 @@ use super::operation::Operation;
 use super::optimizer;
 use super::questioner::{NotNullAlteration, QuestionError, Questioner};
 use super::state::ProjectState;
-use crate::schema::{FieldSchema, ModelSchema};
+use crate::schema::{ConstraintSchema, FieldSchema, ModelSchema};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The changes of one app.
@@ -193,41 +193,57 @@ fn diff_model(
     let mut fields = Vec::new();
     let mut trailing = Vec::new();
 
+    // Field renames first, applied to a copy: they rename the columns and index names derived from the
+    // fields, so what is left to compare is what the person changed besides.
+    let mut renames = Vec::new();
+    let mut renamed = ProjectState::from_models([before]);
+    {
+        let removed: Vec<&FieldSchema> =
+            before.fields.iter().filter(|f| after.field(&f.name).is_none()).collect();
+        let mut candidates = removed.clone();
+        for new_field in after.fields.iter().filter(|f| before.field(&f.name).is_none()) {
+            let Some(position) = candidates.iter().position(|old| same_but_name(old, new_field)) else {
+                continue;
+            };
+            if questioner.ask_rename_field(app, &model, candidates[position], new_field)? {
+                let old_field = candidates.remove(position);
+                let rename = Operation::RenameField {
+                    model: model.clone(),
+                    old_name: old_field.name.clone(),
+                    new_name: new_field.name.clone(),
+                };
+                let _ = rename.state_forwards(app, &mut renamed);
+                renames.push(rename);
+            }
+        }
+    }
+    let before = renamed.model(app, &model).unwrap_or(before);
+
+    // CHECKs go before the renames: MySQL refuses to rename a column a CHECK uses.
+    for constraint in before.constraints.iter().filter(|constraint| !after.constraints.contains(constraint)) {
+        if matches!(constraint, ConstraintSchema::Check { .. }) {
+            leading.push(Operation::RemoveConstraint {
+                model: model.clone(),
+                name: constraint.name().to_owned(),
+            });
+        }
+    }
+    leading.extend(renames);
     for index in before.indexes.iter().filter(|index| !after.indexes.contains(index)) {
         leading.push(Operation::RemoveIndex { model: model.clone(), name: index.name.clone() });
     }
     for constraint in before.constraints.iter().filter(|constraint| !after.constraints.contains(constraint)) {
-        leading
-            .push(Operation::RemoveConstraint { model: model.clone(), name: constraint.name().to_owned() });
-    }
-
-    let mut removed: Vec<&FieldSchema> =
-        before.fields.iter().filter(|f| after.field(&f.name).is_none()).collect();
-    let mut added: Vec<&FieldSchema> =
-        after.fields.iter().filter(|f| before.field(&f.name).is_none()).collect();
-    for new_field in added.clone() {
-        let candidate = removed.iter().copied().find(|old_field| same_but_name(old_field, new_field));
-        let Some(old_field) = candidate else { continue };
-        if questioner.ask_rename_field(app, &model, old_field, new_field)? {
-            let rename = Operation::RenameField {
+        if matches!(constraint, ConstraintSchema::Unique { .. }) {
+            leading.push(Operation::RemoveConstraint {
                 model: model.clone(),
-                old_name: old_field.name.clone(),
-                new_name: new_field.name.clone(),
-            };
-            // The rename moves a column named after the field; an explicit column moves in an AlterField.
-            let mut state = ProjectState::from_models([before]);
-            let _ = rename.state_forwards(app, &mut state);
-            let renamed = state.model(app, &model).and_then(|renamed| renamed.field(&new_field.name));
-            let column_differs = renamed.is_some_and(|renamed| renamed.column != new_field.column);
-            fields.push(rename);
-            if column_differs {
-                let field = new_field.clone();
-                fields.push(Operation::AlterField { model: model.clone(), field, backfill: None });
-            }
-            removed.retain(|field| field.name != old_field.name);
-            added.retain(|field| field.name != new_field.name);
+                name: constraint.name().to_owned(),
+            });
         }
     }
+
+    let removed: Vec<&FieldSchema> =
+        before.fields.iter().filter(|f| after.field(&f.name).is_none()).collect();
+    let added: Vec<&FieldSchema> = after.fields.iter().filter(|f| before.field(&f.name).is_none()).collect();
     for field in removed {
         fields.push(Operation::RemoveField { model: model.clone(), name: field.name.clone() });
     }
