@@ -191,3 +191,45 @@ mod tests {
         assert_eq!(check_models(&[&line, &product]), []);
     }
 }
+
+#[cfg(test)]
+mod app_tests {
+    use super::*;
+    use crate::schema::{ColumnType, FieldSchema};
+    use std::sync::OnceLock;
+
+    fn note() -> &'static ModelSchema {
+        static NOTE: OnceLock<ModelSchema> = OnceLock::new();
+        NOTE.get_or_init(|| ModelSchema {
+            app: "notes".into(),
+            name: "Note".into(),
+            table: "notes_note".into(),
+            db_comment: None,
+            fields: vec![FieldSchema {
+                primary_key: true,
+                ..FieldSchema::new("id", ColumnType::BigInteger, false)
+            }],
+            indexes: Vec::new(),
+            constraints: Vec::new(),
+        })
+    }
+
+    fn app(label: &'static str) -> App {
+        App { label, models: || vec![note()], migrations_dir: "migrations", embedded: &[] }
+    }
+
+    #[test]
+    fn a_model_under_another_app_or_an_app_not_installed_is_named() {
+        assert_eq!(check_apps(&[app("notes")]), []);
+        let problems: Vec<String> = check_apps(&[app("diary")]).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "model `notes.Note` is listed in app `diary` but says `#[ox(app = \"notes\")]`: list it in the app \
+                 it names, or change its `app`",
+                "model `notes.Note` belongs to app `notes`, which is not installed: add the app to the installed \
+                 apps, or change the model's `#[ox(app = ...)]`",
+            ]
+        );
+    }
+}

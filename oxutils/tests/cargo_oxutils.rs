@@ -90,6 +90,13 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
     assert_eq!(code, 1, "--check fails while a change lacks its migration");
     assert!(out.contains("0004_book_subtitle.json") && out.contains("- Add field subtitle to Book"), "{out}");
     assert!(!host.join("src/migrations/0004_book_subtitle.json").exists(), "--check writes nothing");
+    let (code, out, err) = cargo_oxutils(&host, &database, &["migrate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("No migrations to apply.")
+            && out.contains("Your models have changes that are not yet reflected"),
+        "migrate warns about models without a migration: {out}"
+    );
     let (code, out, err) = cargo_oxutils(&host, &database, &["makemigrations"]);
     assert_eq!(code, 0, "{err}");
     assert!(host.join("src/migrations/0004_book_subtitle.json").exists(), "{out}");

@@ -47,3 +47,15 @@ fn malformed_files_name_the_file_and_the_problem() {
         assert!(error.contains(problem), "{file}: expected {problem:?} in {error}");
     }
 }
+
+#[test]
+fn a_checkout_with_windows_line_ends_is_the_same_file() {
+    let text = audit_initial().render();
+    let windows = text.replace('\n', "\r\n");
+    let unix = Migration::parse("audit", "0001_initial.json", &text).unwrap();
+    let crlf = Migration::parse("audit", "0001_initial.json", &windows).unwrap();
+    assert_eq!(crlf.checksum, unix.checksum, "not read as edited");
+    assert_eq!(unix.checksum, oxutils::migrations::file::checksum(&text));
+    let edited = Migration::parse("audit", "0001_initial.json", &text.replacen("\"audit\"", "\"audit2\"", 1));
+    assert_ne!(edited.map(|m| m.checksum).ok(), Some(unix.checksum), "a real edit still shows");
+}

@@ -162,8 +162,18 @@ pub fn auto_name(number: u32, operations: &[Operation], initial: bool) -> String
     format!("{number:04}_{stem}")
 }
 
+/// SHA-256 of the file's text with line ends normalized: a checkout that turns `\n` into `\r\n` (git's
+/// `core.autocrlf` on Windows) is the same file, not an edited one. Files with `\n` hash as they always did.
 pub fn checksum(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+    let mut hasher = Sha256::new();
+    let mut lines = text.split("\r\n").peekable();
+    while let Some(line) = lines.next() {
+        hasher.update(line.as_bytes());
+        if lines.peek().is_some() {
+            hasher.update(b"\n");
+        }
+    }
+    hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Writes `value` indented, with each object that holds no list of objects on one line.
