@@ -129,6 +129,37 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
     let (code, out, _) = cargo_oxutils(&host, &database, &["makemigrations", "--check"]);
     assert_eq!((code, out.as_str()), (0, "No changes detected\n"));
 
+    // A squash on a database that applied everything it replaces: recorded by the next migrate, which
+    // runs nothing; the replaced files can then go.
+    let (code, _, err) = cargo_oxutils(&host, &database, &["migrate"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = cargo_oxutils(&host, &database, &["squashmigrations", "library", "0002"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("0001_squashed_0002.json"), "{out}");
+    let (_, out, _) = cargo_oxutils(&host, &database, &["showmigrations", "library"]);
+    assert!(
+        out.starts_with(
+            "library\n [-] 0001_squashed_0002 (2 squashed migrations) (every migration it replaces is applied: \
+             run migrate to finish recording it)\n [X] 0003_member_loan\n"
+        ),
+        "{out}"
+    );
+    let (code, out, err) = cargo_oxutils(&host, &database, &["migrate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("No migrations to apply."), "nothing runs again: {out}");
+    for replaced in ["0001_initial.json", "0002_book_events.json"] {
+        std::fs::remove_file(host.join("src/migrations").join(replaced)).unwrap();
+    }
+    let (_, out, _) = cargo_oxutils(&host, &database, &["showmigrations", "library"]);
+    assert_eq!(
+        out,
+        "library\n [X] 0001_squashed_0002 (2 squashed migrations)\n [X] 0003_member_loan\n [X] \
+         0004_book_subtitle\n"
+    );
+    let (code, out, err) = cargo_oxutils(&host, &database, &["migrate", "library", "zero"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Unapplying library.0001_squashed_0002... OK"), "{out}");
+
     // A package without a manage binary gets told how to add one, and `init` adds it.
     std::fs::remove_file(host.join("src/bin/host-manage.rs")).unwrap();
     let (code, _, err) = cargo_oxutils(&host, &database, &["migrate"]);
