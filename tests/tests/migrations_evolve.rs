@@ -8,7 +8,8 @@ use oxutils::Model;
 use oxutils::audit::{LogExportHistory, LogExportState};
 use oxutils::db::Connection;
 use oxutils::migrations::{
-    Executor, MigrateOptions, Migration, QuestionError, Questioner, Target, make_migrations,
+    Executor, MigrateOptions, Migration, NotNullAlteration, QuestionError, Questioner, Target,
+    make_migrations,
 };
 use oxutils::schema::{
     ColumnType, ConstraintSchema, FieldSchema, IndexSchema, Literal, ModelSchema, OnDelete,
@@ -37,6 +38,15 @@ impl Questioner for Scripted {
 
     fn ask_not_null_default(&mut self, _: &str, _: &str, _: &FieldSchema) -> Result<Literal, QuestionError> {
         Ok(self.backfill.clone())
+    }
+
+    fn ask_not_null_alteration(
+        &mut self,
+        _: &str,
+        _: &str,
+        _: &FieldSchema,
+    ) -> Result<NotNullAlteration, QuestionError> {
+        Ok(NotNullAlteration::Backfill(self.backfill.clone()))
     }
 }
 

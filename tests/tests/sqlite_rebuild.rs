@@ -102,7 +102,10 @@ fn no_row_is_lost_across_every_alteration() {
                 backfill: None,
             },
         ),
-        ("widen a type", Operation::AlterField { model: "Parent".into(), field: amount.clone() }),
+        (
+            "widen a type",
+            Operation::AlterField { model: "Parent".into(), field: amount.clone(), backfill: None },
+        ),
         (
             "make a column NOT NULL with a default",
             Operation::AlterField {
@@ -112,9 +115,13 @@ fn no_row_is_lost_across_every_alteration() {
                     amount.default = Some(Literal::Integer(0));
                     amount.clone()
                 },
+                backfill: None,
             },
         ),
-        ("lengthen a string", Operation::AlterField { model: "Parent".into(), field: code.clone() }),
+        (
+            "lengthen a string",
+            Operation::AlterField { model: "Parent".into(), field: code.clone(), backfill: None },
+        ),
         (
             "rename a field",
             Operation::RenameField {
@@ -128,6 +135,7 @@ fn no_row_is_lost_across_every_alteration() {
             Operation::AlterField {
                 model: "Parent".into(),
                 field: FieldSchema { name: "reference".into(), column: "reference".into(), ..code.clone() },
+                backfill: None,
             },
         ),
         (
@@ -168,6 +176,7 @@ fn no_row_is_lost_across_every_alteration() {
                     field.foreign_key.as_mut().unwrap().on_delete = OnDelete::SetNull;
                     field
                 },
+                backfill: None,
             },
         ),
     ];

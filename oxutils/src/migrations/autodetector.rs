@@ -3,7 +3,7 @@
 
 use super::operation::Operation;
 use super::optimizer;
-use super::questioner::{QuestionError, Questioner};
+use super::questioner::{NotNullAlteration, QuestionError, Questioner};
 use super::state::ProjectState;
 use crate::schema::{FieldSchema, ModelSchema};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,9 +23,31 @@ pub fn detect(
     questioner: &mut dyn Questioner,
 ) -> Result<BTreeMap<String, AppChanges>, QuestionError> {
     let apps: BTreeSet<&str> = old.models().chain(new.models()).map(|model| model.app.as_str()).collect();
+    // Model renames of every app first, then table renames, applied to one state: the foreign keys of
+    // other apps follow them there, so they compare equal instead of looking altered.
+    let mut renamed = old.clone();
+    let mut leading: BTreeMap<&str, Vec<Operation>> = BTreeMap::new();
+    for &app in &apps {
+        let renames = model_renames(app, old, new, questioner)?;
+        apply(app, &renames, &mut renamed);
+        leading.insert(app, renames);
+    }
+    for &app in &apps {
+        let tables = table_renames(app, &renamed, new);
+        apply(app, &tables, &mut renamed);
+        leading.entry(app).or_default().extend(tables);
+    }
     let mut changes = BTreeMap::new();
-    for app in apps {
-        let app_changes = detect_app(app, old, new, questioner)?;
+    for &app in &apps {
+        let operations = leading.remove(app).unwrap_or_default();
+        let mut app_changes = detect_app(app, &renamed, new, operations, questioner)?;
+        // A deleted model's table can go only once the other apps' keys to it are gone.
+        for operation in &app_changes.operations {
+            if let Operation::DeleteModel { name } = operation {
+                app_changes.depends_on_apps.extend(apps_pointing_at(&renamed, app, name));
+            }
+        }
+        app_changes.depends_on_apps.remove(app);
         if !app_changes.operations.is_empty() {
             changes.insert(app.to_owned(), app_changes);
         }
@@ -33,10 +55,71 @@ pub fn detect(
     Ok(changes)
 }
 
+/// Operations made from these very states apply to them.
+fn apply(app: &str, operations: &[Operation], state: &mut ProjectState) {
+    for operation in operations {
+        let _ = operation.state_forwards(app, state);
+    }
+}
+
+/// A `RenameModel` for each model of `app` that disappeared while one with the same fields appeared, when
+/// the questioner confirms it.
+fn model_renames(
+    app: &str,
+    old: &ProjectState,
+    new: &ProjectState,
+    questioner: &mut dyn Questioner,
+) -> Result<Vec<Operation>, QuestionError> {
+    let mut removed: Vec<&ModelSchema> =
+        old.app_models(app).filter(|model| new.model(app, &model.name).is_none()).collect();
+    let added = new.app_models(app).filter(|model| old.model(app, &model.name).is_none());
+    let mut renames = Vec::new();
+    for new_model in added {
+        let Some(position) = removed.iter().position(|old_model| same_fields(old_model, new_model)) else {
+            continue;
+        };
+        if questioner.ask_rename_model(app, removed[position], new_model)? {
+            let old_model = removed.remove(position);
+            renames.push(Operation::RenameModel {
+                old_name: old_model.name.clone(),
+                new_name: new_model.name.clone(),
+            });
+        }
+    }
+    Ok(renames)
+}
+
+/// An `AlterModelTable` for each model of `app` in both states whose table differs.
+fn table_renames(app: &str, old: &ProjectState, new: &ProjectState) -> Vec<Operation> {
+    new.app_models(app)
+        .filter(|model| old.model(app, &model.name).is_some_and(|before| before.table != model.table))
+        .map(|model| Operation::AlterModelTable { name: model.name.clone(), table: model.table.clone() })
+        .collect()
+}
+
+/// The apps other than `app` with a model whose foreign key points at `app.model`.
+fn apps_pointing_at(state: &ProjectState, app: &str, model: &str) -> Vec<String> {
+    state
+        .models()
+        .filter(|other| other.app != app)
+        .filter(|other| {
+            other.fields.iter().any(|field| {
+                field
+                    .foreign_key
+                    .as_ref()
+                    .is_some_and(|target| target.to_app == app && target.to_model == model)
+            })
+        })
+        .map(|other| other.app.clone())
+        .collect()
+}
+
+/// The changes of `app` from `old` (with every rename applied) to `new`, after the `leading` renames.
 fn detect_app(
     app: &str,
     old: &ProjectState,
     new: &ProjectState,
+    mut operations: Vec<Operation>,
     questioner: &mut dyn Questioner,
 ) -> Result<AppChanges, QuestionError> {
     let old_models: BTreeMap<&str, &ModelSchema> =
@@ -45,27 +128,8 @@ fn detect_app(
         new.app_models(app).map(|m| (m.name.as_str(), m)).collect();
     let mut removed: Vec<&str> =
         old_models.keys().filter(|name| !new_models.contains_key(*name)).copied().collect();
-    let mut added: Vec<&str> =
+    let added: Vec<&str> =
         new_models.keys().filter(|name| !old_models.contains_key(*name)).copied().collect();
-    let mut operations = Vec::new();
-    // Pairs (old name, new name) of models present on both sides, renamed or not.
-    let mut kept: Vec<(&str, &str)> =
-        old_models.keys().filter(|name| new_models.contains_key(*name)).map(|name| (*name, *name)).collect();
-
-    for new_name in added.clone() {
-        let candidate =
-            removed.iter().copied().find(|old_name| same_fields(old_models[old_name], new_models[new_name]));
-        let Some(old_name) = candidate else { continue };
-        if questioner.ask_rename_model(app, old_models[old_name], new_models[new_name])? {
-            operations.push(Operation::RenameModel {
-                old_name: old_name.to_owned(),
-                new_name: new_name.to_owned(),
-            });
-            removed.retain(|name| *name != old_name);
-            added.retain(|name| *name != new_name);
-            kept.push((old_name, new_name));
-        }
-    }
 
     let mut depends_on_apps = BTreeSet::new();
     let (creates, deferred) = create_in_dependency_order(&added, &new_models);
@@ -79,27 +143,10 @@ fn detect_app(
         backfill: None,
     }));
 
-    // Renamed models and tables, applied to a copy of the old state, so that foreign keys that follow them
-    // compare equal instead of looking altered.
-    let mut renamed_state = old.clone();
-    let mut table_changes = Vec::new();
-    for &(old_name, new_name) in &kept {
-        if old_models[old_name].table != new_models[new_name].table {
-            let table = new_models[new_name].table.clone();
-            table_changes.push(Operation::AlterModelTable { name: new_name.to_owned(), table });
-        }
-    }
-    let renames = operations.iter().filter(|operation| matches!(operation, Operation::RenameModel { .. }));
-    for operation in renames.chain(&table_changes) {
-        // Made from these very states, the operations apply.
-        let _ = operation.state_forwards(app, &mut renamed_state);
-    }
-    operations.extend(table_changes);
     let mut field_operations = Vec::new();
     let mut trailing = Vec::new();
-    for (_, new_name) in kept {
-        let Some(before) = renamed_state.model(app, new_name) else { continue };
-        let after = new_models[new_name];
+    for (name, after) in &new_models {
+        let Some(before) = old_models.get(name) else { continue };
         let model_changes = diff_model(app, before, after, questioner)?;
         for operation in &model_changes.fields {
             if let Operation::AddField { field, .. } | Operation::AlterField { field, .. } = operation {
@@ -154,13 +201,20 @@ fn diff_model(
         let candidate = removed.iter().copied().find(|old_field| same_but_name(old_field, new_field));
         let Some(old_field) = candidate else { continue };
         if questioner.ask_rename_field(app, &model, old_field, new_field)? {
-            fields.push(Operation::RenameField {
+            let rename = Operation::RenameField {
                 model: model.clone(),
                 old_name: old_field.name.clone(),
                 new_name: new_field.name.clone(),
-            });
-            if old_field.column != new_field.column {
-                fields.push(Operation::AlterField { model: model.clone(), field: new_field.clone() });
+            };
+            // The rename moves a column named after the field; an explicit column moves in an AlterField.
+            let mut state = ProjectState::from_models([before]);
+            let _ = rename.state_forwards(app, &mut state);
+            let renamed = state.model(app, &model).and_then(|renamed| renamed.field(&new_field.name));
+            let column_differs = renamed.is_some_and(|renamed| renamed.column != new_field.column);
+            fields.push(rename);
+            if column_differs {
+                let field = new_field.clone();
+                fields.push(Operation::AlterField { model: model.clone(), field, backfill: None });
             }
             removed.retain(|field| field.name != old_field.name);
             added.retain(|field| field.name != new_field.name);
@@ -176,9 +230,19 @@ fn diff_model(
         fields.push(Operation::AddField { model: model.clone(), field: field.clone(), backfill });
     }
     for field in &after.fields {
-        if before.field(&field.name).is_some_and(|old_field| old_field != field) {
-            fields.push(Operation::AlterField { model: model.clone(), field: field.clone() });
-        }
+        let Some(old_field) = before.field(&field.name).filter(|old_field| *old_field != field) else {
+            continue;
+        };
+        // NULLs get the new default without asking; without one, the questioner decides.
+        let backfill = if old_field.nullable && !field.nullable && field.default.is_none() {
+            match questioner.ask_not_null_alteration(app, &model, field)? {
+                NotNullAlteration::Backfill(value) => Some(value),
+                NotNullAlteration::Ignore => None,
+            }
+        } else {
+            None
+        };
+        fields.push(Operation::AlterField { model: model.clone(), field: field.clone(), backfill });
     }
 
     for index in after.indexes.iter().filter(|index| !before.indexes.contains(index)) {

@@ -22,6 +22,8 @@ pub use file::{Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};
 pub use operation::{BackendSql, Operation, StateError};
-pub use questioner::{InteractiveQuestioner, NonInteractiveQuestioner, QuestionError, Questioner};
+pub use questioner::{
+    InteractiveQuestioner, NonInteractiveQuestioner, NotNullAlteration, QuestionError, Questioner,
+};
 pub use squash::squash;
 pub use state::ProjectState;

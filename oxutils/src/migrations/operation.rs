@@ -3,7 +3,7 @@
 
 use super::state::ProjectState;
 use crate::ddl::Backend;
-use crate::schema::{ConstraintSchema, FieldSchema, IndexSchema, ModelSchema};
+use crate::schema::{ConstraintSchema, FieldSchema, IndexSchema, ModelSchema, default_column, default_table};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -17,7 +17,8 @@ pub enum Operation {
     DeleteModel {
         name: String,
     },
-    /// Renames the model; its table keeps its name unless an `AlterModelTable` follows.
+    /// Renames the model. A table named after the model (`<app>_<lowercased name>`) is renamed with it, and
+    /// so are the indexes named after that table; a table named explicitly keeps its name.
     RenameModel {
         old_name: String,
         new_name: String,
@@ -41,8 +42,13 @@ pub enum Operation {
     AlterField {
         model: String,
         field: FieldSchema,
+        /// For a field made NOT NULL: the one-off value rows holding NULL get first; not kept in the schema.
+        /// Without it, such rows get the field's default, if it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backfill: Option<crate::schema::Literal>,
     },
-    /// Renames a field; its column follows in an `AlterField` when it changes too.
+    /// Renames a field. A column named after the field (the field's name, `<name>_id` for a foreign key)
+    /// is renamed with it; a column named explicitly keeps its name.
     RenameField {
         model: String,
         old_name: String,
@@ -123,7 +129,12 @@ impl Operation {
                 if state.model(app, &model.name).is_some() {
                     return Err(StateError(format!("creates `{app}.{}`, which exists already", model.name)));
                 }
-                state.insert(model.clone());
+                let (name, table) = (model.name.clone(), model.table.clone());
+                let mut model = model.clone();
+                state.resolve_foreign_keys(&mut model.fields);
+                state.insert(model);
+                // A key to the model itself, or from a model created before it, points at this table.
+                state.update_references(app, &name, |target| target.to_table.clone_from(&table));
             }
             Operation::DeleteModel { name } => {
                 state.remove(app, name).ok_or_else(|| missing_model(app, name))?;
@@ -136,12 +147,22 @@ impl Operation {
                 }
                 let mut model = state.remove(app, old_name).ok_or_else(|| missing_model(app, old_name))?;
                 model.name.clone_from(new_name);
+                let old_table = model.table.clone();
+                if old_table == default_table(app, old_name) {
+                    model.table = default_table(app, new_name);
+                    model.rename_derived_names(&old_table, None);
+                }
+                let table = model.table.clone();
                 state.insert(model);
-                state.update_references(app, old_name, |target| target.to_model.clone_from(new_name));
+                state.update_references(app, old_name, |target| {
+                    target.to_model.clone_from(new_name);
+                    target.to_table.clone_from(&table);
+                });
             }
             Operation::AlterModelTable { name, table } => {
                 let model = state.model_mut(app, name).ok_or_else(|| missing_model(app, name))?;
-                model.table.clone_from(table);
+                let old_table = std::mem::replace(&mut model.table, table.clone());
+                model.rename_derived_names(&old_table, None);
                 state.update_references(app, name, |target| target.to_table.clone_from(table));
             }
             Operation::AddField { model, field, .. } => {
@@ -152,7 +173,9 @@ impl Operation {
                         field.name
                     )));
                 }
-                schema.fields.push(field.clone());
+                let mut field = field.clone();
+                state.resolve_foreign_keys([&mut field]);
+                model_mut(state, app, model)?.fields.push(field);
             }
             Operation::RemoveField { model, name } => {
                 let schema = model_mut(state, app, model)?;
@@ -162,10 +185,13 @@ impl Operation {
                     return Err(missing_field(app, model, name));
                 }
             }
-            Operation::AlterField { model, field } => {
+            Operation::AlterField { model, field, .. } => {
+                let mut field = field.clone();
+                state.resolve_foreign_keys([&mut field]);
                 let schema = model_mut(state, app, model)?;
                 let slot = schema.fields.iter_mut().find(|existing| existing.name == field.name);
-                *slot.ok_or_else(|| missing_field(app, model, &field.name))? = field.clone();
+                let slot = slot.ok_or_else(|| missing_field(app, model, &field.name))?;
+                *slot = field;
             }
             Operation::RenameField { model, old_name, new_name } => {
                 let schema = model_mut(state, app, model)?;
@@ -175,7 +201,22 @@ impl Operation {
                     )));
                 }
                 let field = schema.fields.iter_mut().find(|field| field.name == *old_name);
-                field.ok_or_else(|| missing_field(app, model, old_name))?.name.clone_from(new_name);
+                let field = field.ok_or_else(|| missing_field(app, model, old_name))?;
+                field.name.clone_from(new_name);
+                let is_key = field.foreign_key.is_some();
+                let old_column = field.column.clone();
+                if old_column != default_column(old_name, is_key) {
+                    return Ok(());
+                }
+                let new_column = default_column(new_name, is_key);
+                field.column.clone_from(&new_column);
+                let table = schema.table.clone();
+                schema.rename_derived_names(&table, Some((&old_column, &new_column)));
+                state.update_references(app, model, |target| {
+                    if target.to_column == old_column {
+                        target.to_column.clone_from(&new_column);
+                    }
+                });
             }
             Operation::AddIndex { model, index } => model_mut(state, app, model)?.indexes.push(index.clone()),
             Operation::RemoveIndex { model, name } => {
@@ -209,7 +250,7 @@ impl Operation {
             Operation::AlterModelTable { name, table } => format!("Rename table for {name} to {table}"),
             Operation::AddField { model, field, .. } => format!("Add field {} to {model}", field.name),
             Operation::RemoveField { model, name } => format!("Remove field {name} from {model}"),
-            Operation::AlterField { model, field } => format!("Alter field {} on {model}", field.name),
+            Operation::AlterField { model, field, .. } => format!("Alter field {} on {model}", field.name),
             Operation::RenameField { model, old_name, new_name } => {
                 format!("Rename field {old_name} on {model} to {new_name}")
             }
@@ -235,7 +276,7 @@ impl Operation {
             Operation::AlterModelTable { name, .. } => format!("alter_{}_table", lower(name)),
             Operation::AddField { model, field, .. } => format!("{}_{}", lower(model), field.name),
             Operation::RemoveField { model, name } => format!("remove_{}_{name}", lower(model)),
-            Operation::AlterField { model, field } => format!("alter_{}_{}", lower(model), field.name),
+            Operation::AlterField { model, field, .. } => format!("alter_{}_{}", lower(model), field.name),
             Operation::RenameField { model, old_name, new_name } => {
                 format!("rename_{old_name}_{}_{new_name}", lower(model))
             }

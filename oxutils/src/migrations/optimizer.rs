@@ -3,6 +3,7 @@
 //! deleting a model, or adding then removing a field, cancels out.
 
 use super::operation::Operation;
+use super::state::ProjectState;
 
 pub fn optimize(operations: Vec<Operation>) -> Vec<Operation> {
     let mut result: Vec<Operation> = Vec::with_capacity(operations.len());
@@ -47,7 +48,7 @@ fn fold(earlier: &Operation, later: &Operation) -> Fold {
             merged.fields.push(field.clone());
             Fold::Into(Some(Box::new(CreateModel { model: merged })))
         }
-        (CreateModel { model }, AlterField { model: target, field }) if model.name == *target => {
+        (CreateModel { model }, AlterField { model: target, field, .. }) if model.name == *target => {
             let mut merged = model.clone();
             merged
                 .fields
@@ -61,36 +62,38 @@ fn fold(earlier: &Operation, later: &Operation) -> Fold {
             merged.fields.retain(|field| field.name != *name);
             Fold::Into(Some(Box::new(CreateModel { model: merged })))
         }
-        (CreateModel { model }, RenameField { model: target, old_name, new_name })
-            if model.name == *target =>
-        {
-            let mut merged = model.clone();
-            merged
-                .fields
-                .iter_mut()
-                .filter(|field| field.name == *old_name)
-                .for_each(|field| field.name.clone_from(new_name));
-            Fold::Into(Some(Box::new(CreateModel { model: merged })))
+        (CreateModel { model }, RenameField { model: target, .. }) if model.name == *target => {
+            // The rename's own state change, so that a column named after the field follows it.
+            let mut state = ProjectState::from_models([model]);
+            match later.state_forwards(&model.app, &mut state) {
+                Ok(()) => match state.model(&model.app, &model.name) {
+                    Some(merged) => Fold::Into(Some(Box::new(CreateModel { model: merged.clone() }))),
+                    None => Fold::Blocked,
+                },
+                Err(_) => Fold::Blocked,
+            }
         }
         (AddField { model, field, .. }, RemoveField { model: target, name })
             if model == target && field.name == *name =>
         {
             Fold::Into(None)
         }
-        (AddField { model, field, backfill }, AlterField { model: target, field: altered })
-            if model == target && field.name == altered.name =>
-        {
-            Fold::Into(Some(Box::new(AddField {
-                model: model.clone(),
-                field: altered.clone(),
-                backfill: backfill.clone(),
-            })))
-        }
-        (AlterField { model, field }, AlterField { model: target, field: altered })
-            if model == target && field.name == altered.name =>
-        {
-            Fold::Into(Some(Box::new(AlterField { model: model.clone(), field: altered.clone() })))
-        }
+        (
+            AddField { model, field, backfill },
+            AlterField { model: target, field: altered, backfill: altered_backfill },
+        ) if model == target && field.name == altered.name => Fold::Into(Some(Box::new(AddField {
+            model: model.clone(),
+            field: altered.clone(),
+            backfill: backfill.clone().or_else(|| altered_backfill.clone()),
+        }))),
+        (
+            AlterField { model, field, backfill },
+            AlterField { model: target, field: altered, backfill: altered_backfill },
+        ) if model == target && field.name == altered.name => Fold::Into(Some(Box::new(AlterField {
+            model: model.clone(),
+            field: altered.clone(),
+            backfill: altered_backfill.clone().or_else(|| backfill.clone()),
+        }))),
         _ if later.model_name().is_some_and(same_model) || references(earlier, later) => Fold::Blocked,
         _ if matches!(earlier, RunSql { .. }) || matches!(later, RunSql { .. }) => Fold::Blocked,
         _ => Fold::Independent,

@@ -1,7 +1,7 @@
 //! Every human decision the autodetector needs, behind one trait: is this a rename, and what value should
 //! existing rows get. The non-interactive questioner refuses with a message that says what to do.
 
-use crate::schema::{FieldSchema, Literal, ModelSchema};
+use crate::schema::{ColumnType, FieldSchema, Literal, ModelSchema};
 use std::fmt;
 use std::io::{BufRead, Write};
 
@@ -30,6 +30,25 @@ pub trait Questioner {
         model: &str,
         field: &FieldSchema,
     ) -> Result<Literal, QuestionError>;
+
+    /// What rows holding NULL get when `field` stops being nullable and has no default (Django's
+    /// `ask_not_null_alteration`): a one-off value, or nothing now (the migration then fails on such rows
+    /// until they are handled by hand). An error quits.
+    fn ask_not_null_alteration(
+        &mut self,
+        app: &str,
+        model: &str,
+        field: &FieldSchema,
+    ) -> Result<NotNullAlteration, QuestionError>;
+}
+
+/// The answer to a nullable field made NOT NULL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotNullAlteration {
+    /// Rows that hold NULL get this value, in the migration, before the column becomes NOT NULL.
+    Backfill(Literal),
+    /// Leave the rows alone: existing NULLs must be handled by hand (a `RunSql` operation) first.
+    Ignore,
 }
 
 /// A question could not be answered, so no migration was written.
@@ -88,6 +107,20 @@ impl Questioner for NonInteractiveQuestioner {
             field.name
         )))
     }
+
+    fn ask_not_null_alteration(
+        &mut self,
+        app: &str,
+        model: &str,
+        field: &FieldSchema,
+    ) -> Result<NotNullAlteration, QuestionError> {
+        Err(QuestionError(format!(
+            "field `{app}.{model}.{}` is made NOT NULL without a default, and rows holding NULL need a \
+             value: give it `#[ox(default = ...)]` (rows holding NULL get it), keep it an `Option`, or run \
+             makemigrations interactively to enter a one-off value",
+            field.name
+        )))
+    }
 }
 
 /// Asks on a terminal (or any reader and writer).
@@ -102,11 +135,10 @@ impl<R: BufRead, W: Write> InteractiveQuestioner<R, W> {
     }
 
     fn ask(&mut self, prompt: &str) -> Result<String, QuestionError> {
-        let failed = |error: std::io::Error| QuestionError(format!("cannot ask: {error}"));
-        write!(self.output, "{prompt}").map_err(failed)?;
-        self.output.flush().map_err(failed)?;
+        write!(self.output, "{prompt}").map_err(cannot_ask)?;
+        self.output.flush().map_err(cannot_ask)?;
         let mut answer = String::new();
-        if self.input.read_line(&mut answer).map_err(failed)? == 0 {
+        if self.input.read_line(&mut answer).map_err(cannot_ask)? == 0 {
             return Err(QuestionError("no answer: the input ended".to_owned()));
         }
         Ok(answer.trim().to_owned())
@@ -149,28 +181,96 @@ impl<R: BufRead, W: Write> Questioner for InteractiveQuestioner<R, W> {
         model: &str,
         field: &FieldSchema,
     ) -> Result<Literal, QuestionError> {
+        writeln!(
+            self.output,
+            "It is impossible to add the NOT NULL field {app}.{model}.{} without a default: the database \
+             needs a value for the rows that exist.\nPlease select a fix:\n \
+             1) Provide a one-off value now (set on every existing row)\n \
+             2) Quit, and add a default (`#[ox(default = ...)]`) or make the field an `Option`",
+            field.name
+        )
+        .map_err(cannot_ask)?;
+        match self.choose(2)? {
+            1 => self.one_off_value(field),
+            _ => Err(quit(app, model, field)),
+        }
+    }
+
+    fn ask_not_null_alteration(
+        &mut self,
+        app: &str,
+        model: &str,
+        field: &FieldSchema,
+    ) -> Result<NotNullAlteration, QuestionError> {
+        writeln!(
+            self.output,
+            "It is impossible to make the nullable field {app}.{model}.{} NOT NULL without a default: the \
+             database needs a value for the rows that hold NULL.\nPlease select a fix:\n \
+             1) Provide a one-off value now (set on every existing row that holds NULL)\n \
+             2) Ignore for now: rows that hold NULL must be handled by hand (a RunSql operation) before \
+             this migration runs\n \
+             3) Quit, and add a default (`#[ox(default = ...)]`)",
+            field.name
+        )
+        .map_err(cannot_ask)?;
+        match self.choose(3)? {
+            1 => self.one_off_value(field).map(NotNullAlteration::Backfill),
+            2 => Ok(NotNullAlteration::Ignore),
+            _ => Err(quit(app, model, field)),
+        }
+    }
+}
+
+impl<R: BufRead, W: Write> InteractiveQuestioner<R, W> {
+    /// A number from 1 to `options`, asked until one is given.
+    fn choose(&mut self, options: u32) -> Result<u32, QuestionError> {
         loop {
-            let prompt = format!(
-                "Field {app}.{model}.{} is NOT NULL without a default. Enter a one-off value for existing rows \
-                 as JSON (e.g. 0, \"text\", true): ",
-                field.name
-            );
-            let answer = self.ask(&prompt)?;
-            match serde_json::from_str::<serde_json::Value>(&answer) {
-                Ok(serde_json::Value::Bool(value)) => return Ok(Literal::Bool(value)),
-                Ok(serde_json::Value::Number(number)) => {
-                    return Ok(number
-                        .as_i64()
-                        .map_or_else(|| Literal::Float(number.as_f64().unwrap_or(0.0)), Literal::Integer));
-                }
-                Ok(serde_json::Value::String(text)) => return Ok(Literal::Text(text)),
-                Ok(other @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => {
-                    return Ok(Literal::Json(other));
-                }
-                Ok(serde_json::Value::Null) | Err(_) => {
-                    writeln!(self.output, "Please enter a JSON value that is not null.").ok();
-                }
+            let answer = self.ask("Select an option: ")?;
+            match answer.parse::<u32>() {
+                Ok(choice) if (1..=options).contains(&choice) => return Ok(choice),
+                _ => writeln!(self.output, "Please select a number from 1 to {options}.")
+                    .map_err(cannot_ask)?,
             }
         }
     }
+
+    /// A value of the field's type, asked until one parses.
+    fn one_off_value(&mut self, field: &FieldSchema) -> Result<Literal, QuestionError> {
+        let hint = value_hint(field.column_type);
+        loop {
+            let answer = self.ask(&format!("Enter the value ({hint}): "))?;
+            match Literal::parse_for(field.column_type, &answer) {
+                Ok(value) => return Ok(value),
+                Err(problem) => writeln!(self.output, "{problem}; try again.").map_err(cannot_ask)?,
+            }
+        }
+    }
+}
+
+/// What the one-off value prompt accepts for a column type.
+fn value_hint(column_type: ColumnType) -> &'static str {
+    match column_type {
+        ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger => "an integer",
+        ColumnType::Float | ColumnType::Double => "a number",
+        ColumnType::Boolean => "true or false",
+        ColumnType::String { .. } | ColumnType::Text => "plain text, \"\" for empty",
+        ColumnType::Binary => "bytes in hex",
+        ColumnType::Date => "YYYY-MM-DD",
+        ColumnType::Time => "HH:MM:SS",
+        ColumnType::DateTime | ColumnType::TimestampTz => "YYYY-MM-DD HH:MM:SS, in UTC",
+        ColumnType::Uuid => "a UUID",
+        ColumnType::Json => "JSON",
+    }
+}
+
+fn cannot_ask(error: std::io::Error) -> QuestionError {
+    QuestionError(format!("cannot ask: {error}"))
+}
+
+fn quit(app: &str, model: &str, field: &FieldSchema) -> QuestionError {
+    QuestionError(format!(
+        "quit: give `{app}.{model}.{}` a default (`#[ox(default = ...)]`) or make it an `Option`, then run \
+         makemigrations again",
+        field.name
+    ))
 }

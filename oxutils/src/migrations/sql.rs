@@ -21,17 +21,28 @@ pub fn forwards(
     backend: Backend,
 ) -> Result<Vec<String>, StateError> {
     let q = |name: &str| backend.quote_identifier(name);
+    // Models and fields are read from the states, not from the operation: there, foreign keys point at
+    // their targets' tables as they are at this point of the history.
     let sql = match operation {
-        Operation::CreateModel { model } => ddl::create_model(model, backend),
+        Operation::CreateModel { model: created } => {
+            ddl::create_model(model(after, app, &created.name)?, backend)
+        }
         Operation::DeleteModel { name } => {
             vec![format!("DROP TABLE {}", q(&model(before, app, name)?.table))]
         }
-        Operation::RenameModel { .. } | Operation::RenameField { .. } => Vec::new(),
+        Operation::RenameModel { old_name, new_name } => {
+            rename_table(model(before, app, old_name)?, model(after, app, new_name)?, backend)
+        }
+        Operation::RenameField { model: name, old_name, new_name } => {
+            let (old, new) = (model(before, app, name)?, model(after, app, name)?);
+            alter_field(old, new, field_of(old, old_name)?, field_of(new, new_name)?, None, backend)?
+        }
         Operation::AlterModelTable { name, .. } => {
             rename_table(model(before, app, name)?, model(after, app, name)?, backend)
         }
         Operation::AddField { model: name, field, backfill } => {
-            add_field(model(before, app, name)?, model(after, app, name)?, field, backfill.as_ref(), backend)
+            let new = model(after, app, name)?;
+            add_field(model(before, app, name)?, new, field_of(new, &field.name)?, backfill.as_ref(), backend)
         }
         Operation::RemoveField { model: name, name: field } => {
             let old = model(before, app, name)?;
@@ -39,12 +50,10 @@ pub fn forwards(
                 old.field(field).ok_or_else(|| StateError(format!("`{name}` has no field `{field}`")))?;
             remove_field(old, model(after, app, name)?, field, backend)
         }
-        Operation::AlterField { model: name, field } => {
-            let old = model(before, app, name)?;
-            let old_field = old
-                .field(&field.name)
-                .ok_or_else(|| StateError(format!("`{name}` has no field `{}`", field.name)))?;
-            alter_field(old, model(after, app, name)?, old_field, field, backend)?
+        Operation::AlterField { model: name, field, backfill } => {
+            let (old, new) = (model(before, app, name)?, model(after, app, name)?);
+            let (old_field, new_field) = (field_of(old, &field.name)?, field_of(new, &field.name)?);
+            alter_field(old, new, old_field, new_field, backfill.as_ref(), backend)?
         }
         Operation::AddIndex { model: name, index } => {
             vec![ddl::create_index(
@@ -109,10 +118,14 @@ pub fn inverse(operation: &Operation, app: &str, before: &ProjectState) -> Resul
                 (!field.nullable && field.default.is_none()).then(|| empty_value(field.column_type));
             Operation::AddField { model: name.clone(), field, backfill }
         }
-        Operation::AlterField { model: name, field } => Operation::AlterField {
-            model: name.clone(),
-            field: field_of(model(before, app, name)?, &field.name)?.clone(),
-        },
+        Operation::AlterField { model: name, field, .. } => {
+            let restored = field_of(model(before, app, name)?, &field.name)?.clone();
+            // Rows written while the field was nullable may hold NULL: going back to NOT NULL, they get
+            // its default, else the type's empty value, as a field removed and restored does.
+            let backfill = (field.nullable && !restored.nullable && restored.default.is_none())
+                .then(|| empty_value(restored.column_type));
+            Operation::AlterField { model: name.clone(), field: restored, backfill }
+        }
         Operation::RenameField { model, old_name, new_name } => Operation::RenameField {
             model: model.clone(),
             old_name: new_name.clone(),
@@ -190,7 +203,7 @@ fn add_field(
             && field.foreign_key.is_none()
             && field.choices.is_none();
         if !simple {
-            return rebuild(old, new, backfill.map(|value| (field.name.as_str(), value)));
+            return rebuild(old, new, backfill.map(|value| (field.name.as_str(), value)).as_slice());
         }
     }
     let mut sql = Vec::new();
@@ -220,9 +233,9 @@ fn add_field(
     sql
 }
 
-/// Renames the table and what is named after it: single-column indexes, foreign keys, the CHECKs of choice
-/// columns and PostgreSQL's unique keys. Composite indexes and constraints carry their names in the schema
-/// and are renamed by their own operations.
+/// Renames the table and what is named after it, in place where the backend can: single-column indexes,
+/// composite indexes and unique sets whose names derive from the table, foreign keys, the CHECKs of choice
+/// columns, and PostgreSQL's primary and unique keys.
 fn rename_table(old: &ModelSchema, new: &ModelSchema, backend: Backend) -> Vec<String> {
     if old.table == new.table {
         return Vec::new();
@@ -230,70 +243,148 @@ fn rename_table(old: &ModelSchema, new: &ModelSchema, backend: Backend) -> Vec<S
     let q = |name: &str| backend.quote_identifier(name);
     let t = q(&new.table);
     let mut sql = vec![format!("ALTER TABLE {} RENAME TO {t}", q(&old.table))];
-    for field in &new.fields {
-        if field.index {
-            let (from, to) =
-                (ddl::field_index_name(&old.table, field), ddl::field_index_name(&new.table, field));
-            match backend {
-                Backend::Postgres => sql.push(format!("ALTER INDEX {} RENAME TO {}", q(&from), q(&to))),
-                Backend::Mysql => {
-                    sql.push(format!("ALTER TABLE {t} RENAME INDEX {} TO {}", q(&from), q(&to)))
-                }
-                Backend::Sqlite => {
-                    sql.push(ddl::drop_index(&new.table, &from, backend));
-                    sql.push(ddl::create_index(
-                        &new.table,
-                        &to,
-                        std::slice::from_ref(&field.column),
-                        false,
-                        backend,
-                    ));
-                }
-            }
+    if backend == Backend::Postgres && old.primary_key().is_some() {
+        let (from, to) = (format!("{}_pkey", old.table), format!("{}_pkey", new.table));
+        sql.push(format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", q(&from), q(&to)));
+    }
+    for (old_field, new_field) in old.fields.iter().zip(&new.fields) {
+        sql.extend(rename_field_names(old, new, old_field, new_field, backend));
+    }
+    sql.extend(rename_indexes(old, new, backend));
+    sql
+}
+
+/// Renames the indexes and constraints named after a field's table and column, after either changed;
+/// the field's definition is otherwise the same. SQLite addresses only indexes by name (a rebuild replaces
+/// its keys and checks), and MySQL cannot rename a foreign key or a CHECK, so it drops and adds them.
+fn rename_field_names(
+    old_model: &ModelSchema,
+    new_model: &ModelSchema,
+    old: &FieldSchema,
+    new: &FieldSchema,
+    backend: Backend,
+) -> Vec<String> {
+    let q = |name: &str| backend.quote_identifier(name);
+    let t = q(&new_model.table);
+    let (old_table, new_table) = (&old_model.table, &new_model.table);
+    let mut sql = Vec::new();
+    let rename_constraint = |from: String, to: String, sql: &mut Vec<String>| {
+        if from != to {
+            sql.push(format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", q(&from), q(&to)));
         }
-        if backend == Backend::Sqlite {
-            continue; // SQLite's keys and checks are unnamed or never addressed by name: rebuilds replace them.
-        }
-        let mut renamed: Vec<(String, String)> = Vec::new();
-        if field.foreign_key.is_some() {
-            let (from, to) =
-                (foreign_key_name(&old.table, &field.column), foreign_key_name(&new.table, &field.column));
-            match backend {
-                Backend::Mysql => {
-                    sql.push(format!("ALTER TABLE {t} DROP FOREIGN KEY {}", q(&from)));
-                    sql.extend(ddl::add_foreign_key(&new.table, field, backend));
-                }
-                _ => renamed.push((from, to)),
-            }
-        }
-        if field.choices.is_some() {
-            let (from, to) = (check_name(&old.table, &field.column), check_name(&new.table, &field.column));
-            match backend {
-                Backend::Mysql => {
-                    sql.push(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&from)));
-                    sql.extend(choices_check(&new.table, field, backend));
-                }
-                _ => renamed.push((from, to)),
-            }
-        }
-        if field.unique && backend == Backend::Postgres {
-            renamed.push((
-                format!("{}_{}_key", old.table, field.column),
-                format!("{}_{}_key", new.table, field.column),
+    };
+    if new.index {
+        let (from, to) = (ddl::field_index_name(old_table, old), ddl::field_index_name(new_table, new));
+        if from != to {
+            sql.extend(rename_index(
+                &new_model.table,
+                &from,
+                &to,
+                std::slice::from_ref(&new.column),
+                false,
+                backend,
             ));
         }
-        for (from, to) in renamed {
-            sql.push(format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", q(&from), q(&to)));
+    }
+    if backend == Backend::Sqlite {
+        return sql;
+    }
+    if new.foreign_key.is_some() {
+        let (from, to) = (foreign_key_name(old_table, &old.column), foreign_key_name(new_table, &new.column));
+        match backend {
+            Backend::Mysql if from != to => {
+                sql.push(format!("ALTER TABLE {t} DROP FOREIGN KEY {}", q(&from)));
+                sql.extend(ddl::add_foreign_key(new_table, new, backend));
+            }
+            _ => rename_constraint(from, to, &mut sql),
+        }
+    }
+    if new.choices.is_some() {
+        let (from, to) = (check_name(old_table, &old.column), check_name(new_table, &new.column));
+        match backend {
+            Backend::Mysql if from != to => {
+                sql.push(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&from)));
+                sql.extend(choices_check(new_table, new, backend));
+            }
+            _ => rename_constraint(from, to, &mut sql),
+        }
+    }
+    if new.unique {
+        match backend {
+            // MySQL names a column's unique index after the column.
+            Backend::Mysql if old.column != new.column => {
+                sql.push(format!("ALTER TABLE {t} RENAME INDEX {} TO {}", q(&old.column), q(&new.column)));
+            }
+            Backend::Postgres => rename_constraint(
+                unique_key_name(old_table, &old.column),
+                unique_key_name(new_table, &new.column),
+                &mut sql,
+            ),
+            _ => {}
         }
     }
     sql
+}
+
+/// Renames the composite indexes and unique sets whose names changed between two versions of a model
+/// (a table or column rename renames the names derived from them, position by position).
+fn rename_indexes(old: &ModelSchema, new: &ModelSchema, backend: Backend) -> Vec<String> {
+    let mut sql = Vec::new();
+    for (before, after) in old.indexes.iter().zip(&new.indexes) {
+        if before.name != after.name {
+            sql.extend(rename_index(&new.table, &before.name, &after.name, &after.columns, false, backend));
+        }
+    }
+    let unique_sets = |model: &ModelSchema| -> Vec<(String, Vec<String>)> {
+        model
+            .constraints
+            .iter()
+            .filter_map(|constraint| match constraint {
+                ConstraintSchema::Unique { name, columns } => Some((name.clone(), columns.clone())),
+                ConstraintSchema::Check { .. } => None,
+            })
+            .collect()
+    };
+    for ((from, _), (to, columns)) in unique_sets(old).into_iter().zip(unique_sets(new)) {
+        if from != to {
+            sql.extend(rename_index(&new.table, &from, &to, &columns, true, backend));
+        }
+    }
+    sql
+}
+
+/// One index renamed in place; SQLite has no `ALTER INDEX`, so there it is dropped and created again.
+fn rename_index(
+    table: &str,
+    from: &str,
+    to: &str,
+    columns: &[String],
+    unique: bool,
+    backend: Backend,
+) -> Vec<String> {
+    let q = |name: &str| backend.quote_identifier(name);
+    match backend {
+        Backend::Postgres => vec![format!("ALTER INDEX {} RENAME TO {}", q(from), q(to))],
+        Backend::Mysql => vec![format!("ALTER TABLE {} RENAME INDEX {} TO {}", q(table), q(from), q(to))],
+        Backend::Sqlite => {
+            vec![
+                ddl::drop_index(table, from, backend),
+                ddl::create_index(table, to, columns, unique, backend),
+            ]
+        }
+    }
+}
+
+/// The name PostgreSQL gives a column's inline `UNIQUE`.
+fn unique_key_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}_key")
 }
 
 fn remove_field(old: &ModelSchema, new: &ModelSchema, field: &FieldSchema, backend: Backend) -> Vec<String> {
     let table = backend.quote_identifier(&old.table);
     let column = backend.quote_identifier(&field.column);
     match backend {
-        Backend::Sqlite => rebuild(old, new, None),
+        Backend::Sqlite => rebuild(old, new, &[]),
         Backend::Postgres => vec![format!("ALTER TABLE {table} DROP COLUMN {column}")],
         // MySQL refuses to drop a column a foreign key still uses.
         Backend::Mysql => ddl::drop_foreign_key(&old.table, field, backend)
@@ -308,6 +399,7 @@ fn alter_field(
     new_model: &ModelSchema,
     old: &FieldSchema,
     new: &FieldSchema,
+    backfill: Option<&Literal>,
     backend: Backend,
 ) -> Result<Vec<String>, StateError> {
     if old.primary_key != new.primary_key || old.auto_increment != new.auto_increment {
@@ -319,17 +411,28 @@ fn alter_field(
     let table = &new_model.table;
     let (t, q) = (backend.quote_identifier(table), |name: &str| backend.quote_identifier(name));
     let renamed = old.column != new.column;
-    let only_renamed = renamed && FieldSchema { column: new.column.clone(), ..old.clone() } == *new;
+    let only_renamed =
+        FieldSchema { name: new.name.clone(), column: new.column.clone(), ..old.clone() } == *new;
     let mut sql = Vec::new();
     if renamed {
         sql.push(format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", q(&old.column), q(&new.column)));
     }
-    if only_renamed && old.foreign_key.is_none() && !old.index && old.choices.is_none() && !old.unique {
+    if only_renamed {
+        // The column and what is named after it are renamed in place: nothing is rebuilt.
+        sql.extend(rename_field_names(old_model, new_model, old, new, backend));
+        sql.extend(rename_indexes(old_model, new_model, backend));
         return Ok(sql);
     }
+    // Rows holding NULL get the one-off value, else the new default, before the column becomes NOT NULL.
+    let fill = (old.nullable && !new.nullable).then(|| backfill.or(new.default.as_ref())).flatten();
     if backend == Backend::Sqlite {
-        return Ok(rebuild(old_model, new_model, None));
+        let fills: Vec<(&str, &Literal)> = fill.map(|value| (new.name.as_str(), value)).into_iter().collect();
+        return Ok(rebuild(old_model, new_model, &fills));
     }
+    let fill_nulls = |value: &Literal| {
+        let c = q(&new.column);
+        format!("UPDATE {t} SET {c} = {} WHERE {c} IS NULL", ddl::render_literal(value, backend))
+    };
     // Constraints and indexes named after the old column go first, and come back under the new one.
     let foreign_key_changed = old.foreign_key != new.foreign_key || renamed;
     if foreign_key_changed {
@@ -350,23 +453,20 @@ fn alter_field(
             Backend::Mysql => format!("ALTER TABLE {t} DROP INDEX {}", q(&old.column)),
             _ => format!(
                 "ALTER TABLE {t} DROP CONSTRAINT {}",
-                q(&format!("{}_{}_key", old_model.table, old.column))
+                q(&unique_key_name(&old_model.table, &old.column))
             ),
         });
     }
     let c = q(&new.column);
     match backend {
         Backend::Mysql => {
+            sql.extend(fill.map(fill_nulls));
             sql.push(format!("ALTER TABLE {t} MODIFY COLUMN {}", ddl::mysql_column_definition(new)))
         }
         _ => {
             if old.column_type != new.column_type {
                 let type_name = ddl::type_name(new.column_type, backend);
                 sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {type_name} USING {c}::{type_name}"));
-            }
-            if old.nullable != new.nullable {
-                let change = if new.nullable { "DROP NOT NULL" } else { "SET NOT NULL" };
-                sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} {change}"));
             }
             if old.default != new.default {
                 sql.push(match &new.default {
@@ -378,6 +478,11 @@ fn alter_field(
                     }
                     None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
                 });
+            }
+            if old.nullable != new.nullable {
+                sql.extend(fill.map(fill_nulls));
+                let change = if new.nullable { "DROP NOT NULL" } else { "SET NOT NULL" };
+                sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} {change}"));
             }
             if old.db_comment != new.db_comment {
                 let comment = new
@@ -393,7 +498,7 @@ fn alter_field(
             Backend::Mysql => format!("ALTER TABLE {t} ADD UNIQUE ({c})"),
             _ => format!(
                 "ALTER TABLE {t} ADD CONSTRAINT {} UNIQUE ({c})",
-                q(&format!("{table}_{}_key", new.column))
+                q(&unique_key_name(table, &new.column))
             ),
         });
     }
@@ -431,7 +536,7 @@ fn add_constraint(
         (ConstraintSchema::Unique { name, columns }, _) => {
             vec![ddl::create_index(&new.table, name, columns, true, backend)]
         }
-        (ConstraintSchema::Check { .. }, Backend::Sqlite) => rebuild(old, new, None),
+        (ConstraintSchema::Check { .. }, Backend::Sqlite) => rebuild(old, new, &[]),
         (ConstraintSchema::Check { name, expr }, _) => vec![format!(
             "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr})",
             backend.quote_identifier(&new.table),
@@ -448,7 +553,7 @@ fn remove_constraint(
 ) -> Vec<String> {
     match (constraint, backend) {
         (ConstraintSchema::Unique { name, .. }, _) => vec![ddl::drop_index(&new.table, name, backend)],
-        (ConstraintSchema::Check { .. }, Backend::Sqlite) => rebuild(old, new, None),
+        (ConstraintSchema::Check { .. }, Backend::Sqlite) => rebuild(old, new, &[]),
         (ConstraintSchema::Check { name, .. }, _) => vec![format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",
             backend.quote_identifier(&new.table),
@@ -458,22 +563,28 @@ fn remove_constraint(
 }
 
 /// SQLite's table rebuild: the new table under a temporary name, every row copied, the old table dropped,
-/// the new one renamed into place and its indexes created. Fields are matched by name; a new field takes
-/// `backfill`, else its default, else NULL.
-pub fn rebuild(old: &ModelSchema, new: &ModelSchema, backfill: Option<(&str, &Literal)>) -> Vec<String> {
+/// the new one renamed into place and its indexes created. Fields are matched by name. A new field takes
+/// its value from `fills`, else its default, else NULL; an existing field made NOT NULL takes its value
+/// from `fills`, else its default, where it held NULL.
+pub fn rebuild(old: &ModelSchema, new: &ModelSchema, fills: &[(&str, &Literal)]) -> Vec<String> {
     let backend = Backend::Sqlite;
     let q = |name: &str| backend.quote_identifier(name);
     let temporary = format!("new__{}", new.table);
+    fn fill_of<'a>(fills: &[(&str, &'a Literal)], field: &'a FieldSchema) -> Option<&'a Literal> {
+        fills.iter().find(|(name, _)| *name == field.name).map(|(_, value)| *value).or(field.default.as_ref())
+    }
     let mut columns = Vec::new();
     let mut sources = Vec::new();
     for field in &new.fields {
         let source = match old.field(&field.name) {
+            Some(existing) if existing.nullable && !field.nullable => match fill_of(fills, field) {
+                Some(value) => {
+                    format!("COALESCE({}, {})", q(&existing.column), ddl::render_literal(value, backend))
+                }
+                None => q(&existing.column),
+            },
             Some(existing) => q(&existing.column),
-            None => match backfill
-                .filter(|(name, _)| *name == field.name)
-                .map(|(_, value)| value)
-                .or(field.default.as_ref())
-            {
+            None => match fill_of(fills, field) {
                 Some(value) => ddl::render_literal(value, backend),
                 None => continue,
             },

@@ -4,7 +4,7 @@
 //! changes: replaying hundreds of migrations, or keeping the state before each step of a backwards plan,
 //! stays cheap.
 
-use crate::schema::ModelSchema;
+use crate::schema::{FieldSchema, ModelSchema};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -54,6 +54,17 @@ impl ProjectState {
 
     pub fn app_models<'a>(&'a self, app: &'a str) -> impl Iterator<Item = &'a ModelSchema> {
         self.models().filter(move |model| model.app == app)
+    }
+
+    /// Points each foreign key of `fields` at its target's table as this state has it: a migration file
+    /// states the table when it was written, and a later rename makes that name stale. A target missing
+    /// from the state keeps the name the file gives.
+    pub fn resolve_foreign_keys<'a>(&self, fields: impl IntoIterator<Item = &'a mut FieldSchema>) {
+        for target in fields.into_iter().filter_map(|field| field.foreign_key.as_mut()) {
+            if let Some(model) = self.model(&target.to_app, &target.to_model) {
+                target.to_table.clone_from(&model.table);
+            }
+        }
     }
 
     /// Applies `change` to every field of every model that references `app.model`.

@@ -62,3 +62,115 @@ impl Literal {
         }
     }
 }
+
+impl Literal {
+    /// The literal a person typed for a column of `column_type`, as the one-off value prompt takes it:
+    /// plain text for text columns (`""` for the empty string), numbers, `true`/`false`, ISO 8601 dates
+    /// and times, a UUID, or JSON. The error says what was expected.
+    pub fn parse_for(column_type: super::ColumnType, input: &str) -> Result<Literal, String> {
+        use super::ColumnType;
+        let text = input.trim();
+        let expected = |what: &str| format!("`{text}` is not {what}");
+        match column_type {
+            ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger => {
+                let value: i64 = text.parse().map_err(|_| expected("an integer"))?;
+                let fits = match column_type {
+                    ColumnType::SmallInteger => i16::try_from(value).is_ok(),
+                    ColumnType::Integer => i32::try_from(value).is_ok(),
+                    _ => true,
+                };
+                if fits { Ok(Literal::Integer(value)) } else { Err(format!("{value} is out of range")) }
+            }
+            ColumnType::Float | ColumnType::Double => match text.parse::<f64>() {
+                Ok(value) if value.is_finite() => Ok(Literal::Float(value)),
+                _ => Err(expected("a number")),
+            },
+            ColumnType::Boolean => match text.to_lowercase().as_str() {
+                "true" | "t" | "yes" | "y" | "1" => Ok(Literal::Bool(true)),
+                "false" | "f" | "no" | "n" | "0" => Ok(Literal::Bool(false)),
+                _ => Err(expected("a boolean (true or false)")),
+            },
+            ColumnType::String { max_length } => {
+                let value = plain_text(input);
+                let length = value.chars().count();
+                if length > max_length as usize {
+                    Err(format!(
+                        "the value is {length} characters long; the column holds at most {max_length}"
+                    ))
+                } else {
+                    Ok(Literal::Text(value))
+                }
+            }
+            ColumnType::Text => Ok(Literal::Text(plain_text(input))),
+            ColumnType::Binary => {
+                let hex = text.strip_prefix("0x").unwrap_or(text).to_lowercase();
+                if hex.len() % 2 == 0 && hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+                    Ok(Literal::Bytes(hex))
+                } else {
+                    Err(expected("bytes in hex (like 0a1b)"))
+                }
+            }
+            ColumnType::Date => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(|date| Literal::Text(date.to_string()))
+                .map_err(|_| expected("a date (YYYY-MM-DD)")),
+            ColumnType::Time => chrono::NaiveTime::parse_from_str(text, "%H:%M:%S%.f")
+                .or_else(|_| chrono::NaiveTime::parse_from_str(text, "%H:%M"))
+                .map(|time| Literal::Text(time.to_string()))
+                .map_err(|_| expected("a time (HH:MM:SS)")),
+            ColumnType::DateTime | ColumnType::TimestampTz => {
+                let parsed = chrono::DateTime::parse_from_rfc3339(text)
+                    .map(|time| time.naive_utc())
+                    .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f"))
+                    .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
+                    .or_else(|_| {
+                        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                            .map(|date| date.and_time(chrono::NaiveTime::MIN))
+                    });
+                // Every backend reads this form; an offset is folded into UTC first.
+                parsed
+                    .map(|time| Literal::Text(time.format("%Y-%m-%d %H:%M:%S%.f").to_string()))
+                    .map_err(|_| expected("a date and time (YYYY-MM-DD HH:MM:SS)"))
+            }
+            ColumnType::Uuid => uuid::Uuid::parse_str(text)
+                .map(|id| Literal::Text(id.hyphenated().to_string()))
+                .map_err(|_| expected("a UUID")),
+            ColumnType::Json => match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(serde_json::Value::Null) => Err("null is not a value for a NOT NULL column".to_owned()),
+                Ok(value) => Ok(Literal::Json(value)),
+                Err(error) => Err(format!("`{text}` is not JSON: {error}")),
+            },
+        }
+    }
+}
+
+/// Text as typed, without the line end; `""` stands for the empty string.
+fn plain_text(input: &str) -> String {
+    let line = input.trim_end_matches(['\r', '\n']);
+    if line.trim() == "\"\"" { String::new() } else { line.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ColumnType;
+
+    #[test]
+    fn a_typed_value_is_parsed_by_the_column_type() {
+        assert_eq!(
+            Literal::parse_for(ColumnType::Text, "plain words"),
+            Ok(Literal::Text("plain words".into()))
+        );
+        assert_eq!(Literal::parse_for(ColumnType::Text, "\"\""), Ok(Literal::Text(String::new())));
+        assert_eq!(Literal::parse_for(ColumnType::BigInteger, " 42 "), Ok(Literal::Integer(42)));
+        assert_eq!(Literal::parse_for(ColumnType::Integer, "abc"), Err("`abc` is not an integer".to_owned()));
+        assert!(Literal::parse_for(ColumnType::SmallInteger, "70000").is_err());
+        assert!(Literal::parse_for(ColumnType::String { max_length: 3 }, "four").is_err());
+        assert_eq!(Literal::parse_for(ColumnType::Boolean, "yes"), Ok(Literal::Bool(true)));
+        assert_eq!(
+            Literal::parse_for(ColumnType::TimestampTz, "2024-05-01T10:00:00+02:00"),
+            Ok(Literal::Text("2024-05-01 08:00:00".into()))
+        );
+        assert!(Literal::parse_for(ColumnType::Date, "May 1st").is_err());
+        assert!(Literal::parse_for(ColumnType::Json, "null").is_err());
+    }
+}

@@ -10,7 +10,7 @@ mod naming;
 
 pub use column_type::ColumnType;
 pub use literal::Literal;
-pub use naming::{check_name, foreign_key_name, index_name};
+pub use naming::{check_name, default_column, default_table, foreign_key_name, index_name};
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +41,36 @@ impl ModelSchema {
 
     pub fn primary_key(&self) -> Option<&FieldSchema> {
         self.fields.iter().find(|field| field.primary_key)
+    }
+
+    /// Renames `old_table`'s derived names (`<table>_<columns>_idx` and `_uniq`) after the model's table
+    /// or a column changed, so that they read as the derive would name them now. Explicit names stay.
+    pub fn rename_derived_names(&mut self, old_table: &str, column_renamed: Option<(&str, &str)>) {
+        let rename = |name: &mut String, columns: &mut Vec<String>, unique: bool, table: &str| {
+            let old_columns: Vec<String> = columns.clone();
+            if let Some((from, to)) = column_renamed {
+                columns
+                    .iter_mut()
+                    .filter(|column| *column == from)
+                    .for_each(|column| *column = to.to_owned());
+            }
+            let derived = |table: &str, columns: &[String]| {
+                let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+                index_name(table, &columns, unique)
+            };
+            if *name == derived(old_table, &old_columns) {
+                *name = derived(table, columns);
+            }
+        };
+        let table = self.table.clone();
+        for index in &mut self.indexes {
+            rename(&mut index.name, &mut index.columns, false, &table);
+        }
+        for constraint in &mut self.constraints {
+            if let ConstraintSchema::Unique { name, columns } = constraint {
+                rename(name, columns, true, &table);
+            }
+        }
     }
 
     /// The lowercased model name Django uses as a model's key (`logexportstate`).

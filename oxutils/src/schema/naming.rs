@@ -22,6 +22,16 @@ pub fn foreign_key_name(table: &str, column: &str) -> String {
     fit(format!("{table}_{column}_fk"))
 }
 
+/// The table of a model without `table = ...`: `<app>_<lowercased name>`, as Django names it.
+pub fn default_table(app: &str, model: &str) -> String {
+    format!("{app}_{}", model.to_lowercase())
+}
+
+/// The column of a field without `column = ...`: its name, or `<name>_id` for a foreign key.
+pub fn default_column(field: &str, foreign_key: bool) -> String {
+    if foreign_key { format!("{field}_id") } else { field.to_owned() }
+}
+
 fn fit(name: String) -> String {
     if name.len() <= MAX_IDENTIFIER_LEN {
         return name;
