@@ -215,6 +215,11 @@ impl<'s> History<'s> {
             Executor::new(incremental, self.files.clone()).map_err(|e| self.fail("migrate", e))?;
         let sql = self.step_sql(&executor, &new);
         if let Err(error) = executor.migrate(&Target::Latest, MigrateOptions::default()) {
+            if let Some(path) =
+                std::env::var_os("OXI_DIFF_DUMP").filter(|_| self.server.backend() == Backend::Sqlite)
+            {
+                let _ = incremental.batch(&format!("VACUUM INTO '{}'", path.to_string_lossy()));
+            }
             return Err(self.fail("migrate", format!("{error}\nSQL of the step:\n{sql}")));
         }
         self.expected.apply(&self.plan.changes);
