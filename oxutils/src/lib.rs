@@ -25,6 +25,7 @@ pub mod apps;
 pub mod audit;
 #[cfg(feature = "cli")]
 pub mod cargo_oxutils;
+pub mod checks;
 pub mod choices;
 #[cfg(feature = "cli")]
 pub mod cli;

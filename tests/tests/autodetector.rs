@@ -5,7 +5,7 @@ use oxutils::ddl::Backend;
 use oxutils::migrations::{
     Migration, MigrationGraph, NonInteractiveQuestioner, Operation, make_migrations, migration_sql,
 };
-use oxutils::schema::{ColumnType, FieldSchema, ModelSchema};
+use oxutils::schema::{ColumnType, FieldSchema, Literal, ModelSchema};
 use std::collections::BTreeSet;
 use tests::installed_models;
 
@@ -97,20 +97,35 @@ fn interactive_answers_become_operations() {
         title.name = "heading".into();
         title.column = "heading".into();
         book.fields.push(FieldSchema::new("isbn", ColumnType::Text, false));
+        book.fields.push(FieldSchema::new("copies", ColumnType::Integer, false));
     });
     let refs: Vec<&ModelSchema> = changed.iter().collect();
     let mut output = Vec::new();
-    let mut questioner = InteractiveQuestioner::new(&b"y\n\"n/a\"\n"[..], &mut output);
+    // Yes to the rename; a one-off value for each new field, the integer's first answer refused.
+    let answers = b"y\n1\nn/a\n1\nabc\n3\n";
+    let mut questioner = InteractiveQuestioner::new(&answers[..], &mut output);
     let made = make_migrations(&refs, initial(), &[], None, &mut questioner).unwrap();
     let descriptions: Vec<String> = made[0].operations.iter().map(Operation::describe).collect();
     assert_eq!(
         descriptions,
-        ["Rename field title on Book to heading", "Alter field heading on Book", "Add field isbn to Book"]
+        ["Rename field title on Book to heading", "Add field isbn to Book", "Add field copies to Book"],
+        "the rename renames the column too"
     );
-    assert_eq!(made[0].name, "0002_auto", "fragments longer than 52 characters give `auto`");
+    let backfills: Vec<Option<Literal>> = made[0]
+        .operations
+        .iter()
+        .filter_map(|operation| match operation {
+            Operation::AddField { backfill, .. } => Some(backfill.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(backfills, [Some(Literal::Text("n/a".into())), Some(Literal::Integer(3))]);
+    assert_eq!(made[0].name, "0002_rename_title_book_heading_book_isbn_book_copies");
     let prompts = String::from_utf8(output).unwrap();
     assert!(prompts.contains("Was library.Book.title renamed to Book.heading? [y/N]"), "{prompts}");
-    assert!(prompts.contains("Enter a one-off value for existing rows"), "{prompts}");
+    assert!(prompts.contains("1) Provide a one-off value now"), "{prompts}");
+    assert!(prompts.contains("Enter the value (plain text"), "{prompts}");
+    assert!(prompts.contains("`abc` is not an integer; try again."), "{prompts}");
 }
 
 #[test]

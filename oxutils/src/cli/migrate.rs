@@ -3,7 +3,10 @@
 use super::{CliError, DatabaseArg, find_app, load_all};
 use crate::apps::App;
 use crate::db::Connection;
-use crate::migrations::{Executor, MigrateOptions, MigrationKey, Target};
+use crate::migrations::{
+    AssumingQuestioner, Executor, MigrateError, MigrateOptions, Migration, MigrationKey, Progress, Target,
+    make_migrations,
+};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -51,8 +54,14 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
             }
         }
     };
+    let unmigrated = models_have_changes(apps, &migrations);
     let mut connection = Connection::open(&args.database.database)?;
     let mut executor = Executor::new(&mut connection, migrations)?;
+    // Checked whether or not anything is pending: an applied migration edited since is never silent.
+    let edited = executor.edited();
+    if !edited.is_empty() && !args.allow_edited {
+        return Err(MigrateError::Edited(edited).into());
+    }
     let plan = executor.plan(&target)?;
     if args.plan {
         writeln!(out, "Planned operations:")?;
@@ -82,17 +91,43 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
         Target::Zero(app) => writeln!(out, "  Unapply all migrations: {app}")?,
     }
     writeln!(out, "Running migrations:")?;
-    if plan.is_empty() {
-        writeln!(out, "  No migrations to apply.")?;
-        return Ok(ExitCode::SUCCESS);
-    }
     let options =
         MigrateOptions { fake: args.fake, allow_edited: args.allow_edited, fake_initial: args.fake_initial };
-    let done = executor.migrate(&target, options)?;
-    for step in done {
-        let verb = if step.backwards { "Unapplying" } else { "Applying" };
-        let fake = if step.faked { " FAKED" } else { " OK" };
-        writeln!(out, "  {verb} {}...{fake}", step.migration)?;
+    // Each line is written as its migration starts and ends, so a failure shows what was done before it.
+    let mut report = |progress: Progress<'_>| {
+        let _ = match progress {
+            Progress::Starting(step) => {
+                let verb = if step.backwards { "Unapplying" } else { "Applying" };
+                write!(out, "  {verb} {}...", step.migration).and_then(|()| out.flush())
+            }
+            Progress::Done(step, took) => {
+                let outcome = if step.faked { "FAKED" } else { "OK" };
+                writeln!(out, " {outcome} ({:.3}s)", took.as_secs_f64())
+            }
+        };
+    };
+    let done = executor.migrate_reporting(&target, options, &mut report);
+    if let Err(error) = done {
+        writeln!(out, " FAILED")?;
+        return Err(error.into());
+    }
+    if plan.is_empty() {
+        writeln!(out, "  No migrations to apply.")?;
+    }
+    if unmigrated {
+        writeln!(
+            out,
+            "  Your models have changes that are not yet reflected in a migration, and so won't be applied.\n  \
+             Run `cargo oxutils makemigrations` to make new migrations, and then re-run `cargo oxutils migrate` \
+             to apply them."
+        )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the models differ from what the migrations replay to (Django's warning after `migrate`).
+fn models_have_changes(apps: &[App], migrations: &[Migration]) -> bool {
+    let models: Vec<_> = apps.iter().flat_map(|app| (app.models)()).collect();
+    make_migrations(&models, migrations.to_vec(), &[], None, &mut AssumingQuestioner)
+        .is_ok_and(|new| !new.is_empty())
 }

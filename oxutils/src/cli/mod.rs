@@ -54,6 +54,15 @@ where
             return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
+    // Django's system checks: nothing is written and no SQL runs while the models disagree.
+    let problems = crate::checks::check_apps(apps);
+    if !problems.is_empty() {
+        for problem in &problems {
+            eprintln!("error: {problem}");
+        }
+        eprintln!("System check identified {} issue(s); nothing was done.", problems.len());
+        return ExitCode::FAILURE;
+    }
     let mut out = std::io::stdout().lock();
     let result = match cli.command {
         Command::Makemigrations(args) => make::makemigrations(apps, &args, &mut out),

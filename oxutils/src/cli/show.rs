@@ -61,11 +61,23 @@ pub fn showmigrations(apps: &[App], args: &ShowArgs, out: &mut dyn Write) -> Res
         }
         keys.sort();
         for key in keys {
-            let mark = if executor.is_applied(&key) { "X" } else { " " };
+            let mark = if executor.awaits_recording(&key) {
+                "-"
+            } else if executor.is_applied(&key) {
+                "X"
+            } else {
+                " "
+            };
             let replaces = executor.graph().migration(&key).map_or(0, |m| m.replaces.len());
             let squashed =
                 if replaces > 0 { format!(" ({replaces} squashed migrations)") } else { String::new() };
-            let note = if edited.contains(&key) { " (edited since it was applied)" } else { "" };
+            let note = if edited.contains(&key) {
+                " (edited since it was applied)"
+            } else if executor.awaits_recording(&key) {
+                " (every migration it replaces is applied: run migrate to finish recording it)"
+            } else {
+                ""
+            };
             writeln!(out, " [{mark}] {}{squashed}{note}", key.name)?;
         }
     }

@@ -34,7 +34,9 @@ pub fn query(connection: &mut Conn, sql: &str, params: &[Value]) -> Result<Vec<R
 /// MySQL and MariaDB report constraints by error code, and name them only inside the message.
 fn classify(sql: &str, error: ::mysql::Error) -> DbError {
     let ::mysql::Error::MySqlError(server) = &error else { return DbError::query(sql, error) };
+    // The server's words and code, not the client's `MySqlError { .. }` wrapper.
     let message = server.message.clone();
+    let in_words = || DbError::query(sql, format!("{message} (error {})", server.code));
     let (kind, constraint, table) = match server.code {
         // "Duplicate entry 'x' for key 'name'"
         1062 => (ConstraintKind::Unique, quoted_after(&message, "for key", '\'', '\''), None),
@@ -53,7 +55,7 @@ fn classify(sql: &str, error: ::mysql::Error) -> DbError {
         3819 => (ConstraintKind::Check, quoted_after(&message, "constraint", '\'', '\''), None),
         // "Column 'x' cannot be null", "Field 'x' doesn't have a default value"
         1048 | 1364 => (ConstraintKind::NotNull, quoted_after(&message, "", '\'', '\''), None),
-        _ => return DbError::query(sql, error),
+        _ => return in_words(),
     };
     // A unique key's name may come as `table.key` (MySQL 8).
     let (constraint, table) = match (constraint, table) {

@@ -14,6 +14,9 @@ pub struct AppChanges {
     pub operations: Vec<Operation>,
     /// Other apps whose models the new operations point at: the migration depends on their latest one.
     pub depends_on_apps: BTreeSet<String>,
+    /// Other apps whose new migrations must run before this app's `DeleteModel`s: they remove their
+    /// foreign keys to the deleted models.
+    pub deletes_after_apps: BTreeSet<String>,
 }
 
 /// The operations that take `old` to `new`, by app; apps without changes are absent.
@@ -47,7 +50,7 @@ pub fn detect(
         for operation in &app_changes.operations {
             match operation {
                 Operation::DeleteModel { name } => {
-                    app_changes.depends_on_apps.extend(apps_pointing_at(&renamed, app, name));
+                    app_changes.deletes_after_apps.extend(apps_pointing_at(&renamed, app, name));
                 }
                 Operation::RenameModel { old_name, .. } => {
                     app_changes.depends_on_apps.extend(apps_pointing_at(old, app, old_name));
@@ -56,6 +59,7 @@ pub fn detect(
             }
         }
         app_changes.depends_on_apps.remove(app);
+        app_changes.deletes_after_apps.remove(app);
         if !app_changes.operations.is_empty() {
             changes.insert(app.to_owned(), app_changes);
         }
@@ -172,7 +176,11 @@ fn detect_app(
     removed.sort_by_key(|name| referenced_by_count(name, &all_removed, &old_models));
     operations.extend(removed.into_iter().map(|name| Operation::DeleteModel { name: name.to_owned() }));
 
-    Ok(AppChanges { operations: optimizer::optimize(operations), depends_on_apps })
+    Ok(AppChanges {
+        operations: optimizer::optimize(operations),
+        depends_on_apps,
+        deletes_after_apps: BTreeSet::new(),
+    })
 }
 
 /// The operations of one kept model, grouped so that removals come before additions.

@@ -38,6 +38,15 @@ pub struct Step {
     pub faked: bool,
 }
 
+/// What `Executor::migrate_reporting` tells as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// The step's migration is about to run.
+    Starting(&'a Step),
+    /// It ran (or was faked) and is recorded, in this time.
+    Done(&'a Step, std::time::Duration),
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MigrateOptions {
     /// Record the migrations as applied (or unapplied) without running their SQL.
@@ -121,23 +130,82 @@ pub struct Executor<'c> {
     connection: &'c mut Connection,
     graph: MigrationGraph,
     recorded: Recorded,
+    /// Every squashed migration given, with what it replaces, whether or not the graph holds it.
+    squashes: BTreeMap<MigrationKey, Vec<MigrationKey>>,
+    /// The checksum of every migration file given, to record the migrations a squash replaces.
+    checksums: BTreeMap<MigrationKey, String>,
 }
 
 impl<'c> Executor<'c> {
     /// Reads what the database has applied and builds the graph of `migrations` against it.
     pub fn new(connection: &'c mut Connection, migrations: Vec<Migration>) -> Result<Self, MigrateError> {
         let recorded = recorder::read(connection)?;
-        let applied: BTreeSet<MigrationKey> = recorded.applied.keys().cloned().collect();
+        let squashes: BTreeMap<MigrationKey, Vec<MigrationKey>> = migrations
+            .iter()
+            .filter(|migration| !migration.replaces.is_empty())
+            .map(|migration| (migration.key(), migration.replaces.clone()))
+            .collect();
+        let checksums = migrations
+            .iter()
+            .filter(|migration| !migration.checksum.is_empty())
+            .map(|migration| (migration.key(), migration.checksum.clone()))
+            .collect();
+        // A squash that is applied stands for everything it replaces, recorded or not.
+        let mut applied: BTreeSet<MigrationKey> = recorded.applied.keys().cloned().collect();
+        for (squash, replaces) in &squashes {
+            if applied.contains(squash) {
+                applied.extend(replaces.iter().cloned());
+            }
+        }
         let graph = MigrationGraph::build(migrations, &applied)?;
-        Ok(Executor { connection, graph, recorded })
+        Ok(Executor { connection, graph, recorded, squashes, checksums })
     }
 
     pub fn graph(&self) -> &MigrationGraph {
         &self.graph
     }
 
+    /// Whether `key` is applied: recorded, or a squash whose replaced migrations all are.
     pub fn is_applied(&self, key: &MigrationKey) -> bool {
-        self.recorded.applied.contains_key(key)
+        self.recorded.applied.contains_key(key) || self.awaits_recording(key)
+    }
+
+    /// A squash whose replaced migrations are all applied but that is not recorded itself yet (Django's
+    /// `[-]`): the next `migrate` records it and runs nothing.
+    pub fn awaits_recording(&self, key: &MigrationKey) -> bool {
+        !self.recorded.applied.contains_key(key)
+            && self.squashes.get(key).is_some_and(|replaces| {
+                replaces.iter().all(|replaced| self.recorded.applied.contains_key(replaced))
+            })
+    }
+
+    /// Records every squash that awaits it (Django's `check_replacements`).
+    fn record_replacements(&mut self) -> Result<(), DbError> {
+        let waiting: Vec<MigrationKey> =
+            self.squashes.keys().filter(|key| self.awaits_recording(key)).cloned().collect();
+        for key in waiting {
+            let checksum = self.checksums.get(&key).cloned().unwrap_or_default();
+            recorder::record(self.connection, &key, &checksum, None)?;
+            self.recorded.applied.insert(key, checksum);
+        }
+        Ok(())
+    }
+
+    /// After a squash ran (or was unapplied), the migrations it replaces are recorded (or forgotten)
+    /// too, so that the record stays true once the squash's file is all that is left, or once it is gone.
+    fn record_replaced(&mut self, step: &Step) -> Result<(), DbError> {
+        let replaces = self.squashes.get(&step.migration).cloned().unwrap_or_default();
+        for replaced in replaces {
+            if step.backwards {
+                recorder::forget(self.connection, &replaced)?;
+                self.recorded.applied.remove(&replaced);
+            } else {
+                let checksum = self.checksums.get(&replaced).cloned().unwrap_or_default();
+                recorder::record(self.connection, &replaced, &checksum, None)?;
+                self.recorded.applied.insert(replaced, checksum);
+            }
+        }
+        Ok(())
     }
 
     /// Applied migrations whose file is not the one that was applied.
@@ -239,25 +307,48 @@ impl<'c> Executor<'c> {
 
     /// Runs the plan to `target`; returns the steps taken.
     pub fn migrate(&mut self, target: &Target, options: MigrateOptions) -> Result<Vec<Step>, MigrateError> {
+        self.migrate_reporting(target, options, &mut |_| {})
+    }
+
+    /// Runs the plan to `target` as `migrate` does, telling `report` as each migration starts and as it
+    /// is done, so that a failure shows what was done before it.
+    pub fn migrate_reporting(
+        &mut self,
+        target: &Target,
+        options: MigrateOptions,
+        report: &mut dyn FnMut(Progress<'_>),
+    ) -> Result<Vec<Step>, MigrateError> {
         let edited = self.edited();
         if !edited.is_empty() && !options.allow_edited {
             return Err(MigrateError::Edited(edited));
         }
         let plan = self.plan(target)?;
-        if plan.is_empty() {
+        let waiting = self.squashes.keys().any(|key| self.awaits_recording(key));
+        if plan.is_empty() && !waiting {
             return Ok(plan);
         }
         lock(self.connection)?;
         let result = recorder::ensure_table(self.connection)
+            .and_then(|()| self.record_replacements())
             .map_err(MigrateError::from)
-            .and_then(|()| self.run(plan, options));
+            .and_then(|()| self.run(plan, options, report))
+            .and_then(|done| {
+                // Originals that finish a squash's range make the squash applied.
+                self.record_replacements()?;
+                Ok(done)
+            });
         let unlocked = unlock(self.connection);
         let done = result?;
         unlocked?;
         Ok(done)
     }
 
-    fn run(&mut self, plan: Vec<Step>, options: MigrateOptions) -> Result<Vec<Step>, MigrateError> {
+    fn run(
+        &mut self,
+        plan: Vec<Step>,
+        options: MigrateOptions,
+        report: &mut dyn FnMut(Progress<'_>),
+    ) -> Result<Vec<Step>, MigrateError> {
         let backend = self.connection.backend();
         let wanted: BTreeSet<MigrationKey> = plan.iter().map(|step| step.migration.clone()).collect();
         let forwards = plan.iter().all(|step| !step.backwards);
@@ -284,6 +375,8 @@ impl<'c> Executor<'c> {
                     }
                 }
             }
+            report(Progress::Starting(&step));
+            let started = std::time::Instant::now();
             let statements = if step.faked {
                 Vec::new()
             } else {
@@ -304,6 +397,8 @@ impl<'c> Executor<'c> {
             } else {
                 self.recorded.applied.insert(step.migration.clone(), migration.file_checksum());
             }
+            self.record_replaced(&step)?;
+            report(Progress::Done(&step, started.elapsed()));
             done.push(step);
         }
         Ok(done)
@@ -428,9 +523,22 @@ fn run_atomic(
         if sqlite {
             let broken = transaction.query("PRAGMA foreign_key_check", &[])?;
             if let Some(row) = broken.first() {
+                // foreign_key_check gives the table, the rowid, and the table pointed at.
+                let text = |index: usize| match row.get(index) {
+                    Some(sea_query::Value::String(Some(text))) => text.clone(),
+                    Some(sea_query::Value::BigInt(Some(number))) => number.to_string(),
+                    _ => "?".to_owned(),
+                };
                 return Err(DbError::Query {
                     sql: "PRAGMA foreign_key_check".to_owned(),
-                    message: format!("a row of {:?} points at a row that does not exist", row.first()),
+                    message: format!(
+                        "{} broken foreign keys; the first: row {} of `{}` points at a row of `{}` that does \
+                         not exist",
+                        broken.len(),
+                        text(1),
+                        text(0),
+                        text(2)
+                    ),
                 });
             }
         }

@@ -70,32 +70,101 @@ pub fn make_migrations(
     if !apps.is_empty() {
         changes.retain(|app, _| apps.contains(&app.as_str()));
     }
-    let planned: BTreeMap<String, String> = changes
-        .iter()
-        .map(|(app, change)| {
-            let number = next_number(&graph, app);
-            let initial = graph.leaves(app).is_empty();
-            let name = match name {
-                Some(name) => format!("{number:04}_{name}"),
-                None => auto_name(number, &change.operations, initial),
-            };
-            (app.clone(), name)
-        })
-        .collect();
+    // An app whose deletes wait for an app that waits for it gets them in a second migration, as Django
+    // splits a migration to break such a cycle.
+    let mut plans: BTreeMap<String, AppPlan> = BTreeMap::new();
+    for (app, change) in &changes {
+        let in_cycle = change.deletes_after_apps.iter().any(|other| {
+            changes.get(other).is_some_and(|theirs| {
+                theirs.depends_on_apps.contains(app) || theirs.deletes_after_apps.contains(app)
+            })
+        });
+        let (main, deletes): (Vec<Operation>, Vec<Operation>) = if in_cycle {
+            change.operations.iter().cloned().partition(|op| !matches!(op, Operation::DeleteModel { .. }))
+        } else {
+            (change.operations.clone(), Vec::new())
+        };
+        let number = next_number(&graph, app);
+        let initial = graph.leaves(app).is_empty();
+        let main_name = (!main.is_empty()).then(|| match name {
+            Some(name) => format!("{number:04}_{name}"),
+            None => auto_name(number, &main, initial),
+        });
+        let deletes_name = (!deletes.is_empty()).then(|| {
+            let number = number + u32::from(main_name.is_some());
+            auto_name(number, &deletes, false)
+        });
+        plans.insert(app.clone(), AppPlan { main, main_name, deletes, deletes_name });
+    }
     let mut migrations = Vec::new();
-    for (app, change) in changes {
-        let mut dependencies: Vec<MigrationKey> = graph.leaves(&app);
-        for other in &change.depends_on_apps {
-            match planned.get(other) {
-                Some(name) => dependencies.push(MigrationKey::new(other, name)),
-                None => dependencies.extend(graph.leaves(other)),
+    for (app, change) in &changes {
+        let plan = &plans[app];
+        // Another app's model is there after that app's main migration, or its latest one.
+        let dependency_on = |other: &str| -> Vec<MigrationKey> {
+            match plans.get(other).and_then(|theirs| theirs.main_name.as_ref()) {
+                Some(name) => vec![MigrationKey::new(other, name)],
+                None => graph.leaves(other),
             }
+        };
+        let last_of = |other: &str| -> Vec<MigrationKey> {
+            match plans
+                .get(other)
+                .and_then(|theirs| theirs.deletes_name.as_ref().or(theirs.main_name.as_ref()))
+            {
+                Some(name) => vec![MigrationKey::new(other, name)],
+                None => graph.leaves(other),
+            }
+        };
+        if let Some(main_name) = &plan.main_name {
+            let mut dependencies = graph.leaves(app);
+            for other in &change.depends_on_apps {
+                dependencies.extend(dependency_on(other));
+            }
+            if plan.deletes_name.is_none() {
+                for other in &change.deletes_after_apps {
+                    dependencies.extend(last_of(other));
+                }
+            }
+            migrations.push(new_migration(
+                app,
+                main_name,
+                sorted(dependencies),
+                Vec::new(),
+                plan.main.clone(),
+            ));
         }
-        dependencies.sort();
-        dependencies.dedup();
-        migrations.push(new_migration(&app, &planned[&app], dependencies, Vec::new(), change.operations));
+        if let Some(deletes_name) = &plan.deletes_name {
+            let mut dependencies = match &plan.main_name {
+                Some(main_name) => vec![MigrationKey::new(app, main_name)],
+                None => graph.leaves(app),
+            };
+            for other in &change.deletes_after_apps {
+                dependencies.extend(last_of(other));
+            }
+            migrations.push(new_migration(
+                app,
+                deletes_name,
+                sorted(dependencies),
+                Vec::new(),
+                plan.deletes.clone(),
+            ));
+        }
     }
     Ok(migrations)
+}
+
+/// The migrations one app gets from one `makemigrations`: its changes, and the deletes split off them.
+struct AppPlan {
+    main: Vec<Operation>,
+    main_name: Option<String>,
+    deletes: Vec<Operation>,
+    deletes_name: Option<String>,
+}
+
+fn sorted(mut keys: Vec<MigrationKey>) -> Vec<MigrationKey> {
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// An empty migration for `app`, to fill with `RunSql` by hand (`--empty`).

@@ -17,13 +17,14 @@ pub mod squash;
 pub mod state;
 
 pub use autodetector::{AppChanges, detect};
-pub use executor::{Executor, MigrateError, MigrateOptions, Step, Target, migration_sql};
+pub use executor::{Executor, MigrateError, MigrateOptions, Progress, Step, Target, migration_sql};
 pub use file::{Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};
 pub use operation::{BackendSql, Operation, StateError};
 pub use questioner::{
-    InteractiveQuestioner, NonInteractiveQuestioner, NotNullAlteration, QuestionError, Questioner,
+    AssumingQuestioner, InteractiveQuestioner, NonInteractiveQuestioner, NotNullAlteration, QuestionError,
+    Questioner,
 };
 pub use squash::squash;
 pub use state::ProjectState;

@@ -123,6 +123,39 @@ impl Questioner for NonInteractiveQuestioner {
     }
 }
 
+/// Answers every question without asking: no renames, no values. For learning whether the models have
+/// changes at all (`migrate`'s warning), never for writing a migration.
+pub struct AssumingQuestioner;
+
+impl Questioner for AssumingQuestioner {
+    fn ask_rename_model(&mut self, _: &str, _: &ModelSchema, _: &ModelSchema) -> Result<bool, QuestionError> {
+        Ok(false)
+    }
+
+    fn ask_rename_field(
+        &mut self,
+        _: &str,
+        _: &str,
+        _: &FieldSchema,
+        _: &FieldSchema,
+    ) -> Result<bool, QuestionError> {
+        Ok(false)
+    }
+
+    fn ask_not_null_default(&mut self, _: &str, _: &str, _: &FieldSchema) -> Result<Literal, QuestionError> {
+        Ok(Literal::Null)
+    }
+
+    fn ask_not_null_alteration(
+        &mut self,
+        _: &str,
+        _: &str,
+        _: &FieldSchema,
+    ) -> Result<NotNullAlteration, QuestionError> {
+        Ok(NotNullAlteration::Ignore)
+    }
+}
+
 /// Asks on a terminal (or any reader and writer).
 pub struct InteractiveQuestioner<R, W> {
     input: R,

@@ -104,7 +104,7 @@ impl Literal {
             ColumnType::Text => Ok(Literal::Text(plain_text(input))),
             ColumnType::Binary => {
                 let hex = text.strip_prefix("0x").unwrap_or(text).to_lowercase();
-                if hex.len() % 2 == 0 && hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+                if hex.len().is_multiple_of(2) && hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
                     Ok(Literal::Bytes(hex))
                 } else {
                     Err(expected("bytes in hex (like 0a1b)"))

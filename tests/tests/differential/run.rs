@@ -443,7 +443,7 @@ impl<'s> History<'s> {
 /// Whether the squash is applied to the database that has every replaced migration: it must count as
 /// applied there. Off until the graph counts a squash as applied when all it replaces are (issue 13,
 /// point 5, on main).
-const SQUASH_ON_EXISTING: bool = false;
+const SQUASH_ON_EXISTING: bool = true;
 
 fn read(path: &Path) -> std::io::Result<String> {
     std::fs::read_to_string(path)

@@ -223,3 +223,56 @@ pub fn text_column(
         .map(|mut row| String::from_value(row.remove(0)).expect("text"))
         .collect()
 }
+
+/// A backend to run a test on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+/// A throw-away database and the guard that drops it, connection first.
+pub struct Database {
+    pub connection: oxutils::db::Connection,
+    _guard: Box<dyn std::any::Any>,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
+
+    /// A throw-away database on this backend: a SQLite file, or a database on the server whose URL is set.
+    /// Without the URL the test is skipped, except in CI (`CI` set), where a missing server is a failure.
+    pub fn database(self) -> Option<Database> {
+        let variable = match self {
+            Backend::Sqlite => {
+                let directory = std::env::temp_dir().join(unique_database_name("oxutils_sqlite"));
+                std::fs::create_dir_all(&directory).expect("a temporary directory");
+                let url = format!("sqlite://{}", directory.join("db.sqlite3").display());
+                let connection = oxutils::db::Connection::open(&url).expect("open SQLite");
+                return Some(Database { connection, _guard: Box::new(TempDir(directory)) });
+            }
+            Backend::Postgres => POSTGRES_URL,
+            Backend::Mysql => MYSQL_URL,
+        };
+        let Some(server) = server_url(variable) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{variable} must be set in CI: no server test is skipped there"
+            );
+            return None;
+        };
+        let (url, guard): (String, Box<dyn std::any::Any>) = match self {
+            Backend::Postgres => {
+                let database = PostgresDatabase::create(&server);
+                (with_database(&server, &database.name), Box::new(database))
+            }
+            _ => {
+                let database = MysqlDatabase::create(&server);
+                (with_database(&server, &database.name), Box::new(database))
+            }
+        };
+        let connection = oxutils::db::Connection::open(&url).expect("connect to the test database");
+        Some(Database { connection, _guard: guard })
+    }
+}

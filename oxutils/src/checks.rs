@@ -1,0 +1,193 @@
+//! System checks, as Django runs them before every command: the installed apps and their models must agree
+//! with each other before any migration file is written or any SQL runs.
+
+use crate::apps::App;
+use crate::schema::{ConstraintSchema, ModelSchema};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// One disagreement among the installed apps' models, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckError {
+    /// A model is listed in an app's `app!` but names another app in `#[ox(app = ...)]`.
+    ListedUnderAnotherApp { model: String, declared_app: String, listed_in: String },
+    /// A model's `#[ox(app = ...)]` names an app that is not installed.
+    AppNotInstalled { model: String, app: String },
+    /// A foreign key points at a model that no installed app holds.
+    UnknownTarget { model: String, field: String, target: String },
+    /// An index or unique set names a column the model does not have.
+    UnknownColumn { model: String, what: String, column: String },
+    /// Two models share one table.
+    SharedTable { table: String, models: Vec<String> },
+    /// Two models of one app share one name.
+    DuplicateModel { model: String },
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::ListedUnderAnotherApp { model, declared_app, listed_in } => write!(
+                f,
+                "model `{model}` is listed in app `{listed_in}` but says `#[ox(app = \"{declared_app}\")]`: \
+                 list it in the app it names, or change its `app`"
+            ),
+            CheckError::AppNotInstalled { model, app } => write!(
+                f,
+                "model `{model}` belongs to app `{app}`, which is not installed: add the app to the installed \
+                 apps, or change the model's `#[ox(app = ...)]`"
+            ),
+            CheckError::UnknownTarget { model, field, target } => write!(
+                f,
+                "field `{model}.{field}` is a foreign key to `{target}`, which no installed app holds: install \
+                 the app that holds it, or remove the key"
+            ),
+            CheckError::UnknownColumn { model, what, column } => write!(
+                f,
+                "{what} of model `{model}` names column `{column}`, which the model does not have: name one \
+                 of its fields"
+            ),
+            CheckError::SharedTable { table, models } => write!(
+                f,
+                "models {} all use table `{table}`: give each its own `#[ox(table = ...)]`",
+                models.iter().map(|model| format!("`{model}`")).collect::<Vec<_>>().join(", ")
+            ),
+            CheckError::DuplicateModel { model } => {
+                write!(f, "model `{model}` is listed twice: list each model once")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// Every problem of the installed `apps`, in a stable order; empty when they agree.
+pub fn check_apps(apps: &[App]) -> Vec<CheckError> {
+    let installed: BTreeSet<&str> = apps.iter().map(|app| app.label).collect();
+    let mut problems = Vec::new();
+    let mut models: Vec<&ModelSchema> = Vec::new();
+    for app in apps {
+        for model in (app.models)() {
+            if model.app != app.label {
+                problems.push(CheckError::ListedUnderAnotherApp {
+                    model: qualified(model),
+                    declared_app: model.app.clone(),
+                    listed_in: app.label.to_owned(),
+                });
+            }
+            if !installed.contains(model.app.as_str()) {
+                problems
+                    .push(CheckError::AppNotInstalled { model: qualified(model), app: model.app.clone() });
+            }
+            models.push(model);
+        }
+    }
+    problems.extend(check_models(&models));
+    problems
+}
+
+/// The checks that concern only the models: keys, columns named by indexes, tables, names.
+pub fn check_models(models: &[&ModelSchema]) -> Vec<CheckError> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for model in models {
+        if !seen.insert((model.app.as_str(), model.name.as_str())) {
+            problems.push(CheckError::DuplicateModel { model: qualified(model) });
+        }
+    }
+    for model in models {
+        for field in &model.fields {
+            let Some(target) = &field.foreign_key else { continue };
+            if !seen.contains(&(target.to_app.as_str(), target.to_model.as_str())) {
+                problems.push(CheckError::UnknownTarget {
+                    model: qualified(model),
+                    field: field.name.clone(),
+                    target: format!("{}.{}", target.to_app, target.to_model),
+                });
+            }
+        }
+        let columns: BTreeSet<&str> = model.fields.iter().map(|field| field.column.as_str()).collect();
+        let named = model
+            .indexes
+            .iter()
+            .map(|index| (format!("index `{}`", index.name), &index.columns))
+            .chain(model.constraints.iter().filter_map(|constraint| match constraint {
+                ConstraintSchema::Unique { name, columns } => Some((format!("unique set `{name}`"), columns)),
+                ConstraintSchema::Check { .. } => None,
+            }));
+        for (what, listed) in named {
+            for column in listed.iter().filter(|column| !columns.contains(column.as_str())) {
+                problems.push(CheckError::UnknownColumn {
+                    model: qualified(model),
+                    what: what.clone(),
+                    column: column.clone(),
+                });
+            }
+        }
+    }
+    let mut by_table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for model in models {
+        by_table.entry(model.table.as_str()).or_default().push(qualified(model));
+    }
+    for (table, mut sharing) in by_table.into_iter().filter(|(_, sharing)| sharing.len() > 1) {
+        sharing.dedup();
+        if sharing.len() > 1 {
+            problems.push(CheckError::SharedTable { table: table.to_owned(), models: sharing });
+        }
+    }
+    problems
+}
+
+fn qualified(model: &ModelSchema) -> String {
+    format!("{}.{}", model.app, model.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{ColumnType, FieldSchema, ForeignKeySchema, IndexSchema, OnDelete};
+
+    fn model(app: &str, name: &str, table: &str) -> ModelSchema {
+        let mut id = FieldSchema::new("id", ColumnType::BigInteger, false);
+        id.primary_key = true;
+        ModelSchema {
+            app: app.into(),
+            name: name.into(),
+            table: table.into(),
+            db_comment: None,
+            fields: vec![id],
+            indexes: Vec::new(),
+            constraints: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_disagreement_names_the_model_and_what_to_do() {
+        let mut line = model("orders", "Line", "orders_line");
+        let mut key = FieldSchema::new("product", ColumnType::BigInteger, false);
+        key.foreign_key = Some(ForeignKeySchema {
+            to_app: "shop".into(),
+            to_model: "Product".into(),
+            to_table: "shop_product".into(),
+            to_column: "id".into(),
+            on_delete: OnDelete::Cascade,
+        });
+        line.fields.push(key);
+        line.indexes.push(IndexSchema { name: "orders_line_sku_idx".into(), columns: vec!["sku".into()] });
+        let twin = model("orders", "Twin", "orders_line");
+        let problems: Vec<String> = check_models(&[&line, &twin]).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "field `orders.Line.product` is a foreign key to `shop.Product`, which no installed app holds: \
+                 install the app that holds it, or remove the key",
+                "index `orders_line_sku_idx` of model `orders.Line` names column `sku`, which the model does not \
+                 have: name one of its fields",
+                "models `orders.Line`, `orders.Twin` all use table `orders_line`: give each its own \
+                 `#[ox(table = ...)]`",
+            ]
+        );
+        let product = model("shop", "Product", "shop_product");
+        line.indexes.clear();
+        assert_eq!(check_models(&[&line, &product]), []);
+    }
+}
