@@ -385,7 +385,7 @@ impl Generator {
         let model = self.world.model_mut(id).expect("picked");
         let before = model.table();
         model.custom_table = match model.custom_table {
-            Some(_) if fresh % 2 == 0 => None,
+            Some(_) if fresh.is_multiple_of(2) => None,
             _ => Some(format!("{}_tab{fresh}", model.app)),
         };
         step.plan.log.push(format!("table of {}.{}: {before} to {}", model.app, model.name, model.table()));
