@@ -44,10 +44,18 @@ pub fn detect(
     for &app in &apps {
         let operations = leading.remove(app).unwrap_or_default();
         let mut app_changes = detect_app(app, &renamed, new, operations, questioner)?;
-        // A deleted model's table can go only once the other apps' keys to it are gone.
+        // A deleted model's table can go only once the other apps' keys to it are gone; a model is renamed
+        // only after the other apps' migrations that name it under its old name, or a fresh database could
+        // run them after the rename and find no such model.
         for operation in &app_changes.operations {
-            if let Operation::DeleteModel { name } = operation {
-                app_changes.deletes_after_apps.extend(apps_pointing_at(&renamed, app, name));
+            match operation {
+                Operation::DeleteModel { name } => {
+                    app_changes.deletes_after_apps.extend(apps_pointing_at(&renamed, app, name));
+                }
+                Operation::RenameModel { old_name, .. } => {
+                    app_changes.depends_on_apps.extend(apps_pointing_at(old, app, old_name));
+                }
+                _ => {}
             }
         }
         app_changes.depends_on_apps.remove(app);
@@ -353,8 +361,19 @@ fn foreign_apps(app: &str, fields: &[FieldSchema]) -> Vec<String> {
 }
 
 /// Two models are a rename candidate when their fields match one for one, by definition.
+/// Where their foreign keys point is left out, as Django's `only_relation_agnostic_fields` does: a key to
+/// the model itself, or to a model renamed in the same run, names its target's new name on one side only.
 fn same_fields(old: &ModelSchema, new: &ModelSchema) -> bool {
-    old.fields == new.fields
+    let agnostic = |field: &FieldSchema| {
+        let mut field = field.clone();
+        if let Some(target) = &mut field.foreign_key {
+            target.to_model.clear();
+            target.to_table.clear();
+        }
+        field
+    };
+    old.fields.len() == new.fields.len()
+        && old.fields.iter().zip(&new.fields).all(|(old, new)| agnostic(old) == agnostic(new))
 }
 
 /// Two fields are a rename candidate when they differ only in name and column.

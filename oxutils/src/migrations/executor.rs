@@ -351,7 +351,8 @@ impl<'c> Executor<'c> {
     ) -> Result<Vec<Step>, MigrateError> {
         let backend = self.connection.backend();
         let wanted: BTreeSet<MigrationKey> = plan.iter().map(|step| step.migration.clone()).collect();
-        let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key))?;
+        let forwards = plan.iter().all(|step| !step.backwards);
+        let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key), forwards)?;
         let mut done = Vec::new();
         for mut step in plan {
             let migration = self
@@ -407,14 +408,26 @@ impl<'c> Executor<'c> {
 /// For each migration of `wanted`, the state before each of its operations and after its last, from one
 /// replay of the graph in order that applies the migrations `counts` accepts. Replay copies only the
 /// models an operation touches, so this stays cheap for long histories and backwards plans alike.
+///
+/// With `applied_first` (a forwards plan), every counted migration is replayed before any wanted one, as
+/// Django's executor does: a new migration then sees every applied one, also those of other apps that the
+/// graph happens to order after it. Otherwise a SQLite rebuild of a table would re-create its foreign keys
+/// to another app's table under a name that table had before an applied rename.
 fn replay_states(
     graph: &MigrationGraph,
     wanted: &BTreeSet<MigrationKey>,
     counts: impl Fn(&MigrationKey) -> bool,
+    applied_first: bool,
 ) -> Result<BTreeMap<MigrationKey, Vec<ProjectState>>, MigrateError> {
     let mut state = ProjectState::new();
     let mut found = BTreeMap::new();
-    for key in graph.ordered() {
+    let mut order = graph.ordered();
+    if applied_first {
+        let (planned, applied): (Vec<MigrationKey>, Vec<MigrationKey>) =
+            order.into_iter().partition(|key| wanted.contains(key));
+        order = applied.into_iter().chain(planned).collect();
+    }
+    for key in order {
         if found.len() == wanted.len() {
             break;
         }
@@ -447,7 +460,8 @@ pub fn migration_sql(
 ) -> Result<Vec<String>, MigrateError> {
     let migration = graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
     let ancestors: BTreeSet<MigrationKey> = graph.forwards_plan(key)?.into_iter().collect();
-    let mut states = replay_states(graph, &BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
+    let mut states =
+        replay_states(graph, &BTreeSet::from([key.clone()]), |other| ancestors.contains(other), false)?;
     let states = states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
     statements(migration, &states, backend, backwards)
 }

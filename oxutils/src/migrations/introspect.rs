@@ -1,9 +1,16 @@
-//! What a database holds, read back from its catalog: the columns of a table, on each backend.
+//! What a database holds, read back from its catalog, on each backend: the columns of one table, or every
+//! table with its columns, keys, indexes and checks ([`database_schema`]), to hold against what the models
+//! create.
+
+mod catalog;
 
 use crate::db::{Connection, DbError};
 use crate::ddl::Backend;
 use crate::field::OxField;
+use crate::schema::OnDelete;
 use sea_query::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 /// One column as the database declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,13 +46,133 @@ pub fn table_columns(connection: &mut Connection, table: &str) -> Result<Option<
     Ok(if columns.is_empty() { None } else { Some(columns) })
 }
 
-/// A boolean as each driver returns one: `bool` (PostgreSQL) or an integer (SQLite, MySQL).
+/// A boolean as each driver returns one: `bool` (PostgreSQL), an integer (SQLite, MySQL), or its digit as
+/// text (MySQL's text protocol).
 fn flag(value: Value) -> bool {
     match value {
         Value::Bool(Some(flag)) => flag,
         Value::BigInt(Some(n)) => n != 0,
         Value::BigUnsigned(Some(n)) => n != 0,
         Value::Int(Some(n)) => n != 0,
+        Value::String(Some(text)) => matches!(text.as_str(), "1" | "t" | "true"),
         _ => false,
+    }
+}
+
+/// Every table of the connection's current database or schema as its catalog describes it, normalized so
+/// that two databases with the same tables compare equal whatever order their columns and indexes were
+/// made in: columns and indexes by name, foreign keys by name (by columns on SQLite, which never names
+/// them in its catalog), checks by name. The recorder's own table is included; SQLite's are not.
+pub fn database_schema(connection: &mut Connection) -> Result<DbSchema, DbError> {
+    match connection.backend() {
+        Backend::Sqlite => catalog::sqlite(connection),
+        Backend::Postgres => catalog::postgres(connection),
+        Backend::Mysql => catalog::mysql(connection),
+    }
+}
+
+/// A database's tables, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DbSchema {
+    pub tables: BTreeMap<String, DbTable>,
+}
+
+/// One table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DbTable {
+    /// By name: a column added later sits last in the table yet is the same column.
+    pub columns: BTreeMap<String, DbColumnDef>,
+    /// The primary key's columns in key order; its name is the backend's own business.
+    pub primary_key: Vec<String>,
+    /// Indexes other than the primary key's, by name; on SQLite, an index a UNIQUE column made is named
+    /// `sqlite_autoindex(<columns>)`, since SQLite numbers those by position.
+    pub indexes: BTreeMap<String, DbIndex>,
+    /// By constraint name; on SQLite, `fk(<columns>)`.
+    pub foreign_keys: BTreeMap<String, DbForeignKey>,
+    /// The names of the table's CHECK constraints.
+    pub checks: BTreeSet<String>,
+}
+
+/// One column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbColumnDef {
+    /// The type as the catalog spells it, lowercased: `varchar(20)`, `bigint`, `int(11)`.
+    pub column_type: String,
+    pub nullable: bool,
+    /// The default expression as the catalog renders it; a sequence or identity is `auto_increment`
+    /// instead, since its name follows the table's first name.
+    pub default: Option<String>,
+    pub auto_increment: bool,
+}
+
+/// One index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbIndex {
+    pub columns: Vec<String>,
+    pub unique: bool,
+    /// A UNIQUE constraint owns the index (PostgreSQL), so it is dropped as a constraint, not an index.
+    pub constraint: bool,
+}
+
+/// One foreign key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbForeignKey {
+    pub columns: Vec<String>,
+    pub to_table: String,
+    pub to_columns: Vec<String>,
+    pub on_delete: OnDelete,
+}
+
+impl DbSchema {
+    /// What differs from `other`, one line each (`table.column: type varchar(10) here, text there`);
+    /// empty when the two are equal.
+    pub fn differences(&self, other: &DbSchema) -> Vec<String> {
+        let mut found = Vec::new();
+        for name in self.tables.keys().chain(other.tables.keys()).collect::<BTreeSet<_>>() {
+            match (self.tables.get(name), other.tables.get(name)) {
+                (Some(_), None) => found.push(format!("table {name}: only here")),
+                (None, Some(_)) => found.push(format!("table {name}: only there")),
+                (Some(here), Some(there)) => here.differences(name, there, &mut found),
+                (None, None) => {}
+            }
+        }
+        found
+    }
+}
+
+impl DbTable {
+    fn differences(&self, table: &str, other: &DbTable, found: &mut Vec<String>) {
+        compare(table, "column", &self.columns, &other.columns, found);
+        if self.primary_key != other.primary_key {
+            found.push(format!(
+                "{table}: primary key {:?} here, {:?} there",
+                self.primary_key, other.primary_key
+            ));
+        }
+        compare(table, "index", &self.indexes, &other.indexes, found);
+        compare(table, "foreign key", &self.foreign_keys, &other.foreign_keys, found);
+        for check in self.checks.symmetric_difference(&other.checks) {
+            let side = if self.checks.contains(check) { "here" } else { "there" };
+            found.push(format!("{table}: check {check} only {side}"));
+        }
+    }
+}
+
+fn compare<T: PartialEq + fmt::Debug>(
+    table: &str,
+    what: &str,
+    here: &BTreeMap<String, T>,
+    there: &BTreeMap<String, T>,
+    found: &mut Vec<String>,
+) {
+    for name in here.keys().chain(there.keys()).collect::<BTreeSet<_>>() {
+        match (here.get(name), there.get(name)) {
+            (Some(_), None) => found.push(format!("{table}: {what} {name} only here")),
+            (None, Some(_)) => found.push(format!("{table}: {what} {name} only there")),
+            (Some(a), Some(b)) if a != b => {
+                found.push(format!("{table}: {what} {name} is {a:?} here, {b:?} there"))
+            }
+            _ => {}
+        }
     }
 }

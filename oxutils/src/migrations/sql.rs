@@ -65,7 +65,10 @@ pub fn forwards(
             )]
         }
         Operation::RemoveIndex { model: name, name: index } => {
-            vec![ddl::drop_index(&model(after, app, name)?.table, index, backend)]
+            let old = model(before, app, name)?;
+            let columns =
+                old.indexes.iter().find(|existing| existing.name == *index).map(|found| &found.columns);
+            drop_index_under_key(old, index, columns.map_or(&[][..], Vec::as_slice), backend)
         }
         Operation::AddConstraint { model: name, constraint } => {
             add_constraint(model(before, app, name)?, model(after, app, name)?, constraint, backend)
@@ -434,7 +437,10 @@ fn alter_field(
         format!("UPDATE {t} SET {c} = {} WHERE {c} IS NULL", ddl::render_literal(value, backend))
     };
     // Constraints and indexes named after the old column go first, and come back under the new one.
-    let foreign_key_changed = old.foreign_key != new.foreign_key || renamed;
+    // MySQL refuses to drop the index a foreign key uses (error 1553): the key goes first and comes back
+    // after, with an index of MySQL's own making.
+    let key_loses_index = backend == Backend::Mysql && old.foreign_key.is_some() && old.index && !new.index;
+    let foreign_key_changed = old.foreign_key != new.foreign_key || renamed || key_loses_index;
     if foreign_key_changed {
         sql.extend(ddl::drop_foreign_key(&old_model.table, old, backend));
     }
@@ -545,6 +551,31 @@ fn add_constraint(
     }
 }
 
+/// `DROP INDEX`. On MySQL, an index that leads with a foreign key's column may be the one the key uses
+/// (MySQL drops its own index for a key once another can serve), and MySQL refuses to drop it (error 1553):
+/// such keys go first and come back after, with an index of MySQL's own making, as a fresh table has.
+fn drop_index_under_key(
+    model: &ModelSchema,
+    index: &str,
+    columns: &[String],
+    backend: Backend,
+) -> Vec<String> {
+    let drop = ddl::drop_index(&model.table, index, backend);
+    if backend != Backend::Mysql {
+        return vec![drop];
+    }
+    let keys: Vec<&FieldSchema> = model
+        .fields
+        .iter()
+        .filter(|field| field.foreign_key.is_some() && !field.index && columns.first() == Some(&field.column))
+        .collect();
+    let mut sql: Vec<String> =
+        keys.iter().filter_map(|field| ddl::drop_foreign_key(&model.table, field, backend)).collect();
+    sql.push(drop);
+    sql.extend(keys.iter().filter_map(|field| ddl::add_foreign_key(&model.table, field, backend)));
+    sql
+}
+
 fn remove_constraint(
     old: &ModelSchema,
     new: &ModelSchema,
@@ -552,7 +583,7 @@ fn remove_constraint(
     backend: Backend,
 ) -> Vec<String> {
     match (constraint, backend) {
-        (ConstraintSchema::Unique { name, .. }, _) => vec![ddl::drop_index(&new.table, name, backend)],
+        (ConstraintSchema::Unique { name, columns }, _) => drop_index_under_key(old, name, columns, backend),
         (ConstraintSchema::Check { .. }, Backend::Sqlite) => rebuild(old, new, &[]),
         (ConstraintSchema::Check { name, .. }, _) => vec![format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",

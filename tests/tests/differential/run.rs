@@ -1,0 +1,468 @@
+//! One seeded history: generate a step, make its migrations, write and re-read them as files, migrate,
+//! check, seed rows; at the end, migrate every app to zero and back, and squash a prefix of one app.
+
+use super::checks::{create_from_models, delete_rows, read_rows, row_differences, schema_of, seed};
+use super::generator::{Classes, Generator, StepPlan};
+use super::questioner::{Refusing, Scripted};
+use super::rows::Expectation;
+use super::world::APPS;
+use crate::support::{self, TempDir};
+use oxutils::db::Connection;
+use oxutils::ddl::Backend;
+use oxutils::migrations::introspect::DbSchema;
+use oxutils::migrations::{
+    Executor, MigrateOptions, Migration, MigrationGraph, Operation, Target, make_migrations, squash,
+};
+use oxutils::schema::ModelSchema;
+use std::any::Any;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where throw-away databases come from.
+pub trait Server {
+    fn backend(&self) -> Backend;
+    /// An empty database, with the guard that drops it.
+    fn database(&mut self) -> (Connection, Box<dyn Any>);
+}
+
+pub struct Sqlite;
+
+impl Server for Sqlite {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn database(&mut self) -> (Connection, Box<dyn Any>) {
+        (Connection::open("sqlite::memory:").expect("open SQLite in memory"), Box::new(()))
+    }
+}
+
+pub struct Postgres(pub String);
+
+impl Server for Postgres {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    fn database(&mut self) -> (Connection, Box<dyn Any>) {
+        let database = support::PostgresDatabase::create(&self.0);
+        let url = support::with_database(&self.0, &database.name);
+        (Connection::open(&url).expect("connect to PostgreSQL"), Box::new(database))
+    }
+}
+
+pub struct Mysql(pub String);
+
+impl Server for Mysql {
+    fn backend(&self) -> Backend {
+        Backend::Mysql
+    }
+
+    fn database(&mut self) -> (Connection, Box<dyn Any>) {
+        let database = support::MysqlDatabase::create(&self.0);
+        let url = support::with_database(&self.0, &database.name);
+        (Connection::open(&url).expect("connect to MariaDB"), Box::new(database))
+    }
+}
+
+/// A failed check, with what it takes to replay it.
+#[derive(Debug)]
+pub struct Failure {
+    pub backend: Backend,
+    pub seed: u64,
+    /// The step (from 0) that failed, or `steps` for the end-of-run checks.
+    pub step: usize,
+    pub stage: &'static str,
+    pub message: String,
+    pub log: Vec<String>,
+    /// The files the step wrote, with their text.
+    pub files: Vec<(String, String)>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "differential run on {} failed: seed {} step {} ({})",
+            self.backend, self.seed, self.step, self.stage
+        )?;
+        writeln!(f, "replay: OXI_DIFF_SEED={} OXI_DIFF_STEPS={}", self.seed, self.step + 1)?;
+        writeln!(f, "{}", self.message)?;
+        writeln!(f, "changes of the step:")?;
+        for line in &self.log {
+            writeln!(f, "  {line}")?;
+        }
+        for (name, text) in &self.files {
+            writeln!(f, "--- {name}\n{text}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a run did, for the figures.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub steps: usize,
+    pub migrations: usize,
+    pub operations: BTreeMap<&'static str, usize>,
+}
+
+pub fn run(
+    server: &mut dyn Server,
+    seed: u64,
+    steps: usize,
+    classes: Classes,
+) -> Result<Summary, Box<Failure>> {
+    History::new(server, seed, classes).run(steps)
+}
+
+struct History<'s> {
+    server: &'s mut dyn Server,
+    seed: u64,
+    generator: Generator,
+    expected: Expectation,
+    directory: TempDir,
+    files: Vec<Migration>,
+    summary: Summary,
+    step: usize,
+    plan: StepPlan,
+    written: Vec<(String, String)>,
+}
+
+impl<'s> History<'s> {
+    fn new(server: &'s mut dyn Server, seed: u64, classes: Classes) -> Self {
+        let directory = std::env::temp_dir().join(support::unique_database_name("oxutils_differential"));
+        std::fs::create_dir_all(&directory).expect("a temporary directory");
+        let mut generator = Generator::new(seed);
+        generator.classes = classes;
+        History {
+            server,
+            seed,
+            generator,
+            expected: Expectation::default(),
+            directory: TempDir(directory),
+            files: Vec::new(),
+            summary: Summary::default(),
+            step: 0,
+            plan: StepPlan::default(),
+            written: Vec::new(),
+        }
+    }
+
+    fn fail(&self, stage: &'static str, message: impl fmt::Display) -> Box<Failure> {
+        Box::new(Failure {
+            backend: self.server.backend(),
+            seed: self.seed,
+            step: self.step,
+            stage,
+            message: message.to_string(),
+            log: self.plan.log.clone(),
+            files: self.written.clone(),
+        })
+    }
+
+    fn run(mut self, steps: usize) -> Result<Summary, Box<Failure>> {
+        let (mut incremental, _guard) = self.server.database();
+        for step in 0..steps {
+            self.step = step;
+            self.one_step(&mut incremental)?;
+        }
+        self.step = steps;
+        self.plan = StepPlan {
+            log: vec!["end of run: zero and back, then a squash".to_owned()],
+            ..StepPlan::default()
+        };
+        self.written.clear();
+        self.zero_and_back(&mut incremental)?;
+        self.squash_prefix(&mut incremental)?;
+        self.summary.steps = steps;
+        Ok(self.summary)
+    }
+
+    fn models(&self) -> Vec<ModelSchema> {
+        self.generator.world.schemas()
+    }
+
+    fn one_step(&mut self, incremental: &mut Connection) -> Result<(), Box<Failure>> {
+        self.plan = self.generator.step(&self.expected);
+        self.written.clear();
+        let models = self.models();
+        if std::env::var_os("OXI_DIFF_DEBUG").is_some() {
+            eprintln!("step {}: {:#?}\n{models:#?}", self.step, self.plan.log);
+        }
+        let refs: Vec<&ModelSchema> = models.iter().collect();
+        let mut questioner = Scripted::new(&self.plan.answers);
+        let made = make_migrations(&refs, self.files.clone(), &[], None, &mut questioner);
+        let missed = questioner.missed_renames();
+        let unexpected = questioner.unexpected.clone();
+        let new = made.map_err(|error| {
+            self.fail("makemigrations", format!("{error}; unexpected questions: {unexpected:?}"))
+        })?;
+        if !missed.is_empty() {
+            return Err(self.fail("makemigrations", format!("renames never asked about: {missed:?}")));
+        }
+        for migration in &new {
+            self.summary.migrations += 1;
+            for operation in &migration.operations {
+                *self.summary.operations.entry(operation_name(operation)).or_default() += 1;
+            }
+        }
+        self.write(&new)?;
+        self.files = self.load()?;
+
+        let mut executor =
+            Executor::new(incremental, self.files.clone()).map_err(|e| self.fail("migrate", e))?;
+        let sql = self.step_sql(&executor, &new);
+        if let Err(error) = executor.migrate(&Target::Latest, MigrateOptions::default()) {
+            if let Some(path) =
+                std::env::var_os("OXI_DIFF_DUMP").filter(|_| self.server.backend() == Backend::Sqlite)
+            {
+                let _ = incremental.batch(&format!("VACUUM INTO '{}'", path.to_string_lossy()));
+            }
+            return Err(self.fail("migrate", format!("{error}\nSQL of the step:\n{sql}")));
+        }
+        self.expected.apply(&self.plan.changes);
+
+        let migrated = schema_of(incremental).map_err(|e| self.fail("introspect", e))?;
+        let declared = self.declared_schema(&models)?;
+        self.same("incremental database against the models' DDL", &migrated, &declared, &sql)?;
+        let fresh = self.fresh_schema()?;
+        self.same("fresh database against the incremental one", &fresh, &migrated, &sql)?;
+
+        let found = read_rows(incremental, &self.generator.world).map_err(|e| self.fail("rows", e))?;
+        let differences = row_differences(&found, &self.expected, &self.generator.world);
+        if !differences.is_empty() {
+            return Err(self.fail(
+                "rows",
+                format!("rows differ:\n  {}\nSQL of the step:\n{sql}", differences.join("\n  ")),
+            ));
+        }
+        self.nothing_to_make(&refs)?;
+        seed(incremental, &mut self.generator, &mut self.expected).map_err(|e| self.fail("seed", e))
+    }
+
+    /// The statements the step's new migrations run, for the report of a failure.
+    fn step_sql(&self, executor: &Executor<'_>, new: &[Migration]) -> String {
+        let backend = self.server.backend();
+        let mut text = String::new();
+        for migration in new {
+            text.push_str(&format!("-- {}\n", migration.key()));
+            match executor.sql(&migration.key(), backend, false) {
+                Ok(statements) => {
+                    statements.iter().for_each(|statement| text.push_str(&format!("{statement};\n")))
+                }
+                Err(error) => text.push_str(&format!("(no SQL: {error})\n")),
+            }
+        }
+        text
+    }
+
+    fn same(&self, what: &str, here: &DbSchema, there: &DbSchema, sql: &str) -> Result<(), Box<Failure>> {
+        let differences = here.differences(there);
+        if differences.is_empty() {
+            return Ok(());
+        }
+        Err(self.fail(
+            "schema",
+            format!("{what} differ:\n  {}\nSQL of the step:\n{sql}", differences.join("\n  ")),
+        ))
+    }
+
+    fn declared_schema(&mut self, models: &[ModelSchema]) -> Result<DbSchema, Box<Failure>> {
+        let (mut connection, _guard) = self.server.database();
+        create_from_models(&mut connection, models).map_err(|e| self.fail("models' DDL", e))?;
+        schema_of(&mut connection).map_err(|e| self.fail("introspect", e))
+    }
+
+    /// A new database migrated from every file.
+    fn fresh_schema(&mut self) -> Result<DbSchema, Box<Failure>> {
+        let (mut connection, _guard) = self.server.database();
+        let mut executor =
+            Executor::new(&mut connection, self.files.clone()).map_err(|e| self.fail("fresh migrate", e))?;
+        executor
+            .migrate(&Target::Latest, MigrateOptions::default())
+            .map_err(|e| self.fail("fresh migrate", e))?;
+        schema_of(&mut connection).map_err(|e| self.fail("introspect", e))
+    }
+
+    /// `makemigrations --check`: the files now describe the models.
+    fn nothing_to_make(&self, models: &[&ModelSchema]) -> Result<(), Box<Failure>> {
+        let again = make_migrations(models, self.files.clone(), &[], None, &mut Refusing)
+            .map_err(|e| self.fail("makemigrations --check", e))?;
+        if again.is_empty() {
+            return Ok(());
+        }
+        let texts: Vec<String> = again.iter().map(|m| format!("{}:\n{}", m.key(), m.render())).collect();
+        Err(self.fail(
+            "makemigrations --check",
+            format!("a second run still finds changes:\n{}", texts.join("\n")),
+        ))
+    }
+
+    fn app_directory(&self, app: &str) -> PathBuf {
+        self.directory.0.join(app)
+    }
+
+    fn write(&mut self, migrations: &[Migration]) -> Result<(), Box<Failure>> {
+        for migration in migrations {
+            let directory = self.app_directory(&migration.app);
+            std::fs::create_dir_all(&directory).map_err(|e| self.fail("write", e))?;
+            let text = migration.render();
+            std::fs::write(directory.join(migration.file_name()), &text)
+                .map_err(|e| self.fail("write", e))?;
+            self.written.push((format!("{}/{}", migration.app, migration.file_name()), text));
+        }
+        Ok(())
+    }
+
+    /// Every migration file, parsed back; each must render to the bytes it was read from.
+    fn load(&self) -> Result<Vec<Migration>, Box<Failure>> {
+        let mut migrations = Vec::new();
+        for app in APPS {
+            let directory = self.app_directory(app);
+            let Ok(entries) = std::fs::read_dir(&directory) else { continue };
+            let mut names: Vec<String> = entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            for name in names {
+                let text = read(&directory.join(&name)).map_err(|e| self.fail("read", e))?;
+                let migration = Migration::parse(app, &name, &text).map_err(|e| self.fail("parse", e))?;
+                if migration.render() != text {
+                    return Err(self.fail(
+                        "parse",
+                        format!("{app}/{name} does not render to the bytes it was read from"),
+                    ));
+                }
+                migrations.push(migration);
+            }
+        }
+        Ok(migrations)
+    }
+
+    /// Every app to zero (rows emptied first: unapplying a NOT NULL alteration over NULLs fails, as in
+    /// Django), nothing must be left, then forwards again to the models' schema.
+    fn zero_and_back(&mut self, incremental: &mut Connection) -> Result<(), Box<Failure>> {
+        delete_rows(incremental, &self.generator.world).map_err(|e| self.fail("empty tables", e))?;
+        self.expected = Expectation::default();
+        for app in APPS {
+            let mut executor =
+                Executor::new(incremental, self.files.clone()).map_err(|e| self.fail("zero", e))?;
+            if !executor.graph().apps().contains(app) {
+                continue;
+            }
+            executor
+                .migrate(&Target::Zero(app.to_owned()), MigrateOptions::default())
+                .map_err(|e| self.fail("zero", e))?;
+        }
+        let left = schema_of(incremental).map_err(|e| self.fail("introspect", e))?;
+        if !left.tables.is_empty() {
+            let tables: Vec<&String> = left.tables.keys().collect();
+            return Err(
+                self.fail("zero", format!("tables left after migrating every app to zero: {tables:?}"))
+            );
+        }
+        let mut executor =
+            Executor::new(incremental, self.files.clone()).map_err(|e| self.fail("forwards again", e))?;
+        executor
+            .migrate(&Target::Latest, MigrateOptions::default())
+            .map_err(|e| self.fail("forwards again", e))?;
+        let migrated = schema_of(incremental).map_err(|e| self.fail("introspect", e))?;
+        let declared = self.declared_schema(&self.models())?;
+        self.same("after zero and forwards, the database against the models' DDL", &migrated, &declared, "")
+    }
+
+    /// Squashes the first half of the app with the most migrations, keeps the replaced files beside the
+    /// squash, and applies the set to a fresh database and to the existing one.
+    fn squash_prefix(&mut self, incremental: &mut Connection) -> Result<(), Box<Failure>> {
+        let mut counts: BTreeMap<&str, Vec<&Migration>> = BTreeMap::new();
+        for migration in &self.files {
+            counts
+                .entry(APPS.iter().find(|app| **app == migration.app).copied().unwrap_or(""))
+                .or_default()
+                .push(migration);
+        }
+        let Some((app, migrations)) = counts.into_iter().max_by_key(|(_, migrations)| migrations.len())
+        else {
+            return Ok(());
+        };
+        if migrations.len() < 2 {
+            return Ok(());
+        }
+        let mut names: Vec<&str> = migrations.iter().map(|migration| migration.name.as_str()).collect();
+        names.sort();
+        // The middle migration, or an earlier one when squashing that far would close a dependency cycle
+        // (a migration of another app depends on one in the range and is itself needed by a later one):
+        // `squash` does not refuse such a range yet (reported on issue 13), so the test steps back.
+        let mut end = (names.len() - 1) / 2;
+        let squashed = loop {
+            let squashed = squash(&self.files, app, None, names[end]).map_err(|e| self.fail("squash", e))?;
+            let mut set = self.files.clone();
+            set.push(squashed.clone());
+            if MigrationGraph::build(set, &BTreeSet::new()).is_ok() || end == 0 {
+                break squashed;
+            }
+            end -= 1;
+        };
+        let to = names[end].to_owned();
+        self.plan.log.push(format!("squash {app} up to {to}: {} operations", squashed.operations.len()));
+        self.write(std::slice::from_ref(&squashed))?;
+        self.files = self.load()?;
+
+        let declared = self.declared_schema(&self.models())?;
+        let fresh = self.fresh_schema()?;
+        self.same(
+            "a fresh database migrated through the squash against the models' DDL",
+            &fresh,
+            &declared,
+            "",
+        )?;
+        if !SQUASH_ON_EXISTING {
+            return Ok(());
+        }
+        let mut executor =
+            Executor::new(incremental, self.files.clone()).map_err(|e| self.fail("squash", e))?;
+        let plan = executor.plan(&Target::Latest).map_err(|e| self.fail("squash", e))?;
+        if !plan.is_empty() {
+            let steps: Vec<String> = plan.iter().map(|step| step.migration.to_string()).collect();
+            return Err(
+                self.fail("squash", format!("the squash of applied migrations is planned again: {steps:?}"))
+            );
+        }
+        executor.migrate(&Target::Latest, MigrateOptions::default()).map_err(|e| self.fail("squash", e))?;
+        let migrated = schema_of(incremental).map_err(|e| self.fail("introspect", e))?;
+        self.same("the existing database after the squash against a fresh one", &migrated, &fresh, "")?;
+        let models = self.models();
+        let refs: Vec<&ModelSchema> = models.iter().collect();
+        self.nothing_to_make(&refs)
+    }
+}
+
+/// Whether the squash is applied to the database that has every replaced migration: it must count as
+/// applied there. Off until the graph counts a squash as applied when all it replaces are (issue 13,
+/// point 5, on main).
+const SQUASH_ON_EXISTING: bool = true;
+
+fn read(path: &Path) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
+}
+
+fn operation_name(operation: &Operation) -> &'static str {
+    match operation {
+        Operation::CreateModel { .. } => "CreateModel",
+        Operation::DeleteModel { .. } => "DeleteModel",
+        Operation::RenameModel { .. } => "RenameModel",
+        Operation::AlterModelTable { .. } => "AlterModelTable",
+        Operation::AddField { .. } => "AddField",
+        Operation::RemoveField { .. } => "RemoveField",
+        Operation::AlterField { .. } => "AlterField",
+        Operation::RenameField { .. } => "RenameField",
+        Operation::AddIndex { .. } => "AddIndex",
+        Operation::RemoveIndex { .. } => "RemoveIndex",
+        Operation::AddConstraint { .. } => "AddConstraint",
+        Operation::RemoveConstraint { .. } => "RemoveConstraint",
+        Operation::RunSql { .. } => "RunSql",
+    }
+}
