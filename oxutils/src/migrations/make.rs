@@ -21,6 +21,11 @@ pub enum MakeError {
     Question(QuestionError),
     /// An app has two leaves; `--merge` joins them first.
     Conflict(BTreeMap<String, Vec<MigrationKey>>),
+    /// A squash would depend on `outside`, which depends on `inside`, a migration of the range.
+    SquashCycle {
+        outside: MigrationKey,
+        inside: MigrationKey,
+    },
 }
 
 impl fmt::Display for MakeError {
@@ -30,6 +35,11 @@ impl fmt::Display for MakeError {
             MakeError::State { migration, error } => write!(f, "migration {migration}: {error}"),
             MakeError::Question(error) => error.fmt(f),
             MakeError::Conflict(conflicts) => f.write_str(&describe_conflicts(conflicts)),
+            MakeError::SquashCycle { outside, inside } => write!(
+                f,
+                "cannot squash this range: it must run after {outside}, which runs after {inside} inside the \
+                 range; end the range before the migration that depends on {outside}, or start it after {inside}"
+            ),
         }
     }
 }
@@ -69,6 +79,23 @@ pub fn make_migrations(
     let mut changes = detect(&old, &new, questioner).map_err(MakeError::Question)?;
     if !apps.is_empty() {
         changes.retain(|app, _| apps.contains(&app.as_str()));
+    }
+    // A deleted model's table goes after every migration of another app that ever pointed at it, not only
+    // after those of apps pointing at it now: a fresh database could otherwise run an old migration that
+    // creates a key to it after the table is gone.
+    for (app, change) in &mut changes {
+        let deleted: Vec<String> = change
+            .operations
+            .iter()
+            .filter_map(|operation| match operation {
+                Operation::DeleteModel { name } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        for model in deleted {
+            change.deletes_after_apps.extend(apps_that_pointed_at(&graph, app, &model));
+        }
+        change.deletes_after_apps.remove(app);
     }
     // An app whose deletes wait for an app that waits for it gets them in a second migration, as Django
     // splits a migration to break such a cycle.
@@ -159,6 +186,25 @@ struct AppPlan {
     main_name: Option<String>,
     deletes: Vec<Operation>,
     deletes_name: Option<String>,
+}
+
+/// The apps other than `app` with a migration whose operations create a foreign key to `app.model`.
+fn apps_that_pointed_at(graph: &MigrationGraph, app: &str, model: &str) -> BTreeSet<String> {
+    let points_at = |field: &crate::schema::FieldSchema| {
+        field.foreign_key.as_ref().is_some_and(|target| target.to_app == app && target.to_model == model)
+    };
+    graph
+        .migrations()
+        .filter(|migration| migration.app != app)
+        .filter(|migration| {
+            migration.operations.iter().any(|operation| match operation {
+                Operation::CreateModel { model } => model.fields.iter().any(points_at),
+                Operation::AddField { field, .. } | Operation::AlterField { field, .. } => points_at(field),
+                _ => false,
+            })
+        })
+        .map(|migration| migration.app.clone())
+        .collect()
 }
 
 fn sorted(mut keys: Vec<MigrationKey>) -> Vec<MigrationKey> {

@@ -2,7 +2,7 @@
 //! replaces, so a database at any point of the range keeps working (see `MigrationGraph::build`).
 
 use super::file::{Migration, MigrationKey};
-use super::graph::GraphError;
+use super::graph::{GraphError, MigrationGraph};
 use super::make::{MakeError, new_migration};
 use super::optimizer;
 use std::collections::BTreeSet;
@@ -33,6 +33,15 @@ pub fn squash(
         .collect();
     dependencies.sort();
     dependencies.dedup();
+    // A migration outside the range that the squash must wait for, but that itself waits for a member of
+    // the range, would make the squash wait for itself.
+    let graph = MigrationGraph::build(existing.to_vec(), &BTreeSet::new()).map_err(MakeError::Graph)?;
+    for dependency in &dependencies {
+        let needs = graph.forwards_plan(dependency).map_err(MakeError::Graph)?;
+        if let Some(member) = needs.iter().find(|key| members.contains(*key)) {
+            return Err(MakeError::SquashCycle { outside: dependency.clone(), inside: member.clone() });
+        }
+    }
     // A migration replaced by one of the range is replaced by the squash too.
     let replaces: Vec<MigrationKey> = range
         .iter()
