@@ -12,12 +12,15 @@ pub mod operation;
 pub mod optimizer;
 pub mod questioner;
 pub mod recorder;
+pub mod resume;
 pub mod sql;
 pub mod squash;
 pub mod state;
+#[doc(hidden)]
+pub mod statement_hook;
 
 pub use autodetector::{AppChanges, detect};
-pub use executor::{Executor, MigrateError, MigrateOptions, Step, Target, migration_sql};
+pub use executor::{Executor, MigrateError, MigrateOptions, Progress, Step, Target, migration_sql};
 pub use file::{Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};

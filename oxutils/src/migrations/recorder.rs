@@ -1,10 +1,10 @@
 //! The `oxutils_migrations` table: which migrations a database has, with the checksum of each file as it
-//! was applied. On MySQL, where DDL cannot be rolled back, a migration in progress also records how many
-//! of its statements ran, so that a rerun resumes after them.
+//! was applied. On MySQL, where DDL cannot be rolled back, a migration being applied or unapplied also
+//! records how many of its statements ran, so that a rerun resumes after them.
 
 use super::file::MigrationKey;
 use crate::db::{Connection, DbError};
-use crate::ddl;
+use crate::ddl::{self, Backend};
 use crate::model::Model;
 use crate::prelude::*;
 use sea_query::{Alias, Expr, ExprTrait, Query};
@@ -22,7 +22,9 @@ pub struct MigrationRecord {
     #[ox(max_length = 64)]
     pub checksum: String,
     pub applied_at: DateTime<Utc>,
-    /// Statements done of a migration still in progress; `None` once it is complete.
+    /// Statements done of a migration in progress (MySQL): `n` while `n` of its statements are applied,
+    /// `-1 - n` while `n` of its backwards statements are (it counts as applied until unapplied wholly);
+    /// `None` once it is complete.
     pub progress: Option<i64>,
 }
 
@@ -33,11 +35,25 @@ pub struct Recorded {
     pub applied: BTreeMap<MigrationKey, String>,
     /// Migrations begun but not finished (MySQL only), with the number of statements done.
     pub in_progress: BTreeMap<MigrationKey, usize>,
+    /// Applied migrations being unapplied (MySQL only), with the number of backwards statements done.
+    /// They are in `applied` too, until their last statement ran.
+    pub unapplying: BTreeMap<MigrationKey, usize>,
 }
 
 /// Creates the table unless it exists. In a transaction, so that SQLite's write lock keeps two processes
-/// from both creating it; PostgreSQL and MySQL callers hold the run lock already.
+/// from both creating it; PostgreSQL and MySQL callers hold the run lock already. On MySQL, which commits
+/// each statement, the table and its index are each created unless found.
 pub fn ensure_table(connection: &mut Connection) -> Result<(), DbError> {
+    if connection.backend() == Backend::Mysql {
+        // Each statement commits on its own: a process killed between the table and its unique index
+        // leaves the table alone, so each is checked for, not only the table.
+        for statement in ddl::create_model(MigrationRecord::schema(), Backend::Mysql) {
+            if !super::resume::already_applied(connection, &statement)? {
+                connection.batch(&statement)?;
+            }
+        }
+        return Ok(());
+    }
     if table_exists(connection, MigrationRecord::TABLE)? {
         return Ok(());
     }
@@ -65,6 +81,10 @@ pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {
             None => {
                 recorded.applied.insert(key, record.checksum);
             }
+            Some(done) if done < 0 => {
+                recorded.unapplying.insert(key.clone(), usize::try_from(-1 - done).unwrap_or(0));
+                recorded.applied.insert(key, record.checksum);
+            }
             Some(done) => {
                 recorded.in_progress.insert(key, usize::try_from(done).unwrap_or(0));
             }
@@ -80,14 +100,36 @@ pub fn record(
     checksum: &str,
     progress: Option<usize>,
 ) -> Result<(), DbError> {
-    forget(connection, key)?;
+    write(connection, key, checksum, progress.map(|done| i64::try_from(done).unwrap_or(i64::MAX)))
+}
+
+/// Records that `done` backwards statements of the applied migration `key` ran (MySQL); `forget` ends it.
+pub fn record_unapplying(
+    connection: &mut Connection,
+    key: &MigrationKey,
+    checksum: &str,
+    done: usize,
+) -> Result<(), DbError> {
+    write(connection, key, checksum, Some(-1 - i64::try_from(done).unwrap_or(i64::MAX - 1)))
+}
+
+/// Replaces the row of `key`, in one transaction: a process killed between the delete and the insert
+/// must not lose the row, which is all a rerun knows of the migration.
+fn write(
+    connection: &mut Connection,
+    key: &MigrationKey,
+    checksum: &str,
+    progress: Option<i64>,
+) -> Result<(), DbError> {
+    let mut transaction = connection.transaction()?;
+    forget(&mut transaction, key)?;
     let record = MigrationRecord {
         id: 0,
         app: key.app.clone(),
         name: key.name.clone(),
         checksum: checksum.to_owned(),
         applied_at: Utc::now(),
-        progress: progress.map(|done| i64::try_from(done).unwrap_or(i64::MAX)),
+        progress,
     };
     // The id is left to the database.
     let fields = &MigrationRecord::schema().fields[1..];
@@ -97,8 +139,8 @@ pub fn record(
         .columns(fields.iter().map(|field| Alias::new(&field.column)))
         .values_panic(values)
         .to_owned();
-    connection.execute_statement(&insert)?;
-    Ok(())
+    transaction.execute_statement(&insert)?;
+    transaction.commit()
 }
 
 pub fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbError> {
