@@ -497,4 +497,12 @@ fn a_failed_mysql_migration_says_how_far_it_got() {
         "{error}"
     );
     migrate(operations("SELECT 1"), zero()).expect("resumes after the drop");
+
+    // A table of that name from elsewhere is not taken for the one the migration creates: every run
+    // fails on it, the second as the first.
+    Connection::open(&url).unwrap().batch("CREATE TABLE `shop_node0` (`id` int)").unwrap();
+    for run in ["first", "second"] {
+        let error = migrate(vec![create()], Target::Latest).unwrap_err().to_string();
+        assert!(error.contains("Table 'shop_node0' already exists"), "the {run} run: {error}");
+    }
 }

@@ -512,12 +512,16 @@ fn run_resumable(
     let progress = |done| Some(Progress { done, total: statements.len(), backwards });
     for (index, statement) in statements.iter().enumerate().skip(begun.unwrap_or(0)) {
         let stopped = |error| Stopped { error, progress: progress(index) };
-        let uncertain = begun == Some(index);
+        let uncertain = begun == Some(index) && !recorded.refused.contains(&key);
         if uncertain && resume::already_applied(connection, statement).map_err(stopped)? {
             statement_hook::notify(Event::Skipped, &key, index);
         } else {
             statement_hook::notify(Event::Running, &key, index);
-            connection.batch(statement).map_err(stopped)?;
+            if let Err(error) = connection.batch(statement) {
+                // Left in doubt if this fails too (the connection is gone): the next run then looks.
+                let _ = recorder::record_refused(connection, &key, &checksum, index, backwards);
+                return Err(stopped(error));
+            }
         }
         statement_hook::notify(Event::Ran, &key, index);
         record(connection, index + 1).map_err(stopped)?;

@@ -8,7 +8,7 @@ use crate::ddl::{self, Backend};
 use crate::model::Model;
 use crate::prelude::*;
 use sea_query::{Alias, Expr, ExprTrait, Query};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One row of `oxutils_migrations`.
 #[derive(OxModel, Debug, Clone, PartialEq)]
@@ -22,9 +22,8 @@ pub struct MigrationRecord {
     #[ox(max_length = 64)]
     pub checksum: String,
     pub applied_at: DateTime<Utc>,
-    /// Statements done of a migration in progress (MySQL): `n` while `n` of its statements are applied,
-    /// `-1 - n` while `n` of its backwards statements are (it counts as applied until unapplied wholly);
-    /// `None` once it is complete.
+    /// Statements done of a migration in progress (MySQL), `None` once it is complete: `n` when `n` of its
+    /// statements ran and the next failed; other states are negative (see `encode`).
     pub progress: Option<i64>,
 }
 
@@ -38,6 +37,10 @@ pub struct Recorded {
     /// Applied migrations being unapplied (MySQL only), with the number of backwards statements done.
     /// They are in `applied` too, until their last statement ran.
     pub unapplying: BTreeMap<MigrationKey, usize>,
+    /// Migrations in progress whose last run stopped at a statement the database refused, which therefore
+    /// did not run. For the others, the statement after those done may have run: the process may have
+    /// died before recording it.
+    pub refused: BTreeSet<MigrationKey>,
 }
 
 /// Creates the table unless it exists. In a transaction, so that SQLite's write lock keeps two processes
@@ -77,17 +80,19 @@ pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {
         let record = MigrationRecord::from_values(row)
             .map_err(|error| DbError::query(&format!("SELECT FROM {}", MigrationRecord::TABLE), error))?;
         let key = MigrationKey::new(record.app, record.name);
-        match record.progress {
-            None => {
-                recorded.applied.insert(key, record.checksum);
-            }
-            Some(done) if done < 0 => {
-                recorded.unapplying.insert(key.clone(), usize::try_from(-1 - done).unwrap_or(0));
-                recorded.applied.insert(key, record.checksum);
-            }
-            Some(done) => {
-                recorded.in_progress.insert(key, usize::try_from(done).unwrap_or(0));
-            }
+        let Some(progress) = record.progress else {
+            recorded.applied.insert(key, record.checksum);
+            continue;
+        };
+        let (done, backwards, refused) = decode(progress);
+        if refused {
+            recorded.refused.insert(key.clone());
+        }
+        if backwards {
+            recorded.unapplying.insert(key.clone(), done);
+            recorded.applied.insert(key, record.checksum);
+        } else {
+            recorded.in_progress.insert(key, done);
         }
     }
     Ok(recorded)
@@ -100,7 +105,7 @@ pub fn record(
     checksum: &str,
     progress: Option<usize>,
 ) -> Result<(), DbError> {
-    write(connection, key, checksum, progress.map(|done| i64::try_from(done).unwrap_or(i64::MAX)))
+    write(connection, key, checksum, progress.map(|done| encode(done, false, false)))
 }
 
 /// Records that `done` backwards statements of the applied migration `key` ran (MySQL); `forget` ends it.
@@ -110,7 +115,40 @@ pub fn record_unapplying(
     checksum: &str,
     done: usize,
 ) -> Result<(), DbError> {
-    write(connection, key, checksum, Some(-1 - i64::try_from(done).unwrap_or(i64::MAX - 1)))
+    write(connection, key, checksum, Some(encode(done, true, false)))
+}
+
+/// Records that the database refused the statement after the `done` ones of `key` (MySQL): it did not
+/// run, so the next run runs it again without looking for its effect, which may be there from elsewhere
+/// (a table of that name that the migration did not create, say) and must not be taken for its own.
+pub fn record_refused(
+    connection: &mut Connection,
+    key: &MigrationKey,
+    checksum: &str,
+    done: usize,
+    backwards: bool,
+) -> Result<(), DbError> {
+    write(connection, key, checksum, Some(encode(done, backwards, true)))
+}
+
+/// The `progress` column. `n`: `n` statements applied forwards and the next refused, what a row left by
+/// a failed run has always said, so that a row from an older version reads as it was meant. Every other
+/// state is `-1 - (4n + flags)`, flags 1 for backwards and 2 for the next statement in doubt.
+fn encode(done: usize, backwards: bool, refused: bool) -> i64 {
+    let done = i64::try_from(done).unwrap_or(i64::MAX / 8);
+    if !backwards && refused {
+        return done;
+    }
+    -1 - (done * 4 + i64::from(backwards) + 2 * i64::from(!refused))
+}
+
+/// `encode` undone: statements done, backwards, refused.
+fn decode(progress: i64) -> (usize, bool, bool) {
+    if progress >= 0 {
+        return (usize::try_from(progress).unwrap_or(usize::MAX), false, true);
+    }
+    let state = -1 - progress;
+    (usize::try_from(state / 4).unwrap_or(0), state & 1 != 0, state & 2 == 0)
 }
 
 /// Replaces the row of `key`, in one transaction: a process killed between the delete and the insert
@@ -156,4 +194,21 @@ pub fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbE
 /// Whether a table exists in the connection's current database or schema.
 pub fn table_exists(connection: &mut Connection, table: &str) -> Result<bool, DbError> {
     Ok(super::introspect::table_columns(connection, table)?.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode, encode};
+
+    #[test]
+    fn every_progress_state_reads_back() {
+        for done in [0, 1, 7, 448] {
+            for backwards in [false, true] {
+                for refused in [false, true] {
+                    assert_eq!(decode(encode(done, backwards, refused)), (done, backwards, refused));
+                }
+            }
+        }
+        assert_eq!(encode(12, false, true), 12, "a failed forwards run is recorded as it always was");
+    }
 }
