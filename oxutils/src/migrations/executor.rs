@@ -1,16 +1,19 @@
 //! Applies and unapplies migrations. Each migration runs in one transaction where the backend allows
 //! (SQLite, PostgreSQL). MySQL commits DDL as it goes, so there each statement done is recorded and a rerun
-//! after a failure resumes after the last one that succeeded. Two processes never apply one migration:
-//! PostgreSQL and MySQL hold a named lock for the whole run; SQLite's `BEGIN IMMEDIATE` queues writers, and
-//! each migration checks again, inside its transaction, that no one applied it meanwhile.
+//! after a failure, or after the process was killed, resumes after the last one recorded. Two processes
+//! never apply one migration: PostgreSQL and MySQL hold a named lock for the whole run; SQLite's
+//! `BEGIN IMMEDIATE` queues writers, and each migration checks again, inside its transaction, that no one
+//! applied it meanwhile.
 
 use super::fake_initial::{self, FakeInitial};
 use super::file::{Migration, MigrationKey};
 use super::graph::{GraphError, MigrationGraph, describe_conflicts};
 use super::operation::{Operation, StateError};
 use super::recorder::{self, Recorded};
+use super::resume;
 use super::sql;
 use super::state::ProjectState;
+use super::statement_hook::{self, Event};
 use crate::db::{Connection, DbError};
 use crate::ddl::Backend;
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,6 +67,8 @@ pub enum MigrateError {
     /// The database refused a statement; the migration was rolled back where the backend allows.
     Database {
         migration: Option<MigrationKey>,
+        /// MySQL, which cannot roll DDL back: how far the migration got, all of it recorded.
+        progress: Option<StatementsDone>,
         error: Box<DbError>,
     },
     State {
@@ -82,14 +87,43 @@ pub enum MigrateError {
     },
 }
 
+/// How far a MySQL migration got before it failed. Each statement done is recorded, so the next `migrate`
+/// in the same direction resumes after them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementsDone {
+    /// Statements that ran and are recorded.
+    pub done: usize,
+    /// The migration's statements in this direction.
+    pub total: usize,
+    pub backwards: bool,
+}
+
 impl fmt::Display for MigrateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MigrateError::Graph(error) => error.fmt(f),
-            MigrateError::Database { migration: Some(key), error } => {
+            MigrateError::Database { migration: Some(key), progress: None, error } => {
                 write!(f, "applying {key} failed, and it was not recorded: {error}")
             }
-            MigrateError::Database { migration: None, error } => error.fmt(f),
+            MigrateError::Database { migration: Some(key), progress: Some(progress), error } => {
+                let StatementsDone { done, total, backwards } = *progress;
+                let (doing, next) =
+                    if backwards { ("unapplying", "migrate back") } else { ("applying", "migrate") };
+                if done == 0 {
+                    write!(
+                        f,
+                        "{doing} {key} failed before any of its {total} statements was recorded as done; the \
+                         next {next} starts it from its first: {error}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "{doing} {key} failed after {done} of {total} statements; they are recorded, and the \
+                         next {next} resumes after them: {error}"
+                    )
+                }
+            }
+            MigrateError::Database { migration: None, error, .. } => error.fmt(f),
             MigrateError::State { migration, error } => write!(f, "migration {migration}: {error}"),
             MigrateError::Edited(keys) => {
                 let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
@@ -122,7 +156,7 @@ impl From<GraphError> for MigrateError {
 
 impl From<DbError> for MigrateError {
     fn from(error: DbError) -> Self {
-        MigrateError::Database { migration: None, error: Box::new(error) }
+        MigrateError::Database { migration: None, progress: None, error: Box::new(error) }
     }
 }
 
@@ -386,11 +420,13 @@ impl<'c> Executor<'c> {
                 Backend::Mysql => run_resumable(self.connection, &migration, &statements, step.backwards),
                 Backend::Sqlite | Backend::Postgres => {
                     run_atomic(self.connection, &migration, &statements, step.backwards)
+                        .map_err(Stopped::from)
                 }
             };
-            run.map_err(|error| MigrateError::Database {
+            run.map_err(|stopped| MigrateError::Database {
                 migration: Some(step.migration.clone()),
-                error: Box::new(error),
+                progress: stopped.progress,
+                error: Box::new(stopped.error),
             })?;
             if step.backwards {
                 self.recorded.applied.remove(&step.migration);
@@ -555,32 +591,69 @@ fn run_atomic(
     result
 }
 
-/// MySQL: statement by statement, each recorded as done, so that a rerun skips what already ran.
+/// A migration that failed, and how far it got where that is recorded (MySQL).
+struct Stopped {
+    error: DbError,
+    progress: Option<StatementsDone>,
+}
+
+impl From<DbError> for Stopped {
+    fn from(error: DbError) -> Self {
+        Stopped { error, progress: None }
+    }
+}
+
+/// MySQL: statement by statement, each recorded as done, forwards and backwards, so that a rerun resumes
+/// after the last one recorded. The one after it may have run unrecorded, the process killed in between:
+/// it is skipped when the catalog shows its effect already (`resume`).
 fn run_resumable(
     connection: &mut Connection,
     migration: &Migration,
     statements: &[String],
     backwards: bool,
-) -> Result<(), DbError> {
+) -> Result<(), Stopped> {
     let key = migration.key();
     let checksum = migration.file_checksum();
     let recorded = recorder::read(connection)?;
     if recorded.applied.contains_key(&key) != backwards {
         return Ok(());
     }
-    // Progress is kept for forwards runs only; an interrupted unapply restarts from its first statement.
-    let skip = if backwards { 0 } else { recorded.in_progress.get(&key).copied().unwrap_or(0) };
-    for (index, statement) in statements.iter().enumerate().skip(skip) {
-        connection.batch(statement)?;
-        if !backwards {
-            recorder::record(connection, &key, &checksum, Some(index + 1))?;
+    let checksum = if backwards { recorded.applied[&key].clone() } else { checksum };
+    let record = |connection: &mut Connection, done| {
+        if backwards {
+            recorder::record_unapplying(connection, &key, &checksum, done)
+        } else {
+            recorder::record(connection, &key, &checksum, Some(done))
         }
+    };
+    let begun = if backwards { &recorded.unapplying } else { &recorded.in_progress }.get(&key).copied();
+    if begun.is_none() {
+        // Marked before the first statement runs, so that a process killed during it leaves the mark too.
+        record(connection, 0)?;
     }
-    if backwards {
+    let progress = |done| Some(StatementsDone { done, total: statements.len(), backwards });
+    for (index, statement) in statements.iter().enumerate().skip(begun.unwrap_or(0)) {
+        let stopped = |error| Stopped { error, progress: progress(index) };
+        let uncertain = begun == Some(index) && !recorded.refused.contains(&key);
+        if uncertain && resume::already_applied(connection, statement).map_err(stopped)? {
+            statement_hook::notify(Event::Skipped, &key, index);
+        } else {
+            statement_hook::notify(Event::Running, &key, index);
+            if let Err(error) = connection.batch(statement) {
+                // Left in doubt if this fails too (the connection is gone): the next run then looks.
+                let _ = recorder::record_refused(connection, &key, &checksum, index, backwards);
+                return Err(stopped(error));
+            }
+        }
+        statement_hook::notify(Event::Ran, &key, index);
+        record(connection, index + 1).map_err(stopped)?;
+    }
+    let finished = if backwards {
         recorder::forget(connection, &key)
     } else {
         recorder::record(connection, &key, &checksum, None)
-    }
+    };
+    finished.map_err(|error| Stopped { error, progress: progress(statements.len()) })
 }
 
 fn dedup(keys: Vec<MigrationKey>) -> Vec<MigrationKey> {

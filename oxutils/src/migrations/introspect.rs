@@ -3,6 +3,12 @@
 //! create.
 
 mod catalog;
+mod mysql_table;
+
+pub use mysql_table::{
+    MysqlColumn, MysqlConstraint, MysqlConstraintKind, MysqlIndex, MysqlReference, MysqlTable, mysql_table,
+    mysql_tables,
+};
 
 use crate::db::{Connection, DbError};
 use crate::ddl::Backend;

@@ -12,9 +12,12 @@ pub mod operation;
 pub mod optimizer;
 pub mod questioner;
 pub mod recorder;
+pub mod resume;
 pub mod sql;
 pub mod squash;
 pub mod state;
+#[doc(hidden)]
+pub mod statement_hook;
 
 pub use autodetector::{AppChanges, detect};
 pub use executor::{Executor, MigrateError, MigrateOptions, Progress, Step, Target, migration_sql};

@@ -1,14 +1,14 @@
 //! The `oxutils_migrations` table: which migrations a database has, with the checksum of each file as it
-//! was applied. On MySQL, where DDL cannot be rolled back, a migration in progress also records how many
-//! of its statements ran, so that a rerun resumes after them.
+//! was applied. On MySQL, where DDL cannot be rolled back, a migration being applied or unapplied also
+//! records how many of its statements ran, so that a rerun resumes after them.
 
 use super::file::MigrationKey;
 use crate::db::{Connection, DbError};
-use crate::ddl;
+use crate::ddl::{self, Backend};
 use crate::model::Model;
 use crate::prelude::*;
 use sea_query::{Alias, Expr, ExprTrait, Query};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One row of `oxutils_migrations`.
 #[derive(OxModel, Debug, Clone, PartialEq)]
@@ -22,7 +22,8 @@ pub struct MigrationRecord {
     #[ox(max_length = 64)]
     pub checksum: String,
     pub applied_at: DateTime<Utc>,
-    /// Statements done of a migration still in progress; `None` once it is complete.
+    /// Statements done of a migration in progress (MySQL), `None` once it is complete: `n` when `n` of its
+    /// statements ran and the next failed; other states are negative (see `encode`).
     pub progress: Option<i64>,
 }
 
@@ -33,11 +34,29 @@ pub struct Recorded {
     pub applied: BTreeMap<MigrationKey, String>,
     /// Migrations begun but not finished (MySQL only), with the number of statements done.
     pub in_progress: BTreeMap<MigrationKey, usize>,
+    /// Applied migrations being unapplied (MySQL only), with the number of backwards statements done.
+    /// They are in `applied` too, until their last statement ran.
+    pub unapplying: BTreeMap<MigrationKey, usize>,
+    /// Migrations in progress whose last run stopped at a statement the database refused, which therefore
+    /// did not run. For the others, the statement after those done may have run: the process may have
+    /// died before recording it.
+    pub refused: BTreeSet<MigrationKey>,
 }
 
 /// Creates the table unless it exists. In a transaction, so that SQLite's write lock keeps two processes
-/// from both creating it; PostgreSQL and MySQL callers hold the run lock already.
+/// from both creating it; PostgreSQL and MySQL callers hold the run lock already. On MySQL, which commits
+/// each statement, the table and its index are each created unless found.
 pub fn ensure_table(connection: &mut Connection) -> Result<(), DbError> {
+    if connection.backend() == Backend::Mysql {
+        // Each statement commits on its own: a process killed between the table and its unique index
+        // leaves the table alone, so each is checked for, not only the table.
+        for statement in ddl::create_model(MigrationRecord::schema(), Backend::Mysql) {
+            if !super::resume::already_applied(connection, &statement)? {
+                connection.batch(&statement)?;
+            }
+        }
+        return Ok(());
+    }
     if table_exists(connection, MigrationRecord::TABLE)? {
         return Ok(());
     }
@@ -61,13 +80,19 @@ pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {
         let record = MigrationRecord::from_values(row)
             .map_err(|error| DbError::query(&format!("SELECT FROM {}", MigrationRecord::TABLE), error))?;
         let key = MigrationKey::new(record.app, record.name);
-        match record.progress {
-            None => {
-                recorded.applied.insert(key, record.checksum);
-            }
-            Some(done) => {
-                recorded.in_progress.insert(key, usize::try_from(done).unwrap_or(0));
-            }
+        let Some(progress) = record.progress else {
+            recorded.applied.insert(key, record.checksum);
+            continue;
+        };
+        let (done, backwards, refused) = decode(progress);
+        if refused {
+            recorded.refused.insert(key.clone());
+        }
+        if backwards {
+            recorded.unapplying.insert(key.clone(), done);
+            recorded.applied.insert(key, record.checksum);
+        } else {
+            recorded.in_progress.insert(key, done);
         }
     }
     Ok(recorded)
@@ -80,14 +105,69 @@ pub fn record(
     checksum: &str,
     progress: Option<usize>,
 ) -> Result<(), DbError> {
-    forget(connection, key)?;
+    write(connection, key, checksum, progress.map(|done| encode(done, false, false)))
+}
+
+/// Records that `done` backwards statements of the applied migration `key` ran (MySQL); `forget` ends it.
+pub fn record_unapplying(
+    connection: &mut Connection,
+    key: &MigrationKey,
+    checksum: &str,
+    done: usize,
+) -> Result<(), DbError> {
+    write(connection, key, checksum, Some(encode(done, true, false)))
+}
+
+/// Records that the database refused the statement after the `done` ones of `key` (MySQL): it did not
+/// run, so the next run runs it again without looking for its effect, which may be there from elsewhere
+/// (a table of that name that the migration did not create, say) and must not be taken for its own.
+pub fn record_refused(
+    connection: &mut Connection,
+    key: &MigrationKey,
+    checksum: &str,
+    done: usize,
+    backwards: bool,
+) -> Result<(), DbError> {
+    write(connection, key, checksum, Some(encode(done, backwards, true)))
+}
+
+/// The `progress` column. `n`: `n` statements applied forwards and the next refused, what a row left by
+/// a failed run has always said, so that a row from an older version reads as it was meant. Every other
+/// state is `-1 - (4n + flags)`, flags 1 for backwards and 2 for the next statement in doubt.
+fn encode(done: usize, backwards: bool, refused: bool) -> i64 {
+    let done = i64::try_from(done).unwrap_or(i64::MAX / 8);
+    if !backwards && refused {
+        return done;
+    }
+    -1 - (done * 4 + i64::from(backwards) + 2 * i64::from(!refused))
+}
+
+/// `encode` undone: statements done, backwards, refused.
+fn decode(progress: i64) -> (usize, bool, bool) {
+    if progress >= 0 {
+        return (usize::try_from(progress).unwrap_or(usize::MAX), false, true);
+    }
+    let state = -1 - progress;
+    (usize::try_from(state / 4).unwrap_or(0), state & 1 != 0, state & 2 == 0)
+}
+
+/// Replaces the row of `key`, in one transaction: a process killed between the delete and the insert
+/// must not lose the row, which is all a rerun knows of the migration.
+fn write(
+    connection: &mut Connection,
+    key: &MigrationKey,
+    checksum: &str,
+    progress: Option<i64>,
+) -> Result<(), DbError> {
+    let mut transaction = connection.transaction()?;
+    forget(&mut transaction, key)?;
     let record = MigrationRecord {
         id: 0,
         app: key.app.clone(),
         name: key.name.clone(),
         checksum: checksum.to_owned(),
         applied_at: Utc::now(),
-        progress: progress.map(|done| i64::try_from(done).unwrap_or(i64::MAX)),
+        progress,
     };
     // The id is left to the database.
     let fields = &MigrationRecord::schema().fields[1..];
@@ -97,8 +177,8 @@ pub fn record(
         .columns(fields.iter().map(|field| Alias::new(&field.column)))
         .values_panic(values)
         .to_owned();
-    connection.execute_statement(&insert)?;
-    Ok(())
+    transaction.execute_statement(&insert)?;
+    transaction.commit()
 }
 
 pub fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbError> {
@@ -114,4 +194,21 @@ pub fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbE
 /// Whether a table exists in the connection's current database or schema.
 pub fn table_exists(connection: &mut Connection, table: &str) -> Result<bool, DbError> {
     Ok(super::introspect::table_columns(connection, table)?.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode, encode};
+
+    #[test]
+    fn every_progress_state_reads_back() {
+        for done in [0, 1, 7, 448] {
+            for backwards in [false, true] {
+                for refused in [false, true] {
+                    assert_eq!(decode(encode(done, backwards, refused)), (done, backwards, refused));
+                }
+            }
+        }
+        assert_eq!(encode(12, false, true), 12, "a failed forwards run is recorded as it always was");
+    }
 }

@@ -1,0 +1,521 @@
+//! Whether one MySQL statement of a migration has already had its effect: the check that lets `migrate`
+//! resume after the process died between running a statement and recording it.
+//!
+//! MySQL commits DDL as it runs, so the executor records each statement done; the one statement after the
+//! last recorded may have run or not (MariaDB 10.6+ and MySQL 8 make each DDL statement atomic, so it ran
+//! wholly or not at all). The engine writes that statement in one of a few shapes (`sql`, `ddl`), each with
+//! an effect the catalog shows: a table, column, index or constraint there or gone. [`check`] reads the
+//! shape back from the text, strictly: backquoted names, the engine's keywords in its spelling, one
+//! statement. What it does not recognise, such as a user's `RunSql`, is run again as before; so are the
+//! statements that can run twice (`MODIFY COLUMN`, `ALTER COLUMN .. DROP DEFAULT`, `UPDATE`).
+
+use super::introspect::{MysqlConstraintKind, MysqlIndex, MysqlTable, mysql_table};
+use crate::db::{Connection, DbError};
+
+/// What the catalog shows once a statement has run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// `CREATE TABLE`
+    TableExists { table: String },
+    /// `DROP TABLE`
+    TableAbsent { table: String },
+    /// `ALTER TABLE .. RENAME TO`
+    TableRenamed { from: String, to: String },
+    /// `ALTER TABLE .. ADD COLUMN`
+    ColumnExists { table: String, column: String },
+    /// `ALTER TABLE .. DROP COLUMN`
+    ColumnAbsent { table: String, column: String },
+    /// `ALTER TABLE .. RENAME COLUMN`
+    ColumnRenamed { table: String, from: String, to: String },
+    /// `CREATE [UNIQUE] INDEX`, `ALTER TABLE .. ADD UNIQUE (column)` (which MySQL names after the column)
+    IndexExists { table: String, index: MysqlIndex },
+    /// `DROP INDEX .. ON`, `ALTER TABLE .. DROP INDEX`
+    IndexAbsent { table: String, name: String },
+    /// `ALTER TABLE .. RENAME INDEX`
+    IndexRenamed { table: String, from: String, to: String },
+    /// `ALTER TABLE .. ADD CONSTRAINT .. FOREIGN KEY` or `CHECK`
+    ConstraintExists { table: String, name: String, kind: MysqlConstraintKind },
+    /// `ALTER TABLE .. DROP FOREIGN KEY`, `ALTER TABLE .. DROP CONSTRAINT` (a check)
+    ConstraintAbsent { table: String, name: String, kind: MysqlConstraintKind },
+}
+
+/// What a rerun does with the statement that may have run unrecorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// Skip it when the catalog shows its effect, else run it.
+    Effect(Effect),
+    /// Run it again: running it twice leaves what running it once does.
+    Repeatable,
+    /// Not a shape the engine writes: run it again, as before.
+    Unrecognised,
+}
+
+/// Whether `statement` has already had its effect on the connection's MySQL database: `false` for a
+/// statement that is repeatable or not recognised, which the caller then runs again.
+pub fn already_applied(connection: &mut Connection, statement: &str) -> Result<bool, DbError> {
+    match check(statement) {
+        Check::Effect(effect) => effect.is_present(connection),
+        Check::Repeatable | Check::Unrecognised => Ok(false),
+    }
+}
+
+impl Effect {
+    /// Whether the catalog shows this effect. A statement on a table that is not there has not had its
+    /// effect: it is run again, and fails naming what is missing.
+    pub fn is_present(&self, connection: &mut Connection) -> Result<bool, DbError> {
+        let mut table = |name: &str| mysql_table(connection, name);
+        Ok(match self {
+            Effect::TableExists { table: name } => table(name)?.is_some(),
+            Effect::TableAbsent { table: name } => table(name)?.is_none(),
+            Effect::TableRenamed { from, to } => table(from)?.is_none() && table(to)?.is_some(),
+            Effect::ColumnExists { table: name, column } => has(table(name)?, |t| t.column(column).is_some()),
+            Effect::ColumnAbsent { table: name, column } => has(table(name)?, |t| t.column(column).is_none()),
+            Effect::ColumnRenamed { table: name, from, to } => {
+                has(table(name)?, |t| t.column(from).is_none() && t.column(to).is_some())
+            }
+            Effect::IndexExists { table: name, index } => {
+                has(table(name)?, |t| t.index(&index.name).is_some_and(|found| found == index))
+            }
+            Effect::IndexAbsent { table: name, name: index } => {
+                has(table(name)?, |t| t.index(index).is_none())
+            }
+            Effect::IndexRenamed { table: name, from, to } => {
+                has(table(name)?, |t| t.index(from).is_none() && t.index(to).is_some())
+            }
+            Effect::ConstraintExists { table: name, name: constraint, kind } => {
+                has(table(name)?, |t| t.constraint(constraint, *kind).is_some())
+            }
+            Effect::ConstraintAbsent { table: name, name: constraint, kind } => {
+                has(table(name)?, |t| t.constraint(constraint, *kind).is_none())
+            }
+        })
+    }
+}
+
+fn has(table: Option<MysqlTable>, test: impl FnOnce(&MysqlTable) -> bool) -> bool {
+    table.as_ref().is_some_and(test)
+}
+
+/// Reads back which of the engine's shapes `statement` is.
+pub fn check(statement: &str) -> Check {
+    match tokens(statement) {
+        Some(tokens) => shape(&tokens).unwrap_or(Check::Unrecognised),
+        None => Check::Unrecognised,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token<'a> {
+    /// A keyword, type name or number, as written.
+    Word(&'a str),
+    /// A backquoted name, unquoted.
+    Name(String),
+    /// A string literal; its text never matters here.
+    Text,
+    Punct(char),
+}
+
+/// The statement's tokens; `None` when it is not one statement the lexer can read whole: a `;` outside
+/// quotes, a comment, an unterminated quote.
+fn tokens(statement: &str) -> Option<Vec<Token<'_>>> {
+    let mut tokens = Vec::new();
+    let mut rest = statement.trim();
+    while let Some(first) = rest.chars().next() {
+        if first.is_whitespace() {
+            rest = rest.trim_start();
+            continue;
+        }
+        if rest.starts_with("--") || rest.starts_with("/*") || first == '#' || first == ';' {
+            return None;
+        }
+        let (token, length) = match first {
+            '`' => quoted(rest, '`').map(|(text, length)| (Token::Name(text), length))?,
+            '\'' | '"' => quoted(rest, first).map(|(_, length)| (Token::Text, length))?,
+            c if c.is_ascii_alphanumeric() || c == '_' => {
+                let length =
+                    rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+                (Token::Word(&rest[..length]), length)
+            }
+            c => (Token::Punct(c), c.len_utf8()),
+        };
+        tokens.push(token);
+        rest = &rest[length..];
+    }
+    Some(tokens)
+}
+
+/// The text between `quote` and its closing one at the start of `text`, a doubled quote or (outside
+/// names) a backslash escaping the next character, and the length taken.
+fn quoted(text: &str, quote: char) -> Option<(String, usize)> {
+    let mut unquoted = String::new();
+    let mut chars = text.char_indices().skip(1).peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' if quote != '`' => unquoted.push(chars.next()?.1),
+            c if c == quote => {
+                if chars.peek().is_some_and(|&(_, next)| next == quote) {
+                    chars.next();
+                    unquoted.push(quote);
+                } else {
+                    return Some((unquoted, at + 1));
+                }
+            }
+            c => unquoted.push(c),
+        }
+    }
+    None
+}
+
+/// The engine's statement shapes; `None` for any other.
+fn shape(tokens: &[Token<'_>]) -> Option<Check> {
+    use MysqlConstraintKind::{Check as CheckConstraint, ForeignKey};
+    use Token::{Name, Punct, Word};
+    let effect = |effect| Some(Check::Effect(effect));
+    match tokens {
+        [Word("CREATE"), Word("TABLE"), Name(table), Punct('('), rest @ ..] => {
+            // The columns and constraints, then at most the table's comment.
+            let after = closing(rest)?;
+            matches!(&rest[after + 1..], [] | [Word("COMMENT"), Token::Text])
+                .then(|| Check::Effect(Effect::TableExists { table: table.clone() }))
+        }
+        [Word("CREATE"), Word("INDEX"), Name(name), Word("ON"), Name(table), Punct('('), columns @ ..] => {
+            index_created(table, name, false, columns)
+        }
+        [
+            Word("CREATE"),
+            Word("UNIQUE"),
+            Word("INDEX"),
+            Name(name),
+            Word("ON"),
+            Name(table),
+            Punct('('),
+            columns @ ..,
+        ] => index_created(table, name, true, columns),
+        [Word("DROP"), Word("TABLE"), Name(table)] => effect(Effect::TableAbsent { table: table.clone() }),
+        [Word("DROP"), Word("INDEX"), Name(name), Word("ON"), Name(table)] => {
+            effect(Effect::IndexAbsent { table: table.clone(), name: name.clone() })
+        }
+        [Word("UPDATE"), ..] => Some(Check::Repeatable),
+        [Word("ALTER"), Word("TABLE"), Name(table), change @ ..] => {
+            // One change per statement, as the engine writes them.
+            if top_level_commas(change) {
+                return None;
+            }
+            let table = table.clone();
+            match change {
+                [Word("ADD"), Word("COLUMN"), Name(column), _, ..] => {
+                    effect(Effect::ColumnExists { table, column: column.clone() })
+                }
+                [Word("DROP"), Word("COLUMN"), Name(column)] => {
+                    effect(Effect::ColumnAbsent { table, column: column.clone() })
+                }
+                [Word("RENAME"), Word("COLUMN"), Name(from), Word("TO"), Name(to)] => {
+                    effect(Effect::ColumnRenamed { table, from: from.clone(), to: to.clone() })
+                }
+                [Word("RENAME"), Word("TO"), Name(to)] => {
+                    effect(Effect::TableRenamed { from: table, to: to.clone() })
+                }
+                [Word("RENAME"), Word("INDEX"), Name(from), Word("TO"), Name(to)] => {
+                    effect(Effect::IndexRenamed { table, from: from.clone(), to: to.clone() })
+                }
+                [
+                    Word("ADD"),
+                    Word("CONSTRAINT"),
+                    Name(name),
+                    Word("FOREIGN"),
+                    Word("KEY"),
+                    Punct('('),
+                    ..,
+                ] => effect(Effect::ConstraintExists { table, name: name.clone(), kind: ForeignKey }),
+                [Word("ADD"), Word("CONSTRAINT"), Name(name), Word("CHECK"), Punct('('), ..] => {
+                    effect(Effect::ConstraintExists { table, name: name.clone(), kind: CheckConstraint })
+                }
+                [Word("DROP"), Word("FOREIGN"), Word("KEY"), Name(name)] => {
+                    effect(Effect::ConstraintAbsent { table, name: name.clone(), kind: ForeignKey })
+                }
+                [Word("DROP"), Word("CONSTRAINT"), Name(name)] => {
+                    effect(Effect::ConstraintAbsent { table, name: name.clone(), kind: CheckConstraint })
+                }
+                [Word("ADD"), Word("UNIQUE"), Punct('('), Name(column), Punct(')')] => {
+                    let index =
+                        MysqlIndex { name: column.clone(), unique: true, columns: vec![column.clone()] };
+                    effect(Effect::IndexExists { table, index })
+                }
+                [Word("DROP"), Word("INDEX"), Name(name)] => {
+                    effect(Effect::IndexAbsent { table, name: name.clone() })
+                }
+                [Word("MODIFY"), Word("COLUMN"), Name(_), _, ..]
+                | [Word("ALTER"), Word("COLUMN"), Name(_), Word("DROP"), Word("DEFAULT")] => {
+                    Some(Check::Repeatable)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `(a, b)` after its opening parenthesis, and nothing after it: the index's columns.
+fn index_created(table: &str, name: &str, unique: bool, columns: &[Token<'_>]) -> Option<Check> {
+    let (last, names) = columns.split_last()?;
+    if *last != Token::Punct(')') {
+        return None;
+    }
+    let mut found = Vec::new();
+    for (position, token) in names.iter().enumerate() {
+        match token {
+            Token::Name(column) if position % 2 == 0 => found.push(column.clone()),
+            Token::Punct(',') if position % 2 == 1 => {}
+            _ => return None,
+        }
+    }
+    if found.is_empty() || names.len() % 2 == 0 {
+        return None;
+    }
+    let index = MysqlIndex { name: name.to_owned(), unique, columns: found };
+    Some(Check::Effect(Effect::IndexExists { table: table.to_owned(), index }))
+}
+
+/// The position in `tokens`, which follow an opening parenthesis, of the one that closes it.
+fn closing(tokens: &[Token<'_>]) -> Option<usize> {
+    let mut depth = 0usize;
+    for (position, token) in tokens.iter().enumerate() {
+        match token {
+            Token::Punct('(') => depth += 1,
+            Token::Punct(')') if depth == 0 => return Some(position),
+            Token::Punct(')') => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether a comma stands outside every parenthesis: more than one change in one `ALTER TABLE`.
+fn top_level_commas(tokens: &[Token<'_>]) -> bool {
+    let mut depth = 0isize;
+    tokens.iter().any(|token| {
+        match token {
+            Token::Punct('(') => depth += 1,
+            Token::Punct(')') => depth -= 1,
+            _ => {}
+        }
+        depth == 0 && *token == Token::Punct(',')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ddl::{self, Backend};
+    use crate::migrations::operation::Operation;
+    use crate::migrations::sql;
+    use crate::migrations::state::ProjectState;
+    use crate::schema::{
+        ColumnType, ConstraintSchema, FieldSchema, ForeignKeySchema, IndexSchema, Literal, ModelSchema,
+        OnDelete,
+    };
+
+    fn name(text: &str) -> String {
+        text.to_owned()
+    }
+
+    #[test]
+    fn each_shape_reads_back_as_its_effect() {
+        let cases = [
+            (
+                "CREATE TABLE `a` ( `id` bigint NOT NULL, CONSTRAINT `c` CHECK (`x` IN ('a', 'b')) ) COMMENT 'x'",
+                Check::Effect(Effect::TableExists { table: name("a") }),
+            ),
+            (
+                "CREATE UNIQUE INDEX `i` ON `a` (`x`, `y`)",
+                Check::Effect(Effect::IndexExists {
+                    table: name("a"),
+                    index: MysqlIndex { name: name("i"), unique: true, columns: vec![name("x"), name("y")] },
+                }),
+            ),
+            (
+                "DROP INDEX `i` ON `a`",
+                Check::Effect(Effect::IndexAbsent { table: name("a"), name: name("i") }),
+            ),
+            (
+                "ALTER TABLE `a` RENAME COLUMN `x` TO `y`",
+                Check::Effect(Effect::ColumnRenamed { table: name("a"), from: name("x"), to: name("y") }),
+            ),
+            ("ALTER TABLE `a` ALTER COLUMN `x` DROP DEFAULT", Check::Repeatable),
+            ("UPDATE `a` SET `x` = 1", Check::Repeatable),
+            (
+                "ALTER TABLE `we``ird` RENAME TO `b`",
+                Check::Effect(Effect::TableRenamed { from: name("we`ird"), to: name("b") }),
+            ),
+        ];
+        for (statement, expected) in cases {
+            assert_eq!(check(statement), expected, "{statement}");
+        }
+    }
+
+    #[test]
+    fn what_the_engine_does_not_write_is_unrecognised() {
+        for statement in [
+            "CREATE TABLE `a` (`id` int); DROP TABLE `b`",
+            "CREATE TABLE `a` (`id` int) SELECT 1",
+            "CREATE TABLE a (id int)",
+            "create table `a` (`id` int)",
+            "ALTER TABLE `a` ADD COLUMN `x` int, ADD COLUMN `y` int",
+            "ALTER TABLE `a` DROP COLUMN `x` -- why",
+            "CREATE INDEX `i` ON `a` (`x`,)",
+            "CREATE INDEX `i` ON `a` (`x`) USING BTREE",
+            "INSERT INTO `a` VALUES ('it''s; fine')",
+            "DROP TABLE `a` CASCADE",
+            "SELECT 'unterminated",
+        ] {
+            assert_eq!(check(statement), Check::Unrecognised, "{statement}");
+        }
+        assert_eq!(tokens("SELECT 'it''s', 'a\\'b'").map(|tokens| tokens.len()), Some(4));
+    }
+
+    fn id() -> FieldSchema {
+        let mut id = FieldSchema::new("id", ColumnType::BigInteger, false);
+        id.primary_key = true;
+        id.auto_increment = true;
+        id
+    }
+
+    fn model(name: &str, fields: Vec<FieldSchema>) -> ModelSchema {
+        ModelSchema {
+            app: "shop".into(),
+            name: name.into(),
+            table: format!("shop_{}", name.to_lowercase()),
+            db_comment: Some("a table".into()),
+            fields: [vec![id()], fields].concat(),
+            indexes: vec![],
+            constraints: vec![],
+        }
+    }
+
+    /// Every statement the engine writes for MySQL, through every operation that writes SQL, forwards and
+    /// backwards, is a shape this module reads: none falls through to "run it again" unrecognised.
+    #[test]
+    fn every_statement_the_engine_writes_for_mysql_is_recognised() {
+        let mut kind = FieldSchema::new("kind", ColumnType::String { max_length: 10 }, false);
+        kind.choices = Some(vec!["a".into(), "b".into()]);
+        kind.default = Some(Literal::Text("a".into()));
+        let mut owner = FieldSchema::new("owner_id", ColumnType::BigInteger, true);
+        owner.foreign_key = Some(ForeignKeySchema {
+            to_app: "shop".into(),
+            to_model: "Owner".into(),
+            to_table: "shop_owner".into(),
+            to_column: "id".into(),
+            on_delete: OnDelete::Cascade,
+        });
+        owner.index = true;
+        let mut code = FieldSchema::new("code", ColumnType::String { max_length: 20 }, false);
+        code.unique = true;
+        let mut item = model("Item", vec![kind.clone(), owner.clone(), code.clone()]);
+        item.indexes.push(IndexSchema {
+            name: "shop_item_kind_code_idx".into(),
+            columns: vec!["kind".into(), "code".into()],
+        });
+        item.constraints.push(ConstraintSchema::Unique {
+            name: "shop_item_kind_owner_id_uniq".into(),
+            columns: vec!["kind".into(), "owner_id".into()],
+        });
+        let mut renamed_owner = owner.clone();
+        renamed_owner.column = "holder_id".into();
+        let mut altered_code = code.clone();
+        altered_code.unique = false;
+        altered_code.index = true;
+        altered_code.nullable = true;
+        let mut choice = kind.clone();
+        choice.name = "grade".into();
+        choice.column = "grade".into();
+        let mut added_owner = owner.clone();
+        added_owner.name = "buyer_id".into();
+        added_owner.column = "buyer_id".into();
+        let mut unique = FieldSchema::new("serial", ColumnType::String { max_length: 20 }, true);
+        unique.unique = true;
+        let operations = vec![
+            Operation::CreateModel { model: model("Owner", vec![]) },
+            Operation::CreateModel { model: item },
+            Operation::AddField {
+                model: "Item".into(),
+                field: FieldSchema::new("size", ColumnType::Integer, false),
+                backfill: Some(Literal::Integer(0)),
+            },
+            Operation::AddField { model: "Item".into(), field: choice, backfill: None },
+            Operation::AddField { model: "Item".into(), field: added_owner, backfill: None },
+            Operation::AddField { model: "Item".into(), field: unique, backfill: None },
+            Operation::AlterField { model: "Item".into(), field: renamed_owner, backfill: None },
+            Operation::AlterField { model: "Item".into(), field: altered_code, backfill: None },
+            Operation::AddIndex {
+                model: "Item".into(),
+                index: IndexSchema { name: "shop_item_size_idx".into(), columns: vec!["size".into()] },
+            },
+            Operation::AddConstraint {
+                model: "Item".into(),
+                constraint: ConstraintSchema::Check {
+                    name: "shop_item_size_positive".into(),
+                    expr: "size >= 0".into(),
+                },
+            },
+            Operation::AddConstraint {
+                model: "Item".into(),
+                constraint: ConstraintSchema::Unique {
+                    name: "shop_item_size_uniq".into(),
+                    columns: vec!["size".into()],
+                },
+            },
+            Operation::RemoveConstraint { model: "Item".into(), name: "shop_item_kind_owner_id_uniq".into() },
+            Operation::RemoveIndex { model: "Item".into(), name: "shop_item_kind_code_idx".into() },
+            Operation::RemoveField { model: "Item".into(), name: "buyer_id".into() },
+            Operation::AlterModelTable { name: "Item".into(), table: "shop_article".into() },
+            Operation::DeleteModel { name: "Item".into() },
+        ];
+        let mut states = vec![ProjectState::new()];
+        for operation in &operations {
+            let mut next = states.last().unwrap().clone();
+            operation.state_forwards("shop", &mut next).unwrap();
+            states.push(next);
+        }
+        let mut statements = Vec::new();
+        for (index, operation) in operations.iter().enumerate() {
+            let (before, after) = (&states[index], &states[index + 1]);
+            statements.extend(sql::forwards(operation, "shop", before, after, Backend::Mysql).unwrap());
+            statements.extend(sql::backwards(operation, "shop", before, after, Backend::Mysql).unwrap());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for statement in &statements {
+            let checked = check(statement);
+            assert_ne!(checked, Check::Unrecognised, "{statement}");
+            seen.insert(match checked {
+                Check::Effect(effect) => format!("{effect:?}").split([' ', '{']).next().unwrap().to_owned(),
+                other => format!("{other:?}"),
+            });
+        }
+        let every_kind = [
+            "ColumnAbsent",
+            "ColumnExists",
+            "ColumnRenamed",
+            "ConstraintAbsent",
+            "ConstraintExists",
+            "IndexAbsent",
+            "IndexExists",
+            "IndexRenamed",
+            "Repeatable",
+            "TableAbsent",
+            "TableExists",
+            "TableRenamed",
+        ];
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            every_kind,
+            "the operations above write every shape"
+        );
+        assert_eq!(
+            ddl::create_model(&model("Owner", vec![]), Backend::Mysql)
+                .iter()
+                .map(|s| check(s))
+                .collect::<Vec<_>>(),
+            [Check::Effect(Effect::TableExists { table: name("shop_owner") })]
+        );
+    }
+}

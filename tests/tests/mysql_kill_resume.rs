@@ -1,0 +1,510 @@
+//! `migrate` on MariaDB killed with SIGKILL, forwards and backwards, and run again until it finishes: every
+//! rerun takes over where the killed run stopped, without repair, and the schema ends as a clean run
+//! leaves it (the catalogs compared: tables, columns, indexes, constraints).
+//!
+//! The migrations: `0001_initial` creates `TABLES` tables, each with a foreign key to another, a check and
+//! indexes; `0002_evolve` adds, removes, renames and alters fields, adds and removes indexes and
+//! constraints, renames a table and deletes one. The child that runs `migrate` is this test binary again,
+//! on `child_runs_migrate`; a statement hook (`oxutils::migrations::statement_hook`) makes it print a line
+//! as each statement is about to run and after it ran, and the parent kills it when it reads the line it
+//! waits for: never a timer. Two kinds of kill points:
+//! - *held*: the child stops after a statement ran and before it is recorded, and is killed there; the
+//!   test checks that the record lacks it and that the rerun skips it (or reruns it, if repeatable);
+//! - *real*: the child runs on while the parent kills it, so that the kill lands wherever the child is
+//!   (in the statement on the server, recording it, or starting the next).
+//!
+//! Forwards: 4 held and 12 real kills in `0001_initial` (448 statements), a held kill at every statement of
+//! `0002_evolve` (30); backwards: a held kill at every third statement of `0002_evolve` unapplied (10), 2
+//! held and 6 real in `0001_initial`: 64 kill points in all. About 25 s on an idle two-core machine, most
+//! of it MariaDB creating tables; a real kill that lands late can make the run pass a later point, which
+//! is then left out (at least 90% must be reached).
+
+mod support;
+
+use oxutils::db::Connection;
+use oxutils::ddl::Backend;
+use oxutils::migrations::introspect::{MysqlTable, mysql_tables};
+use oxutils::migrations::make::new_migration;
+use oxutils::migrations::recorder;
+use oxutils::migrations::resume::{Check, check};
+use oxutils::migrations::statement_hook::{self, Event};
+use oxutils::migrations::{BackendSql, Executor, MigrateOptions, Migration, MigrationKey, Operation, Target};
+use oxutils::schema::{
+    ColumnType, ConstraintSchema, FieldSchema, ForeignKeySchema, IndexSchema, Literal, ModelSchema, OnDelete,
+};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// Set in the child: `<database URL> <forwards|zero> [<held migration> <index>]`.
+const CHILD: &str = "OXI_TEST_KILL_RESUME_CHILD";
+const TABLES: usize = 200;
+
+fn id() -> FieldSchema {
+    let mut id = FieldSchema::new("id", ColumnType::BigInteger, false);
+    id.primary_key = true;
+    id.auto_increment = true;
+    id
+}
+
+fn table(number: usize) -> String {
+    format!("shop_node{number}")
+}
+
+fn references(number: usize) -> ForeignKeySchema {
+    ForeignKeySchema {
+        to_app: "shop".into(),
+        to_model: format!("Node{number}"),
+        to_table: table(number),
+        to_column: "id".into(),
+        on_delete: OnDelete::Cascade,
+    }
+}
+
+fn kind(choices: &[&str]) -> FieldSchema {
+    let mut kind = FieldSchema::new("kind", ColumnType::String { max_length: 10 }, false);
+    kind.choices = Some(choices.iter().map(|choice| (*choice).to_owned()).collect());
+    kind.default = Some(Literal::Text("a".into()));
+    kind
+}
+
+/// Node `n` points at node `n / 2`, so that each table is created after the one it points at and dropped
+/// before it; every tenth has a composite index, every seventh a unique pair.
+fn node(number: usize) -> ModelSchema {
+    let mut label = FieldSchema::new("label", ColumnType::String { max_length: 40 }, false);
+    label.unique = number == 8;
+    let mut fields = vec![id(), label, kind(&["a", "b"])];
+    if number > 0 {
+        let mut parent = FieldSchema::new("parent", ColumnType::BigInteger, true);
+        parent.column = "parent_id".into();
+        parent.foreign_key = Some(references(number / 2));
+        parent.index = true;
+        fields.push(parent);
+    }
+    let t = table(number);
+    let mut indexes = Vec::new();
+    if number.is_multiple_of(10) {
+        indexes.push(IndexSchema {
+            name: format!("{t}_label_kind_idx"),
+            columns: vec!["label".into(), "kind".into()],
+        });
+    }
+    let mut constraints = Vec::new();
+    if number.is_multiple_of(7) {
+        let columns = vec!["label".into(), "kind".into()];
+        constraints.push(ConstraintSchema::Unique { name: format!("{t}_label_kind_uniq"), columns });
+    }
+    ModelSchema {
+        app: "shop".into(),
+        name: format!("Node{number}"),
+        table: t,
+        db_comment: None,
+        fields,
+        indexes,
+        constraints,
+    }
+}
+
+fn migration(name: &str, dependencies: &[&str], operations: Vec<Operation>) -> Migration {
+    let dependencies = dependencies.iter().map(|dependency| MigrationKey::new("shop", *dependency)).collect();
+    let migration = new_migration("shop", name, dependencies, vec![], operations);
+    Migration::parse("shop", &migration.file_name(), &migration.render()).unwrap()
+}
+
+fn migrations() -> Vec<Migration> {
+    let initial = (0..TABLES).map(|number| Operation::CreateModel { model: node(number) }).collect();
+    let on = |number: usize| format!("Node{number}");
+    let mut owner = FieldSchema::new("owner", ColumnType::BigInteger, true);
+    owner.column = "owner_id".into();
+    owner.foreign_key = Some(references(0));
+    owner.index = true;
+    let mut grade = kind(&["x", "y"]);
+    grade.name = "grade".into();
+    grade.column = "grade".into();
+    let mut renamed = node(4).fields[1].clone();
+    renamed.column = "title".into();
+    let mut unique = node(5).fields[1].clone();
+    unique.unique = true;
+    let mut not_unique = node(8).fields[1].clone();
+    not_unique.unique = false;
+    let evolve = vec![
+        Operation::AddField {
+            model: on(1),
+            field: FieldSchema::new("note", ColumnType::Text, true),
+            backfill: None,
+        },
+        Operation::AddField {
+            model: on(1),
+            field: FieldSchema::new("size", ColumnType::Integer, false),
+            backfill: Some(Literal::Integer(0)),
+        },
+        Operation::AddField { model: on(2), field: owner, backfill: None },
+        Operation::AddField { model: on(2), field: grade, backfill: None },
+        Operation::RemoveField { model: on(3), name: "parent".into() },
+        Operation::AlterField { model: on(4), field: renamed, backfill: None },
+        Operation::AlterField { model: on(4), field: kind(&["a", "b", "c"]), backfill: None },
+        Operation::AlterField { model: on(5), field: unique, backfill: None },
+        Operation::AlterField { model: on(8), field: not_unique, backfill: None },
+        Operation::AddIndex {
+            model: on(1),
+            index: IndexSchema {
+                name: "shop_node1_size_note_idx".into(),
+                columns: vec!["size".into(), "label".into()],
+            },
+        },
+        Operation::RemoveIndex { model: on(10), name: "shop_node10_label_kind_idx".into() },
+        Operation::AddConstraint {
+            model: on(1),
+            constraint: ConstraintSchema::Check {
+                name: "shop_node1_size_positive".into(),
+                expr: "size >= 0".into(),
+            },
+        },
+        Operation::AddConstraint {
+            model: on(2),
+            constraint: ConstraintSchema::Unique {
+                name: "shop_node2_label_uniq".into(),
+                columns: vec!["label".into()],
+            },
+        },
+        Operation::RemoveConstraint { model: on(7), name: "shop_node7_label_kind_uniq".into() },
+        Operation::AlterModelTable { name: on(6), table: "shop_leaf6".into() },
+        Operation::DeleteModel { name: on(TABLES - 1) },
+    ];
+    vec![migration("0001_initial", &[], initial), migration("0002_evolve", &["0001_initial"], evolve)]
+}
+
+/// Where the child is: a statement event as the hook reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Point {
+    event: Event,
+    migration: &'static str,
+    index: usize,
+}
+
+impl Point {
+    fn line(&self) -> String {
+        format!("{:?} shop.{} {}", self.event, self.migration, self.index)
+    }
+}
+
+/// A kill point: `held` stops the child after the statement ran and before it is recorded.
+#[derive(Debug, Clone)]
+struct Kill {
+    at: Point,
+    held: bool,
+}
+
+static HELD: OnceLock<Option<(String, usize)>> = OnceLock::new();
+
+fn report(event: Event, key: &MigrationKey, index: usize) {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{event:?} {key} {index}").and_then(|()| out.flush()).expect("the parent reads the child");
+    drop(out);
+    let held = HELD.get().and_then(Option::as_ref);
+    if event == Event::Ran && held.is_some_and(|(name, at)| *name == key.to_string() && *at == index) {
+        // The parent kills this process while it waits here, between the statement and its record.
+        let _ = std::io::stdin().read_line(&mut String::new());
+        std::process::exit(3);
+    }
+}
+
+/// The child: `migrate` with the hook installed, as `CHILD` says. Does nothing in an ordinary run.
+#[test]
+fn child_runs_migrate() {
+    let Ok(spec) = std::env::var(CHILD) else { return };
+    // The harness has written `test child_runs_migrate ... ` without a newline: events start on a line.
+    println!();
+    let words: Vec<&str> = spec.split(' ').collect();
+    let held = match words.as_slice() {
+        [_, _, migration, index] => Some(((*migration).to_owned(), index.parse().expect("an index"))),
+        _ => None,
+    };
+    HELD.set(held).expect("set once");
+    statement_hook::install(report);
+    let target = match words[1] {
+        "zero" => Target::Zero("shop".into()),
+        _ => Target::Latest,
+    };
+    let mut connection = Connection::open(words[0]).expect("connect to MariaDB");
+    let result = Executor::new(&mut connection, migrations())
+        .and_then(|mut executor| executor.migrate(&target, MigrateOptions::default()));
+    match result {
+        Ok(_) => println!("done"),
+        Err(error) => {
+            println!("failed: {error}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// What a run of the child did: the first statement event it reported.
+struct Run {
+    first: Option<String>,
+}
+
+/// Runs the child to `target` and kills it at `kill`, or lets it finish when `kill` is `None`.
+fn run_child(url: &str, target: &str, kill: Option<&Kill>) -> Run {
+    let mut spec = format!("{url} {target}");
+    if let Some(Kill { at, held: true }) = kill {
+        spec.push_str(&format!(" shop.{} {}", at.migration, at.index));
+    }
+    let mut child = Command::new(std::env::current_exe().expect("this test binary"))
+        .args(["--exact", "child_runs_migrate", "--nocapture", "--test-threads=1"])
+        .env(CHILD, spec)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the child");
+    let stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let wanted = kill.map(|kill| kill.at.line());
+    let mut first = None;
+    let mut last = Vec::new();
+    for line in stdout.lines() {
+        let line = line.expect("the child's output");
+        let is_event = ["Running ", "Skipped ", "Ran "].iter().any(|event| line.starts_with(event));
+        if is_event && first.is_none() {
+            first = Some(line.clone());
+        }
+        if wanted.as_ref() == Some(&line) {
+            child.kill().expect("SIGKILL the child");
+            child.wait().expect("reap the child");
+            return Run { first };
+        }
+        last.push(line);
+        if last.len() > 5 {
+            last.remove(0);
+        }
+    }
+    let status = child.wait().expect("reap the child");
+    assert!(
+        kill.is_none() && status.success() && last.iter().any(|line| line == "done"),
+        "the child ended ({status}) before {wanted:?}; its last lines: {last:#?}"
+    );
+    Run { first }
+}
+
+const NAMES: [&str; 2] = ["0001_initial", "0002_evolve"];
+
+/// The statements of each migration in the order a run in this direction takes them, as `sqlmigrate`
+/// prints them.
+fn statements(connection: &mut Connection, backwards: bool) -> Vec<(&'static str, Vec<String>)> {
+    let executor = Executor::new(connection, migrations()).unwrap();
+    let mut statements: Vec<_> = NAMES
+        .into_iter()
+        .map(|name| {
+            (name, executor.sql(&MigrationKey::new("shop", name), Backend::Mysql, backwards).unwrap())
+        })
+        .collect();
+    if backwards {
+        statements.reverse();
+    }
+    statements
+}
+
+/// The kill points of a run in this direction, in the order the run reaches them.
+fn plan(statements: &[(&'static str, Vec<String>)], backwards: bool) -> Vec<Kill> {
+    let mut plan = Vec::new();
+    for (name, sql) in statements {
+        let (name, total) = (*name, sql.len());
+        let held = |index| Kill { at: Point { event: Event::Ran, migration: name, index }, held: true };
+        let mut kills: Vec<Kill> = match (name, backwards) {
+            ("0001_initial", false) => [0, 1, total / 2, total - 1].into_iter().map(held).collect(),
+            ("0001_initial", true) => [0, total - 1].into_iter().map(held).collect(),
+            (_, false) => (0..total).map(held).collect(),
+            (_, true) => (0..total).step_by(3).map(held).collect(),
+        };
+        if name == "0001_initial" {
+            let real = if backwards { 6 } else { 12 };
+            // `count` points spread over the statements, away from both ends, killed as a statement is about
+            // to run and after one ran, in turn.
+            kills.extend((1..=real).map(|n| {
+                let event = if n % 2 == 0 { Event::Ran } else { Event::Running };
+                Kill { at: Point { event, migration: name, index: n * total / (real + 1) }, held: false }
+            }));
+        }
+        kills.sort_by_key(|kill| (kill.at.index, kill.at.event == Event::Ran));
+        kills.dedup_by(|later, earlier| later.at == earlier.at);
+        plan.extend(kills);
+    }
+    plan
+}
+
+/// Where the next run starts, from the record: the migration (its place in `statements`) and the
+/// statement; `None` when the run has nothing left to do.
+fn resume_point(
+    connection: &mut Connection,
+    statements: &[(&'static str, Vec<String>)],
+    backwards: bool,
+) -> Option<(usize, usize)> {
+    let recorded = recorder::read(connection).unwrap();
+    statements.iter().enumerate().find_map(|(place, (name, _))| {
+        let key = MigrationKey::new("shop", *name);
+        let progress = if backwards { &recorded.unapplying } else { &recorded.in_progress };
+        let finished = recorded.applied.contains_key(&key) != backwards;
+        match progress.get(&key) {
+            Some(done) => Some((place, *done)),
+            None if finished => None,
+            None => Some((place, 0)),
+        }
+    })
+}
+
+/// Runs the kill plan towards `target`, then lets a last child finish. A real kill may land a few
+/// statements past its line, when the parent is slow to act on it: points the record shows passed are
+/// left out. Returns the number of kills.
+fn migrate_through_kills(url: &str, target: &str, statements: &[(&'static str, Vec<String>)]) -> usize {
+    let backwards = target == "zero";
+    let mut connection = Connection::open(url).unwrap();
+    let mut expected_first: Option<String> = None;
+    let mut kills = 0;
+    for kill in plan(statements, backwards) {
+        let place = statements.iter().position(|(name, _)| *name == kill.at.migration).unwrap();
+        let Some(start) = resume_point(&mut connection, statements, backwards) else { break };
+        let reached =
+            (place, kill.at.index) > start || (place, kill.at.index) == start && kill.at.event == Event::Ran;
+        if !reached {
+            continue;
+        }
+        let run = run_child(url, target, Some(&kill));
+        kills += 1;
+        if let Some(expected) = expected_first.take() {
+            assert_eq!(run.first, Some(expected), "the rerun after a held kill starts with its statement");
+        }
+        if kill.held {
+            let at = resume_point(&mut connection, statements, backwards);
+            assert_eq!(
+                at,
+                Some((place, kill.at.index)),
+                "held after {:?}: it ran and is not recorded",
+                kill.at
+            );
+            // A statement that can run twice runs again; any other is found done and skipped.
+            let statement = &statements[place].1[kill.at.index];
+            let event = if check(statement) == Check::Repeatable { Event::Running } else { Event::Skipped };
+            expected_first = Some(Point { event, ..kill.at.clone() }.line());
+        }
+    }
+    let run = run_child(url, target, None);
+    if let Some(expected) = expected_first {
+        assert_eq!(run.first, Some(expected), "the last rerun after a held kill starts with its statement");
+    }
+    assert_eq!(resume_point(&mut connection, statements, backwards), None, "finished");
+    kills
+}
+
+fn catalog(url: &str) -> Vec<MysqlTable> {
+    mysql_tables(&mut Connection::open(url).unwrap()).unwrap()
+}
+
+/// The MariaDB server, or `None` to skip; CI never skips.
+fn mysql_server() -> Option<String> {
+    let server = support::server_url(support::MYSQL_URL);
+    assert!(
+        server.is_some() || std::env::var_os("CI").is_none(),
+        "CI must run this test: set {}",
+        support::MYSQL_URL
+    );
+    server
+}
+
+#[test]
+fn migrate_killed_at_any_point_finishes_on_the_next_run() {
+    let Some(server) = mysql_server() else { return };
+    let (clean, killed) = (support::MysqlDatabase::create(&server), support::MysqlDatabase::create(&server));
+    let (clean_url, killed_url) =
+        (support::with_database(&server, &clean.name), support::with_database(&server, &killed.name));
+
+    let mut connection = Connection::open(&clean_url).unwrap();
+    let forwards = statements(&mut connection, false);
+    let mut executor = Executor::new(&mut connection, migrations()).unwrap();
+    executor.migrate(&Target::Latest, MigrateOptions::default()).unwrap();
+    let backwards = statements(&mut connection, true);
+    let migrated = catalog(&clean_url);
+    assert_eq!(migrated.len(), TABLES, "every table but the deleted one, and the record");
+
+    let forwards_kills = migrate_through_kills(&killed_url, "forwards", &forwards);
+    assert_eq!(catalog(&killed_url), migrated, "the schema the killed runs leave is the clean run's");
+
+    let backwards_kills = migrate_through_kills(&killed_url, "zero", &backwards);
+    let mut executor = Executor::new(&mut connection, migrations()).unwrap();
+    executor.migrate(&Target::Zero("shop".into()), MigrateOptions::default()).unwrap();
+    let unmigrated = catalog(&clean_url);
+    assert_eq!(
+        unmigrated.iter().map(|table| table.name.as_str()).collect::<Vec<_>>(),
+        ["oxutils_migrations"]
+    );
+    assert_eq!(catalog(&killed_url), unmigrated, "unapplied through kills as cleanly");
+    let planned = plan(&forwards, false).len() + plan(&backwards, true).len();
+    let kills = forwards_kills + backwards_kills;
+    eprintln!(
+        "{kills} of {planned} kill points reached ({forwards_kills} forwards, {backwards_kills} backwards)"
+    );
+    // Only a real kill that lands late makes the run pass later points.
+    assert!(kills * 10 >= planned * 9, "{kills} of {planned} kill points reached");
+}
+
+fn raw(forward: &str, backward: &str) -> Operation {
+    let sql = |text: &str| BackendSql { all: Some(text.into()), ..Default::default() };
+    Operation::RunSql { forward: sql(forward), backward: Some(sql(backward)) }
+}
+
+/// A failed MySQL migration's error says how far it got, that this is recorded and where the next run
+/// starts; and the next run, once the cause is fixed, starts there, forwards and backwards.
+#[test]
+fn a_failed_mysql_migration_says_how_far_it_got() {
+    let Some(server) = mysql_server() else { return };
+    let database = support::MysqlDatabase::create(&server);
+    let url = support::with_database(&server, &database.name);
+    let mut connection = Connection::open(&url).unwrap();
+    let mut migrate = |operations: Vec<Operation>, target: Target| {
+        let files = vec![migration("0001_initial", &[], operations)];
+        let options = MigrateOptions { allow_edited: true, ..Default::default() };
+        Executor::new(&mut connection, files).and_then(|mut executor| executor.migrate(&target, options))
+    };
+    let zero = || Target::Zero("shop".into());
+    // A table, its composite index and its unique pair: three statements.
+    let create = || Operation::CreateModel { model: node(0) };
+    let error = migrate(vec![create(), raw("SELEC 1", "SELECT 1")], Target::Latest).unwrap_err().to_string();
+    assert!(
+        error.starts_with(
+            "applying shop.0001_initial failed after 3 of 4 statements; they are recorded, and the next \
+             migrate resumes after them: "
+        ),
+        "{error}"
+    );
+    migrate(vec![create(), raw("SELECT 1", "SELEC 1")], Target::Latest).expect("resumes after the table");
+    let error = migrate(vec![create(), raw("SELECT 1", "SELEC 1")], zero()).unwrap_err().to_string();
+    assert!(
+        error.starts_with(
+            "unapplying shop.0001_initial failed before any of its 2 statements was recorded as done; the \
+             next migrate back starts it from its first: "
+        ),
+        "{error}"
+    );
+    migrate(vec![create(), raw("SELECT 1", "SELECT 1")], zero()).expect("unapplies");
+    let tables: Vec<String> = catalog(&url).into_iter().map(|table| table.name).collect();
+    assert_eq!(tables, ["oxutils_migrations"]);
+
+    // Backwards, the table goes first and the raw SQL fails after it: the rerun does not drop it again.
+    let operations = |backward: &str| vec![raw("SELECT 1", backward), create()];
+    migrate(operations("SELEC 1"), Target::Latest).unwrap();
+    let error = migrate(operations("SELEC 1"), zero()).unwrap_err().to_string();
+    assert!(
+        error.starts_with(
+            "unapplying shop.0001_initial failed after 1 of 2 statements; they are recorded, and the next \
+             migrate back resumes after them: "
+        ),
+        "{error}"
+    );
+    migrate(operations("SELECT 1"), zero()).expect("resumes after the drop");
+
+    // A table of that name from elsewhere is not taken for the one the migration creates: every run
+    // fails on it, the second as the first.
+    Connection::open(&url).unwrap().batch("CREATE TABLE `shop_node0` (`id` int)").unwrap();
+    for run in ["first", "second"] {
+        let error = migrate(vec![create()], Target::Latest).unwrap_err().to_string();
+        assert!(error.contains("Table 'shop_node0' already exists"), "the {run} run: {error}");
+    }
+}
