@@ -85,16 +85,24 @@ fn timestamps_are_exclusive(model: &Model, errors: &mut Errors) {
 /// unmasked without a word.
 fn audited_fields_exist(model: &Model, errors: &mut Errors) {
     let Some(audited) = model.attrs.audited.get() else { return };
-    for ident in audited.mask.get().into_iter().chain(audited.exclude.get()).flatten() {
+    let lists = [audited.mask.get(), audited.unmask.get(), audited.exclude.get()];
+    for ident in lists.into_iter().flatten().flatten() {
         if model.field(ident).is_none() {
             errors.spanned(ident, format!("`{ident}` is not a field of `{}`", model.name()));
         }
     }
 }
 
-/// An excluded field is never recorded, so masking it too says the author expected it to be recorded.
+/// An excluded field is never recorded, so masking it too says the author expected it to be recorded; a
+/// field both masked and unmasked says two things at once.
 fn masked_fields_are_recorded(model: &Model, errors: &mut Errors) {
     let Some(audited) = model.attrs.audited.get() else { return };
+    if let (Some(masked), Some(unmasked)) = (audited.mask.get(), audited.unmask.get()) {
+        for ident in masked.iter().filter(|ident| unmasked.iter().any(|other| other.unraw() == ident.unraw()))
+        {
+            errors.spanned(ident, format!("`{ident}` is both masked and unmasked: remove it from one list"));
+        }
+    }
     let (Some(masked), Some(excluded)) = (audited.mask.get(), audited.exclude.get()) else { return };
     for ident in masked.iter().filter(|ident| excluded.iter().any(|other| other.unraw() == ident.unraw())) {
         errors.spanned(

@@ -147,6 +147,7 @@ fn audit_options(audited: &Audited) -> TokenStream {
         }))
     };
     let masked = names(&audited.mask);
+    let unmasked = names(&audited.unmask);
     let excluded = names(&audited.exclude);
     let repr = optional(audited.repr.get().filter(|repr| repr.value() == "display").map(|repr| {
         quote_spanned! {repr.span()=>
@@ -158,7 +159,12 @@ fn audit_options(audited: &Audited) -> TokenStream {
         }
     }));
     quote! {
-        ::oxutils::__private::AuditOptions { masked: #masked, excluded: #excluded, repr: #repr }
+        ::oxutils::__private::AuditOptions {
+            masked: #masked,
+            unmasked: #unmasked,
+            excluded: #excluded,
+            repr: #repr,
+        }
     }
 }
 
@@ -167,7 +173,8 @@ fn schema(model: &Model, table: &str, app: &str) -> TokenStream {
     let db_comment = optional_str(&model.attrs.db_comment);
     let field_lists = |lists: &[Vec<syn::Ident>]| {
         let lists = lists.iter().map(|idents| {
-            let names = idents.iter().map(ToString::to_string);
+            // Field names as the schema holds them: `r#type` is the field `type`.
+            let names = idents.iter().map(|ident| ident.unraw().to_string());
             quote!(&[#(#names),*])
         });
         quote!(&[#(#lists),*])

@@ -13,6 +13,7 @@ pub const ON_WRITE: &str = "on_write";
 pub const AUDITED: &str = "audited";
 pub const MASK: &str = "mask";
 pub const EXCLUDE: &str = "exclude";
+pub const UNMASK: &str = "unmask";
 pub const REPR: &str = "repr";
 pub const NAME: &str = "name";
 pub const EXPR: &str = "expr";
@@ -35,7 +36,7 @@ pub const FIELD_KEYS: &[&str] =
     &[PRIMARY_KEY, COLUMN, UNIQUE, INDEX, MAX_LENGTH, DEFAULT, AUTO_NOW, AUTO_NOW_ADD, ON_DELETE, DB_COMMENT];
 pub const FILE_KEYS: &[&str] = &[UPLOAD_TO];
 pub const CHECK_KEYS: &[&str] = &[NAME, EXPR];
-pub const AUDITED_KEYS: &[&str] = &[MASK, EXCLUDE, REPR];
+pub const AUDITED_KEYS: &[&str] = &[MASK, UNMASK, EXCLUDE, REPR];
 pub const CHOICES_KEYS: &[&str] = &[RENAME_ALL];
 pub const VARIANT_KEYS: &[&str] = &[RENAME];
 

@@ -96,12 +96,17 @@ pub struct ModelAttrs {
 
 /// The schema of a model from its attributes and its fields' schemas.
 pub fn model_schema(attrs: ModelAttrs, fields: Vec<FieldSchema>) -> ModelSchema {
-    // The derive checked that every name is a field of the struct.
+    // The derive checked that every name is a field of the struct; a name that is not one anyway stays in
+    // the list as it is, for the system checks to report, instead of vanishing from the index.
     let columns_of = |names: &[&str]| -> Vec<String> {
         names
             .iter()
-            .filter_map(|name| fields.iter().find(|field| field.name == *name))
-            .map(|field| field.column.clone())
+            .map(|name| {
+                fields
+                    .iter()
+                    .find(|field| field.name == *name)
+                    .map_or((*name).to_owned(), |f| f.column.clone())
+            })
             .collect()
     };
     let name_of = |columns: &[String], unique| {

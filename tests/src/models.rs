@@ -105,13 +105,14 @@ impl std::fmt::Display for Member {
     }
 }
 
-/// A loan, keyed by its code: audited with its own lists, which replace the defaults (`pin` is masked and
-/// `password` is not; `reminded_at` is left out and `updated_at` recorded), and with a write hook that
-/// refuses a loan of more than 90 days after the entry is written.
+/// A loan, keyed by its code: audited with its own lists (`pin` is masked besides the default masked
+/// fields, `password` explicitly unmasked; `reminded_at` is left out, which replaces the default excluded
+/// list, so `updated_at` is recorded), and with a write hook that refuses a loan of more than 90 days after
+/// the entry is written.
 #[derive(OxModel, Debug, Clone, PartialEq)]
 #[ox(
     app = "library",
-    audited(mask(pin), exclude(reminded_at)),
+    audited(mask(pin), unmask(password), exclude(reminded_at)),
     on_write = crate::hooks::refuse_long_loans
 )]
 pub struct Loan {

@@ -493,3 +493,28 @@ fn renames_rename_derived_names_in_place() {
         assert_eq!(tables(connection), Vec::<String>::new());
     }
 }
+
+/// A unique column of a table whose name is long: its key's name is cut to fit as every other name is, so
+/// dropping the key (and renaming the table) finds it on every backend, where PostgreSQL would have cut
+/// its own generated name its own way.
+#[test]
+fn a_long_unique_key_name_is_found_again() {
+    let mut history = History::default();
+    let long = "a_very_long_application_label_that_goes_on_and_on";
+    let mut model = model("shop", "Product", vec![text("serial_number_of_the_product", false)]);
+    model.table = long.into();
+    model.fields[1].unique = true;
+    history.make(std::slice::from_ref(&model), &mut Answers::none());
+    model.fields[1].unique = false;
+    history.make(std::slice::from_ref(&model), &mut Answers::none());
+    for backend in support::Backend::ALL {
+        let Some(mut database) = backend.database() else { continue };
+        let connection = &mut database.connection;
+        history.migrate(connection, Target::Latest);
+        let insert = format!("INSERT INTO {long} (serial_number_of_the_product) VALUES ('same')");
+        connection.batch(&insert).unwrap();
+        connection.batch(&insert).unwrap_or_else(|error| panic!("the key is gone on {backend:?}: {error}"));
+        connection.batch(&format!("DELETE FROM {long}")).unwrap();
+        history.migrate(connection, Target::Zero("shop".into()));
+    }
+}

@@ -32,3 +32,25 @@ fn library_ddl_for_every_backend() {
         insta::assert_snapshot!(format!("library_ddl_{backend}"), statements.join(";\n"));
     }
 }
+
+/// A raw identifier names its field in attribute lists: `index(r#type)` is the index over `type`.
+#[test]
+fn raw_identifiers_in_attribute_lists_name_their_fields() {
+    use oxutils::prelude::*;
+
+    #[derive(OxModel)]
+    #[ox(app = "kinds", index(r#type, name), unique_together(r#type, r#ref))]
+    #[allow(dead_code)]
+    struct Kind {
+        id: i64,
+        r#type: String,
+        name: String,
+        r#ref: i32,
+    }
+
+    let schema = Kind::schema();
+    assert_eq!(schema.indexes[0].columns, ["type", "name"]);
+    assert_eq!(schema.indexes[0].name, "kinds_kind_type_name_idx");
+    assert_eq!(schema.constraints[0].name(), "kinds_kind_type_ref_uniq");
+    assert!(oxutils::checks::check_models(&[schema]).is_empty());
+}

@@ -10,7 +10,8 @@ use crate::db::{Connection, DbError};
 use sea_query::Value;
 use serde_json::{Map, Value as Json};
 
-/// Fields whose values an entry masks unless the model lists its own with `audited(mask(...))`.
+/// Fields whose values an entry masks on every audited model; `audited(mask(...))` adds to them and
+/// `audited(unmask(...))` is the explicit way to record one of them in clear.
 pub const DEFAULT_MASKED_FIELDS: &[&str] = &["password", "api_key", "secret_token", "token"];
 
 /// Fields an entry leaves out unless the model lists its own with `audited(exclude(...))`: they change on
@@ -26,8 +27,10 @@ pub const OBJECT_REPR_MAX_CHARS: usize = 200;
 /// How one audited model is recorded: what `#[ox(audited(...))]` says.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AuditOptions {
-    /// Masked fields, by name; `None` is [`DEFAULT_MASKED_FIELDS`].
+    /// Fields masked besides [`DEFAULT_MASKED_FIELDS`], by name.
     pub masked: Option<&'static [&'static str]>,
+    /// Fields of [`DEFAULT_MASKED_FIELDS`] recorded in clear, by name.
+    pub unmasked: Option<&'static [&'static str]>,
     /// Fields left out, by name; `None` is [`DEFAULT_EXCLUDED_FIELDS`].
     pub excluded: Option<&'static [&'static str]>,
     /// The object's text from its row's values; `None` (or a row it cannot read) names it `<Model> #<key>`.
@@ -87,7 +90,12 @@ pub fn write_audit_entry(
 /// A create leaves out fields that are null, and a delete fields that were, as django-auditlog does:
 /// `[null, null]` is no change.
 fn changes(event: &WriteEvent<'_>, options: &AuditOptions) -> Option<Map<String, Json>> {
-    let masked = options.masked.unwrap_or(DEFAULT_MASKED_FIELDS);
+    let unmasked = options.unmasked.unwrap_or_default();
+    let is_masked = |name: &str| {
+        let listed =
+            DEFAULT_MASKED_FIELDS.contains(&name) || options.masked.unwrap_or_default().contains(&name);
+        listed && !unmasked.contains(&name)
+    };
     let excluded = options.excluded.unwrap_or(DEFAULT_EXCLUDED_FIELDS);
     let value_at =
         |row: Option<&[Value]>, index: usize| row.and_then(|row| row.get(index)).map(value_to_json);
@@ -102,12 +110,55 @@ fn changes(event: &WriteEvent<'_>, options: &AuditOptions) -> Option<Map<String,
             continue;
         }
         let mask = |value: Json| if value.is_null() { value } else { Json::String(MASK.to_owned()) };
-        let (old, new) =
-            if masked.contains(&field.name.as_str()) { (mask(old), mask(new)) } else { (old, new) };
+        let (old, new) = if is_masked(&field.name) { (mask(old), mask(new)) } else { (old, new) };
         changes.insert(field.name.clone(), Json::Array(vec![old, new]));
     }
     if changes.is_empty() && event.action == WriteAction::Update {
         return None;
     }
     Some(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{ColumnType, FieldSchema, ModelSchema};
+    use std::sync::OnceLock;
+
+    fn person() -> &'static ModelSchema {
+        static PERSON: OnceLock<ModelSchema> = OnceLock::new();
+        PERSON.get_or_init(|| ModelSchema {
+            app: "people".into(),
+            name: "Person".into(),
+            table: "people_person".into(),
+            db_comment: None,
+            fields: ["ssn", "password", "token", "name"]
+                .into_iter()
+                .map(|name| FieldSchema::new(name, ColumnType::Text, false))
+                .collect(),
+            indexes: Vec::new(),
+            constraints: Vec::new(),
+        })
+    }
+
+    fn recorded(options: AuditOptions) -> Json {
+        let row: Vec<Value> =
+            ["123", "hunter2", "t0k", "Ged"].map(|text| Value::String(Some(text.into()))).into();
+        let event =
+            WriteEvent { action: WriteAction::Insert, model: person(), before: None, after: Some(&row) };
+        Json::Object(changes(&event, &options).unwrap())
+    }
+
+    #[test]
+    fn a_model_s_own_masks_add_to_the_defaults_and_only_unmask_unmasks() {
+        let masked_ssn = recorded(AuditOptions { masked: Some(&["ssn"]), ..AuditOptions::default() });
+        assert_eq!(
+            masked_ssn,
+            serde_json::json!({"ssn": [null, "***"], "password": [null, "***"], "token": [null, "***"], "name": [null, "Ged"]}),
+            "mask(ssn) keeps password and token masked"
+        );
+        let unmasked = recorded(AuditOptions { unmasked: Some(&["token"]), ..AuditOptions::default() });
+        assert_eq!(unmasked["token"], serde_json::json!([null, "t0k"]));
+        assert_eq!(unmasked["password"], serde_json::json!([null, "***"]));
+    }
 }

@@ -18,7 +18,8 @@ pub fn column_def(field: &FieldSchema, backend: Backend) -> ColumnDef {
             column.auto_increment();
         }
     }
-    if field.unique {
+    // PostgreSQL's unique keys are named table constraints (see `create_table`), so their names are ours.
+    if field.unique && backend != Backend::Postgres {
         column.unique_key();
     }
     if let Some(default) = &field.default {

@@ -2,7 +2,9 @@
 
 mod column;
 
-use crate::schema::{ConstraintSchema, FieldSchema, ModelSchema, check_name, foreign_key_name};
+use crate::schema::{
+    ConstraintSchema, FieldSchema, ModelSchema, check_name, foreign_key_name, unique_key_name,
+};
 
 pub use column::type_name;
 use sea_query::{
@@ -216,6 +218,16 @@ fn create_table(model: &ModelSchema, backend: Backend) -> TableCreateStatement {
                 .to(Alias::new(&target.to_table), Alias::new(&target.to_column))
                 .on_delete(referential_action(target.on_delete)),
         );
+    }
+    if backend == Backend::Postgres {
+        for field in model.fields.iter().filter(|field| field.unique && !field.primary_key) {
+            table.index(
+                Index::create()
+                    .unique()
+                    .name(unique_key_name(&model.table, &field.column))
+                    .col(Alias::new(&field.column)),
+            );
+        }
     }
     // Table-level, not column-level: MariaDB rejects a named CHECK inside a column definition.
     for field in &model.fields {

@@ -10,6 +10,7 @@ use super::state::ProjectState;
 use crate::ddl::{self, Backend};
 use crate::schema::{
     ColumnType, ConstraintSchema, FieldSchema, Literal, ModelSchema, check_name, foreign_key_name,
+    unique_key_name,
 };
 
 /// The statements that apply `operation` of `app`, taking `before` to `after`.
@@ -376,11 +377,6 @@ fn rename_index(
             ]
         }
     }
-}
-
-/// The name PostgreSQL gives a column's inline `UNIQUE`.
-fn unique_key_name(table: &str, column: &str) -> String {
-    format!("{table}_{column}_key")
 }
 
 fn remove_field(old: &ModelSchema, new: &ModelSchema, field: &FieldSchema, backend: Backend) -> Vec<String> {

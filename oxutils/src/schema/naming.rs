@@ -16,6 +16,12 @@ pub fn check_name(table: &str, column: &str) -> String {
     fit(format!("{table}_{column}_check"))
 }
 
+/// `<table>_<column>_key`, PostgreSQL's own name for a column's `UNIQUE`, but cut to fit as the other names
+/// are: PostgreSQL would cut a long one its own way, and a later DROP or RENAME by the long name would miss.
+pub fn unique_key_name(table: &str, column: &str) -> String {
+    fit(format!("{table}_{column}_key"))
+}
+
 /// `<table>_<column>_fk`. The target stays out of the name, so renaming the target's table leaves the
 /// constraints that point at it as they are.
 pub fn foreign_key_name(table: &str, column: &str) -> String {
