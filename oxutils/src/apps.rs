@@ -56,6 +56,15 @@ impl App {
     }
 }
 
+/// Every migration of every app in `apps`: the one loader every command and `testing` use.
+pub fn load_migrations(apps: &[App]) -> Result<Vec<Migration>, MigrationFileError> {
+    let mut migrations = Vec::new();
+    for app in apps {
+        migrations.extend(app.load_migrations()?);
+    }
+    Ok(migrations)
+}
+
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")

@@ -156,11 +156,7 @@ pub fn with_database(url: &str, database: &str) -> String {
 }
 
 fn load(apps: &[App]) -> Result<Vec<Migration>, TestDatabaseError> {
-    let mut migrations = Vec::new();
-    for app in apps {
-        migrations.extend(app.load_migrations().map_err(TestDatabaseError::Files)?);
-    }
-    Ok(migrations)
+    crate::apps::load_migrations(apps).map_err(TestDatabaseError::Files)
 }
 
 /// The SQL of migration `name` of app `label` on `backend`, one statement per line, for a snapshot.

@@ -99,11 +99,7 @@ impl<E: std::error::Error> From<E> for CliError {
 
 /// Every migration of every app.
 fn load_all(apps: &[App]) -> Result<Vec<Migration>, MigrationFileError> {
-    let mut migrations = Vec::new();
-    for app in apps {
-        migrations.extend(app.load_migrations()?);
-    }
-    Ok(migrations)
+    crate::apps::load_migrations(apps)
 }
 
 fn find_app<'a>(apps: &'a [App], label: &str) -> Result<&'a App, CliError> {
