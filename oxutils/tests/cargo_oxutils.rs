@@ -45,14 +45,30 @@ fn host_copy(root: &Path) -> PathBuf {
 }
 
 fn cargo_oxutils(host: &Path, database: &str, arguments: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cargo-oxutils"))
+    cargo_oxutils_answering(host, database, arguments, "")
+}
+
+/// `cargo oxutils` with `answers` piped into its standard input.
+fn cargo_oxutils_answering(
+    host: &Path,
+    database: &str,
+    arguments: &[&str],
+    answers: &str,
+) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-oxutils"))
         .arg("oxutils")
         .args(arguments)
         .current_dir(host)
         .env("OXI_DATABASE_URL", database)
         .env("CARGO_TARGET_DIR", workspace().join("target"))
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("run cargo-oxutils");
+    child.stdin.take().expect("its input").write_all(answers.as_bytes()).expect("answers written");
+    let output = child.wait_with_output().expect("cargo-oxutils ends");
     let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
     (output.status.code().unwrap_or(-1), text(output.stdout), text(output.stderr))
 }
@@ -108,6 +124,41 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
         out,
         "library\n [X] 0001_initial\n [X] 0002_book_events\n [X] 0003_member_loan\n [X] 0004_book_subtitle\n"
     );
+
+    // A nullable field made NOT NULL on a table holding NULLs: --no-input says what to do; answers piped in
+    // choose a one-off value (a wrong one is refused and asked again), which the migration sets on them.
+    let mut connection = oxutils::db::Connection::open(&database).unwrap();
+    connection
+        .batch(
+            "INSERT INTO library_author (name, email, created_at) VALUES ('Ursula', 'u@example.com', '2020-01-01 00:00:00');
+             INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'One', 'FICTION', 10, 1.5, '{}')",
+        )
+        .unwrap();
+    let text = std::fs::read_to_string(&models).unwrap();
+    let changed = text.replace("pub published_on: Option<NaiveDate>,", "pub published_on: NaiveDate,");
+    assert_ne!(text, changed);
+    std::fs::write(&models, changed).unwrap();
+    let (code, _, err) = cargo_oxutils(&host, &database, &["makemigrations", "--no-input"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("`library.Book.published_on` is made NOT NULL without a default"), "{err}");
+    let (code, out, err) =
+        cargo_oxutils_answering(&host, &database, &["makemigrations"], "1\nMay 1st\n2024-05-01\n");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("2) Ignore for now") && out.contains("`May 1st` is not a date (YYYY-MM-DD); try again."),
+        "{out}"
+    );
+    assert!(out.contains("0005_alter_book_published_on.json"), "{out}");
+    let (code, out, err) = cargo_oxutils(&host, &database, &["migrate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Applying library.0005_alter_book_published_on... OK"), "{out}");
+    let dates = connection.query("SELECT published_on FROM library_book", &[]).unwrap();
+    assert_eq!(
+        dates,
+        [[oxutils::Value::String(Some("2024-05-01".into()))]],
+        "the NULL got the one-off value"
+    );
+    drop(connection);
     let (code, out, _) = cargo_oxutils(&host, &database, &["migrate", "library", "zero"]);
     assert_eq!(code, 0);
     // Each line ends with the migration's time; what matters is that every one is OK, in this order.
@@ -119,6 +170,7 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
     assert_eq!(
         unapplied,
         [
+            "library.0005_alter_book_published_on",
             "library.0004_book_subtitle",
             "library.0003_member_loan",
             "library.0002_book_events",
@@ -154,7 +206,7 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
     assert_eq!(
         out,
         "library\n [X] 0001_squashed_0002 (2 squashed migrations)\n [X] 0003_member_loan\n [X] \
-         0004_book_subtitle\n"
+         0004_book_subtitle\n [X] 0005_alter_book_published_on\n"
     );
     let (code, out, err) = cargo_oxutils(&host, &database, &["migrate", "library", "zero"]);
     assert_eq!(code, 0, "{err}");

@@ -63,11 +63,14 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
     } else {
         let models: Vec<_> = apps.iter().flat_map(|app| (app.models)()).collect();
         let only: Vec<&str> = args.apps.iter().map(String::as_str).collect();
-        let interactive = !args.no_input && !args.check && std::io::stdin().is_terminal();
-        let mut questioner: Box<dyn Questioner> = if interactive {
+        // On a terminal, ask; with answers piped in, take them, and refuse as --no-input does where they
+        // run out (so a run with no input at all says what to do, as before).
+        let mut questioner: Box<dyn Questioner> = if args.no_input || args.check {
+            Box::new(NonInteractiveQuestioner)
+        } else if std::io::stdin().is_terminal() {
             Box::new(InteractiveQuestioner::new(std::io::stdin().lock(), std::io::stdout()))
         } else {
-            Box::new(NonInteractiveQuestioner)
+            Box::new(InteractiveQuestioner::new(std::io::stdin().lock(), std::io::stdout()).refusing_at_end())
         };
         make_migrations(&models, existing, &only, args.name.as_deref(), questioner.as_mut())?
     };

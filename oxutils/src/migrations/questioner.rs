@@ -160,11 +160,21 @@ impl Questioner for AssumingQuestioner {
 pub struct InteractiveQuestioner<R, W> {
     input: R,
     output: W,
+    /// Once the input has ended, refuse as [`NonInteractiveQuestioner`] does instead of failing on it.
+    refuse_at_end: bool,
+    ended: bool,
 }
 
 impl<R: BufRead, W: Write> InteractiveQuestioner<R, W> {
     pub fn new(input: R, output: W) -> Self {
-        InteractiveQuestioner { input, output }
+        InteractiveQuestioner { input, output, refuse_at_end: false, ended: false }
+    }
+
+    /// For answers piped in (`printf 'y\n1\n0\n' | cargo oxutils makemigrations`): a question the input
+    /// has no more answers for is refused with the non-interactive message, which says what to do.
+    pub fn refusing_at_end(mut self) -> Self {
+        self.refuse_at_end = true;
+        self
     }
 
     fn ask(&mut self, prompt: &str) -> Result<String, QuestionError> {
@@ -172,9 +182,26 @@ impl<R: BufRead, W: Write> InteractiveQuestioner<R, W> {
         self.output.flush().map_err(cannot_ask)?;
         let mut answer = String::new();
         if self.input.read_line(&mut answer).map_err(cannot_ask)? == 0 {
+            self.ended = true;
             return Err(QuestionError("no answer: the input ended".to_owned()));
         }
+        if self.refuse_at_end {
+            // Piped answers are not echoed by a terminal: show them after their prompts.
+            writeln!(self.output, "{}", answer.trim_end()).map_err(cannot_ask)?;
+        }
         Ok(answer.trim().to_owned())
+    }
+
+    /// `asked`, or the non-interactive refusal when it failed because the input ended.
+    fn or_refusal<T>(
+        &self,
+        asked: Result<T, QuestionError>,
+        refuse: impl FnOnce(&mut NonInteractiveQuestioner) -> Result<T, QuestionError>,
+    ) -> Result<T, QuestionError> {
+        match asked {
+            Err(_) if self.refuse_at_end && self.ended => refuse(&mut NonInteractiveQuestioner),
+            other => other,
+        }
     }
 
     fn yes_no(&mut self, prompt: &str) -> Result<bool, QuestionError> {
@@ -195,7 +222,8 @@ impl<R: BufRead, W: Write> Questioner for InteractiveQuestioner<R, W> {
         old: &ModelSchema,
         new: &ModelSchema,
     ) -> Result<bool, QuestionError> {
-        self.yes_no(&format!("Was the model {app}.{} renamed to {}?", old.name, new.name))
+        let asked = self.yes_no(&format!("Was the model {app}.{} renamed to {}?", old.name, new.name));
+        self.or_refusal(asked, |refuse| refuse.ask_rename_model(app, old, new))
     }
 
     fn ask_rename_field(
@@ -205,7 +233,8 @@ impl<R: BufRead, W: Write> Questioner for InteractiveQuestioner<R, W> {
         old: &FieldSchema,
         new: &FieldSchema,
     ) -> Result<bool, QuestionError> {
-        self.yes_no(&format!("Was {app}.{model}.{} renamed to {model}.{}?", old.name, new.name))
+        let asked = self.yes_no(&format!("Was {app}.{model}.{} renamed to {model}.{}?", old.name, new.name));
+        self.or_refusal(asked, |refuse| refuse.ask_rename_field(app, model, old, new))
     }
 
     fn ask_not_null_default(
@@ -223,10 +252,12 @@ impl<R: BufRead, W: Write> Questioner for InteractiveQuestioner<R, W> {
             field.name
         )
         .map_err(cannot_ask)?;
-        match self.choose(2)? {
-            1 => self.one_off_value(field),
-            _ => Err(quit(app, model, field)),
-        }
+        let asked = match self.choose(2) {
+            Ok(1) => self.one_off_value(field),
+            Ok(_) => Err(quit(app, model, field)),
+            Err(error) => Err(error),
+        };
+        self.or_refusal(asked, |refuse| refuse.ask_not_null_default(app, model, field))
     }
 
     fn ask_not_null_alteration(
@@ -246,11 +277,13 @@ impl<R: BufRead, W: Write> Questioner for InteractiveQuestioner<R, W> {
             field.name
         )
         .map_err(cannot_ask)?;
-        match self.choose(3)? {
-            1 => self.one_off_value(field).map(NotNullAlteration::Backfill),
-            2 => Ok(NotNullAlteration::Ignore),
-            _ => Err(quit(app, model, field)),
-        }
+        let asked = match self.choose(3) {
+            Ok(1) => self.one_off_value(field).map(NotNullAlteration::Backfill),
+            Ok(2) => Ok(NotNullAlteration::Ignore),
+            Ok(_) => Err(quit(app, model, field)),
+            Err(error) => Err(error),
+        };
+        self.or_refusal(asked, |refuse| refuse.ask_not_null_alteration(app, model, field))
     }
 }
 
