@@ -66,7 +66,7 @@ pub fn app(input: TokenStream) -> TokenStream {
     let embedded = files.iter().map(|file| {
         let path = format!("/{folder}/{file}");
         quote! {
-            ::oxutils::apps::EmbeddedMigration {
+            ::oxutils::__private::EmbeddedMigration {
                 file_name: #file,
                 text: ::core::include_str!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), #path)),
             }
@@ -74,10 +74,10 @@ pub fn app(input: TokenStream) -> TokenStream {
     });
     let folder = format!("/{folder}");
     quote! {{
-        fn models() -> ::std::vec::Vec<&'static ::oxutils::schema::ModelSchema> {
-            ::std::vec![#(<#models as ::oxutils::Model>::schema()),*]
+        fn models() -> ::std::vec::Vec<&'static ::oxutils::__private::ModelSchema> {
+            ::std::vec![#(<#models as ::oxutils::__private::Model>::schema()),*]
         }
-        ::oxutils::apps::App {
+        ::oxutils::__private::App {
             label: #label,
             models,
             migrations_dir: ::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), #folder),

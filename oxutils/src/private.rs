@@ -1,6 +1,7 @@
 //! What generated code calls. Not a public API: it changes with the macro crate, which is pinned to this
 //! exact version of `oxutils`.
 
+pub use crate::apps::{App, EmbeddedMigration};
 pub use crate::audit::{AuditOptions, write_audit_entry};
 pub use crate::choices::OxChoices;
 pub use crate::column::Column;
