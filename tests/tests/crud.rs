@@ -1,6 +1,9 @@
 //! CRUD through the derive on SQLite, PostgreSQL and MariaDB: the same behaviour on each.
 
+#[macro_use]
 mod support;
+
+use oxutils::testing::TestDatabase;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use oxutils::db::{ConstraintKind, DbError};
@@ -35,158 +38,143 @@ fn book(author: &Author, title: &str, pages: i32) -> Book {
     }
 }
 
-#[test]
-fn insert_get_save_delete() {
-    for mut database in support::migrated_databases() {
-        let backend = database.connection.backend();
-        let connection = &mut database.connection;
-        let before = Utc::now() - chrono::Duration::seconds(1);
-        let stored = author("u@example.com").insert(connection).unwrap();
-        assert!(stored.id > 0, "a generated key on {backend}");
-        assert!(stored.created_at >= before, "auto_now_add filled on {backend}");
-        let again = Author::get(connection, &stored.id).unwrap();
-        assert_eq!(again.email, "u@example.com");
-        assert_eq!(again.born, stored.born);
-        assert_eq!(again.created_at.timestamp_micros(), stored.created_at.timestamp_micros(), "{backend}");
+fn insert_get_save_delete(mut database: TestDatabase) {
+    let backend = database.connection.backend();
+    let connection = &mut database.connection;
+    let before = Utc::now() - chrono::Duration::seconds(1);
+    let stored = author("u@example.com").insert(connection).unwrap();
+    assert!(stored.id > 0, "a generated key on {backend}");
+    assert!(stored.created_at >= before, "auto_now_add filled on {backend}");
+    let again = Author::get(connection, &stored.id).unwrap();
+    assert_eq!(again.email, "u@example.com");
+    assert_eq!(again.born, stored.born);
+    assert_eq!(again.created_at.timestamp_micros(), stored.created_at.timestamp_micros(), "{backend}");
 
-        let renamed = Author { name: "Ursula K.".into(), ..again }.save(connection).unwrap();
-        assert_eq!(Author::get(connection, &stored.id).unwrap().name, renamed.name);
+    let renamed = Author { name: "Ursula K.".into(), ..again }.save(connection).unwrap();
+    assert_eq!(Author::get(connection, &stored.id).unwrap().name, renamed.name);
 
-        renamed.delete(connection).unwrap();
-        assert_eq!(Author::get(connection, &stored.id).unwrap_err(), DbError::NotFound { model: "Author" });
-        assert_eq!(renamed.delete(connection).unwrap_err(), DbError::NotFound { model: "Author" });
-    }
+    renamed.delete(connection).unwrap();
+    assert_eq!(Author::get(connection, &stored.id).unwrap_err(), DbError::NotFound { model: "Author" });
+    assert_eq!(renamed.delete(connection).unwrap_err(), DbError::NotFound { model: "Author" });
 }
 
-#[test]
-fn insert_in_place_fills_in_the_key_and_timestamps() {
-    for mut database in support::migrated_databases() {
-        let backend = database.connection.backend();
-        let connection = &mut database.connection;
-        // With a timestamp to fill in.
-        let before = Utc::now() - chrono::Duration::seconds(1);
-        let mut ursula = author("u@example.com");
-        ursula.insert_in_place(connection).unwrap();
-        assert!(ursula.id > 0, "a generated key on {backend}");
-        assert!(ursula.created_at >= before, "auto_now_add filled on {backend}");
-        let stored = Author::get(connection, &ursula.id).unwrap();
-        assert_eq!(stored.created_at.timestamp_micros(), ursula.created_at.timestamp_micros(), "{backend}");
+fn insert_in_place_fills_in_the_key_and_timestamps(mut database: TestDatabase) {
+    let backend = database.connection.backend();
+    let connection = &mut database.connection;
+    // With a timestamp to fill in.
+    let before = Utc::now() - chrono::Duration::seconds(1);
+    let mut ursula = author("u@example.com");
+    ursula.insert_in_place(connection).unwrap();
+    assert!(ursula.id > 0, "a generated key on {backend}");
+    assert!(ursula.created_at >= before, "auto_now_add filled on {backend}");
+    let stored = Author::get(connection, &ursula.id).unwrap();
+    assert_eq!(stored.created_at.timestamp_micros(), ursula.created_at.timestamp_micros(), "{backend}");
 
-        // Without hook or timestamp: on SQLite the fields are bound in place.
-        let mut first = BookEvent { id: 0, book_id: 7, action: "insert".into(), title: "One".into() };
-        let mut second = BookEvent { id: 0, title: "Two".into(), ..first.clone() };
-        first.insert_in_place(connection).unwrap();
-        second.insert_in_place(connection).unwrap();
-        assert!(first.id > 0 && second.id > first.id, "generated keys on {backend}");
-        assert_eq!(BookEvent::get(connection, &second.id).unwrap(), second, "{backend}");
-        // A key given is kept, and a taken one is a typed error that leaves the row as it was.
-        let mut chosen = BookEvent { id: second.id + 10, title: "Chosen".into(), ..first.clone() };
-        chosen.insert_in_place(connection).unwrap();
-        assert_eq!(BookEvent::get(connection, &chosen.id).unwrap().title, "Chosen", "{backend}");
-        let mut taken = BookEvent { title: "Taken".into(), ..chosen.clone() };
-        let error = taken.insert_in_place(connection).unwrap_err();
-        assert!(
-            matches!(error, DbError::Constraint { kind: ConstraintKind::Unique, .. }),
-            "{backend}: {error}"
-        );
-        assert_eq!(taken.title, "Taken");
-        assert_eq!(BookEvent::get(connection, &chosen.id).unwrap().title, "Chosen", "{backend}");
+    // Without hook or timestamp: on SQLite the fields are bound in place.
+    let mut first = BookEvent { id: 0, book_id: 7, action: "insert".into(), title: "One".into() };
+    let mut second = BookEvent { id: 0, title: "Two".into(), ..first.clone() };
+    first.insert_in_place(connection).unwrap();
+    second.insert_in_place(connection).unwrap();
+    assert!(first.id > 0 && second.id > first.id, "generated keys on {backend}");
+    assert_eq!(BookEvent::get(connection, &second.id).unwrap(), second, "{backend}");
+    // A key given is kept, and a taken one is a typed error that leaves the row as it was.
+    let mut chosen = BookEvent { id: second.id + 10, title: "Chosen".into(), ..first.clone() };
+    chosen.insert_in_place(connection).unwrap();
+    assert_eq!(BookEvent::get(connection, &chosen.id).unwrap().title, "Chosen", "{backend}");
+    let mut taken = BookEvent { title: "Taken".into(), ..chosen.clone() };
+    let error = taken.insert_in_place(connection).unwrap_err();
+    assert!(matches!(error, DbError::Constraint { kind: ConstraintKind::Unique, .. }), "{backend}: {error}");
+    assert_eq!(taken.title, "Taken");
+    assert_eq!(BookEvent::get(connection, &chosen.id).unwrap().title, "Chosen", "{backend}");
 
-        // With a hook: it sees the insert.
-        let mut one = book(&ursula, "One", 10);
-        one.insert_in_place(connection).unwrap();
-        assert!(one.id > 0, "{backend}");
-        let events = BookEvent::objects().filter(BookEvent::BOOK_ID.eq(one.id)).all(connection).unwrap();
-        assert_eq!(events.len(), 1, "the hook ran once on {backend}");
-    }
+    // With a hook: it sees the insert.
+    let mut one = book(&ursula, "One", 10);
+    one.insert_in_place(connection).unwrap();
+    assert!(one.id > 0, "{backend}");
+    let events = BookEvent::objects().filter(BookEvent::BOOK_ID.eq(one.id)).all(connection).unwrap();
+    assert_eq!(events.len(), 1, "the hook ran once on {backend}");
 }
 
-#[test]
-fn queries_filter_order_limit_count_and_follow_keys() {
-    for mut database in support::migrated_databases() {
-        let backend = database.connection.backend();
-        let connection = &mut database.connection;
-        let ursula = author("u@example.com").insert(connection).unwrap();
-        let other = author("o@example.com").insert(connection).unwrap();
-        let books: Vec<Book> = (1..=5).map(|n| book(&ursula, &format!("Book {n}"), n * 100)).collect();
-        let stored = Book::bulk_insert(connection, &books).unwrap();
-        book(&other, "Other", 50).insert(connection).unwrap();
-        assert!(stored.windows(2).all(|pair| pair[0].id < pair[1].id), "keys in order on {backend}");
+fn queries_filter_order_limit_count_and_follow_keys(mut database: TestDatabase) {
+    let backend = database.connection.backend();
+    let connection = &mut database.connection;
+    let ursula = author("u@example.com").insert(connection).unwrap();
+    let other = author("o@example.com").insert(connection).unwrap();
+    let books: Vec<Book> = (1..=5).map(|n| book(&ursula, &format!("Book {n}"), n * 100)).collect();
+    let stored = Book::bulk_insert(connection, &books).unwrap();
+    book(&other, "Other", 50).insert(connection).unwrap();
+    assert!(stored.windows(2).all(|pair| pair[0].id < pair[1].id), "keys in order on {backend}");
 
-        let long = Book::objects().filter(Book::PAGES.ge(300)).order_by_desc(Book::PAGES);
-        let titles: Vec<String> = long.all(connection).unwrap().into_iter().map(|b| b.title).collect();
-        assert_eq!(titles, ["Book 5", "Book 4", "Book 3"], "{backend}");
-        let page: Vec<String> = Book::objects()
-            .order_by(Book::ID)
-            .offset(1)
-            .limit(2)
-            .all(connection)
-            .unwrap()
-            .into_iter()
-            .map(|b| b.title)
-            .collect();
-        assert_eq!(page, ["Book 2", "Book 3"]);
-        assert_eq!(Book::objects().filter(Book::TITLE.like("Book %")).count(connection).unwrap(), 5);
-        assert_eq!(
-            Book::objects().filter(Book::PAGES.lt(100).or(Book::PAGES.gt(400))).count(connection).unwrap(),
-            2
-        );
-        assert_eq!(
-            Book::objects().filter(Book::ID.is_in([stored[0].id, stored[1].id])).count(connection).unwrap(),
-            2
-        );
-        assert!(Book::objects().filter(Book::SEQUEL_OF.is_null()).exists(connection).unwrap());
-        assert!(!Book::objects().filter(Book::TITLE.eq("Nope")).exists(connection).unwrap());
+    let long = Book::objects().filter(Book::PAGES.ge(300)).order_by_desc(Book::PAGES);
+    let titles: Vec<String> = long.all(connection).unwrap().into_iter().map(|b| b.title).collect();
+    assert_eq!(titles, ["Book 5", "Book 4", "Book 3"], "{backend}");
+    let page: Vec<String> = Book::objects()
+        .order_by(Book::ID)
+        .offset(1)
+        .limit(2)
+        .all(connection)
+        .unwrap()
+        .into_iter()
+        .map(|b| b.title)
+        .collect();
+    assert_eq!(page, ["Book 2", "Book 3"]);
+    assert_eq!(Book::objects().filter(Book::TITLE.like("Book %")).count(connection).unwrap(), 5);
+    assert_eq!(
+        Book::objects().filter(Book::PAGES.lt(100).or(Book::PAGES.gt(400))).count(connection).unwrap(),
+        2
+    );
+    assert_eq!(
+        Book::objects().filter(Book::ID.is_in([stored[0].id, stored[1].id])).count(connection).unwrap(),
+        2
+    );
+    assert!(Book::objects().filter(Book::SEQUEL_OF.is_null()).exists(connection).unwrap());
+    assert!(!Book::objects().filter(Book::TITLE.eq("Nope")).exists(connection).unwrap());
 
-        // Forwards and backwards along the foreign key.
-        assert_eq!(stored[0].author.fetch(connection).unwrap().email, "u@example.com");
-        assert_eq!(ursula.related(Book::AUTHOR).count(connection).unwrap(), 5);
-        assert_eq!(other.related(Book::AUTHOR).all(connection).unwrap()[0].title, "Other");
+    // Forwards and backwards along the foreign key.
+    assert_eq!(stored[0].author.fetch(connection).unwrap().email, "u@example.com");
+    assert_eq!(ursula.related(Book::AUTHOR).count(connection).unwrap(), 5);
+    assert_eq!(other.related(Book::AUTHOR).all(connection).unwrap()[0].title, "Other");
 
-        // Bulk update and delete by filter.
-        let changed = Book::objects()
-            .filter(Book::AUTHOR.eq(&ursula))
-            .update(connection, vec![Book::IN_PRINT.set(false)])
-            .unwrap();
-        assert_eq!(changed, 5, "{backend}");
-        assert_eq!(Book::objects().filter(Book::IN_PRINT.eq(false)).count(connection).unwrap(), 5);
-        let deleted = Book::objects().filter(Book::PAGES.le(200)).delete(connection).unwrap();
-        assert_eq!(deleted, 3, "{backend}");
-        assert_eq!(Book::objects().count(connection).unwrap(), 3);
-        let first = Query::<Book>::new().order_by(Book::PAGES).first(connection).unwrap().unwrap();
-        assert_eq!(first.title, "Book 3");
-    }
+    // Bulk update and delete by filter.
+    let changed = Book::objects()
+        .filter(Book::AUTHOR.eq(&ursula))
+        .update(connection, vec![Book::IN_PRINT.set(false)])
+        .unwrap();
+    assert_eq!(changed, 5, "{backend}");
+    assert_eq!(Book::objects().filter(Book::IN_PRINT.eq(false)).count(connection).unwrap(), 5);
+    let deleted = Book::objects().filter(Book::PAGES.le(200)).delete(connection).unwrap();
+    assert_eq!(deleted, 3, "{backend}");
+    assert_eq!(Book::objects().count(connection).unwrap(), 3);
+    let first = Query::<Book>::new().order_by(Book::PAGES).first(connection).unwrap().unwrap();
+    assert_eq!(first.title, "Book 3");
 }
 
-#[test]
-fn constraint_violations_are_typed_and_named() {
-    for mut database in support::migrated_databases() {
-        let backend = database.connection.backend();
-        let connection = &mut database.connection;
-        let ursula = author("u@example.com").insert(connection).unwrap();
-        book(&ursula, "One", 10).insert(connection).unwrap();
+fn constraint_violations_are_typed_and_named(mut database: TestDatabase) {
+    let backend = database.connection.backend();
+    let connection = &mut database.connection;
+    let ursula = author("u@example.com").insert(connection).unwrap();
+    book(&ursula, "One", 10).insert(connection).unwrap();
 
-        let kind_of = |error: DbError| match error {
-            DbError::Constraint { kind, constraint, table, .. } => (kind, constraint, table),
-            other => panic!("not a constraint error on {backend}: {other}"),
-        };
-        let (kind, _, table) = kind_of(author("u@example.com").insert(connection).unwrap_err());
-        assert_eq!((kind, table.as_deref()), (ConstraintKind::Unique, Some("library_author")), "{backend}");
-        let (kind, constraint, table) = kind_of(book(&ursula, "Zero", 0).insert(connection).unwrap_err());
-        assert_eq!(kind, ConstraintKind::Check, "{backend}");
-        assert_eq!(constraint.as_deref(), Some("library_book_pages_positive"), "{backend}");
-        assert_eq!(table.as_deref(), Some("library_book"), "{backend}");
-        let orphan = Book { author: ForeignKey::new(999), ..book(&ursula, "Orphan", 10) };
-        let (kind, _, table) = kind_of(orphan.insert(connection).unwrap_err());
-        assert_eq!((kind, table.as_deref()), (ConstraintKind::ForeignKey, Some("library_book")), "{backend}");
-        let missing = connection.execute(
-            "INSERT INTO library_author (email, created_at) VALUES ('x@example.com', '2020-01-01 00:00:00')",
-            &[],
-        );
-        let (kind, constraint, _) = kind_of(missing.unwrap_err());
-        assert_eq!(kind, ConstraintKind::NotNull, "{backend}");
-        assert!(constraint.is_some_and(|c| c.contains("name")), "the column is named on {backend}");
-    }
+    let kind_of = |error: DbError| match error {
+        DbError::Constraint { kind, constraint, table, .. } => (kind, constraint, table),
+        other => panic!("not a constraint error on {backend}: {other}"),
+    };
+    let (kind, _, table) = kind_of(author("u@example.com").insert(connection).unwrap_err());
+    assert_eq!((kind, table.as_deref()), (ConstraintKind::Unique, Some("library_author")), "{backend}");
+    let (kind, constraint, table) = kind_of(book(&ursula, "Zero", 0).insert(connection).unwrap_err());
+    assert_eq!(kind, ConstraintKind::Check, "{backend}");
+    assert_eq!(constraint.as_deref(), Some("library_book_pages_positive"), "{backend}");
+    assert_eq!(table.as_deref(), Some("library_book"), "{backend}");
+    let orphan = Book { author: ForeignKey::new(999), ..book(&ursula, "Orphan", 10) };
+    let (kind, _, table) = kind_of(orphan.insert(connection).unwrap_err());
+    assert_eq!((kind, table.as_deref()), (ConstraintKind::ForeignKey, Some("library_book")), "{backend}");
+    let missing = connection.execute(
+        "INSERT INTO library_author (email, created_at) VALUES ('x@example.com', '2020-01-01 00:00:00')",
+        &[],
+    );
+    let (kind, constraint, _) = kind_of(missing.unwrap_err());
+    assert_eq!(kind, ConstraintKind::NotNull, "{backend}");
+    assert!(constraint.is_some_and(|c| c.contains("name")), "the column is named on {backend}");
 }
 
 #[test]
@@ -203,92 +191,93 @@ fn a_row_that_does_not_fit_its_model_is_a_typed_error() {
     );
 }
 
-#[test]
-fn a_write_hook_writes_in_the_same_transaction() {
-    for mut database in support::migrated_databases() {
-        let backend = database.connection.backend();
-        let connection = &mut database.connection;
-        let ursula = author("u@example.com").insert(connection).unwrap();
-        let one = book(&ursula, "One", 10).insert(connection).unwrap();
-        Book { title: "One, revised".into(), ..one.clone() }.save(connection).unwrap();
-        Book::objects().filter(Book::ID.eq(one.id)).update(connection, vec![Book::PAGES.set(20)]).unwrap();
-        one.delete(connection).unwrap();
-        let events: Vec<(String, String)> = BookEvent::objects()
-            .order_by(BookEvent::ID)
-            .all(connection)
-            .unwrap()
-            .into_iter()
-            .map(|e| (e.action, e.title))
-            .collect();
-        assert_eq!(
-            events,
-            [
-                ("insert", "One"),
-                ("update", "One, revised"),
-                ("update", "One, revised"),
-                ("delete", "One, revised")
-            ]
-            .map(|(a, t)| (a.to_owned(), t.to_owned())),
-            "{backend}"
-        );
-        // The hook refuses: the book is not written, and no event either.
-        let error = book(&ursula, "REFUSED", 10).insert(connection).unwrap_err();
-        assert_eq!(error, DbError::Hook("books titled REFUSED are not allowed".into()));
-        assert_eq!(
-            Book::objects().filter(Book::TITLE.eq("REFUSED")).count(connection).unwrap(),
-            0,
-            "rolled back on {backend}"
-        );
-        assert_eq!(BookEvent::objects().count(connection).unwrap(), 4);
-        // Inside the caller's own transaction, the hook's writes roll back with it.
-        {
-            let mut transaction = connection.transaction().unwrap();
-            book(&ursula, "Two", 10).insert(&mut transaction).unwrap();
-            transaction.rollback().unwrap();
-        }
-        assert_eq!(Book::objects().count(connection).unwrap(), 0, "{backend}");
-        assert_eq!(BookEvent::objects().count(connection).unwrap(), 4, "{backend}");
+fn a_write_hook_writes_in_the_same_transaction(mut database: TestDatabase) {
+    let backend = database.connection.backend();
+    let connection = &mut database.connection;
+    let ursula = author("u@example.com").insert(connection).unwrap();
+    let one = book(&ursula, "One", 10).insert(connection).unwrap();
+    Book { title: "One, revised".into(), ..one.clone() }.save(connection).unwrap();
+    Book::objects().filter(Book::ID.eq(one.id)).update(connection, vec![Book::PAGES.set(20)]).unwrap();
+    one.delete(connection).unwrap();
+    let events: Vec<(String, String)> = BookEvent::objects()
+        .order_by(BookEvent::ID)
+        .all(connection)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.title))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("insert", "One"),
+            ("update", "One, revised"),
+            ("update", "One, revised"),
+            ("delete", "One, revised")
+        ]
+        .map(|(a, t)| (a.to_owned(), t.to_owned())),
+        "{backend}"
+    );
+    // The hook refuses: the book is not written, and no event either.
+    let error = book(&ursula, "REFUSED", 10).insert(connection).unwrap_err();
+    assert_eq!(error, DbError::Hook("books titled REFUSED are not allowed".into()));
+    assert_eq!(
+        Book::objects().filter(Book::TITLE.eq("REFUSED")).count(connection).unwrap(),
+        0,
+        "rolled back on {backend}"
+    );
+    assert_eq!(BookEvent::objects().count(connection).unwrap(), 4);
+    // Inside the caller's own transaction, the hook's writes roll back with it.
+    {
+        let mut transaction = connection.transaction().unwrap();
+        book(&ursula, "Two", 10).insert(&mut transaction).unwrap();
+        transaction.rollback().unwrap();
     }
+    assert_eq!(Book::objects().count(connection).unwrap(), 0, "{backend}");
+    assert_eq!(BookEvent::objects().count(connection).unwrap(), 4, "{backend}");
 }
 
-#[test]
-fn saving_an_unchanged_row_is_not_not_found_but_saving_a_missing_one_is() {
-    for mut database in support::migrated_databases() {
-        let backend = database.connection.backend();
-        let connection = &mut database.connection;
-        let stored = author("u@example.com").insert(connection).unwrap();
-        stored.save(connection).unwrap_or_else(|error| panic!("unchanged save on {backend}: {error}"));
-        let missing = Author { id: 999, ..stored };
-        assert_eq!(missing.save(connection).unwrap_err(), DbError::NotFound { model: "Author" }, "{backend}");
-    }
+fn saving_an_unchanged_row_is_not_not_found_but_saving_a_missing_one_is(mut database: TestDatabase) {
+    let backend = database.connection.backend();
+    let connection = &mut database.connection;
+    let stored = author("u@example.com").insert(connection).unwrap();
+    stored.save(connection).unwrap_or_else(|error| panic!("unchanged save on {backend}: {error}"));
+    let missing = Author { id: 999, ..stored };
+    assert_eq!(missing.save(connection).unwrap_err(), DbError::NotFound { model: "Author" }, "{backend}");
 }
 
-#[test]
-fn contains_is_literal_and_a_dropped_transaction_rolls_back() {
-    for mut database in support::migrated_databases() {
-        let backend = database.connection.backend();
-        let connection = &mut database.connection;
-        let ursula = author("u@example.com").insert(connection).unwrap();
-        book(&ursula, "100% pure_fiction", 10).insert(connection).unwrap();
-        book(&ursula, "1000 pure fictions", 10).insert(connection).unwrap();
-        assert_eq!(
-            Book::objects().filter(Book::TITLE.contains("0% pure_")).count(connection).unwrap(),
-            1,
-            "{backend}"
-        );
-        assert_eq!(
-            Book::objects().filter(Book::TITLE.contains("pure")).count(connection).unwrap(),
-            2,
-            "{backend}"
-        );
-        {
-            let mut transaction = connection.transaction().unwrap();
-            author("dropped@example.com").insert(&mut transaction).unwrap();
-            // Dropped without commit.
-        }
-        assert!(
-            !Author::objects().filter(Author::EMAIL.eq("dropped@example.com")).exists(connection).unwrap(),
-            "{backend}"
-        );
+fn contains_is_literal_and_a_dropped_transaction_rolls_back(mut database: TestDatabase) {
+    let backend = database.connection.backend();
+    let connection = &mut database.connection;
+    let ursula = author("u@example.com").insert(connection).unwrap();
+    book(&ursula, "100% pure_fiction", 10).insert(connection).unwrap();
+    book(&ursula, "1000 pure fictions", 10).insert(connection).unwrap();
+    assert_eq!(
+        Book::objects().filter(Book::TITLE.contains("0% pure_")).count(connection).unwrap(),
+        1,
+        "{backend}"
+    );
+    assert_eq!(
+        Book::objects().filter(Book::TITLE.contains("pure")).count(connection).unwrap(),
+        2,
+        "{backend}"
+    );
+    {
+        let mut transaction = connection.transaction().unwrap();
+        author("dropped@example.com").insert(&mut transaction).unwrap();
+        // Dropped without commit.
     }
+    assert!(
+        !Author::objects().filter(Author::EMAIL.eq("dropped@example.com")).exists(connection).unwrap(),
+        "{backend}"
+    );
 }
+
+migrated_on_every_backend!(
+    insert_get_save_delete,
+    insert_in_place_fills_in_the_key_and_timestamps,
+    queries_filter_order_limit_count_and_follow_keys,
+    constraint_violations_are_typed_and_named,
+    a_write_hook_writes_in_the_same_transaction,
+    saving_an_unchanged_row_is_not_not_found_but_saving_a_missing_one_is,
+    contains_is_literal_and_a_dropped_transaction_rolls_back,
+);

@@ -51,18 +51,31 @@ pub fn server_url(variable: &str) -> Option<String> {
     }
 }
 
-/// A database with every installed app migrated on every configured backend: in-memory SQLite, then a
-/// throw-away database on each server whose URL is set.
-pub fn migrated_databases() -> Vec<oxutils::testing::TestDatabase> {
-    let mut servers = vec![None];
-    servers.extend(server_url(POSTGRES_URL).map(Some));
-    servers.extend(server_url(MYSQL_URL).map(Some));
-    servers
-        .into_iter()
-        .map(|server| {
-            oxutils::testing::migrated_database_on(server.as_deref(), &tests::installed_apps()).unwrap()
-        })
-        .collect()
+/// Each scenario once per backend, as its own named test (`scenario::sqlite`, `scenario::postgres`,
+/// `scenario::mysql`), so a report shows which backend failed. A scenario is a `fn(TestDatabase)` that
+/// gets a database with every installed app migrated.
+#[macro_export]
+macro_rules! migrated_on_every_backend {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[test]
+            fn sqlite() {
+                super::$scenario(super::support::Backend::Sqlite.migrated().unwrap());
+            }
+            #[test]
+            fn postgres() {
+                if let Some(database) = super::support::Backend::Postgres.migrated() {
+                    super::$scenario(database);
+                }
+            }
+            #[test]
+            fn mysql() {
+                if let Some(database) = super::support::Backend::Mysql.migrated() {
+                    super::$scenario(database);
+                }
+            }
+        }
+    )*};
 }
 
 /// A database name no other test or run uses at the same time.
@@ -241,27 +254,44 @@ pub struct Database {
 impl Backend {
     pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
 
-    /// A throw-away database on this backend: a SQLite file, or a database on the server whose URL is set.
-    /// Without the URL the test is skipped, except in CI (`CI` set), where a missing server is a failure.
-    pub fn database(self) -> Option<Database> {
+    /// The server URL of this backend's tests: `None` for SQLite (in memory), `Some(None)` when the URL is
+    /// not set (the test is skipped, except in CI, where that fails).
+    fn server(self) -> Option<Option<String>> {
         let variable = match self {
-            Backend::Sqlite => {
-                let directory = std::env::temp_dir().join(unique_database_name("oxutils_sqlite"));
-                std::fs::create_dir_all(&directory).expect("a temporary directory");
-                let url = format!("sqlite://{}", directory.join("db.sqlite3").display());
-                let connection = oxutils::db::Connection::open(&url).expect("open SQLite");
-                return Some(Database { connection, _guard: Box::new(TempDir(directory)) });
-            }
+            Backend::Sqlite => return None,
             Backend::Postgres => POSTGRES_URL,
             Backend::Mysql => MYSQL_URL,
         };
-        let Some(server) = server_url(variable) else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{variable} must be set in CI: no server test is skipped there"
-            );
-            return None;
+        let url = server_url(variable);
+        assert!(
+            url.is_some() || std::env::var_os("CI").is_none(),
+            "{variable} must be set in CI: no server test is skipped there"
+        );
+        Some(url)
+    }
+
+    /// A throw-away database on this backend with every installed app migrated (in-memory SQLite), or
+    /// `None` when the server's URL is not set.
+    pub fn migrated(self) -> Option<oxutils::testing::TestDatabase> {
+        let server = match self.server() {
+            None => None,
+            Some(None) => return None,
+            Some(Some(url)) => Some(url),
         };
+        Some(oxutils::testing::migrated_database_on(server.as_deref(), &tests::installed_apps()).unwrap())
+    }
+
+    /// A throw-away database on this backend: a SQLite file, or a database on the server whose URL is set.
+    /// Without the URL the test is skipped, except in CI (`CI` set), where a missing server is a failure.
+    pub fn database(self) -> Option<Database> {
+        let Some(server) = self.server() else {
+            let directory = std::env::temp_dir().join(unique_database_name("oxutils_sqlite"));
+            std::fs::create_dir_all(&directory).expect("a temporary directory");
+            let url = format!("sqlite://{}", directory.join("db.sqlite3").display());
+            let connection = oxutils::db::Connection::open(&url).expect("open SQLite");
+            return Some(Database { connection, _guard: Box::new(TempDir(directory)) });
+        };
+        let server = server?;
         let (url, guard): (String, Box<dyn std::any::Any>) = match self {
             Backend::Postgres => {
                 let database = PostgresDatabase::create(&server);
