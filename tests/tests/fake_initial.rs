@@ -2,6 +2,7 @@
 //! application created is taken over (its rows kept, `0001_initial` recorded without running, `0002`
 //! applied), and tables that differ from the migration are refused, each difference named, nothing applied.
 
+#[macro_use]
 mod support;
 
 use oxutils::ModelExt;
@@ -56,120 +57,105 @@ fn applied(connection: &mut Connection) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn tables_the_django_application_created_are_taken_over() {
-    for (mut connection, _guard) in support::every_backend() {
-        let backend = connection.backend();
-        for statement in django_tables(backend) {
-            connection.batch(statement).unwrap();
-        }
-        let steps = migrate_fake_initial(&mut connection).unwrap();
-        let faked: Vec<(String, bool)> =
-            steps.iter().map(|step| (step.migration.name.clone(), step.faked)).collect();
-        assert_eq!(
-            faked,
-            [
-                ("0001_initial".to_owned(), true),
-                ("0002_logentry".to_owned(), false),
-                ("0003_logexportrange".to_owned(), false)
-            ],
-            "{backend:?}"
-        );
-        assert_eq!(
-            applied(&mut connection),
-            ["0001_initial", "0002_logentry", "0003_logexportrange"],
-            "{backend:?}"
-        );
-        // The Django application's rows are read by oxutils' models, and new ones go beside them.
-        let old = LogExportState::get(&mut connection, &1).unwrap();
-        assert_eq!((old.status, old.size), (ExportStatus::Success, 42), "{backend:?}");
-        assert_eq!(old.data.as_ref().map(|file| file.key().to_owned()).as_deref(), Some("oxi_logs/a.zip"));
-        assert_eq!(old.history(&mut connection).unwrap().len(), 1, "{backend:?}");
-        let new = LogExportState::create(&mut connection).unwrap();
-        assert_eq!(new.id, 2, "{backend:?}");
-        assert_eq!(LogEntry::objects().count(&mut connection).unwrap(), 0, "0002 created the entries table");
-        // A second run has nothing left to do.
-        assert!(migrate_fake_initial(&mut connection).unwrap().is_empty(), "{backend:?}");
+fn tables_the_django_application_created_are_taken_over(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    for statement in django_tables(backend) {
+        connection.batch(statement).unwrap();
     }
+    let steps = migrate_fake_initial(connection).unwrap();
+    let faked: Vec<(String, bool)> =
+        steps.iter().map(|step| (step.migration.name.clone(), step.faked)).collect();
+    assert_eq!(
+        faked,
+        [
+            ("0001_initial".to_owned(), true),
+            ("0002_logentry".to_owned(), false),
+            ("0003_logexportrange".to_owned(), false)
+        ],
+        "{backend:?}"
+    );
+    assert_eq!(applied(connection), ["0001_initial", "0002_logentry", "0003_logexportrange"], "{backend:?}");
+    // The Django application's rows are read by oxutils' models, and new ones go beside them.
+    let old = LogExportState::get(connection, &1).unwrap();
+    assert_eq!((old.status, old.size), (ExportStatus::Success, 42), "{backend:?}");
+    assert_eq!(old.data.as_ref().map(|file| file.key().to_owned()).as_deref(), Some("oxi_logs/a.zip"));
+    assert_eq!(old.history(connection).unwrap().len(), 1, "{backend:?}");
+    let new = LogExportState::create(connection).unwrap();
+    assert_eq!(new.id, 2, "{backend:?}");
+    assert_eq!(LogEntry::objects().count(connection).unwrap(), 0, "0002 created the entries table");
+    // A second run has nothing left to do.
+    assert!(migrate_fake_initial(connection).unwrap().is_empty(), "{backend:?}");
 }
 
-#[test]
-fn without_the_tables_fake_initial_applies_the_migration() {
-    for (mut connection, _guard) in support::every_backend() {
-        let backend = connection.backend();
-        let steps = migrate_fake_initial(&mut connection).unwrap();
-        assert!(steps.iter().all(|step| !step.faked), "{backend:?}: nothing to take over, so it ran");
-        LogExportState::create(&mut connection).unwrap();
-    }
+fn without_the_tables_fake_initial_applies_the_migration(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    let steps = migrate_fake_initial(connection).unwrap();
+    assert!(steps.iter().all(|step| !step.faked), "{backend:?}: nothing to take over, so it ran");
+    LogExportState::create(connection).unwrap();
 }
 
-#[test]
-fn tables_that_differ_are_refused_with_every_difference_named() {
-    for (mut connection, _guard) in support::every_backend() {
-        let backend = connection.backend();
-        let mut statements = django_tables(backend);
-        statements.truncate(2);
-        for statement in statements {
-            connection.batch(statement).unwrap();
-        }
-        // An older schema: `size` missing, `data` not nullable, and a column the migration does not know.
-        let changes: &[&str] = match backend {
-            Backend::Sqlite => &[
-                "ALTER TABLE audit_logexportstate DROP COLUMN size",
-                "ALTER TABLE audit_logexportstate ADD COLUMN note text NULL",
-            ],
-            Backend::Postgres => &[
-                "ALTER TABLE audit_logexportstate DROP COLUMN size",
-                "ALTER TABLE audit_logexportstate ADD COLUMN note text NULL",
-                "ALTER TABLE audit_logexporthistory ALTER COLUMN status DROP NOT NULL",
-            ],
-            Backend::Mysql => &[
-                "ALTER TABLE audit_logexportstate DROP COLUMN size",
-                "ALTER TABLE audit_logexportstate ADD COLUMN note text NULL",
-                "ALTER TABLE audit_logexporthistory MODIFY status varchar(20) NULL",
-            ],
-        };
-        for change in changes {
-            connection.batch(change).unwrap();
-        }
-        let error = migrate_fake_initial(&mut connection).unwrap_err();
-        let MigrateError::FakeInitial { migration, differences } = &error else {
-            panic!("{backend:?}: {error}")
-        };
-        assert_eq!(migration.name, "0001_initial");
-        let mut expected = vec![
-            "table `audit_logexportstate` has no column `size`".to_owned(),
-            "table `audit_logexportstate` has a column `note` the migration does not create".to_owned(),
-        ];
-        if backend != Backend::Sqlite {
-            expected.push(
-                "column `audit_logexporthistory.status` is NULL; the migration has it NOT NULL".to_owned(),
-            );
-        }
-        assert_eq!(differences, &expected, "{backend:?}");
-        let message = error.to_string();
-        assert!(
-            message.contains("cannot fake audit.0001_initial") && message.contains("no column `size`"),
-            "{message}"
-        );
-        assert!(applied(&mut connection).is_empty(), "{backend:?}: nothing recorded");
-        assert!(
-            connection.query("SELECT note FROM audit_logexportstate", &[]).is_ok(),
-            "{backend:?}: the tables are left as they were"
-        );
+fn tables_that_differ_are_refused_with_every_difference_named(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    let mut statements = django_tables(backend);
+    statements.truncate(2);
+    for statement in statements {
+        connection.batch(statement).unwrap();
     }
+    // An older schema: `size` missing, `data` not nullable, and a column the migration does not know.
+    let changes: &[&str] = match backend {
+        Backend::Sqlite => &[
+            "ALTER TABLE audit_logexportstate DROP COLUMN size",
+            "ALTER TABLE audit_logexportstate ADD COLUMN note text NULL",
+        ],
+        Backend::Postgres => &[
+            "ALTER TABLE audit_logexportstate DROP COLUMN size",
+            "ALTER TABLE audit_logexportstate ADD COLUMN note text NULL",
+            "ALTER TABLE audit_logexporthistory ALTER COLUMN status DROP NOT NULL",
+        ],
+        Backend::Mysql => &[
+            "ALTER TABLE audit_logexportstate DROP COLUMN size",
+            "ALTER TABLE audit_logexportstate ADD COLUMN note text NULL",
+            "ALTER TABLE audit_logexporthistory MODIFY status varchar(20) NULL",
+        ],
+    };
+    for change in changes {
+        connection.batch(change).unwrap();
+    }
+    let error = migrate_fake_initial(connection).unwrap_err();
+    let MigrateError::FakeInitial { migration, differences } = &error else { panic!("{backend:?}: {error}") };
+    assert_eq!(migration.name, "0001_initial");
+    let mut expected = vec![
+        "table `audit_logexportstate` has no column `size`".to_owned(),
+        "table `audit_logexportstate` has a column `note` the migration does not create".to_owned(),
+    ];
+    if backend != Backend::Sqlite {
+        expected
+            .push("column `audit_logexporthistory.status` is NULL; the migration has it NOT NULL".to_owned());
+    }
+    assert_eq!(differences, &expected, "{backend:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("cannot fake audit.0001_initial") && message.contains("no column `size`"),
+        "{message}"
+    );
+    assert!(applied(connection).is_empty(), "{backend:?}: nothing recorded");
+    assert!(
+        connection.query("SELECT note FROM audit_logexportstate", &[]).is_ok(),
+        "{backend:?}: the tables are left as they were"
+    );
 }
 
-#[test]
-fn only_some_of_the_tables_is_refused() {
-    for (mut connection, _guard) in support::every_backend() {
-        let backend = connection.backend();
-        connection.batch(django_tables(backend)[0]).unwrap();
-        let error = migrate_fake_initial(&mut connection).unwrap_err();
-        let MigrateError::FakeInitial { differences, .. } = &error else { panic!("{backend:?}: {error}") };
-        assert_eq!(differences, &["table `audit_logexporthistory` does not exist"], "{backend:?}");
-        assert!(applied(&mut connection).is_empty(), "{backend:?}");
-    }
+fn only_some_of_the_tables_is_refused(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    connection.batch(django_tables(backend)[0]).unwrap();
+    let error = migrate_fake_initial(connection).unwrap_err();
+    let MigrateError::FakeInitial { differences, .. } = &error else { panic!("{backend:?}: {error}") };
+    assert_eq!(differences, &["table `audit_logexporthistory` does not exist"], "{backend:?}");
+    assert!(applied(connection).is_empty(), "{backend:?}");
 }
 
 #[test]
@@ -199,3 +185,10 @@ fn the_manage_command_takes_over_with_fake_initial_and_says_so() {
     assert!(text.contains("Applying audit.0002_logentry... OK"), "{text}");
     assert_eq!(LogExportState::get(&mut connection, &1).unwrap().size, 42);
 }
+
+on_every_backend!(
+    tables_the_django_application_created_are_taken_over,
+    without_the_tables_fake_initial_applies_the_migration,
+    tables_that_differ_are_refused_with_every_difference_named,
+    only_some_of_the_tables_is_refused,
+);

@@ -2,6 +2,7 @@
 //! applies it on SQLite, PostgreSQL and MariaDB. The real schema must match the models, rows written at the
 //! start must survive every step, and migrating back to zero must leave nothing behind.
 
+#[macro_use]
 mod support;
 
 use oxutils::Model;
@@ -160,85 +161,80 @@ fn count(connection: &mut Connection, table: &str) -> i64 {
     i64::from_value(rows[0][0].clone()).unwrap()
 }
 
-#[test]
-fn models_evolve_through_six_versions_and_back_to_zero() {
-    for (mut connection, _guard) in support::every_backend() {
-        let backend = connection.backend();
-        let mut files: Vec<Migration> = Vec::new();
-        for (index, models) in versions().iter().enumerate() {
-            let version = index + 1;
-            let refs: Vec<&ModelSchema> = models.iter().collect();
-            let mut questioner = Scripted { backfill: Literal::Text("unknown".into()) };
-            let new = make_migrations(&refs, files.clone(), &[], None, &mut questioner).unwrap();
-            assert!(!new.is_empty(), "version {version} changes something");
-            // Through the file format, as a user's would be.
-            for migration in new {
-                files.push(
-                    Migration::parse(&migration.app, &migration.file_name(), &migration.render()).unwrap(),
-                );
-            }
-            let mut executor = Executor::new(&mut connection, files.clone()).unwrap();
-            if std::env::var("DEBUG_SQL").is_ok() {
-                for step in executor.plan(&Target::Latest).unwrap() {
-                    eprintln!(
-                        "{}: {:?}",
-                        step.migration,
-                        executor.sql(&step.migration, backend, false).unwrap()
-                    );
-                }
-            }
-            executor
-                .migrate(&Target::Latest, MigrateOptions::default())
-                .unwrap_or_else(|e| panic!("version {version} on {backend}: {e}"));
-            assert_schema(&mut connection, models, version);
-            if version == 1 {
-                connection.batch("INSERT INTO library_author (name, email, created_at) VALUES ('Ursula', 'u@example.com', '2020-01-01 00:00:00')").unwrap();
-                connection.batch("INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'One', 'FICTION', 10, 1.5, '{}')").unwrap();
-            }
-            let (authors, books) = if version >= 4 {
-                ("library_writer", "library_book")
-            } else {
-                ("library_author", "library_book")
-            };
-            assert_eq!(
-                (count(&mut connection, authors), count(&mut connection, books)),
-                (1, 1),
-                "rows kept at version {version} on {backend}"
-            );
+fn models_evolve_through_six_versions_and_back_to_zero(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    let mut files: Vec<Migration> = Vec::new();
+    for (index, models) in versions().iter().enumerate() {
+        let version = index + 1;
+        let refs: Vec<&ModelSchema> = models.iter().collect();
+        let mut questioner = Scripted { backfill: Literal::Text("unknown".into()) };
+        let new = make_migrations(&refs, files.clone(), &[], None, &mut questioner).unwrap();
+        assert!(!new.is_empty(), "version {version} changes something");
+        // Through the file format, as a user's would be.
+        for migration in new {
+            files
+                .push(Migration::parse(&migration.app, &migration.file_name(), &migration.render()).unwrap());
         }
-        let isbn = support::text_column(&mut connection, "SELECT isbn FROM library_book", &[]);
-        assert_eq!(isbn, ["unknown"], "the backfill filled existing rows on {backend}");
-
-        // Nothing to do when up to date.
-        let all: Vec<&ModelSchema> = Vec::new();
-        let _ = all;
-        let mut executor = Executor::new(&mut connection, files.clone()).unwrap();
-        assert!(executor.plan(&Target::Latest).unwrap().is_empty());
-        assert_eq!(executor.edited(), Vec::new());
-
-        // Back to version 3 of the library app, then to zero, then all the way forward again.
-        let third = files.iter().filter(|m| m.app == "library").nth(2).unwrap().key();
-        executor
-            .migrate(&Target::Migration(third), MigrateOptions::default())
-            .unwrap_or_else(|e| panic!("back to 3 on {backend}: {e}"));
-        assert_schema(&mut connection, &versions()[2], 3);
-        assert_eq!(count(&mut connection, "library_author"), 1, "rows kept going back on {backend}");
-        let mut executor = Executor::new(&mut connection, files.clone()).unwrap();
-        executor
-            .migrate(&Target::Zero("library".into()), MigrateOptions::default())
-            .unwrap_or_else(|e| panic!("zero on {backend}: {e}"));
-        executor
-            .migrate(&Target::Zero("audit".into()), MigrateOptions::default())
-            .unwrap_or_else(|e| panic!("audit zero on {backend}: {e}"));
-        assert_eq!(
-            support::tables(&mut connection),
-            ["oxutils_migrations"],
-            "zero leaves only the recorder on {backend}"
-        );
-        let mut executor = Executor::new(&mut connection, files.clone()).unwrap();
+        let mut executor = Executor::new(connection, files.clone()).unwrap();
+        if std::env::var("DEBUG_SQL").is_ok() {
+            for step in executor.plan(&Target::Latest).unwrap() {
+                eprintln!("{}: {:?}", step.migration, executor.sql(&step.migration, backend, false).unwrap());
+            }
+        }
         executor
             .migrate(&Target::Latest, MigrateOptions::default())
-            .unwrap_or_else(|e| panic!("forward again on {backend}: {e}"));
-        assert_schema(&mut connection, &versions()[5], 6);
+            .unwrap_or_else(|e| panic!("version {version} on {backend}: {e}"));
+        assert_schema(connection, models, version);
+        if version == 1 {
+            connection.batch("INSERT INTO library_author (name, email, created_at) VALUES ('Ursula', 'u@example.com', '2020-01-01 00:00:00')").unwrap();
+            connection.batch("INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'One', 'FICTION', 10, 1.5, '{}')").unwrap();
+        }
+        let (authors, books) = if version >= 4 {
+            ("library_writer", "library_book")
+        } else {
+            ("library_author", "library_book")
+        };
+        assert_eq!(
+            (count(connection, authors), count(connection, books)),
+            (1, 1),
+            "rows kept at version {version} on {backend}"
+        );
     }
+    let isbn = support::text_column(connection, "SELECT isbn FROM library_book", &[]);
+    assert_eq!(isbn, ["unknown"], "the backfill filled existing rows on {backend}");
+
+    // Nothing to do when up to date.
+    let all: Vec<&ModelSchema> = Vec::new();
+    let _ = all;
+    let mut executor = Executor::new(connection, files.clone()).unwrap();
+    assert!(executor.plan(&Target::Latest).unwrap().is_empty());
+    assert_eq!(executor.edited(), Vec::new());
+
+    // Back to version 3 of the library app, then to zero, then all the way forward again.
+    let third = files.iter().filter(|m| m.app == "library").nth(2).unwrap().key();
+    executor
+        .migrate(&Target::Migration(third), MigrateOptions::default())
+        .unwrap_or_else(|e| panic!("back to 3 on {backend}: {e}"));
+    assert_schema(connection, &versions()[2], 3);
+    assert_eq!(count(connection, "library_author"), 1, "rows kept going back on {backend}");
+    let mut executor = Executor::new(connection, files.clone()).unwrap();
+    executor
+        .migrate(&Target::Zero("library".into()), MigrateOptions::default())
+        .unwrap_or_else(|e| panic!("zero on {backend}: {e}"));
+    executor
+        .migrate(&Target::Zero("audit".into()), MigrateOptions::default())
+        .unwrap_or_else(|e| panic!("audit zero on {backend}: {e}"));
+    assert_eq!(
+        support::tables(connection),
+        ["oxutils_migrations"],
+        "zero leaves only the recorder on {backend}"
+    );
+    let mut executor = Executor::new(connection, files.clone()).unwrap();
+    executor
+        .migrate(&Target::Latest, MigrateOptions::default())
+        .unwrap_or_else(|e| panic!("forward again on {backend}: {e}"));
+    assert_schema(connection, &versions()[5], 6);
 }
+
+on_every_backend!(models_evolve_through_six_versions_and_back_to_zero,);

@@ -4,6 +4,7 @@
 //! replaces. Each runs on SQLite, PostgreSQL and MariaDB, with rows in the tables, through the migration
 //! files as a user's project holds them, on an existing database, a fresh one, and backwards.
 
+#[macro_use]
 mod support;
 
 use oxutils::db::Connection;
@@ -12,30 +13,6 @@ use oxutils::migrations::{
     Operation, QuestionError, Questioner, Target, make_migrations, recorder, squash,
 };
 use oxutils::schema::{ColumnType, FieldSchema, ForeignKeySchema, Literal, ModelSchema, OnDelete};
-
-/// One test per backend for each scenario: `scenario::sqlite`, `scenario::postgres`, `scenario::mysql`.
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[test]
-            fn sqlite() {
-                super::$scenario(&mut super::support::Backend::Sqlite.database().unwrap());
-            }
-            #[test]
-            fn postgres() {
-                if let Some(mut database) = super::support::Backend::Postgres.database() {
-                    super::$scenario(&mut database);
-                }
-            }
-            #[test]
-            fn mysql() {
-                if let Some(mut database) = super::support::Backend::Mysql.database() {
-                    super::$scenario(&mut database);
-                }
-            }
-        }
-    )*};
-}
 
 on_every_backend!(
     nullable_made_not_null,

@@ -52,6 +52,32 @@ pub fn server_url(variable: &str) -> Option<String> {
 }
 
 /// Each scenario once per backend, as its own named test (`scenario::sqlite`, `scenario::postgres`,
+/// `scenario::mysql`). A scenario is a `fn(&mut Database)` that gets an empty throw-away database.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[test]
+            fn sqlite() {
+                super::$scenario(&mut super::support::Backend::Sqlite.database().unwrap());
+            }
+            #[test]
+            fn postgres() {
+                if let Some(mut database) = super::support::Backend::Postgres.database() {
+                    super::$scenario(&mut database);
+                }
+            }
+            #[test]
+            fn mysql() {
+                if let Some(mut database) = super::support::Backend::Mysql.database() {
+                    super::$scenario(&mut database);
+                }
+            }
+        }
+    )*};
+}
+
+/// Each scenario once per backend, as its own named test (`scenario::sqlite`, `scenario::postgres`,
 /// `scenario::mysql`), so a report shows which backend failed. A scenario is a `fn(TestDatabase)` that
 /// gets a database with every installed app migrated.
 #[macro_export]
