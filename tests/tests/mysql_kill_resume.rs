@@ -28,7 +28,10 @@ use oxutils::migrations::make::new_migration;
 use oxutils::migrations::recorder;
 use oxutils::migrations::resume::{Check, check};
 use oxutils::migrations::statement_hook::{self, Event};
-use oxutils::migrations::{BackendSql, Executor, MigrateOptions, Migration, MigrationKey, Operation, Target};
+use oxutils::migrations::{
+    BackendSql, Executor, Interrupted, MigrateError, MigrateOptions, Migration, MigrationKey, Operation,
+    Target,
+};
 use oxutils::schema::{
     ColumnType, ConstraintSchema, FieldSchema, ForeignKeySchema, IndexSchema, Literal, ModelSchema, OnDelete,
 };
@@ -428,6 +431,7 @@ fn migrate_killed_at_any_point_finishes_on_the_next_run() {
     assert_eq!(catalog(&killed_url), migrated, "the schema the killed runs leave is the clean run's");
 
     let backwards_kills = migrate_through_kills(&killed_url, "zero", &backwards);
+    killed_midway_the_other_way_is_refused_until_finished(&clean_url, &migrated);
     let mut executor = Executor::new(&mut connection, migrations()).unwrap();
     executor.migrate(&Target::Zero("shop".into()), MigrateOptions::default()).unwrap();
     let unmigrated = catalog(&clean_url);
@@ -443,6 +447,69 @@ fn migrate_killed_at_any_point_finishes_on_the_next_run() {
     );
     // Only a real kill that lands late makes the run pass later points.
     assert!(kills * 10 >= planned * 9, "{kills} of {planned} kill points reached");
+}
+
+/// On a database at the latest migration: `migrate zero` killed midway through `0002_evolve`, then a
+/// forwards `migrate`, which would leave it half unapplied, is refused, naming the command that finishes
+/// it; that command finishes it and the forwards run then gives the schema a clean run does. Then the same
+/// the other way: a forwards run killed midway, and `zero`. Kills held after the statement ran, so that
+/// the finishing run also has the statement in doubt to look for.
+fn killed_midway_the_other_way_is_refused_until_finished(url: &str, migrated: &[MysqlTable]) {
+    let evolve = MigrationKey::new("shop", "0002_evolve");
+    let held = |index| Kill { at: Point { event: Event::Ran, migration: "0002_evolve", index }, held: true };
+    let mut connection = Connection::open(url).unwrap();
+    let mut migrate = |target: Target| {
+        Executor::new(&mut connection, migrations())
+            .and_then(|mut executor| executor.migrate(&target, MigrateOptions::default()))
+    };
+    let names = |steps: Vec<oxutils::migrations::Step>| -> Vec<(String, bool)> {
+        steps.into_iter().map(|step| (step.migration.name, step.backwards)).collect()
+    };
+
+    run_child(url, "zero", Some(&held(10)));
+    let half = Executor::new(&mut Connection::open(url).unwrap(), migrations()).unwrap().interrupted();
+    assert_eq!(
+        half,
+        [Interrupted {
+            migration: evolve.clone(),
+            backwards: true,
+            done: 10,
+            total: Some(29),
+            finish: Some("shop 0001_initial".into()),
+        }]
+    );
+    for target in [Target::Latest, Target::Migration(evolve.clone())] {
+        let error = migrate(target.clone()).unwrap_err();
+        assert!(matches!(error, MigrateError::Interrupted(_)), "{target:?}: {error}");
+        assert_eq!(
+            error.to_string(),
+            "shop.0002_evolve was interrupted while unapplying: 10 of 29 statements undone; run `cargo oxutils \
+             migrate shop 0001_initial` to finish unapplying it. This migrate would leave it half done, so \
+             nothing was run; run this migrate again once it is finished",
+            "{target:?}"
+        );
+    }
+    let finished = migrate(Target::Migration(MigrationKey::new("shop", "0001_initial"))).unwrap();
+    assert_eq!(names(finished), [("0002_evolve".to_owned(), true)]);
+    assert_eq!(names(migrate(Target::Latest).unwrap()), [("0002_evolve".to_owned(), false)]);
+    assert_eq!(catalog(url), migrated, "unapplied to the end, then applied again: as a clean run leaves it");
+
+    // Forwards killed midway, then `zero`, or back to the first migration: refused too.
+    migrate(Target::Migration(MigrationKey::new("shop", "0001_initial"))).unwrap();
+    run_child(url, "forwards", Some(&held(5)));
+    for target in [Target::Zero("shop".into()), Target::Migration(MigrationKey::new("shop", "0001_initial"))]
+    {
+        let error = migrate(target.clone()).unwrap_err().to_string();
+        assert!(
+            error.starts_with(
+                "shop.0002_evolve was interrupted while applying: 5 of 30 statements done; run `cargo oxutils \
+                 migrate shop 0002_evolve` to finish applying it."
+            ),
+            "{target:?}: {error}"
+        );
+    }
+    assert_eq!(names(migrate(Target::Migration(evolve)).unwrap()), [("0002_evolve".to_owned(), false)]);
+    assert_eq!(catalog(url), migrated, "applied to the end after the kill");
 }
 
 fn raw(forward: &str, backward: &str) -> Operation {
