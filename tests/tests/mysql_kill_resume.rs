@@ -575,3 +575,104 @@ fn a_failed_mysql_migration_says_how_far_it_got() {
         assert!(error.contains("Table 'shop_node0' already exists"), "the {run} run: {error}");
     }
 }
+
+/// A half-done migration of one app is finished first by a plan for another app that goes its way,
+/// forwards and backwards.
+#[test]
+fn a_plan_for_another_app_finishes_a_half_done_migration_first() {
+    let Some(server) = mysql_server() else { return };
+    let database = support::MysqlDatabase::create(&server);
+    let url = support::with_database(&server, &database.name);
+    let mut connection = Connection::open(&url).unwrap();
+    let blog = {
+        let mut post = node(1);
+        post.app = "blog".into();
+        post.name = "Post".into();
+        post.table = "blog_post".into();
+        post.fields.truncate(2);
+        post.indexes.clear();
+        post.constraints.clear();
+        let file = new_migration(
+            "blog",
+            "0001_initial",
+            vec![],
+            vec![],
+            vec![Operation::CreateModel { model: post }],
+        );
+        Migration::parse("blog", &file.file_name(), &file.render()).unwrap()
+    };
+    let files = |forward: &str, backward: &str| {
+        vec![
+            migration(
+                "0001_initial",
+                &[],
+                vec![Operation::CreateModel { model: node(0) }, raw(forward, backward)],
+            ),
+            blog.clone(),
+        ]
+    };
+    let mut migrate = |files: Vec<Migration>, target: Target| {
+        let options = MigrateOptions { allow_edited: true, ..Default::default() };
+        Executor::new(&mut connection, files).and_then(|mut executor| executor.migrate(&target, options))
+    };
+    let keys = |steps: Vec<oxutils::migrations::Step>| -> Vec<String> {
+        steps.into_iter().map(|step| step.migration.to_string()).collect()
+    };
+    assert!(migrate(files("SELEC 1", "SELECT 1"), Target::AppLatest("shop".into())).is_err());
+    let steps = migrate(files("SELECT 1", "SELEC 1"), Target::AppLatest("blog".into())).unwrap();
+    assert_eq!(keys(steps), ["shop.0001_initial", "blog.0001_initial"]);
+    assert!(migrate(files("SELECT 1", "SELEC 1"), Target::Zero("shop".into())).is_err());
+    let steps = migrate(files("SELECT 1", "SELECT 1"), Target::Zero("blog".into())).unwrap();
+    assert_eq!(keys(steps), ["shop.0001_initial", "blog.0001_initial"]);
+    let tables: Vec<String> = catalog(&url).into_iter().map(|table| table.name).collect();
+    assert_eq!(tables, ["oxutils_migrations"]);
+}
+
+/// The statements this session sent that read or write: `SELECT`s, sent as text or prepared.
+fn statements_run(connection: &mut Connection) -> u64 {
+    let sql = "SHOW SESSION STATUS WHERE Variable_name IN ('Com_select', 'Com_stmt_execute')";
+    let rows = connection.query(sql, &[]).unwrap();
+    rows.into_iter()
+        .map(|mut row| {
+            let value = row.pop().expect("a value");
+            let text = match value {
+                sea_query::Value::String(Some(text)) => text,
+                sea_query::Value::Bytes(Some(bytes)) => String::from_utf8(bytes).unwrap(),
+                other => panic!("a status value: {other:?}"),
+            };
+            text.parse::<u64>().unwrap()
+        })
+        .sum()
+}
+
+/// `ensure_table` runs on every `migrate` that has something to do: when the record table and its unique
+/// index are there, it costs one catalog query. A process killed after the table and before its index
+/// left the table alone: the index is then created.
+#[test]
+fn the_record_table_costs_one_query_once_it_exists() {
+    let Some(server) = mysql_server() else { return };
+    let database = support::MysqlDatabase::create(&server);
+    let url = support::with_database(&server, &database.name);
+    let mut connection = Connection::open(&url).unwrap();
+    recorder::ensure_table(&mut connection).unwrap();
+    let created = catalog(&url);
+    // What one query with parameters counts, whatever the driver sends for it.
+    let before = statements_run(&mut connection);
+    support::text_column(
+        &mut connection,
+        "SELECT table_name FROM information_schema.statistics WHERE table_name = ?",
+        &["x".into()],
+    );
+    let one = statements_run(&mut connection) - before;
+    let before = statements_run(&mut connection);
+    recorder::ensure_table(&mut connection).unwrap();
+    let ran = statements_run(&mut connection) - before;
+    assert_eq!(ran, one, "one query when all is there");
+
+    let record = created.iter().find(|table| table.name == "oxutils_migrations").expect("the record table");
+    let unique = record.indexes.iter().find(|index| index.unique && index.columns.len() == 2);
+    let unique = unique.expect("the unique index on app and name");
+    connection.batch(&format!("DROP INDEX `{}` ON `oxutils_migrations`", unique.name)).unwrap();
+    recorder::ensure_table(&mut connection).unwrap();
+    assert_eq!(catalog(&url), created, "the index the killed run did not create");
+}
