@@ -628,6 +628,63 @@ fn a_plan_for_another_app_finishes_a_half_done_migration_first() {
     assert_eq!(tables, ["oxutils_migrations"]);
 }
 
+/// A squash written while a migration it replaces is half applied leaves the originals to finish it,
+/// whether that one is the first of the range or a later one; the squash is recorded once they are done.
+#[test]
+fn a_squash_of_a_half_done_migration_lets_the_originals_finish_it() {
+    let Some(server) = mysql_server() else { return };
+    for half_done in ["0001_initial", "0002_more"] {
+        let database = support::MysqlDatabase::create(&server);
+        let url = support::with_database(&server, &database.name);
+        let mut connection = Connection::open(&url).unwrap();
+        let files = |forward: &str| {
+            let second = if half_done == "0001_initial" { "SELECT 1" } else { forward };
+            let first = if half_done == "0001_initial" { forward } else { "SELECT 1" };
+            vec![
+                migration(
+                    "0001_initial",
+                    &[],
+                    vec![Operation::CreateModel { model: node(0) }, raw(first, "SELECT 1")],
+                ),
+                migration(
+                    "0002_more",
+                    &["0001_initial"],
+                    vec![Operation::CreateModel { model: node(1) }, raw(second, "SELECT 1")],
+                ),
+            ]
+        };
+        let options = MigrateOptions { allow_edited: true, ..Default::default() };
+        let error = Executor::new(&mut connection, files("SELEC 1"))
+            .and_then(|mut executor| executor.migrate(&Target::Latest, options))
+            .unwrap_err();
+        assert!(error.to_string().contains(&format!("shop.{half_done} failed after")), "{error}");
+        let originals = files("SELECT 1");
+        let squashed = oxutils::migrations::squash(&originals, "shop", None, "0002_more").unwrap();
+        let with_squash = [originals, vec![squashed]].concat();
+        let executor = Executor::new(&mut connection, with_squash.clone()).unwrap();
+        let half = executor.interrupted();
+        assert_eq!(half.len(), 1);
+        assert_eq!(
+            half[0].finish,
+            Some(format!("shop {half_done}")),
+            "{half_done}: its file is in the graph"
+        );
+        let steps = Executor::new(&mut connection, with_squash)
+            .and_then(|mut executor| executor.migrate(&Target::Latest, options))
+            .unwrap();
+        let names: Vec<String> = steps.into_iter().map(|step| step.migration.name).collect();
+        let expected: &[&str] =
+            if half_done == "0001_initial" { &["0001_initial", "0002_more"] } else { &["0002_more"] };
+        assert_eq!(names, expected);
+        let recorded = support::text_column(
+            &mut connection,
+            "SELECT name FROM oxutils_migrations WHERE progress IS NULL ORDER BY name",
+            &[],
+        );
+        assert_eq!(recorded, ["0001_initial", "0001_squashed_0002", "0002_more"], "{half_done}");
+    }
+}
+
 /// The statements this session sent that read or write: `SELECT`s, sent as text or prepared.
 fn statements_run(connection: &mut Connection) -> u64 {
     let sql = "SHOW SESSION STATUS WHERE Variable_name IN ('Com_select', 'Com_stmt_execute')";

@@ -254,13 +254,27 @@ impl<'c> Executor<'c> {
             .filter(|migration| !migration.checksum.is_empty())
             .map(|migration| (migration.key(), migration.checksum.clone()))
             .collect();
-        // A squash that is applied stands for everything it replaces, recorded or not. A migration begun
-        // counts as applied here, so that the graph keeps it rather than a squash that would run it again.
-        let mut applied: BTreeSet<MigrationKey> =
-            recorded.applied.keys().chain(recorded.in_progress.keys()).cloned().collect();
+        // A squash that is applied stands for everything it replaces, recorded or not.
+        let mut applied: BTreeSet<MigrationKey> = recorded.applied.keys().cloned().collect();
         for (squash, replaces) in &squashes {
             if applied.contains(squash) {
                 applied.extend(replaces.iter().cloned());
+            }
+        }
+        // A half-done migration stays in the graph, so that a plan can finish it: a squash that replaces it
+        // is made to look partly applied, which keeps the originals, rather than standing in for them and
+        // running again what is half there.
+        let half_done: BTreeSet<&MigrationKey> =
+            recorded.in_progress.keys().chain(recorded.unapplying.keys()).collect();
+        for replaces in squashes.values() {
+            let (half, whole): (Vec<&MigrationKey>, Vec<&MigrationKey>) =
+                replaces.iter().partition(|replaced| half_done.contains(replaced));
+            if whole.iter().all(|replaced| applied.contains(*replaced)) {
+                for replaced in half {
+                    applied.remove(replaced);
+                }
+            } else {
+                applied.extend(half.into_iter().cloned());
             }
         }
         let graph = MigrationGraph::build(migrations, &applied)?;
