@@ -18,6 +18,9 @@
 //! held and 6 real in `0001_initial`: 64 kill points in all. About 25 s on an idle two-core machine, most
 //! of it MariaDB creating tables; a real kill that lands late can make the run pass a later point, which
 //! is then left out (at least 90% must be reached).
+//!
+//! Then a run killed midway one way and a plan that goes the other way: refused, naming the command that
+//! finishes the half-done migration, which then finishes it (`killed_midway_the_other_way_...`).
 
 mod support;
 

@@ -111,8 +111,9 @@ pub struct Interrupted {
     pub done: usize,
     /// Its statements in that direction; `None` when its file is not among the migrations given.
     pub total: Option<usize>,
-    /// The `cargo oxutils migrate` arguments that finish it and do nothing else (`shop 0001_initial`);
-    /// `None` when its file is not among the migrations given, so that nothing can finish it.
+    /// The `cargo oxutils migrate` arguments that finish it (`shop 0001_initial`): its own name forwards,
+    /// backwards the migration before it in its app, or `zero`. `None` when its file is not among the
+    /// migrations given, so that nothing can finish it.
     pub finish: Option<String>,
 }
 
@@ -156,11 +157,8 @@ impl fmt::Display for MigrateError {
                 write!(f, "applying {key} failed and was rolled back; nothing was recorded: {error}")
             }
             MigrateError::Database { migration: Some(key), backwards: true, progress: None, error } => {
-                write!(
-                    f,
-                    "unapplying {key} failed and was rolled back; nothing was recorded, and it is still applied: \
-                 {error}"
-                )
+                let kept = "nothing was recorded, and it is still applied";
+                write!(f, "unapplying {key} failed and was rolled back; {kept}: {error}")
             }
             MigrateError::Database { migration: Some(key), progress: Some(progress), error, .. } => {
                 let StatementsDone { done, total, backwards } = *progress;

@@ -47,7 +47,8 @@ pub struct Recorded {
 
 /// Creates the table unless it exists. In a transaction, so that SQLite's write lock keeps two processes
 /// from both creating it; PostgreSQL and MySQL callers hold the run lock already. On MySQL, which commits
-/// each statement, the table and its index are each created unless found.
+/// each statement, the table and its index are each created unless found; one catalog query finds both
+/// when both are there, as on every `migrate` but the first.
 pub fn ensure_table(connection: &mut Connection) -> Result<(), DbError> {
     if connection.backend() == Backend::Mysql {
         let statements = ddl::create_model(MigrationRecord::schema(), Backend::Mysql);
