@@ -1,5 +1,9 @@
 //! The host's manage binary, driven as a process the way `cargo oxutils` runs it.
 
+mod support;
+
+use oxutils::db::Connection;
+use oxutils::migrations::{MigrationKey, recorder};
 use std::process::Command;
 
 fn manage(database: &str, arguments: &[&str]) -> (i32, String, String) {
@@ -78,4 +82,72 @@ fn migrate_show_unapply_and_check() {
     let (code, _, err) = manage(&database, &["explode"]);
     assert_eq!(code, 2, "{err}");
     let _ = std::fs::remove_dir_all(&directory);
+}
+
+/// On MariaDB, a migration a run left half unapplied: `showmigrations` marks it with how far it got and
+/// the command that finishes it, a forwards `migrate` refuses and names that command, `--plan` shows where
+/// that command resumes, and it finishes the unapply; `migrate` then applies it again.
+#[test]
+fn a_half_unapplied_migration_is_shown_refused_and_finished() {
+    let Some(server) = support::server_url(support::MYSQL_URL) else {
+        assert!(std::env::var_os("CI").is_none(), "CI must run this test: set {}", support::MYSQL_URL);
+        return;
+    };
+    let database = support::MysqlDatabase::create(&server);
+    let url = support::with_database(&server, &database.name);
+    assert_eq!(manage(&url, &["migrate"]).0, 0);
+    // As `migrate library 0002_book_events` leaves it when killed before its first statement is recorded.
+    let mut connection = Connection::open(&url).unwrap();
+    let checksum = support::text_column(
+        &mut connection,
+        "SELECT checksum FROM oxutils_migrations WHERE app = 'library' AND name = '0003_member_loan'",
+        &[],
+    );
+    let key = MigrationKey::new("library", "0003_member_loan");
+    recorder::record_unapplying(&mut connection, &key, &checksum[0], 0).unwrap();
+
+    let (code, out, _) = manage(&url, &["showmigrations", "library"]);
+    assert_eq!(code, 0);
+    let line = out.lines().find(|line| line.contains("0003_member_loan")).unwrap();
+    assert!(line.starts_with(" [~] 0003_member_loan (interrupted while unapplying: 0 of "), "{out}");
+    assert!(
+        line.ends_with(
+            " statements undone; run `cargo oxutils migrate library 0002_book_events` to finish unapplying it)"
+        ),
+        "{out}"
+    );
+
+    let (code, _, err) = manage(&url, &["migrate"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(
+            "library.0003_member_loan was interrupted while unapplying: 0 of ") && err.contains(
+            "run `cargo oxutils migrate library 0002_book_events` to finish unapplying it. This migrate would \
+             leave it half done, so nothing was run"
+        ),
+        "{err}"
+    );
+
+    let (code, out, _) = manage(&url, &["migrate", "--plan", "library", "0002"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with(
+            "Planned operations:\nUndo library.0003_member_loan (interrupted while unapplying: 0 of "
+        ),
+        "{out}"
+    );
+    assert!(out.lines().nth(1).unwrap().ends_with(" statements undone; resumes there)"), "{out}");
+
+    let (code, out, _) = manage(&url, &["migrate", "library", "0002"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("  Unapplying library.0003_member_loan (interrupted while unapplying: 0 of "),
+        "{out}"
+    );
+    assert!(!support::tables(&mut connection).contains(&"library_member".to_owned()), "unapplied");
+    let (code, out, _) = manage(&url, &["migrate"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("  Applying library.0003_member_loan... OK"), "{out}");
+    let (_, out, _) = manage(&url, &["showmigrations", "library"]);
+    assert_eq!(out, "library\n [X] 0001_initial\n [X] 0002_book_events\n [X] 0003_member_loan\n");
 }

@@ -59,6 +59,14 @@ fn a_failed_migration_leaves_the_database_as_it_was() {
         );
         let error = migrate(&mut connection, &[first.clone(), broken]).unwrap_err().to_string();
         assert!(error.contains("shop.0002_broken") && error.contains("no_such_table"), "{error}");
+        if backend != Backend::Mysql {
+            assert!(
+                error.starts_with(
+                    "applying shop.0002_broken failed and was rolled back; nothing was recorded: "
+                ),
+                "{backend}: {error}"
+            );
+        }
         let tables = support::tables(&mut connection);
         if backend == Backend::Mysql {
             // MySQL commits DDL as it runs: the table stays, and the progress says so (see the resume test).
@@ -72,6 +80,62 @@ fn a_failed_migration_leaves_the_database_as_it_was() {
             &[],
         );
         assert_eq!(recorded, ["0001_initial"], "only the first is recorded as applied on {backend}");
+    }
+}
+
+/// Unapplying, the failure says so, and on SQLite and PostgreSQL that the migration was rolled back and
+/// is still recorded as applied.
+#[test]
+fn a_failed_unapply_says_unapplying_and_what_was_kept() {
+    for (mut connection, _guard) in support::every_backend() {
+        let backend = connection.backend();
+        let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+        // Backwards, the table is dropped first and the raw SQL then fails.
+        let failing_backwards = Operation::RunSql {
+            forward: BackendSql { all: Some("SELECT 1".into()), ..Default::default() },
+            backward: Some(BackendSql {
+                all: Some("SELECT * FROM no_such_table".into()),
+                ..Default::default()
+            }),
+        };
+        let second = migration(
+            "0002_invoice",
+            &["0001_initial"],
+            vec![failing_backwards, Operation::CreateModel { model: model("Invoice") }],
+        );
+        let files = vec![first, second];
+        migrate(&mut connection, &files).unwrap();
+        let back = Target::Migration(MigrationKey::new("shop", "0001_initial"));
+        let error = Executor::new(&mut connection, files)
+            .and_then(|mut executor| executor.migrate(&back, MigrateOptions::default()))
+            .unwrap_err()
+            .to_string();
+        let tables = support::tables(&mut connection);
+        if backend == Backend::Mysql {
+            assert!(
+                error.starts_with(
+                    "unapplying shop.0002_invoice failed after 1 of 2 statements; they are recorded, and the \
+                     next migrate back resumes after them: "
+                ),
+                "{error}"
+            );
+            assert!(!tables.contains(&"shop_invoice".to_owned()), "MySQL commits the drop");
+        } else {
+            assert!(
+                error.starts_with(
+                    "unapplying shop.0002_invoice failed and was rolled back; nothing was recorded, and it is \
+                     still applied: "
+                ),
+                "{backend}: {error}"
+            );
+            assert!(tables.contains(&"shop_invoice".to_owned()), "the drop rolled back on {backend}");
+            let applied = support::text_column(
+                &mut connection,
+                "SELECT name FROM oxutils_migrations WHERE progress IS NULL ORDER BY name",
+                &[],
+            );
+            assert_eq!(applied, ["0001_initial", "0002_invoice"], "{backend}");
+        }
     }
 }
 

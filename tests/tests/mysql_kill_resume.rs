@@ -18,6 +18,9 @@
 //! held and 6 real in `0001_initial`: 64 kill points in all. About 25 s on an idle two-core machine, most
 //! of it MariaDB creating tables; a real kill that lands late can make the run pass a later point, which
 //! is then left out (at least 90% must be reached).
+//!
+//! Then a run killed midway one way and a plan that goes the other way: refused, naming the command that
+//! finishes the half-done migration, which then finishes it (`killed_midway_the_other_way_...`).
 
 mod support;
 
@@ -28,7 +31,10 @@ use oxutils::migrations::make::new_migration;
 use oxutils::migrations::recorder;
 use oxutils::migrations::resume::{Check, check};
 use oxutils::migrations::statement_hook::{self, Event};
-use oxutils::migrations::{BackendSql, Executor, MigrateOptions, Migration, MigrationKey, Operation, Target};
+use oxutils::migrations::{
+    BackendSql, Executor, Interrupted, MigrateError, MigrateOptions, Migration, MigrationKey, Operation,
+    Target,
+};
 use oxutils::schema::{
     ColumnType, ConstraintSchema, FieldSchema, ForeignKeySchema, IndexSchema, Literal, ModelSchema, OnDelete,
 };
@@ -428,6 +434,7 @@ fn migrate_killed_at_any_point_finishes_on_the_next_run() {
     assert_eq!(catalog(&killed_url), migrated, "the schema the killed runs leave is the clean run's");
 
     let backwards_kills = migrate_through_kills(&killed_url, "zero", &backwards);
+    killed_midway_the_other_way_is_refused_until_finished(&clean_url, &migrated);
     let mut executor = Executor::new(&mut connection, migrations()).unwrap();
     executor.migrate(&Target::Zero("shop".into()), MigrateOptions::default()).unwrap();
     let unmigrated = catalog(&clean_url);
@@ -443,6 +450,69 @@ fn migrate_killed_at_any_point_finishes_on_the_next_run() {
     );
     // Only a real kill that lands late makes the run pass later points.
     assert!(kills * 10 >= planned * 9, "{kills} of {planned} kill points reached");
+}
+
+/// On a database at the latest migration: `migrate zero` killed midway through `0002_evolve`, then a
+/// forwards `migrate`, which would leave it half unapplied, is refused, naming the command that finishes
+/// it; that command finishes it and the forwards run then gives the schema a clean run does. Then the same
+/// the other way: a forwards run killed midway, and `zero`. Kills held after the statement ran, so that
+/// the finishing run also has the statement in doubt to look for.
+fn killed_midway_the_other_way_is_refused_until_finished(url: &str, migrated: &[MysqlTable]) {
+    let evolve = MigrationKey::new("shop", "0002_evolve");
+    let held = |index| Kill { at: Point { event: Event::Ran, migration: "0002_evolve", index }, held: true };
+    let mut connection = Connection::open(url).unwrap();
+    let mut migrate = |target: Target| {
+        Executor::new(&mut connection, migrations())
+            .and_then(|mut executor| executor.migrate(&target, MigrateOptions::default()))
+    };
+    let names = |steps: Vec<oxutils::migrations::Step>| -> Vec<(String, bool)> {
+        steps.into_iter().map(|step| (step.migration.name, step.backwards)).collect()
+    };
+
+    run_child(url, "zero", Some(&held(10)));
+    let half = Executor::new(&mut Connection::open(url).unwrap(), migrations()).unwrap().interrupted();
+    assert_eq!(
+        half,
+        [Interrupted {
+            migration: evolve.clone(),
+            backwards: true,
+            done: 10,
+            total: Some(29),
+            finish: Some("shop 0001_initial".into()),
+        }]
+    );
+    for target in [Target::Latest, Target::Migration(evolve.clone())] {
+        let error = migrate(target.clone()).unwrap_err();
+        assert!(matches!(error, MigrateError::Interrupted(_)), "{target:?}: {error}");
+        assert_eq!(
+            error.to_string(),
+            "shop.0002_evolve was interrupted while unapplying: 10 of 29 statements undone; run `cargo oxutils \
+             migrate shop 0001_initial` to finish unapplying it. This migrate would leave it half done, so \
+             nothing was run; run this migrate again once it is finished",
+            "{target:?}"
+        );
+    }
+    let finished = migrate(Target::Migration(MigrationKey::new("shop", "0001_initial"))).unwrap();
+    assert_eq!(names(finished), [("0002_evolve".to_owned(), true)]);
+    assert_eq!(names(migrate(Target::Latest).unwrap()), [("0002_evolve".to_owned(), false)]);
+    assert_eq!(catalog(url), migrated, "unapplied to the end, then applied again: as a clean run leaves it");
+
+    // Forwards killed midway, then `zero`, or back to the first migration: refused too.
+    migrate(Target::Migration(MigrationKey::new("shop", "0001_initial"))).unwrap();
+    run_child(url, "forwards", Some(&held(5)));
+    for target in [Target::Zero("shop".into()), Target::Migration(MigrationKey::new("shop", "0001_initial"))]
+    {
+        let error = migrate(target.clone()).unwrap_err().to_string();
+        assert!(
+            error.starts_with(
+                "shop.0002_evolve was interrupted while applying: 5 of 30 statements done; run `cargo oxutils \
+                 migrate shop 0002_evolve` to finish applying it."
+            ),
+            "{target:?}: {error}"
+        );
+    }
+    assert_eq!(names(migrate(Target::Migration(evolve)).unwrap()), [("0002_evolve".to_owned(), false)]);
+    assert_eq!(catalog(url), migrated, "applied to the end after the kill");
 }
 
 fn raw(forward: &str, backward: &str) -> Operation {
@@ -507,4 +577,162 @@ fn a_failed_mysql_migration_says_how_far_it_got() {
         let error = migrate(vec![create()], Target::Latest).unwrap_err().to_string();
         assert!(error.contains("Table 'shop_node0' already exists"), "the {run} run: {error}");
     }
+}
+
+/// A half-done migration of one app is finished first by a plan for another app that goes its way,
+/// forwards and backwards.
+#[test]
+fn a_plan_for_another_app_finishes_a_half_done_migration_first() {
+    let Some(server) = mysql_server() else { return };
+    let database = support::MysqlDatabase::create(&server);
+    let url = support::with_database(&server, &database.name);
+    let mut connection = Connection::open(&url).unwrap();
+    let blog = {
+        let mut post = node(1);
+        post.app = "blog".into();
+        post.name = "Post".into();
+        post.table = "blog_post".into();
+        post.fields.truncate(2);
+        post.indexes.clear();
+        post.constraints.clear();
+        let file = new_migration(
+            "blog",
+            "0001_initial",
+            vec![],
+            vec![],
+            vec![Operation::CreateModel { model: post }],
+        );
+        Migration::parse("blog", &file.file_name(), &file.render()).unwrap()
+    };
+    let files = |forward: &str, backward: &str| {
+        vec![
+            migration(
+                "0001_initial",
+                &[],
+                vec![Operation::CreateModel { model: node(0) }, raw(forward, backward)],
+            ),
+            blog.clone(),
+        ]
+    };
+    let mut migrate = |files: Vec<Migration>, target: Target| {
+        let options = MigrateOptions { allow_edited: true, ..Default::default() };
+        Executor::new(&mut connection, files).and_then(|mut executor| executor.migrate(&target, options))
+    };
+    let keys = |steps: Vec<oxutils::migrations::Step>| -> Vec<String> {
+        steps.into_iter().map(|step| step.migration.to_string()).collect()
+    };
+    assert!(migrate(files("SELEC 1", "SELECT 1"), Target::AppLatest("shop".into())).is_err());
+    let steps = migrate(files("SELECT 1", "SELEC 1"), Target::AppLatest("blog".into())).unwrap();
+    assert_eq!(keys(steps), ["shop.0001_initial", "blog.0001_initial"]);
+    assert!(migrate(files("SELECT 1", "SELEC 1"), Target::Zero("shop".into())).is_err());
+    let steps = migrate(files("SELECT 1", "SELECT 1"), Target::Zero("blog".into())).unwrap();
+    assert_eq!(keys(steps), ["shop.0001_initial", "blog.0001_initial"]);
+    let tables: Vec<String> = catalog(&url).into_iter().map(|table| table.name).collect();
+    assert_eq!(tables, ["oxutils_migrations"]);
+}
+
+/// A squash written while a migration it replaces is half applied leaves the originals to finish it,
+/// whether that one is the first of the range or a later one; the squash is recorded once they are done.
+#[test]
+fn a_squash_of_a_half_done_migration_lets_the_originals_finish_it() {
+    let Some(server) = mysql_server() else { return };
+    for half_done in ["0001_initial", "0002_more"] {
+        let database = support::MysqlDatabase::create(&server);
+        let url = support::with_database(&server, &database.name);
+        let mut connection = Connection::open(&url).unwrap();
+        let files = |forward: &str| {
+            let second = if half_done == "0001_initial" { "SELECT 1" } else { forward };
+            let first = if half_done == "0001_initial" { forward } else { "SELECT 1" };
+            vec![
+                migration(
+                    "0001_initial",
+                    &[],
+                    vec![Operation::CreateModel { model: node(0) }, raw(first, "SELECT 1")],
+                ),
+                migration(
+                    "0002_more",
+                    &["0001_initial"],
+                    vec![Operation::CreateModel { model: node(1) }, raw(second, "SELECT 1")],
+                ),
+            ]
+        };
+        let options = MigrateOptions { allow_edited: true, ..Default::default() };
+        let error = Executor::new(&mut connection, files("SELEC 1"))
+            .and_then(|mut executor| executor.migrate(&Target::Latest, options))
+            .unwrap_err();
+        assert!(error.to_string().contains(&format!("shop.{half_done} failed after")), "{error}");
+        let originals = files("SELECT 1");
+        let squashed = oxutils::migrations::squash(&originals, "shop", None, "0002_more").unwrap();
+        let with_squash = [originals, vec![squashed]].concat();
+        let executor = Executor::new(&mut connection, with_squash.clone()).unwrap();
+        let half = executor.interrupted();
+        assert_eq!(half.len(), 1);
+        assert_eq!(
+            half[0].finish,
+            Some(format!("shop {half_done}")),
+            "{half_done}: its file is in the graph"
+        );
+        let steps = Executor::new(&mut connection, with_squash)
+            .and_then(|mut executor| executor.migrate(&Target::Latest, options))
+            .unwrap();
+        let names: Vec<String> = steps.into_iter().map(|step| step.migration.name).collect();
+        let expected: &[&str] =
+            if half_done == "0001_initial" { &["0001_initial", "0002_more"] } else { &["0002_more"] };
+        assert_eq!(names, expected);
+        let recorded = support::text_column(
+            &mut connection,
+            "SELECT name FROM oxutils_migrations WHERE progress IS NULL ORDER BY name",
+            &[],
+        );
+        assert_eq!(recorded, ["0001_initial", "0001_squashed_0002", "0002_more"], "{half_done}");
+    }
+}
+
+/// The statements this session sent that read or write: `SELECT`s, sent as text or prepared.
+fn statements_run(connection: &mut Connection) -> u64 {
+    let sql = "SHOW SESSION STATUS WHERE Variable_name IN ('Com_select', 'Com_stmt_execute')";
+    let rows = connection.query(sql, &[]).unwrap();
+    rows.into_iter()
+        .map(|mut row| {
+            let value = row.pop().expect("a value");
+            let text = match value {
+                sea_query::Value::String(Some(text)) => text,
+                sea_query::Value::Bytes(Some(bytes)) => String::from_utf8(bytes).unwrap(),
+                other => panic!("a status value: {other:?}"),
+            };
+            text.parse::<u64>().unwrap()
+        })
+        .sum()
+}
+
+/// `ensure_table` runs on every `migrate` that has something to do: when the record table and its unique
+/// index are there, it costs one catalog query. A process killed after the table and before its index
+/// left the table alone: the index is then created.
+#[test]
+fn the_record_table_costs_one_query_once_it_exists() {
+    let Some(server) = mysql_server() else { return };
+    let database = support::MysqlDatabase::create(&server);
+    let url = support::with_database(&server, &database.name);
+    let mut connection = Connection::open(&url).unwrap();
+    recorder::ensure_table(&mut connection).unwrap();
+    let created = catalog(&url);
+    // What one query with parameters counts, whatever the driver sends for it.
+    let before = statements_run(&mut connection);
+    support::text_column(
+        &mut connection,
+        "SELECT table_name FROM information_schema.statistics WHERE table_name = ?",
+        &["x".into()],
+    );
+    let one = statements_run(&mut connection) - before;
+    let before = statements_run(&mut connection);
+    recorder::ensure_table(&mut connection).unwrap();
+    let ran = statements_run(&mut connection) - before;
+    assert_eq!(ran, one, "one query when all is there");
+
+    let record = created.iter().find(|table| table.name == "oxutils_migrations").expect("the record table");
+    let unique = record.indexes.iter().find(|index| index.unique && index.columns.len() == 2);
+    let unique = unique.expect("the unique index on app and name");
+    connection.batch(&format!("DROP INDEX `{}` ON `oxutils_migrations`", unique.name)).unwrap();
+    recorder::ensure_table(&mut connection).unwrap();
+    assert_eq!(catalog(&url), created, "the index the killed run did not create");
 }

@@ -4,9 +4,10 @@ use super::{CliError, DatabaseArg, find_app, load_all};
 use crate::apps::App;
 use crate::db::Connection;
 use crate::migrations::{
-    AssumingQuestioner, Executor, MigrateError, MigrateOptions, Migration, MigrationKey, Progress, Target,
-    make_migrations,
+    AssumingQuestioner, Executor, Interrupted, MigrateError, MigrateOptions, Migration, MigrationKey,
+    Progress, Target, make_migrations,
 };
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -63,6 +64,12 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
         return Err(MigrateError::Edited(edited).into());
     }
     let plan = executor.plan(&target)?;
+    // What a run left half done, which this plan finishes first: each step says where it resumes.
+    let interrupted: BTreeMap<MigrationKey, Interrupted> =
+        executor.interrupted().into_iter().map(|half| (half.migration.clone(), half)).collect();
+    let resumes = |key: &MigrationKey| {
+        interrupted.get(key).map_or(String::new(), |half| format!(" ({}; resumes there)", half.state()))
+    };
     if args.plan {
         writeln!(out, "Planned operations:")?;
         if plan.is_empty() {
@@ -70,7 +77,7 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
         }
         for step in &plan {
             let verb = if step.backwards { "Undo " } else { "" };
-            writeln!(out, "{verb}{}", step.migration)?;
+            writeln!(out, "{verb}{}{}", step.migration, resumes(&step.migration))?;
             let migration = executor.graph().migration(&step.migration).cloned();
             for operation in migration.iter().flat_map(|m| m.operations.iter()) {
                 writeln!(out, "    {}", operation.describe())?;
@@ -98,7 +105,8 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
         let _ = match progress {
             Progress::Starting(step) => {
                 let verb = if step.backwards { "Unapplying" } else { "Applying" };
-                write!(out, "  {verb} {}...", step.migration).and_then(|()| out.flush())
+                write!(out, "  {verb} {}{}...", step.migration, resumes(&step.migration))
+                    .and_then(|()| out.flush())
             }
             Progress::Done(step, took) => {
                 let outcome = if step.faked { "FAKED" } else { "OK" };

@@ -4,8 +4,8 @@ use super::{CliError, DatabaseArg, find_app, load_all};
 use crate::apps::App;
 use crate::db::Connection;
 use crate::ddl::Backend;
-use crate::migrations::{Executor, MigrationGraph, MigrationKey, migration_sql};
-use std::collections::BTreeSet;
+use crate::migrations::{Executor, Interrupted, MigrationGraph, MigrationKey, migration_sql};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -50,6 +50,8 @@ pub fn showmigrations(apps: &[App], args: &ShowArgs, out: &mut dyn Write) -> Res
     let mut connection = Connection::open(&args.database.database)?;
     let executor = Executor::new(&mut connection, migrations)?;
     let edited: BTreeSet<MigrationKey> = executor.edited().into_iter().collect();
+    let interrupted: BTreeMap<MigrationKey, Interrupted> =
+        executor.interrupted().into_iter().map(|half| (half.migration.clone(), half)).collect();
     for app in
         apps.iter().filter(|app| args.apps.is_empty() || args.apps.iter().any(|label| label == app.label))
     {
@@ -61,7 +63,10 @@ pub fn showmigrations(apps: &[App], args: &ShowArgs, out: &mut dyn Write) -> Res
         }
         keys.sort();
         for key in keys {
-            let mark = if executor.awaits_recording(&key) {
+            let half = interrupted.get(&key);
+            let mark = if half.is_some() {
+                "~"
+            } else if executor.awaits_recording(&key) {
                 "-"
             } else if executor.is_applied(&key) {
                 "X"
@@ -71,12 +76,14 @@ pub fn showmigrations(apps: &[App], args: &ShowArgs, out: &mut dyn Write) -> Res
             let replaces = executor.graph().migration(&key).map_or(0, |m| m.replaces.len());
             let squashed =
                 if replaces > 0 { format!(" ({replaces} squashed migrations)") } else { String::new() };
-            let note = if edited.contains(&key) {
-                " (edited since it was applied)"
+            let note = if let Some(half) = half {
+                format!(" ({}; {})", half.state(), half.remedy())
+            } else if edited.contains(&key) {
+                " (edited since it was applied)".to_owned()
             } else if executor.awaits_recording(&key) {
-                " (every migration it replaces is applied: run migrate to finish recording it)"
+                " (every migration it replaces is applied: run migrate to finish recording it)".to_owned()
             } else {
-                ""
+                String::new()
             };
             writeln!(out, " [{mark}] {}{squashed}{note}", key.name)?;
         }

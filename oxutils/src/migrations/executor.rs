@@ -32,6 +32,14 @@ pub enum Target {
     Zero(String),
 }
 
+/// What a target asks for: `keys` to apply (or, `backwards`, to unapply) in order, some of which may be
+/// done already, and the migrations a backwards target keeps applied.
+struct Reach {
+    keys: Vec<MigrationKey>,
+    backwards: bool,
+    kept: BTreeSet<MigrationKey>,
+}
+
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -67,6 +75,8 @@ pub enum MigrateError {
     /// The database refused a statement; the migration was rolled back where the backend allows.
     Database {
         migration: Option<MigrationKey>,
+        /// The migration was being unapplied.
+        backwards: bool,
         /// MySQL, which cannot roll DDL back: how far the migration got, all of it recorded.
         progress: Option<StatementsDone>,
         error: Box<DbError>,
@@ -85,6 +95,47 @@ pub enum MigrateError {
         migration: MigrationKey,
         differences: Vec<String>,
     },
+    /// Migrations a run left half done (MySQL) that this plan would not finish in the direction they were
+    /// going: nothing ran.
+    Interrupted(Vec<Interrupted>),
+}
+
+/// A MySQL migration that a run left half done, killed or failed midway: begun and not finished, or being
+/// unapplied. Every plan that goes its way finishes it first; a plan that goes the other way is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interrupted {
+    pub migration: MigrationKey,
+    /// It was being unapplied.
+    pub backwards: bool,
+    /// Statements done in that direction.
+    pub done: usize,
+    /// Its statements in that direction; `None` when its file is not among the migrations given.
+    pub total: Option<usize>,
+    /// The `cargo oxutils migrate` arguments that finish it (`shop 0001_initial`): its own name forwards,
+    /// backwards the migration before it in its app, or `zero`. `None` when its file is not among the
+    /// migrations given, so that nothing can finish it.
+    pub finish: Option<String>,
+}
+
+impl Interrupted {
+    /// `interrupted while unapplying: 12 of 30 statements undone`
+    pub fn state(&self) -> String {
+        let (doing, done) = if self.backwards { ("unapplying", "undone") } else { ("applying", "done") };
+        let of = self.total.map_or(String::new(), |total| format!(" of {total}"));
+        format!("interrupted while {doing}: {}{of} statements {done}", self.done)
+    }
+
+    /// `run `cargo oxutils migrate shop 0001_initial` to finish unapplying it`
+    pub fn remedy(&self) -> String {
+        let doing = if self.backwards { "unapplying" } else { "applying" };
+        match &self.finish {
+            Some(arguments) => format!("run `cargo oxutils migrate {arguments}` to finish {doing} it"),
+            None => format!(
+                "its file is not among the migrations (deleted, or replaced by a squash): restore it, then \
+                 run migrate to finish {doing} it"
+            ),
+        }
+    }
 }
 
 /// How far a MySQL migration got before it failed. Each statement done is recorded, so the next `migrate`
@@ -102,10 +153,14 @@ impl fmt::Display for MigrateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MigrateError::Graph(error) => error.fmt(f),
-            MigrateError::Database { migration: Some(key), progress: None, error } => {
-                write!(f, "applying {key} failed, and it was not recorded: {error}")
+            MigrateError::Database { migration: Some(key), backwards: false, progress: None, error } => {
+                write!(f, "applying {key} failed and was rolled back; nothing was recorded: {error}")
             }
-            MigrateError::Database { migration: Some(key), progress: Some(progress), error } => {
+            MigrateError::Database { migration: Some(key), backwards: true, progress: None, error } => {
+                let kept = "nothing was recorded, and it is still applied";
+                write!(f, "unapplying {key} failed and was rolled back; {kept}: {error}")
+            }
+            MigrateError::Database { migration: Some(key), progress: Some(progress), error, .. } => {
                 let StatementsDone { done, total, backwards } = *progress;
                 let (doing, next) =
                     if backwards { ("unapplying", "migrate back") } else { ("applying", "migrate") };
@@ -142,6 +197,19 @@ impl fmt::Display for MigrateError {
                  applied; make the tables match, or migrate without --fake-initial",
                 differences.join("; ")
             ),
+            MigrateError::Interrupted(interrupted) => {
+                let each: Vec<String> = interrupted
+                    .iter()
+                    .map(|half| format!("{} was {}; {}", half.migration, half.state(), half.remedy()))
+                    .collect();
+                let it = if interrupted.len() == 1 { "it" } else { "them" };
+                write!(
+                    f,
+                    "{}. This migrate would leave {it} half done, so nothing was run; run this migrate again \
+                     once {it} is finished",
+                    each.join(". ")
+                )
+            }
         }
     }
 }
@@ -156,7 +224,7 @@ impl From<GraphError> for MigrateError {
 
 impl From<DbError> for MigrateError {
     fn from(error: DbError) -> Self {
-        MigrateError::Database { migration: None, progress: None, error: Box::new(error) }
+        MigrateError::Database { migration: None, backwards: false, progress: None, error: Box::new(error) }
     }
 }
 
@@ -189,6 +257,22 @@ impl<'c> Executor<'c> {
         for (squash, replaces) in &squashes {
             if applied.contains(squash) {
                 applied.extend(replaces.iter().cloned());
+            }
+        }
+        // A half-done migration stays in the graph, so that a plan can finish it: a squash that replaces it
+        // is made to look partly applied, which keeps the originals, rather than standing in for them and
+        // running again what is half there.
+        let half_done: BTreeSet<&MigrationKey> =
+            recorded.in_progress.keys().chain(recorded.unapplying.keys()).collect();
+        for replaces in squashes.values() {
+            let (half, whole): (Vec<&MigrationKey>, Vec<&MigrationKey>) =
+                replaces.iter().partition(|replaced| half_done.contains(replaced));
+            if whole.iter().all(|replaced| applied.contains(*replaced)) {
+                for replaced in half {
+                    applied.remove(replaced);
+                }
+            } else {
+                applied.extend(half.into_iter().cloned());
             }
         }
         let graph = MigrationGraph::build(migrations, &applied)?;
@@ -256,20 +340,36 @@ impl<'c> Executor<'c> {
             .collect()
     }
 
-    /// The steps that reach `target`, in order.
+    /// The steps that reach `target`, in order. A migration a run left half done (MySQL) is finished
+    /// first when the plan goes the way it was going and the target does not want it back where it
+    /// started; otherwise the plan is refused, naming the command that finishes it.
     pub fn plan(&self, target: &Target) -> Result<Vec<Step>, MigrateError> {
-        let forwards = |keys: Vec<MigrationKey>| -> Vec<Step> {
-            keys.into_iter()
-                .filter(|key| !self.is_applied(key))
-                .map(|migration| Step { migration, backwards: false, faked: false })
-                .collect()
-        };
-        let backwards = |keys: Vec<MigrationKey>| -> Vec<Step> {
-            keys.into_iter()
-                .filter(|key| self.is_applied(key))
-                .map(|migration| Step { migration, backwards: true, faked: false })
-                .collect()
-        };
+        let Reach { keys, backwards, kept } = self.reach(target)?;
+        let (finish, refused): (Vec<Interrupted>, Vec<Interrupted>) =
+            self.interrupted().into_iter().partition(|half| {
+                half.backwards == backwards && half.finish.is_some() && !kept.contains(&half.migration)
+            });
+        if !refused.is_empty() {
+            return Err(MigrateError::Interrupted(refused));
+        }
+        let mut ordered = Vec::new();
+        for half in &finish {
+            ordered.extend(if backwards {
+                self.graph.backwards_plan(&half.migration)?
+            } else {
+                self.graph.forwards_plan(&half.migration)?
+            });
+        }
+        ordered.extend(keys);
+        Ok(dedup(ordered)
+            .into_iter()
+            .filter(|key| self.is_applied(key) == backwards)
+            .map(|migration| Step { migration, backwards, faked: false })
+            .collect())
+    }
+
+    /// What `target` asks for, before the applied migrations are left out.
+    fn reach(&self, target: &Target) -> Result<Reach, MigrateError> {
         let app_exists = |app: &str| {
             if self.graph.apps().contains(app) {
                 Ok(())
@@ -277,7 +377,8 @@ impl<'c> Executor<'c> {
                 Err(MigrateError::UnknownApp(app.to_owned()))
             }
         };
-        let steps = match target {
+        let forwards = |keys: Vec<MigrationKey>| Reach { keys, backwards: false, kept: BTreeSet::new() };
+        let reach = match target {
             Target::Latest => {
                 let conflicts = self.graph.conflicts();
                 if !conflicts.is_empty() {
@@ -299,7 +400,8 @@ impl<'c> Executor<'c> {
                 for child in self.later_in_app(key) {
                     keys.extend(self.graph.backwards_plan(&child)?);
                 }
-                backwards(dedup(keys))
+                let kept = self.graph.forwards_plan(key)?.into_iter().collect();
+                Reach { keys: dedup(keys), backwards: true, kept }
             }
             Target::Migration(key) => forwards(self.graph.forwards_plan(key)?),
             Target::Zero(app) => {
@@ -314,10 +416,40 @@ impl<'c> Executor<'c> {
                 for root in roots {
                     keys.extend(self.graph.backwards_plan(&root)?);
                 }
-                backwards(dedup(keys))
+                Reach { keys: dedup(keys), backwards: true, kept: BTreeSet::new() }
             }
         };
-        Ok(steps)
+        Ok(reach)
+    }
+
+    /// The migrations a run left half done (MySQL), killed or failed midway, each with how far it got and
+    /// the command that finishes it.
+    pub fn interrupted(&self) -> Vec<Interrupted> {
+        let begun = self.recorded.in_progress.iter().map(|(key, done)| (key, *done, false));
+        let unapplying = self.recorded.unapplying.iter().map(|(key, done)| (key, *done, true));
+        begun
+            .chain(unapplying)
+            .map(|(key, done, backwards)| {
+                let migration = self.graph.migration(key);
+                let total = migration.and_then(|_| {
+                    migration_sql(&self.graph, key, self.connection.backend(), backwards)
+                        .ok()
+                        .map(|sql| sql.len())
+                });
+                // Unapplying finishes by migrating back to the migration before it in its app.
+                let finish = migration.map(|migration| {
+                    let to = if backwards {
+                        let before =
+                            migration.dependencies.iter().find(|dependency| dependency.app == key.app);
+                        before.map_or("zero", |before| before.name.as_str())
+                    } else {
+                        key.name.as_str()
+                    };
+                    format!("{} {to}", key.app)
+                });
+                Interrupted { migration: key.clone(), backwards, done, total, finish }
+            })
+            .collect()
     }
 
     /// The migrations of `key`'s app that depend on it directly.
@@ -425,6 +557,7 @@ impl<'c> Executor<'c> {
             };
             run.map_err(|stopped| MigrateError::Database {
                 migration: Some(step.migration.clone()),
+                backwards: step.backwards,
                 progress: stopped.progress,
                 error: Box::new(stopped.error),
             })?;

@@ -20,7 +20,9 @@ pub mod state;
 pub mod statement_hook;
 
 pub use autodetector::{AppChanges, detect};
-pub use executor::{Executor, MigrateError, MigrateOptions, Progress, Step, Target, migration_sql};
+pub use executor::{
+    Executor, Interrupted, MigrateError, MigrateOptions, Progress, Step, Target, migration_sql,
+};
 pub use file::{Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};

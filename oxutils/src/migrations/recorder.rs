@@ -3,11 +3,13 @@
 //! records how many of its statements ran, so that a rerun resumes after them.
 
 use super::file::MigrationKey;
+use super::introspect::MysqlIndex;
+use super::resume::{Check, Effect, check};
 use crate::db::{Connection, DbError};
 use crate::ddl::{self, Backend};
 use crate::model::Model;
 use crate::prelude::*;
-use sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_query::{Alias, Expr, ExprTrait, Query, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One row of `oxutils_migrations`.
@@ -45,12 +47,20 @@ pub struct Recorded {
 
 /// Creates the table unless it exists. In a transaction, so that SQLite's write lock keeps two processes
 /// from both creating it; PostgreSQL and MySQL callers hold the run lock already. On MySQL, which commits
-/// each statement, the table and its index are each created unless found.
+/// each statement, the table and its index are each created unless found; one catalog query finds both
+/// when both are there, as on every `migrate` but the first.
 pub fn ensure_table(connection: &mut Connection) -> Result<(), DbError> {
     if connection.backend() == Backend::Mysql {
+        let statements = ddl::create_model(MigrationRecord::schema(), Backend::Mysql);
+        // The common case in one query: the unique index, created last, is there, so the table is too.
+        if let Some(Check::Effect(Effect::IndexExists { table, index })) = statements.last().map(|s| check(s))
+            && mysql_index(connection, &table, &index.name)?.as_ref() == Some(&index)
+        {
+            return Ok(());
+        }
         // Each statement commits on its own: a process killed between the table and its unique index
         // leaves the table alone, so each is checked for, not only the table.
-        for statement in ddl::create_model(MigrationRecord::schema(), Backend::Mysql) {
+        for statement in statements {
             if !super::resume::already_applied(connection, &statement)? {
                 connection.batch(&statement)?;
             }
@@ -189,6 +199,33 @@ pub fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbE
         .to_owned();
     connection.execute_statement(&delete)?;
     Ok(())
+}
+
+/// The MySQL index `name` on `table` as the catalog has it, in one query.
+fn mysql_index(connection: &mut Connection, table: &str, name: &str) -> Result<Option<MysqlIndex>, DbError> {
+    const COLUMNS: &str = "SELECT table_name, column_name, non_unique = 0 FROM information_schema.statistics \
+        WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? ORDER BY seq_in_index";
+    let params = [Value::String(Some(table.to_owned())), Value::String(Some(name.to_owned()))];
+    let text = |value: Value| match value {
+        Value::String(text) => text.unwrap_or_default(),
+        Value::Bytes(bytes) => {
+            bytes.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default()
+        }
+        Value::BigInt(Some(n)) => n.to_string(),
+        Value::Int(Some(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let mut index = MysqlIndex { name: name.to_owned(), unique: true, columns: Vec::new() };
+    for row in connection.query(COLUMNS, &params)? {
+        let [found, column, unique] =
+            <[Value; 3]>::try_from(row).map_err(|_| DbError::query(COLUMNS, "three columns"))?.map(text);
+        // The catalog compares names without regard to case; another table may differ only in case.
+        if found == table {
+            index.columns.push(column);
+            index.unique &= unique == "1";
+        }
+    }
+    Ok(if index.columns.is_empty() { None } else { Some(index) })
 }
 
 /// Whether a table exists in the connection's current database or schema.
