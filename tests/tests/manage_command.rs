@@ -77,7 +77,7 @@ fn migrate_show_unapply_and_check() {
     assert!(out.starts_with("CREATE TABLE `audit_logexportstate`"), "{out}");
 
     let (code, _, err) = manage(&database, &["migrate", "nosuchapp"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "an app that is not installed is a wrong command line");
     assert!(err.contains("no installed app `nosuchapp`; installed: audit, library"), "{err}");
     let (code, _, err) = manage(&database, &["explode"]);
     assert_eq!(code, 2, "{err}");

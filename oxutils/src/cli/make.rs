@@ -54,7 +54,7 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
         merge_migrations(existing)?
     } else if args.empty {
         if args.apps.is_empty() {
-            return Err(CliError("--empty needs the apps to write an empty migration for".to_owned()));
+            return Err(CliError::EmptyWithoutApps);
         }
         args.apps
             .iter()
@@ -110,8 +110,8 @@ pub fn squashmigrations(apps: &[App], args: &SquashArgs, out: &mut dyn Write) ->
             existing.iter().filter(|m| m.app == app.label && m.name.starts_with(name)).collect();
         match matching.as_slice() {
             [one] => Ok(one.name.clone()),
-            [] => Err(CliError(format!("app `{}` has no migration `{name}`", app.label))),
-            _ => Err(CliError(format!("`{name}` matches several migrations of `{}`", app.label))),
+            [] => Err(CliError::UnknownMigration { app: app.label.to_owned(), prefix: name.to_owned() }),
+            _ => Err(CliError::AmbiguousMigration { app: app.label.to_owned(), prefix: name.to_owned() }),
         }
     };
     let first = first.map(resolve).transpose()?;
@@ -139,13 +139,13 @@ fn describe(migration: &Migration, out: &mut dyn Write) -> std::io::Result<()> {
 fn write(app: &App, migration: &Migration, out: &mut dyn Write) -> Result<(), CliError> {
     let directory = Path::new(app.migrations_dir);
     std::fs::create_dir_all(directory)
-        .map_err(|error| CliError(format!("cannot create {}: {error}", directory.display())))?;
+        .map_err(|source| CliError::Write { path: directory.to_owned(), source })?;
     let path = directory.join(migration.file_name());
     if path.exists() {
-        return Err(CliError(format!("{} exists already; nothing was written", path.display())));
+        return Err(CliError::FileExists { path });
     }
     std::fs::write(&path, migration.render())
-        .map_err(|error| CliError(format!("cannot write {}: {error}", path.display())))?;
+        .map_err(|source| CliError::Write { path: path.clone(), source })?;
     writeln!(out, "  wrote {}", path.display())?;
     Ok(())
 }

@@ -46,12 +46,8 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
                 migrations.iter().filter(|m| m.app == *app && m.name.starts_with(prefix.as_str())).collect();
             match matching.as_slice() {
                 [one] => Target::Migration(MigrationKey::new(app, &one.name)),
-                [] => return Err(CliError(format!("app `{app}` has no migration `{prefix}`"))),
-                _ => {
-                    return Err(CliError(format!(
-                        "`{prefix}` matches several migrations of `{app}`; give more of the name"
-                    )));
-                }
+                [] => return Err(CliError::UnknownMigration { app: app.clone(), prefix: prefix.clone() }),
+                _ => return Err(CliError::AmbiguousMigration { app: app.clone(), prefix: prefix.clone() }),
             }
         }
     };

@@ -76,24 +76,65 @@ where
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");
-            ExitCode::FAILURE
+            error.exit_code()
         }
     }
 }
 
-/// A command failed; the message says why and what to do.
-#[derive(Debug)]
-pub struct CliError(pub String);
-
-impl std::fmt::Display for CliError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A command failed; the message says why and what to do, and [`CliError::exit_code`] how the process
+/// ends. The engine's own errors are kept whole, with their sources.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("no installed app `{label}`; installed: {}", installed.join(", "))]
+    UnknownApp { label: String, installed: Vec<String> },
+    #[error("app `{app}` has no migration `{prefix}`")]
+    UnknownMigration { app: String, prefix: String },
+    #[error("`{prefix}` matches several migrations of `{app}`; give more of the name")]
+    AmbiguousMigration { app: String, prefix: String },
+    #[error("--empty needs the apps to write an empty migration for")]
+    EmptyWithoutApps,
+    #[error("{} exists already; nothing was written", path.display())]
+    FileExists { path: std::path::PathBuf },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("unknown backend `{0}`: expected sqlite, postgres or mysql")]
+    UnknownBackend(String),
+    #[error(transparent)]
+    Files(#[from] MigrationFileError),
+    #[error(transparent)]
+    Make(#[from] crate::migrations::MakeError),
+    #[error(transparent)]
+    Migrate(#[from] crate::migrations::MigrateError),
+    #[error(transparent)]
+    Graph(#[from] crate::migrations::GraphError),
+    #[error(transparent)]
+    Database(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Settings(#[from] crate::conf::ConfigError),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    #[error(transparent)]
+    Export(#[from] crate::audit::export::ExportError),
+    /// Writing to the terminal failed (a closed pipe).
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
 }
 
-impl<E: std::error::Error> From<E> for CliError {
-    fn from(error: E) -> Self {
-        CliError(error.to_string())
+impl CliError {
+    /// 2 for a command line that names what is not there (as clap's own usage errors), else 1.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::UnknownApp { .. }
+            | CliError::UnknownMigration { .. }
+            | CliError::AmbiguousMigration { .. }
+            | CliError::EmptyWithoutApps
+            | CliError::UnknownBackend(_) => ExitCode::from(2),
+            _ => ExitCode::FAILURE,
+        }
     }
 }
 
@@ -105,7 +146,10 @@ fn load_all(apps: &[App]) -> Result<Vec<Migration>, MigrationFileError> {
 fn find_app<'a>(apps: &'a [App], label: &str) -> Result<&'a App, CliError> {
     apps.iter().find(|app| app.label == label).ok_or_else(|| {
         let labels: Vec<&str> = apps.iter().map(|app| app.label).collect();
-        CliError(format!("no installed app `{label}`; installed: {}", labels.join(", ")))
+        CliError::UnknownApp {
+            label: label.to_owned(),
+            installed: labels.iter().map(|l| (*l).to_owned()).collect(),
+        }
     })
 }
 

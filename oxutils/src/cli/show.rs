@@ -101,17 +101,25 @@ pub fn sqlmigrate(apps: &[App], args: &SqlArgs, out: &mut dyn Write) -> Result<E
         .collect();
     let name = match matching.as_slice() {
         [one] => one.clone(),
-        [] => return Err(CliError(format!("app `{}` has no migration `{}`", app.label, args.migration))),
+        [] => {
+            return Err(CliError::UnknownMigration {
+                app: app.label.to_owned(),
+                prefix: args.migration.clone(),
+            });
+        }
         _ => {
-            return Err(CliError(format!(
-                "`{}` matches several migrations of `{}`",
-                args.migration, app.label
-            )));
+            return Err(CliError::AmbiguousMigration {
+                app: app.label.to_owned(),
+                prefix: args.migration.clone(),
+            });
         }
     };
     let backend = match args.backend {
         Some(backend) => backend,
-        None => args.database.database.split(':').next().unwrap_or("sqlite").parse().map_err(CliError)?,
+        None => {
+            let scheme = args.database.database.split(':').next().unwrap_or("sqlite");
+            scheme.parse().map_err(|_| CliError::UnknownBackend(scheme.to_owned()))?
+        }
     };
     let graph = MigrationGraph::build(migrations, &BTreeSet::new())?;
     let statements = migration_sql(&graph, &MigrationKey::new(app.label, name), backend, args.backwards)?;
