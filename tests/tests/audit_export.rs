@@ -749,3 +749,55 @@ fn all_files_in(folder: &std::path::Path) -> Vec<String> {
     }
     found
 }
+
+/// A storage that, as the archive is created, renames the table the export reads: the read fails after the
+/// claim, as a lost connection or a concurrent migration would make it.
+struct BreaksTheTable {
+    inner: LocalStorage,
+    url: String,
+}
+
+impl Storage for BreaksTheTable {
+    fn create(&self, key: &str) -> Result<Box<dyn ObjectWriter + '_>, StorageError> {
+        let mut connection = Connection::open(&self.url).unwrap();
+        connection.batch("ALTER TABLE audit_logentry RENAME TO audit_logentry_gone").unwrap();
+        self.inner.create(key)
+    }
+    fn open(&self, key: &str) -> Result<Box<dyn Read + '_>, StorageError> {
+        self.inner.open(key)
+    }
+    fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.inner.delete(key)
+    }
+    fn exists(&self, key: &str) -> Result<bool, StorageError> {
+        self.inner.exists(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        self.inner.list(prefix)
+    }
+    fn url(&self, key: &str) -> Result<String, StorageError> {
+        self.inner.url(key)
+    }
+}
+
+#[test]
+fn a_database_error_while_exporting_is_reported_as_one_and_loses_no_entry() {
+    for mut database in databases() {
+        let url = database.url().unwrap();
+        let root = folder();
+        let written = write_entries(&mut database.connection, (0..20).map(at));
+        let breaking =
+            LogExporter::new(Box::new(BreaksTheTable { inner: LocalStorage::new(&root), url }), "billing");
+        let error = breaking.export_logs_since_last_export(&mut database.connection).unwrap_err();
+        assert!(
+            matches!(error, oxutils::audit::export::ExportError::Read { .. }),
+            "a database error, not a storage one: {error:?}"
+        );
+        assert!(error.to_string().contains("failed reading the database"), "{error}");
+        assert!(std::error::Error::source(&error).is_some(), "the database's error is kept as the source");
+        database.connection.batch("ALTER TABLE audit_logentry_gone RENAME TO audit_logentry").unwrap();
+        let report = exporter(&root, 1000).export_logs_since_last_export(&mut database.connection).unwrap();
+        assert_each_once(exported_by(&LocalStorage::new(&root), [&report]), written);
+        let _ = std::fs::remove_dir_all(root);
+    }
+}

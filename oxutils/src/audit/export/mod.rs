@@ -98,6 +98,24 @@ pub enum ExportError {
         state_id: i64,
         error: StorageError,
     },
+    /// The entries could not be read (or the export's state not written) while the archive was made; the
+    /// export is marked failed and its entries are released.
+    Read {
+        state_id: i64,
+        error: DbError,
+    },
+}
+
+/// Why an archive was not made: the database or the storage.
+enum ArchiveFailure {
+    Read(DbError),
+    Storage(StorageError),
+}
+
+impl From<StorageError> for ArchiveFailure {
+    fn from(error: StorageError) -> Self {
+        ArchiveFailure::Storage(error)
+    }
 }
 
 impl fmt::Display for ExportError {
@@ -112,11 +130,24 @@ impl fmt::Display for ExportError {
                 "audit log export {state_id} failed and is marked failed; its entries will be exported by the \
                  next run: {error}"
             ),
+            ExportError::Read { state_id, error } => write!(
+                f,
+                "audit log export {state_id} failed reading the database and is marked failed; its entries \
+                 will be exported by the next run: {error}"
+            ),
         }
     }
 }
 
-impl std::error::Error for ExportError {}
+impl std::error::Error for ExportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ExportError::Db(error) | ExportError::Read { error, .. } => Some(error),
+            ExportError::Storage { error, .. } => Some(error),
+            ExportError::InTransaction => None,
+        }
+    }
+}
 
 impl From<DbError> for ExportError {
     fn from(error: DbError) -> Self {
@@ -227,9 +258,12 @@ impl LogExporter {
                     Err(error.into())
                 }
             },
-            Err(error) => {
+            Err(failure) => {
                 state.set_failed(connection)?;
-                Err(ExportError::Storage { state_id: state.id, error })
+                Err(match failure {
+                    ArchiveFailure::Storage(error) => ExportError::Storage { state_id: state.id, error },
+                    ArchiveFailure::Read(error) => ExportError::Read { state_id: state.id, error },
+                })
             }
         }
     }
@@ -242,19 +276,17 @@ impl LogExporter {
         claim: &Claim,
         from: Option<DateTime<Utc>>,
         to: DateTime<Utc>,
-    ) -> Result<(crate::storage::Stored, ArchiveMetadata), StorageError> {
+    ) -> Result<(crate::storage::Stored, ArchiveMetadata), ArchiveFailure> {
         let state = &claim.state;
         let name = format!("{}/audit_logs_{}_{}.zip", self.service_name, stamp(from), stamp(Some(to)));
         let writer = self.storage.create(&name)?;
         let key = writer.key().to_owned();
-        let db_error =
-            |error: DbError| StorageError::Io { key: key.clone(), error: std::io::Error::other(error) };
         // The key goes on the state before any byte is sent: if this process dies, the next export knows
         // which object to delete.
         LogExportState::objects()
             .filter(LogExportState::ID.eq(state.id))
             .update(connection, vec![LogExportState::DATA.set(Some(S3File::new(key.clone())))])
-            .map_err(db_error)?;
+            .map_err(ArchiveFailure::Read)?;
         let now = Utc::now();
         let mut archive = BatchedArchive::new(
             writer,
@@ -287,7 +319,7 @@ impl LogExporter {
             let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (written, read)
         });
-        read.map_err(db_error)?;
+        read.map_err(ArchiveFailure::Read)?;
         written.map_err(io)?;
         let metadata = ArchiveMetadata {
             export_date: Timestamp(now).to_string(),
