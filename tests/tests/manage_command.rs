@@ -31,6 +31,10 @@ fn migrate_show_unapply_and_check() {
              [ ] 0003_member_loan\n"
         )
     );
+    // A deploy step's check: unapplied migrations exit 1 and are listed; nothing runs.
+    let (code, out, _) = manage(&database, &["migrate", "--check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("6 unapplied migration(s):\n  audit.0001_initial\n"), "{out}");
     let (code, out, _) = manage(&database, &["migrate"]);
     assert_eq!(code, 0);
     for migration in [
@@ -49,6 +53,14 @@ fn migrate_show_unapply_and_check() {
     assert_eq!(out, "library\n [X] 0001_initial\n [X] 0002_book_events\n [X] 0003_member_loan\n");
     let (_, out, _) = manage(&database, &["migrate"]);
     assert!(out.contains("No migrations to apply."), "{out}");
+    assert_eq!(manage(&database, &["migrate", "--check"]).0, 0, "nothing unapplied: exit 0");
+    let (_, out, _) = manage(&database, &["showmigrations", "--plan"]);
+    assert_eq!(
+        out,
+        "[X]  audit.0001_initial\n[X]  audit.0002_logentry\n[X]  audit.0003_logexportrange\n\
+         [X]  library.0001_initial\n[X]  library.0002_book_events\n[X]  library.0003_member_loan\n",
+        "every migration, in the order migrate applies them"
+    );
     let (code, out, _) = manage(&database, &["migrate", "library", "zero"]);
     assert_eq!(code, 0);
     let unapplied: Vec<&str> = out

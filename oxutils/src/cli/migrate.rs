@@ -20,6 +20,10 @@ pub struct MigrateArgs {
     /// Prints the plan and runs nothing.
     #[arg(long)]
     pub plan: bool,
+    /// Runs nothing; exits with 1 when migrations are unapplied (Django's `migrate --check`), for a
+    /// deploy step that must not start a service on an unmigrated database.
+    #[arg(long, conflicts_with_all = ["plan", "fake", "fake_initial"])]
+    pub check: bool,
     /// Records the migrations as applied (or unapplied) without running their SQL.
     #[arg(long)]
     pub fake: bool,
@@ -66,6 +70,18 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
     let resumes = |key: &MigrationKey| {
         interrupted.get(key).map_or(String::new(), |half| format!(" ({}; resumes there)", half.state()))
     };
+    if args.check {
+        if plan.is_empty() {
+            writeln!(out, "No migrations to apply.")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        writeln!(out, "{} unapplied migration(s):", plan.len())?;
+        for step in &plan {
+            let verb = if step.backwards { "Undo " } else { "" };
+            writeln!(out, "  {verb}{}{}", step.migration, resumes(&step.migration))?;
+        }
+        return Ok(ExitCode::FAILURE);
+    }
     if args.plan {
         writeln!(out, "Planned operations:")?;
         if plan.is_empty() {

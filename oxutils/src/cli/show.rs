@@ -13,6 +13,9 @@ use std::process::ExitCode;
 pub struct ShowArgs {
     /// Only these apps.
     pub apps: Vec<String>,
+    /// Every migration in the order `migrate` applies them, across apps, as `[X]  app.name`.
+    #[arg(long)]
+    pub plan: bool,
     #[command(flatten)]
     pub database: DatabaseArg,
 }
@@ -52,6 +55,24 @@ pub fn showmigrations(apps: &[App], args: &ShowArgs, out: &mut dyn Write) -> Res
     let edited: BTreeSet<MigrationKey> = executor.edited().into_iter().collect();
     let interrupted: BTreeMap<MigrationKey, Interrupted> =
         executor.interrupted().into_iter().map(|half| (half.migration.clone(), half)).collect();
+    let mark_of = |key: &MigrationKey| {
+        if interrupted.contains_key(key) {
+            "~"
+        } else if executor.awaits_recording(key) {
+            "-"
+        } else if executor.is_applied(key) {
+            "X"
+        } else {
+            " "
+        }
+    };
+    if args.plan {
+        let shown = |key: &MigrationKey| args.apps.is_empty() || args.apps.contains(&key.app);
+        for key in executor.graph().ordered().into_iter().filter(|key| shown(key)) {
+            writeln!(out, "[{}]  {key}", mark_of(&key))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     for app in
         apps.iter().filter(|app| args.apps.is_empty() || args.apps.iter().any(|label| label == app.label))
     {
@@ -64,15 +85,7 @@ pub fn showmigrations(apps: &[App], args: &ShowArgs, out: &mut dyn Write) -> Res
         keys.sort();
         for key in keys {
             let half = interrupted.get(&key);
-            let mark = if half.is_some() {
-                "~"
-            } else if executor.awaits_recording(&key) {
-                "-"
-            } else if executor.is_applied(&key) {
-                "X"
-            } else {
-                " "
-            };
+            let mark = mark_of(&key);
             let replaces = executor.graph().migration(&key).map_or(0, |m| m.replaces.len());
             let squashed =
                 if replaces > 0 { format!(" ({replaces} squashed migrations)") } else { String::new() };
