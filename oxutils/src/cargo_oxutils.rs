@@ -14,7 +14,9 @@ enum CargoCli {
     Oxutils(OxutilsArgs),
 }
 
+/// `--help` is not clap's here: it goes to the manage binary, which lists the commands.
 #[derive(clap::Args, Debug)]
+#[command(disable_help_flag = true)]
 struct OxutilsArgs {
     /// The package whose manage binary to run (default: the one in the current directory).
     #[arg(long, short)]
@@ -25,8 +27,8 @@ struct OxutilsArgs {
     /// Build the manage binary in release mode.
     #[arg(long)]
     release: bool,
-    /// `init`, or a command of the manage binary and its arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    /// `init`, or a command of the manage binary and its arguments; none, or `--help`, lists the commands.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<OsString>,
 }
 
@@ -115,7 +117,13 @@ fn run(args: &OxutilsArgs) -> Result<ExitCode, CargoOxutilsError> {
     if args.release {
         command.arg("--release");
     }
-    command.arg("--").args(&args.command);
+    command.arg("--");
+    if args.command.is_empty() {
+        command.arg("--help");
+    }
+    command.args(&args.command);
+    // The manage binary's usage lines then read `cargo oxutils ...`, as the user typed it.
+    command.env(crate::cli::COMMAND_NAME_VARIABLE, "cargo oxutils");
     let status = command.status().map_err(|error| CargoOxutilsError::Spawn(error.to_string()))?;
     Ok(ExitCode::from(status.code().map_or(1, |code| u8::try_from(code).unwrap_or(1))))
 }

@@ -90,6 +90,11 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
         ),
         "{err}"
     );
+    // `--help` lists the manage binary's commands, under the name the user typed.
+    let (code, out, err) = cargo_oxutils(&host, &database, &["--help"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("makemigrations") && out.contains("showmigrations"), "{out}");
+    assert!(out.contains("Usage: cargo oxutils <COMMAND>"), "{out}");
     let (code, out, err) = cargo_oxutils(&host, &database, &["migrate"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Applying library.0001_initial... OK"), "{out}");

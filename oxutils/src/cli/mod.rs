@@ -36,6 +36,9 @@ pub enum Command {
     ExportLogs(export::ExportArgs),
 }
 
+/// Set by `cargo oxutils` to the name its usage lines should give, instead of `manage`.
+pub const COMMAND_NAME_VARIABLE: &str = "OXI_COMMAND_NAME";
+
 /// Parses the process arguments and runs the command for `apps`.
 pub fn main(apps: &[App]) -> ExitCode {
     run(apps, std::env::args_os())
@@ -47,13 +50,19 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(arguments) {
-        Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
-        }
-    };
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    if let Ok(name) = std::env::var(COMMAND_NAME_VARIABLE) {
+        command = command.bin_name(name);
+    }
+    let cli =
+        match command.try_get_matches_from(arguments).and_then(|matches| Cli::from_arg_matches(&matches)) {
+            Ok(cli) => cli,
+            Err(error) => {
+                let _ = error.print();
+                return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            }
+        };
     // Django's system checks: nothing is written and no SQL runs while the models disagree.
     let problems = crate::checks::check_apps(apps);
     if !problems.is_empty() {
