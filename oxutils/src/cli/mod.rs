@@ -115,7 +115,7 @@ pub enum CliError {
     #[error(transparent)]
     Files(#[from] MigrationFileError),
     #[error(transparent)]
-    Make(#[from] crate::migrations::MakeError),
+    Make(Box<crate::migrations::MakeError>),
     #[error(transparent)]
     Migrate(#[from] crate::migrations::MigrateError),
     #[error(transparent)]
@@ -131,6 +131,12 @@ pub enum CliError {
     /// Writing to the terminal failed (a closed pipe).
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+impl From<crate::migrations::MakeError> for CliError {
+    fn from(error: crate::migrations::MakeError) -> Self {
+        CliError::Make(Box::new(error))
+    }
 }
 
 impl CliError {

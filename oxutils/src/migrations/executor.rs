@@ -83,7 +83,7 @@ pub enum MigrateError {
     },
     State {
         migration: MigrationKey,
-        error: StateError,
+        error: Box<StateError>,
     },
     /// Applied migrations whose files changed since.
     Edited(Vec<MigrationKey>),
@@ -638,7 +638,7 @@ pub fn migration_sql(
 fn apply(operation: &Operation, migration: &Migration, state: &mut ProjectState) -> Result<(), MigrateError> {
     operation
         .state_forwards(&migration.app, state)
-        .map_err(|error| MigrateError::State { migration: migration.key(), error })
+        .map_err(|error| MigrateError::State { migration: migration.key(), error: Box::new(error) })
 }
 
 fn statements(
@@ -647,7 +647,7 @@ fn statements(
     backend: Backend,
     backwards: bool,
 ) -> Result<Vec<String>, MigrateError> {
-    let state_error = |error| MigrateError::State { migration: migration.key(), error };
+    let state_error = |error| MigrateError::State { migration: migration.key(), error: Box::new(error) };
     let mut sql = Vec::new();
     if backwards {
         for (index, operation) in migration.operations.iter().enumerate().rev() {

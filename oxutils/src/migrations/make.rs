@@ -16,7 +16,7 @@ pub enum MakeError {
     Graph(GraphError),
     State {
         migration: MigrationKey,
-        error: StateError,
+        error: Box<StateError>,
     },
     Question(QuestionError),
     /// An app has two leaves; `--merge` joins them first.
@@ -56,7 +56,7 @@ pub fn replay(existing: Vec<Migration>) -> Result<(MigrationGraph, ProjectState)
         for operation in &migration.operations {
             operation
                 .state_forwards(&migration.app, &mut state)
-                .map_err(|error| MakeError::State { migration: key.clone(), error })?;
+                .map_err(|error| MakeError::State { migration: key.clone(), error: Box::new(error) })?;
         }
     }
     Ok((graph, state))

@@ -5,7 +5,6 @@ use super::state::ProjectState;
 use crate::ddl::Backend;
 use crate::schema::{ConstraintSchema, FieldSchema, IndexSchema, ModelSchema, default_column, default_table};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// One change to the schema of an app's models. Model names are those of the migration's app.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,16 +103,33 @@ impl BackendSql {
 }
 
 /// An operation does not fit the state it is applied to: a hand-edited or out-of-order migration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateError(pub String);
-
-impl fmt::Display for StateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    #[error("creates `{model_app}.{model}` in a migration of app `{app}`")]
+    ModelOfAnotherApp { app: String, model_app: String, model: String },
+    #[error("creates `{app}.{model}`, which exists already")]
+    ModelExists { app: String, model: String },
+    #[error("renames `{app}.{old}` to `{new}`, which exists already")]
+    RenamedModelExists { app: String, old: String, new: String },
+    #[error("there is no model `{app}.{model}` at this point")]
+    NoModel { app: String, model: String },
+    #[error("adds `{app}.{model}.{field}`, which exists already")]
+    FieldExists { app: String, model: String, field: String },
+    #[error("renames `{model}.{old}` to `{new}`, which exists already")]
+    RenamedFieldExists { model: String, old: String, new: String },
+    #[error("`{app}.{model}` has no field `{field}` at this point")]
+    NoField { app: String, model: String, field: String },
+    #[error("`{app}.{model}` has no index `{index}`")]
+    NoIndex { app: String, model: String, index: String },
+    #[error("`{app}.{model}` has no constraint `{constraint}`")]
+    NoConstraint { app: String, model: String, constraint: String },
+    #[error("a RunSql operation without `backward` SQL cannot be unapplied")]
+    Irreversible,
+    #[error(
+        "changing which field is the primary key of `{model}` is not supported: create a new model and copy the rows"
+    )]
+    PrimaryKeyChange { model: String },
 }
-
-impl std::error::Error for StateError {}
 
 impl Operation {
     /// Applies the change to `state`, for models of `app`.
@@ -121,13 +137,14 @@ impl Operation {
         match self {
             Operation::CreateModel { model } => {
                 if model.app != app {
-                    return Err(StateError(format!(
-                        "creates `{}.{}` in a migration of app `{app}`",
-                        model.app, model.name
-                    )));
+                    return Err(StateError::ModelOfAnotherApp {
+                        app: app.to_owned(),
+                        model_app: model.app.clone(),
+                        model: model.name.clone(),
+                    });
                 }
                 if state.model(app, &model.name).is_some() {
-                    return Err(StateError(format!("creates `{app}.{}`, which exists already", model.name)));
+                    return Err(StateError::ModelExists { app: app.to_owned(), model: model.name.clone() });
                 }
                 let (name, table) = (model.name.clone(), model.table.clone());
                 let mut model = model.clone();
@@ -141,9 +158,11 @@ impl Operation {
             }
             Operation::RenameModel { old_name, new_name } => {
                 if state.model(app, new_name).is_some() {
-                    return Err(StateError(format!(
-                        "renames `{app}.{old_name}` to `{new_name}`, which exists already"
-                    )));
+                    return Err(StateError::RenamedModelExists {
+                        app: app.to_owned(),
+                        old: old_name.clone(),
+                        new: new_name.clone(),
+                    });
                 }
                 let mut model = state.remove(app, old_name).ok_or_else(|| missing_model(app, old_name))?;
                 model.name.clone_from(new_name);
@@ -168,10 +187,11 @@ impl Operation {
             Operation::AddField { model, field, .. } => {
                 let schema = model_mut(state, app, model)?;
                 if schema.field(&field.name).is_some() {
-                    return Err(StateError(format!(
-                        "adds `{app}.{model}.{}`, which exists already",
-                        field.name
-                    )));
+                    return Err(StateError::FieldExists {
+                        app: app.to_owned(),
+                        model: model.clone(),
+                        field: field.name.clone(),
+                    });
                 }
                 let mut field = field.clone();
                 state.resolve_foreign_keys([&mut field]);
@@ -196,9 +216,11 @@ impl Operation {
             Operation::RenameField { model, old_name, new_name } => {
                 let schema = model_mut(state, app, model)?;
                 if schema.field(new_name).is_some() {
-                    return Err(StateError(format!(
-                        "renames `{model}.{old_name}` to `{new_name}`, which exists already"
-                    )));
+                    return Err(StateError::RenamedFieldExists {
+                        model: model.clone(),
+                        old: old_name.clone(),
+                        new: new_name.clone(),
+                    });
                 }
                 let field = schema.fields.iter_mut().find(|field| field.name == *old_name);
                 let field = field.ok_or_else(|| missing_field(app, model, old_name))?;
@@ -222,9 +244,7 @@ impl Operation {
             Operation::RemoveIndex { model, name } => {
                 let schema = model_mut(state, app, model)?;
                 let position = schema.indexes.iter().position(|index| index.name == *name);
-                schema.indexes.remove(
-                    position.ok_or_else(|| StateError(format!("`{app}.{model}` has no index `{name}`")))?,
-                );
+                schema.indexes.remove(position.ok_or_else(|| missing_index(app, model, name))?);
             }
             Operation::AddConstraint { model, constraint } => {
                 model_mut(state, app, model)?.constraints.push(constraint.clone());
@@ -232,8 +252,7 @@ impl Operation {
             Operation::RemoveConstraint { model, name } => {
                 let schema = model_mut(state, app, model)?;
                 let position = schema.constraints.iter().position(|constraint| constraint.name() == name);
-                let position = position
-                    .ok_or_else(|| StateError(format!("`{app}.{model}` has no constraint `{name}`")))?;
+                let position = position.ok_or_else(|| missing_constraint(app, model, name))?;
                 schema.constraints.remove(position);
             }
             Operation::RunSql { .. } => {}
@@ -320,10 +339,18 @@ fn model_mut<'a>(
     state.model_mut(app, name).ok_or_else(|| missing_model(app, name))
 }
 
-fn missing_model(app: &str, name: &str) -> StateError {
-    StateError(format!("there is no model `{app}.{name}` at this point"))
+pub(crate) fn missing_model(app: &str, name: &str) -> StateError {
+    StateError::NoModel { app: app.to_owned(), model: name.to_owned() }
 }
 
-fn missing_field(app: &str, model: &str, name: &str) -> StateError {
-    StateError(format!("`{app}.{model}` has no field `{name}` at this point"))
+pub(crate) fn missing_field(app: &str, model: &str, name: &str) -> StateError {
+    StateError::NoField { app: app.to_owned(), model: model.to_owned(), field: name.to_owned() }
+}
+
+pub(crate) fn missing_index(app: &str, model: &str, name: &str) -> StateError {
+    StateError::NoIndex { app: app.to_owned(), model: model.to_owned(), index: name.to_owned() }
+}
+
+pub(crate) fn missing_constraint(app: &str, model: &str, name: &str) -> StateError {
+    StateError::NoConstraint { app: app.to_owned(), model: model.to_owned(), constraint: name.to_owned() }
 }

@@ -5,7 +5,9 @@
 //! rename, indexes), which keeps every row; the executor turns foreign key enforcement off around it, as
 //! SQLite's documentation prescribes, and checks every key before committing.
 
-use super::operation::{Operation, StateError};
+use super::operation::{
+    Operation, StateError, missing_constraint, missing_field, missing_index, missing_model,
+};
 use super::state::ProjectState;
 use crate::ddl::{self, Backend};
 use crate::schema::{
@@ -47,8 +49,7 @@ pub fn forwards(
         }
         Operation::RemoveField { model: name, name: field } => {
             let old = model(before, app, name)?;
-            let field =
-                old.field(field).ok_or_else(|| StateError(format!("`{name}` has no field `{field}`")))?;
+            let field = old.field(field).ok_or_else(|| missing_field(app, name, field))?;
             remove_field(old, model(after, app, name)?, field, backend)
         }
         Operation::AlterField { model: name, field, backfill } => {
@@ -77,8 +78,7 @@ pub fn forwards(
         Operation::RemoveConstraint { model: name, name: constraint } => {
             let old = model(before, app, name)?;
             let removed = old.constraints.iter().find(|c| c.name() == constraint);
-            let removed =
-                removed.ok_or_else(|| StateError(format!("`{name}` has no constraint `{constraint}`")))?;
+            let removed = removed.ok_or_else(|| missing_constraint(app, name, constraint))?;
             remove_constraint(old, model(after, app, name)?, removed, backend)
         }
         Operation::RunSql { forward, .. } => {
@@ -140,7 +140,7 @@ pub fn inverse(operation: &Operation, app: &str, before: &ProjectState) -> Resul
         }
         Operation::RemoveIndex { model: name, name: index } => {
             let found = model(before, app, name)?.indexes.iter().find(|existing| existing.name == *index);
-            let found = found.ok_or_else(|| StateError(format!("`{name}` has no index `{index}`")))?;
+            let found = found.ok_or_else(|| missing_index(app, name, index))?;
             Operation::AddIndex { model: name.clone(), index: found.clone() }
         }
         Operation::AddConstraint { model, constraint } => {
@@ -149,8 +149,7 @@ pub fn inverse(operation: &Operation, app: &str, before: &ProjectState) -> Resul
         Operation::RemoveConstraint { model: name, name: constraint } => {
             let found =
                 model(before, app, name)?.constraints.iter().find(|existing| existing.name() == constraint);
-            let found =
-                found.ok_or_else(|| StateError(format!("`{name}` has no constraint `{constraint}`")))?;
+            let found = found.ok_or_else(|| missing_constraint(app, name, constraint))?;
             Operation::AddConstraint { model: name.clone(), constraint: found.clone() }
         }
         Operation::RunSql { forward, backward } => match backward {
@@ -158,9 +157,7 @@ pub fn inverse(operation: &Operation, app: &str, before: &ProjectState) -> Resul
                 Operation::RunSql { forward: backward.clone(), backward: Some(forward.clone()) }
             }
             None => {
-                return Err(StateError(
-                    "a RunSql operation without `backward` SQL cannot be unapplied".to_owned(),
-                ));
+                return Err(StateError::Irreversible);
             }
         },
     })
@@ -182,13 +179,11 @@ fn empty_value(column_type: ColumnType) -> Literal {
 }
 
 fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelSchema, StateError> {
-    state
-        .model(app, name)
-        .ok_or_else(|| StateError(format!("there is no model `{app}.{name}` at this point")))
+    state.model(app, name).ok_or_else(|| missing_model(app, name))
 }
 
 fn field_of<'a>(model: &'a ModelSchema, name: &str) -> Result<&'a FieldSchema, StateError> {
-    model.field(name).ok_or_else(|| StateError(format!("`{}` has no field `{name}`", model.name)))
+    model.field(name).ok_or_else(|| missing_field(&model.app, &model.name, name))
 }
 
 fn add_field(
@@ -402,10 +397,7 @@ fn alter_field(
     backend: Backend,
 ) -> Result<Vec<String>, StateError> {
     if old.primary_key != new.primary_key || old.auto_increment != new.auto_increment {
-        return Err(StateError(format!(
-            "changing which field is the primary key of `{}` is not supported: create a new model and copy the rows",
-            new_model.name
-        )));
+        return Err(StateError::PrimaryKeyChange { model: new_model.name.clone() });
     }
     let table = &new_model.table;
     let (t, q) = (backend.quote_identifier(table), |name: &str| backend.quote_identifier(name));
