@@ -65,13 +65,13 @@ fn sqlite_histories() {
 #[test]
 fn postgres_histories() {
     let Some(url) = server_url(support::POSTGRES_URL) else { return };
-    run_seeds(&mut Postgres(url), 3, 12);
+    run_seeds(&mut Postgres::new(url), 3, 12);
 }
 
 #[test]
 fn mysql_histories() {
     let Some(url) = server_url(support::MYSQL_URL) else { return };
-    run_seeds(&mut Mysql(url), 3, 12);
+    run_seeds(&mut Mysql::new(url), 3, 12);
 }
 
 /// The histories that found each bug, replayed to just past the step that failed. A change to the
@@ -107,6 +107,6 @@ fn regression_rebuild_keeps_keys_to_renamed_tables() {
 #[test]
 fn regression_mysql_drops_no_index_a_key_uses() {
     let Some(url) = server_url(support::MYSQL_URL) else { return };
-    regression(&mut Mysql(url.clone()), 1, 8);
-    regression(&mut Mysql(url), 3, 13);
+    regression(&mut Mysql::new(url.clone()), 1, 8);
+    regression(&mut Mysql::new(url), 3, 13);
 }

@@ -14,16 +14,24 @@ use oxutils::migrations::{
     Executor, MigrateOptions, Migration, MigrationGraph, Operation, Target, make_migrations, squash,
 };
 use oxutils::schema::ModelSchema;
-use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Where throw-away databases come from.
+/// What a database is for in a run: the one migrated step by step, and the two it is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Slot {
+    Incremental,
+    Declared,
+    Fresh,
+}
+
+/// Where throw-away databases come from. A server database is created once per slot and emptied each
+/// time it is asked for again: PostgreSQL's `CREATE DATABASE` takes longer than a whole step.
 pub trait Server {
     fn backend(&self) -> Backend;
-    /// An empty database, with the guard that drops it.
-    fn database(&mut self) -> (Connection, Box<dyn Any>);
+    /// An empty database for `slot`.
+    fn database(&mut self, slot: Slot) -> Connection;
 }
 
 pub struct Sqlite;
@@ -33,36 +41,80 @@ impl Server for Sqlite {
         Backend::Sqlite
     }
 
-    fn database(&mut self) -> (Connection, Box<dyn Any>) {
-        (Connection::open("sqlite::memory:").expect("open SQLite in memory"), Box::new(()))
+    fn database(&mut self, _: Slot) -> Connection {
+        Connection::open("sqlite::memory:").expect("open SQLite in memory")
     }
 }
 
-pub struct Postgres(pub String);
+pub struct Postgres {
+    url: String,
+    databases: BTreeMap<Slot, support::PostgresDatabase>,
+}
+
+impl Postgres {
+    pub fn new(url: String) -> Self {
+        Postgres { url, databases: BTreeMap::new() }
+    }
+}
 
 impl Server for Postgres {
     fn backend(&self) -> Backend {
         Backend::Postgres
     }
 
-    fn database(&mut self) -> (Connection, Box<dyn Any>) {
-        let database = support::PostgresDatabase::create(&self.0);
-        let url = support::with_database(&self.0, &database.name);
-        (Connection::open(&url).expect("connect to PostgreSQL"), Box::new(database))
+    fn database(&mut self, slot: Slot) -> Connection {
+        let database = match self.databases.entry(slot) {
+            std::collections::btree_map::Entry::Occupied(entry) => {
+                let database = entry.into_mut();
+                database
+                    .client
+                    .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+                    .expect("empty the PostgreSQL database");
+                database
+            }
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(support::PostgresDatabase::create(&self.url))
+            }
+        };
+        let url = support::with_database(&self.url, &database.name);
+        Connection::open(&url).expect("connect to PostgreSQL")
     }
 }
 
-pub struct Mysql(pub String);
+pub struct Mysql {
+    url: String,
+    databases: BTreeMap<Slot, support::MysqlDatabase>,
+}
+
+impl Mysql {
+    pub fn new(url: String) -> Self {
+        Mysql { url, databases: BTreeMap::new() }
+    }
+}
 
 impl Server for Mysql {
     fn backend(&self) -> Backend {
         Backend::Mysql
     }
 
-    fn database(&mut self) -> (Connection, Box<dyn Any>) {
-        let database = support::MysqlDatabase::create(&self.0);
-        let url = support::with_database(&self.0, &database.name);
-        (Connection::open(&url).expect("connect to MariaDB"), Box::new(database))
+    fn database(&mut self, slot: Slot) -> Connection {
+        use mysql::prelude::Queryable;
+        let database = match self.databases.entry(slot) {
+            std::collections::btree_map::Entry::Occupied(entry) => {
+                let database = entry.into_mut();
+                let name = database.name.clone();
+                database
+                    .connection
+                    .query_drop(format!("DROP DATABASE {name}; CREATE DATABASE {name}; USE {name}"))
+                    .expect("empty the MariaDB database");
+                database
+            }
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(support::MysqlDatabase::create(&self.url))
+            }
+        };
+        let url = support::with_database(&self.url, &database.name);
+        Connection::open(&url).expect("connect to MariaDB")
     }
 }
 
@@ -163,7 +215,7 @@ impl<'s> History<'s> {
     }
 
     fn run(mut self, steps: usize) -> Result<Summary, Box<Failure>> {
-        let (mut incremental, _guard) = self.server.database();
+        let mut incremental = self.server.database(Slot::Incremental);
         for step in 0..steps {
             self.step = step;
             self.one_step(&mut incremental)?;
@@ -270,14 +322,14 @@ impl<'s> History<'s> {
     }
 
     fn declared_schema(&mut self, models: &[ModelSchema]) -> Result<DbSchema, Box<Failure>> {
-        let (mut connection, _guard) = self.server.database();
+        let mut connection = self.server.database(Slot::Declared);
         create_from_models(&mut connection, models).map_err(|e| self.fail("models' DDL", e))?;
         schema_of(&mut connection).map_err(|e| self.fail("introspect", e))
     }
 
     /// A new database migrated from every file.
     fn fresh_schema(&mut self) -> Result<DbSchema, Box<Failure>> {
-        let (mut connection, _guard) = self.server.database();
+        let mut connection = self.server.database(Slot::Fresh);
         let mut executor =
             Executor::new(&mut connection, self.files.clone()).map_err(|e| self.fail("fresh migrate", e))?;
         executor
