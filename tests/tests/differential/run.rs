@@ -1,7 +1,9 @@
 //! One seeded history: generate a step, make its migrations, write and re-read them as files, migrate,
 //! check, seed rows; at the end, migrate every app to zero and back, and squash a prefix of one app.
 
-use super::checks::{create_from_models, delete_rows, read_rows, row_differences, schema_of, seed};
+use super::checks::{
+    create_from_models, delete_rows, read_rows, row_differences, schema_of, seed, state_differences,
+};
 use super::generator::{Classes, Generator, StepPlan};
 use super::questioner::{Refusing, Scripted};
 use super::rows::Expectation;
@@ -276,6 +278,12 @@ impl<'s> History<'s> {
         }
         self.expected.apply(&self.plan.changes);
 
+        let replayed = state_differences(&self.files, &models);
+        if !replayed.is_empty() {
+            return Err(
+                self.fail("state", format!("the files and the models differ:\n  {}", replayed.join("\n  ")))
+            );
+        }
         let migrated = schema_of(incremental).map_err(|e| self.fail("introspect", e))?;
         let declared = self.declared_schema(&models)?;
         self.same("incremental database against the models' DDL", &migrated, &declared, &sql)?;
@@ -511,6 +519,7 @@ fn operation_name(operation: &Operation) -> &'static str {
         Operation::DeleteModel { .. } => "DeleteModel",
         Operation::RenameModel { .. } => "RenameModel",
         Operation::AlterModelTable { .. } => "AlterModelTable",
+        Operation::AlterModelComment { .. } => "AlterModelComment",
         Operation::AddField { .. } => "AddField",
         Operation::RemoveField { .. } => "RemoveField",
         Operation::AlterField { .. } => "AlterField",
