@@ -264,9 +264,16 @@ impl<'c> Executor<'c> {
                 .map(|migration| Step { migration, backwards: false, faked: false })
                 .collect()
         };
+        // Unapplied in the reverse of the graph's order, which the states of their SQL are replayed in: a
+        // dependents-first walk could otherwise undo another app's table rename before a migration whose
+        // backwards SQL names the table as renamed (differential test).
         let backwards = |keys: Vec<MigrationKey>| -> Vec<Step> {
-            keys.into_iter()
-                .filter(|key| self.is_applied(key))
+            let undo: BTreeSet<MigrationKey> = keys.into_iter().filter(|key| self.is_applied(key)).collect();
+            self.graph
+                .ordered()
+                .into_iter()
+                .rev()
+                .filter(|key| undo.contains(key))
                 .map(|migration| Step { migration, backwards: true, faked: false })
                 .collect()
         };

@@ -141,7 +141,12 @@ fn read_val(value: Value, kind: Kind) -> Val {
                 Some((whole, fraction)) if fraction.chars().all(|c| c == '0') => whole.to_owned(),
                 _ => text,
             };
-            if kind == Kind::Date { Val::Date(text) } else { Val::DateTime(text) }
+            if kind == Kind::Date {
+                // MariaDB's driver reads a date as a datetime at midnight.
+                Val::Date(text.strip_suffix(" 00:00:00").map_or(text.clone(), str::to_owned))
+            } else {
+                Val::DateTime(text)
+            }
         }
         Kind::Json => {
             let text = text.unwrap_or_else(|| match &value {
