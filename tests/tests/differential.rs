@@ -65,13 +65,13 @@ fn sqlite_histories() {
 #[test]
 fn postgres_histories() {
     let Some(url) = server_url(support::POSTGRES_URL) else { return };
-    run_seeds(&mut Postgres::new(url), 3, 12);
+    run_seeds(&mut Postgres::new(url), 5, 16);
 }
 
 #[test]
 fn mysql_histories() {
     let Some(url) = server_url(support::MYSQL_URL) else { return };
-    run_seeds(&mut Mysql::new(url), 3, 12);
+    run_seeds(&mut Mysql::new(url), 4, 14);
 }
 
 /// The histories that found each bug, replayed to just past the step that failed. A change to the

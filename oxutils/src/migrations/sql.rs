@@ -448,7 +448,13 @@ fn alter_field(
     let only_renamed =
         FieldSchema { name: new.name.clone(), column: new.column.clone(), ..old.clone() } == *new;
     let mut sql = Vec::new();
-    if renamed {
+    if renamed && backend == Backend::Mysql && old.column_type == ColumnType::Json {
+        // MariaDB's JSON is text with a CHECK named after the column: RENAME COLUMN keeps the old name,
+        // CHANGE COLUMN with the definition names it after the new column, as a fresh table does.
+        let definition =
+            ddl::mysql_column_definition(&FieldSchema { column: new.column.clone(), ..old.clone() });
+        sql.push(format!("ALTER TABLE {t} CHANGE COLUMN {} {definition}", q(&old.column)));
+    } else if renamed {
         sql.push(format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", q(&old.column), q(&new.column)));
     }
     if only_renamed {

@@ -233,13 +233,15 @@ fn backwards_undoes_in_the_reverse_of_the_replayed_order(connection: &mut Connec
 }
 
 /// A choice column's CHECK is named after its table and column; SQLite, which cannot rename a constraint,
-/// kept it under the old name after either was renamed. A model's comment change made no operation.
+/// kept it under the old name after either was renamed; so did MariaDB the CHECK of a JSON column (its
+/// JSON is text with a CHECK named after the column). A model's comment change made no operation.
 fn renames_keep_a_choice_check_and_comments_are_migrated(connection: &mut Connection) {
     use super::checks::{create_from_models, schema_of};
     let mut files = Files::default();
     let mut status = text("status");
     status.choices = Some(vec!["open".into(), "shut".into()]);
-    let ticket = model("alpha", "Ticket", vec![status]);
+    let payload = FieldSchema::new("payload", ColumnType::Json, true);
+    let ticket = model("alpha", "Ticket", vec![status, payload]);
     files.make(std::slice::from_ref(&ticket));
     let mut moved = ModelSchema { table: "alpha_tab".into(), db_comment: Some("tickets".into()), ..ticket };
     let new = files.make(std::slice::from_ref(&moved));
@@ -247,6 +249,8 @@ fn renames_keep_a_choice_check_and_comments_are_migrated(connection: &mut Connec
     assert_eq!(described, ["Rename table for Ticket to alpha_tab", "Alter the comment of Ticket"]);
     moved.fields[1].name = "state".into();
     moved.fields[1].column = "state".into();
+    moved.fields[2].name = "body".into();
+    moved.fields[2].column = "body".into();
     let mut renaming = RenameAnswers;
     let refs = [&moved];
     let renamed = make_migrations(&refs, files.0.clone(), &[], None, &mut renaming).unwrap();
