@@ -30,6 +30,7 @@ fn run_seeds(server: &mut dyn Server, seeds: u64, steps: usize) {
             Ok(summary) => {
                 total.steps += summary.steps;
                 total.migrations += summary.migrations;
+                total.undone += summary.undone;
                 for (name, count) in summary.operations {
                     *total.operations.entry(name).or_default() += count;
                 }
@@ -41,10 +42,11 @@ fn run_seeds(server: &mut dyn Server, seeds: u64, steps: usize) {
     use std::io::Write;
     let _ = writeln!(
         std::io::stderr(),
-        "{}: {} steps, {} migrations, operations {:?}",
+        "{}: {} steps, {} migrations, {} steps undone and redone with rows in place, operations {:?}",
         server.backend(),
         total.steps,
         total.migrations,
+        total.undone,
         total.operations
     );
 }

@@ -392,8 +392,10 @@ impl<'c> Executor<'c> {
     ) -> Result<Vec<Step>, MigrateError> {
         let backend = self.connection.backend();
         let wanted: BTreeSet<MigrationKey> = plan.iter().map(|step| step.migration.clone()).collect();
-        let forwards = plan.iter().all(|step| !step.backwards);
-        let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key), forwards)?;
+        // Backwards too, the migrations that stay applied come first: one of another app applied before a
+        // migration being undone may come after it in the graph's order (differential test: a SQLite
+        // rebuild re-created a key under the table name from before that app's applied table rename).
+        let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key), true)?;
         let mut done = Vec::new();
         for mut step in plan {
             let migration = self

@@ -38,6 +38,7 @@ on_every_backend!(
     a_squash_that_closes_no_cycle,
     backwards_undoes_in_the_reverse_of_the_replayed_order,
     renames_keep_a_choice_check_and_comments_are_migrated,
+    undoing_sees_what_another_app_applied_before,
 );
 
 /// A project's migration files, each rendered and parsed back as `makemigrations` writes them.
@@ -318,4 +319,41 @@ impl oxutils::migrations::Questioner for RenameAnswers {
     ) -> Result<oxutils::migrations::NotNullAlteration, oxutils::migrations::QuestionError> {
         Err(oxutils::migrations::QuestionError(format!("unexpected question on {}", field.name)))
     }
+}
+
+/// `beta` 0002 moves `Product` to another table; later `gamma` 0002 adds a field to `Line`, which points at
+/// `Product`, and `alpha` 0002 a key to `Line`. The graph orders `alpha`'s chain, and so `gamma` 0002, before
+/// `beta` 0002, though the database applied `beta` 0002 first. Undoing `gamma` 0002 (a SQLite rebuild of
+/// `gamma_line`) must see `beta` 0002: the state replayed in the graph's order re-created the key to
+/// `beta_product`, which is gone (differential test, SQLite seed 3).
+fn undoing_sees_what_another_app_applied_before(connection: &mut Connection) {
+    let mut files = Files::default();
+    let product = model("beta", "Product", vec![text("name")]);
+    let thing = model("alpha", "Thing", vec![text("label")]);
+    let line = |target: &ModelSchema, extra: bool| {
+        let mut fields = vec![text("note"), key_to("product", target)];
+        fields.extend(extra.then(|| text("extra")));
+        model("gamma", "Line", fields)
+    };
+    files.make(&[thing.clone(), product.clone(), line(&product, false)]);
+    files.migrate(connection, Target::Latest);
+    let moved = ModelSchema { table: "beta_tab".into(), ..product.clone() };
+    files.make(&[thing.clone(), moved.clone(), line(&moved, false)]);
+    files.migrate(connection, Target::Latest);
+    let extended = line(&moved, true);
+    let mut pointing = thing.clone();
+    pointing.fields.push(key_to("line", &extended));
+    let new = files.make(&[pointing, moved.clone(), extended]);
+    assert_eq!(new.len(), 2, "{new:?}");
+    files.migrate(connection, Target::Latest);
+    connection.batch("INSERT INTO beta_tab (name) VALUES ('lamp')").unwrap();
+    connection.batch("INSERT INTO gamma_line (note, product_id, extra) VALUES ('one', 1, 'x')").unwrap();
+
+    files.migrate(connection, Target::Migration(files.key("alpha", 1)));
+    files.migrate(connection, Target::Migration(files.key("gamma", 1)));
+    assert_eq!(tables(connection), ["alpha_thing", "beta_tab", "gamma_line"]);
+    files.migrate(connection, Target::Latest);
+    connection.batch("DELETE FROM beta_tab").unwrap_or_else(|error| panic!("{error}"));
+    let left = support::text_column(connection, "SELECT note FROM gamma_line", &[]);
+    assert_eq!(left, ["one"], "the key still points at beta_tab, with SET NULL");
 }

@@ -6,14 +6,15 @@ use super::checks::{
 };
 use super::generator::{Classes, Generator, StepPlan};
 use super::questioner::{Refusing, Scripted};
-use super::rows::Expectation;
-use super::world::APPS;
+use super::rows::{Expectation, Row};
+use super::world::{APPS, Val, World};
 use crate::support::{self, TempDir};
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
 use oxutils::migrations::introspect::DbSchema;
 use oxutils::migrations::{
-    Executor, MigrateOptions, Migration, MigrationGraph, Operation, Target, make_migrations, squash,
+    Executor, MigrateOptions, Migration, MigrationGraph, MigrationKey, Operation, Target, make_migrations,
+    squash,
 };
 use oxutils::schema::ModelSchema;
 use std::collections::{BTreeMap, BTreeSet};
@@ -159,6 +160,8 @@ impl fmt::Display for Failure {
 pub struct Summary {
     pub steps: usize,
     pub migrations: usize,
+    /// Runs whose last step was undone and redone with rows in place.
+    pub undone: usize,
     pub operations: BTreeMap<&'static str, usize>,
 }
 
@@ -182,6 +185,8 @@ struct History<'s> {
     step: usize,
     plan: StepPlan,
     written: Vec<(String, String)>,
+    /// The world and the files before the current step, for undoing it with rows in place.
+    before_step: (World, Vec<Migration>),
 }
 
 impl<'s> History<'s> {
@@ -201,6 +206,7 @@ impl<'s> History<'s> {
             step: 0,
             plan: StepPlan::default(),
             written: Vec::new(),
+            before_step: (World::default(), Vec::new()),
         }
     }
 
@@ -223,11 +229,16 @@ impl<'s> History<'s> {
             self.one_step(&mut incremental)?;
         }
         self.step = steps;
+        let last = std::mem::take(&mut self.plan);
         self.plan = StepPlan {
-            log: vec!["end of run: zero and back, then a squash".to_owned()],
+            log: vec!["end of run: the last step undone and redone, zero and back, then a squash".to_owned()],
             ..StepPlan::default()
         };
         self.written.clear();
+        // SQLite undoes every step as it goes; the servers, for time, only the last.
+        if self.server.backend() != Backend::Sqlite {
+            self.undo_last_step(&mut incremental, &last)?;
+        }
         self.zero_and_back(&mut incremental)?;
         self.squash_prefix(&mut incremental)?;
         self.summary.steps = steps;
@@ -239,6 +250,7 @@ impl<'s> History<'s> {
     }
 
     fn one_step(&mut self, incremental: &mut Connection) -> Result<(), Box<Failure>> {
+        self.before_step = (self.generator.world.clone(), self.files.clone());
         self.plan = self.generator.step(&self.expected);
         self.written.clear();
         let models = self.models();
@@ -299,7 +311,12 @@ impl<'s> History<'s> {
             ));
         }
         self.nothing_to_make(&refs)?;
-        seed(incremental, &mut self.generator, &mut self.expected).map_err(|e| self.fail("seed", e))
+        seed(incremental, &mut self.generator, &mut self.expected).map_err(|e| self.fail("seed", e))?;
+        if self.server.backend() == Backend::Sqlite {
+            let plan = self.plan.clone();
+            self.undo_last_step(incremental, &plan)?;
+        }
+        Ok(())
     }
 
     /// The statements the step's new migrations run, for the report of a failure.
@@ -402,6 +419,83 @@ impl<'s> History<'s> {
         Ok(migrations)
     }
 
+    /// Undoes the last step's migrations with every row in place, where the engine promises what the rows
+    /// become (a removed field comes back with its default, else NULL or the type's empty value; a column
+    /// made NOT NULL again gets its default or the empty value) and the rows satisfy the older schema's
+    /// keys, choices and unique columns; then applies them again. Both times the schema must match the
+    /// models' DDL and the rows the expectation.
+    fn undo_last_step(&mut self, incremental: &mut Connection, last: &StepPlan) -> Result<(), Box<Failure>> {
+        let (before, files_before) = self.before_step.clone();
+        let back = match undo_expectation(&before, &self.generator.world, &self.expected) {
+            Ok(back) => back,
+            Err(reason) => {
+                self.plan.log.push(format!("undo of the last step skipped: {reason}"));
+                return Ok(());
+            }
+        };
+        self.summary.undone += 1;
+        let new: BTreeSet<MigrationKey> = self
+            .files
+            .iter()
+            .map(Migration::key)
+            .collect::<BTreeSet<_>>()
+            .difference(&files_before.iter().map(Migration::key).collect())
+            .cloned()
+            .collect();
+        let apps: BTreeSet<&str> = new.iter().map(|key| key.app.as_str()).collect();
+        for app in apps {
+            let earlier = files_before.iter().filter(|m| m.app == app).map(Migration::key).max();
+            let target = match earlier {
+                Some(key) => Target::Migration(key),
+                None => Target::Zero(app.to_owned()),
+            };
+            let mut executor =
+                Executor::new(incremental, self.files.clone()).map_err(|e| self.fail("undo", e))?;
+            if std::env::var_os("OXI_DIFF_DEBUG").is_some() {
+                let plan = executor.plan(&target).map_err(|e| self.fail("undo", e))?;
+                eprintln!(
+                    "UNDO {target:?}: {:?}",
+                    plan.iter().map(|s| (s.migration.to_string(), s.backwards)).collect::<Vec<_>>()
+                );
+            }
+            executor.migrate(&target, MigrateOptions::default()).map_err(|e| self.fail("undo", e))?;
+        }
+        let migrated = schema_of(incremental).map_err(|e| self.fail("introspect", e))?;
+        let declared = self.declared_schema(&before.schemas())?;
+        self.same(
+            "after undoing the last step, the database against the earlier models' DDL",
+            &migrated,
+            &declared,
+            "",
+        )?;
+        self.rows_match(incremental, &back, &before, "rows after undoing the last step")?;
+
+        let mut executor =
+            Executor::new(incremental, self.files.clone()).map_err(|e| self.fail("redo", e))?;
+        executor.migrate(&Target::Latest, MigrateOptions::default()).map_err(|e| self.fail("redo", e))?;
+        let mut again = back;
+        again.apply(&last.changes);
+        let world = self.generator.world.clone();
+        self.rows_match(incremental, &again, &world, "rows after applying the last step again")?;
+        self.expected = again;
+        Ok(())
+    }
+
+    fn rows_match(
+        &self,
+        connection: &mut Connection,
+        expected: &Expectation,
+        world: &World,
+        what: &str,
+    ) -> Result<(), Box<Failure>> {
+        let found = read_rows(connection, world).map_err(|e| self.fail("rows", e))?;
+        let differences = row_differences(&found, expected, world);
+        if differences.is_empty() {
+            return Ok(());
+        }
+        Err(self.fail("rows", format!("{what} differ:\n  {}", differences.join("\n  "))))
+    }
+
     /// Every app to zero (rows emptied first: unapplying a NOT NULL alteration over NULLs fails, as in
     /// Django), nothing must be left, then forwards again to the models' schema.
     fn zero_and_back(&mut self, incremental: &mut Connection) -> Result<(), Box<Failure>> {
@@ -502,6 +596,72 @@ impl<'s> History<'s> {
         let refs: Vec<&ModelSchema> = models.iter().collect();
         self.nothing_to_make(&refs)
     }
+}
+
+/// The rows after undoing a step from `before` to `now`, or why the older schema could not hold them.
+fn undo_expectation(before: &World, now: &World, rows: &Expectation) -> Result<Expectation, String> {
+    let mut back = Expectation::default();
+    for model in &before.models {
+        let Some(current) = now.model(model.id) else {
+            back.rows.insert(model.id, Vec::new());
+            continue;
+        };
+        let mut restored = Vec::new();
+        for row in rows.rows(model.id) {
+            let mut values = BTreeMap::new();
+            for field in &model.fields {
+                let filled = field.default.clone().unwrap_or(if field.nullable {
+                    Val::Null
+                } else {
+                    field.kind.empty()
+                });
+                let value = match current.field(field.id) {
+                    Some(_) => match row.values.get(&field.id).cloned().unwrap_or(Val::Null) {
+                        Val::Null if !field.nullable => filled,
+                        value => value,
+                    },
+                    None => filled,
+                };
+                values.insert(field.id, value);
+            }
+            restored.push(Row { id: row.id, values });
+        }
+        back.rows.insert(model.id, restored);
+    }
+    for model in &before.models {
+        for field in &model.fields {
+            let values = back.values(model.id, field.id);
+            let present: Vec<&Val> = values.iter().filter(|value| **value != Val::Null).collect();
+            let name = format!("{}.{}", model.name, field.name);
+            if let Some(choices) = &field.choices
+                && present.iter().any(|value| !matches!(value, Val::Text(text) if choices.contains(text)))
+            {
+                return Err(format!("{name} would hold a value outside its choices"));
+            }
+            if let Some(target) = field.target {
+                let ids: BTreeSet<i64> = back.ids(target.model).into_iter().collect();
+                if present.iter().any(|value| !matches!(value, Val::Int(id) if ids.contains(id))) {
+                    return Err(format!("{name} would point at a row that is not there"));
+                }
+            }
+            if field.unique && present.iter().collect::<BTreeSet<_>>().len() != present.len() {
+                return Err(format!("{name} would repeat a value"));
+            }
+        }
+        for unique in &model.uniques {
+            let [first, second] = unique.fields[..] else { continue };
+            let pairs: Vec<(Val, Val)> = back
+                .values(model.id, first)
+                .into_iter()
+                .zip(back.values(model.id, second))
+                .filter(|(a, b)| *a != Val::Null && *b != Val::Null)
+                .collect();
+            if pairs.iter().collect::<BTreeSet<_>>().len() != pairs.len() {
+                return Err(format!("{} would repeat a pair of {}", model.name, unique.name));
+            }
+        }
+    }
+    Ok(back)
 }
 
 /// Whether the squash is applied to the database that has every replaced migration: it must count as

@@ -104,6 +104,20 @@ impl Kind {
         !matches!(self, Kind::Text | Kind::Json | Kind::Binary)
     }
 
+    /// What `migrate` gives rows of a NOT NULL column of this kind that had no value (sql.rs `empty_value`).
+    pub fn empty(self) -> Val {
+        match self {
+            Kind::Small | Kind::Int | Kind::Big => Val::Int(0),
+            Kind::Varchar(_) | Kind::Text => Val::Text(String::new()),
+            Kind::Bool => Val::Bool(false),
+            Kind::Float | Kind::Double => Val::Quarters(0),
+            Kind::Date => Val::Date("1970-01-01".to_owned()),
+            Kind::DateTime => Val::DateTime("1970-01-01 00:00:00".to_owned()),
+            Kind::Json => Val::Json("{}".to_owned()),
+            Kind::Binary => Val::Bytes(String::new()),
+        }
+    }
+
     /// Kinds whose generated values never repeat, so a unique column holds over seeded rows.
     pub fn uniqueable(self) -> bool {
         matches!(self, Kind::Small | Kind::Int | Kind::Big | Kind::Varchar(_))
