@@ -30,6 +30,7 @@ fn run_seeds(server: &mut dyn Server, seeds: u64, steps: usize) {
             Ok(summary) => {
                 total.steps += summary.steps;
                 total.migrations += summary.migrations;
+                total.undone += summary.undone;
                 for (name, count) in summary.operations {
                     *total.operations.entry(name).or_default() += count;
                 }
@@ -41,10 +42,11 @@ fn run_seeds(server: &mut dyn Server, seeds: u64, steps: usize) {
     use std::io::Write;
     let _ = writeln!(
         std::io::stderr(),
-        "{}: {} steps, {} migrations, operations {:?}",
+        "{}: {} steps, {} migrations, {} steps undone and redone with rows in place, operations {:?}",
         server.backend(),
         total.steps,
         total.migrations,
+        total.undone,
         total.operations
     );
 }
@@ -65,17 +67,19 @@ fn sqlite_histories() {
 #[test]
 fn postgres_histories() {
     let Some(url) = server_url(support::POSTGRES_URL) else { return };
-    run_seeds(&mut Postgres(url), 3, 12);
+    run_seeds(&mut Postgres::new(url), 5, 16);
 }
 
 #[test]
 fn mysql_histories() {
     let Some(url) = server_url(support::MYSQL_URL) else { return };
-    run_seeds(&mut Mysql(url), 3, 12);
+    run_seeds(&mut Mysql::new(url), 4, 14);
 }
 
 /// The histories that found each bug, replayed to just past the step that failed. A change to the
-/// generator moves them elsewhere; they then still run as ordinary histories.
+/// generator moves them elsewhere; they then still run as ordinary histories. (MySQL's seeds 1 and 3, which
+/// found error 1553, are within `mysql_histories`' seeds and steps; the hand-written histories in
+/// `differential/histories.rs` are the sturdy regression tests.)
 fn regression(server: &mut dyn Server, seed: u64, steps: usize) {
     if let Err(failure) = run::run(server, seed, steps, Classes::default()) {
         panic!("{failure}");
@@ -100,13 +104,4 @@ fn regression_rename_waits_for_the_apps_that_name_the_model() {
 #[test]
 fn regression_rebuild_keeps_keys_to_renamed_tables() {
     regression(&mut Sqlite, 3, 19);
-}
-
-/// MySQL error 1553: the index of a key's field, and a composite index that served a key, were dropped
-/// while the key used them.
-#[test]
-fn regression_mysql_drops_no_index_a_key_uses() {
-    let Some(url) = server_url(support::MYSQL_URL) else { return };
-    regression(&mut Mysql(url.clone()), 1, 8);
-    regression(&mut Mysql(url), 3, 13);
 }

@@ -101,12 +101,23 @@ fn model_renames(
     Ok(renames)
 }
 
-/// An `AlterModelTable` for each model of `app` in both states whose table differs.
+/// An `AlterModelTable` for each model of `app` in both states whose table differs, and an
+/// `AlterModelComment` for each whose comment does.
 fn table_renames(app: &str, old: &ProjectState, new: &ProjectState) -> Vec<Operation> {
-    new.app_models(app)
+    let tables = new
+        .app_models(app)
         .filter(|model| old.model(app, &model.name).is_some_and(|before| before.table != model.table))
-        .map(|model| Operation::AlterModelTable { name: model.name.clone(), table: model.table.clone() })
-        .collect()
+        .map(|model| Operation::AlterModelTable { name: model.name.clone(), table: model.table.clone() });
+    let comments = new
+        .app_models(app)
+        .filter(|model| {
+            old.model(app, &model.name).is_some_and(|before| before.db_comment != model.db_comment)
+        })
+        .map(|model| Operation::AlterModelComment {
+            name: model.name.clone(),
+            comment: model.db_comment.clone(),
+        });
+    tables.chain(comments).collect()
 }
 
 /// The apps other than `app` with a model whose foreign key points at `app.model`.

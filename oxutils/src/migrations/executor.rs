@@ -361,11 +361,18 @@ impl<'c> Executor<'c> {
             });
         }
         ordered.extend(keys);
-        Ok(dedup(ordered)
-            .into_iter()
-            .filter(|key| self.is_applied(key) == backwards)
-            .map(|migration| Step { migration, backwards, faked: false })
-            .collect())
+        let pending: Vec<MigrationKey> =
+            dedup(ordered).into_iter().filter(|key| self.is_applied(key) == backwards).collect();
+        // Unapplied in the reverse of the graph's order, which the states of their SQL are replayed in: a
+        // dependents-first walk could otherwise undo another app's table rename before a migration whose
+        // backwards SQL names the table as renamed (differential test).
+        let pending = if backwards {
+            let undo: BTreeSet<MigrationKey> = pending.into_iter().collect();
+            self.graph.ordered().into_iter().rev().filter(|key| undo.contains(key)).collect()
+        } else {
+            pending
+        };
+        Ok(pending.into_iter().map(|migration| Step { migration, backwards, faked: false }).collect())
     }
 
     /// What `target` asks for, before the applied migrations are left out.
@@ -517,8 +524,10 @@ impl<'c> Executor<'c> {
     ) -> Result<Vec<Step>, MigrateError> {
         let backend = self.connection.backend();
         let wanted: BTreeSet<MigrationKey> = plan.iter().map(|step| step.migration.clone()).collect();
-        let forwards = plan.iter().all(|step| !step.backwards);
-        let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key), forwards)?;
+        // Backwards too, the migrations that stay applied come first: one of another app applied before a
+        // migration being undone may come after it in the graph's order (differential test: a SQLite
+        // rebuild re-created a key under the table name from before that app's applied table rename).
+        let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key), true)?;
         let mut done = Vec::new();
         for mut step in plan {
             let migration = self

@@ -26,6 +26,12 @@ pub enum Operation {
         name: String,
         table: String,
     },
+    /// Sets or clears the table's comment (`db_comment` on the model).
+    AlterModelComment {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
     AddField {
         model: String,
         field: FieldSchema,
@@ -184,6 +190,9 @@ impl Operation {
                 model.rename_derived_names(&old_table, None);
                 state.update_references(app, name, |target| target.to_table.clone_from(table));
             }
+            Operation::AlterModelComment { name, comment } => {
+                model_mut(state, app, name)?.db_comment.clone_from(comment);
+            }
             Operation::AddField { model, field, .. } => {
                 let schema = model_mut(state, app, model)?;
                 if schema.field(&field.name).is_some() {
@@ -267,6 +276,7 @@ impl Operation {
             Operation::DeleteModel { name } => format!("Delete model {name}"),
             Operation::RenameModel { old_name, new_name } => format!("Rename model {old_name} to {new_name}"),
             Operation::AlterModelTable { name, table } => format!("Rename table for {name} to {table}"),
+            Operation::AlterModelComment { name, .. } => format!("Alter the comment of {name}"),
             Operation::AddField { model, field, .. } => format!("Add field {} to {model}", field.name),
             Operation::RemoveField { model, name } => format!("Remove field {name} from {model}"),
             Operation::AlterField { model, field, .. } => format!("Alter field {} on {model}", field.name),
@@ -293,6 +303,7 @@ impl Operation {
                 format!("rename_{}_{}", lower(old_name), lower(new_name))
             }
             Operation::AlterModelTable { name, .. } => format!("alter_{}_table", lower(name)),
+            Operation::AlterModelComment { name, .. } => format!("alter_{}_comment", lower(name)),
             Operation::AddField { model, field, .. } => format!("{}_{}", lower(model), field.name),
             Operation::RemoveField { model, name } => format!("remove_{}_{name}", lower(model)),
             Operation::AlterField { model, field, .. } => format!("alter_{}_{}", lower(model), field.name),
@@ -311,7 +322,9 @@ impl Operation {
     pub fn model_name(&self) -> Option<&str> {
         match self {
             Operation::CreateModel { model } => Some(&model.name),
-            Operation::DeleteModel { name } | Operation::AlterModelTable { name, .. } => Some(name),
+            Operation::DeleteModel { name }
+            | Operation::AlterModelTable { name, .. }
+            | Operation::AlterModelComment { name, .. } => Some(name),
             Operation::RenameModel { old_name, .. } => Some(old_name),
             Operation::AddField { model, .. }
             | Operation::RemoveField { model, .. }

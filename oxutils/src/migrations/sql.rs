@@ -43,6 +43,22 @@ pub fn forwards(
         Operation::AlterModelTable { name, .. } => {
             rename_table(model(before, app, name)?, model(after, app, name)?, backend)
         }
+        Operation::AlterModelComment { name, comment } => {
+            let table = q(&model(after, app, name)?.table);
+            match backend {
+                // SQLite keeps no comments.
+                Backend::Sqlite => Vec::new(),
+                Backend::Postgres => {
+                    let comment =
+                        comment.as_deref().map_or("NULL".to_owned(), |text| backend.quote_literal(text));
+                    vec![format!("COMMENT ON TABLE {table} IS {comment}")]
+                }
+                Backend::Mysql => {
+                    let comment = backend.quote_literal(comment.as_deref().unwrap_or(""));
+                    vec![format!("ALTER TABLE {table} COMMENT = {comment}")]
+                }
+            }
+        }
         Operation::AddField { model: name, field, backfill } => {
             let new = model(after, app, name)?;
             add_field(model(before, app, name)?, new, field_of(new, &field.name)?, backfill.as_ref(), backend)
@@ -112,6 +128,10 @@ pub fn inverse(operation: &Operation, app: &str, before: &ProjectState) -> Resul
         Operation::AlterModelTable { name, .. } => {
             Operation::AlterModelTable { name: name.clone(), table: model(before, app, name)?.table.clone() }
         }
+        Operation::AlterModelComment { name, .. } => Operation::AlterModelComment {
+            name: name.clone(),
+            comment: model(before, app, name)?.db_comment.clone(),
+        },
         Operation::AddField { model, field, .. } => {
             Operation::RemoveField { model: model.clone(), name: field.name.clone() }
         }
@@ -250,7 +270,18 @@ fn rename_table(old: &ModelSchema, new: &ModelSchema, backend: Backend) -> Vec<S
         sql.extend(rename_field_names(old, new, old_field, new_field, backend));
     }
     sql.extend(rename_indexes(old, new, backend));
+    sql.extend(sqlite_rename_checks(old, new, backend));
     sql
+}
+
+/// SQLite cannot rename a constraint: where a choice column's CHECK is named after a table or column that
+/// was just renamed, the renamed table is rebuilt, which creates the CHECK under its new name.
+fn sqlite_rename_checks(old: &ModelSchema, new: &ModelSchema, backend: Backend) -> Vec<String> {
+    let renamed = old.fields.iter().zip(&new.fields).any(|(before, after)| {
+        after.choices.is_some()
+            && check_name(&old.table, &before.column) != check_name(&new.table, &after.column)
+    });
+    if backend == Backend::Sqlite && renamed { rebuild(new, new, &[]) } else { Vec::new() }
 }
 
 /// Renames the indexes and constraints named after a field's table and column, after either changed;
@@ -405,13 +436,20 @@ fn alter_field(
     let only_renamed =
         FieldSchema { name: new.name.clone(), column: new.column.clone(), ..old.clone() } == *new;
     let mut sql = Vec::new();
-    if renamed {
+    if renamed && backend == Backend::Mysql && old.column_type == ColumnType::Json {
+        // MariaDB's JSON is text with a CHECK named after the column: RENAME COLUMN keeps the old name,
+        // CHANGE COLUMN with the definition names it after the new column, as a fresh table does.
+        let definition =
+            ddl::mysql_column_definition(&FieldSchema { column: new.column.clone(), ..old.clone() });
+        sql.push(format!("ALTER TABLE {t} CHANGE COLUMN {} {definition}", q(&old.column)));
+    } else if renamed {
         sql.push(format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", q(&old.column), q(&new.column)));
     }
     if only_renamed {
         // The column and what is named after it are renamed in place: nothing is rebuilt.
         sql.extend(rename_field_names(old_model, new_model, old, new, backend));
         sql.extend(rename_indexes(old_model, new_model, backend));
+        sql.extend(sqlite_rename_checks(old_model, new_model, backend));
         return Ok(sql);
     }
     // Rows holding NULL get the one-off value, else the new default, before the column becomes NOT NULL.

@@ -57,7 +57,13 @@ impl Literal {
             Literal::Bool(v) => Value::Bool(Some(*v)),
             Literal::Integer(v) => Value::BigInt(Some(*v)),
             Literal::Float(v) => Value::Double(Some(*v)),
-            Literal::Text(v) | Literal::Bytes(v) => Value::String(Some(v.clone())),
+            Literal::Text(v) => Value::String(Some(v.clone())),
+            // The bytes the hex spells, not the hex as text: a binary default or backfill of `00ff` is two
+            // bytes, not four characters.
+            Literal::Bytes(hex) => match decode_hex(hex) {
+                Some(bytes) => Value::Bytes(Some(bytes)),
+                None => Value::String(Some(hex.clone())),
+            },
             Literal::Json(v) => Value::String(Some(v.to_string())),
         }
     }
@@ -149,10 +155,28 @@ fn plain_text(input: &str) -> String {
     if line.trim() == "\"\"" { String::new() } else { line.to_owned() }
 }
 
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|at| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::schema::ColumnType;
+
+    /// Found by the differential test: a binary default of `00ec00ff` was stored as the eight characters.
+    #[test]
+    fn bytes_render_as_the_bytes_they_spell() {
+        use crate::ddl::{Backend, render_literal};
+        let bytes = Literal::Bytes("00ff".into());
+        assert_eq!(bytes.to_value(), Value::Bytes(Some(vec![0x00, 0xff])));
+        assert_eq!(render_literal(&bytes, Backend::Sqlite), "x'00FF'");
+        assert_eq!(render_literal(&bytes, Backend::Postgres), "'\\x00FF'");
+        assert_eq!(render_literal(&bytes, Backend::Mysql), "x'00FF'");
+    }
 
     #[test]
     fn a_typed_value_is_parsed_by_the_column_type() {

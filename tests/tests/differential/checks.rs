@@ -8,7 +8,7 @@ use super::world::{GenModel, Kind, Val, World};
 use oxutils::db::{Connection, DbError};
 use oxutils::ddl::{self, Backend};
 use oxutils::migrations::introspect::{DbSchema, database_schema};
-use oxutils::schema::ModelSchema;
+use oxutils::schema::{Literal, ModelSchema};
 use oxutils::{OxField, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -93,6 +93,13 @@ fn read_val(value: Value, kind: Kind) -> Val {
     if oxutils::field::is_null(&value) {
         return Val::Null;
     }
+    if kind == Kind::Binary {
+        return match &value {
+            Value::Bytes(Some(bytes)) => Val::Bytes(hex(bytes)),
+            Value::String(Some(text)) => Val::Bytes(hex(text.as_bytes())),
+            other => Val::Text(format!("{other:?}")),
+        };
+    }
     let text = match &value {
         Value::String(Some(text)) => Some(text.clone()),
         Value::Bytes(Some(bytes)) => Some(String::from_utf8_lossy(bytes).into_owned()),
@@ -111,8 +118,91 @@ fn read_val(value: Value, kind: Kind) -> Val {
                 bool::from_value(value.clone()).map_or_else(|_| Val::Text(format!("{value:?}")), Val::Bool)
             }
         },
-        Kind::Varchar(_) | Kind::Text => Val::Text(text.unwrap_or_else(|| format!("{value:?}"))),
+        Kind::Float | Kind::Double => {
+            let number = match (&text, &value) {
+                (Some(text), _) => text.parse::<f64>().ok(),
+                (None, Value::Float(Some(number))) => Some(f64::from(*number)),
+                (None, Value::Double(Some(number))) => Some(*number),
+                (None, other) => i64::from_value(other.clone()).ok().map(|n| n as f64),
+            };
+            match number {
+                Some(number) if (number * 4.0).fract() == 0.0 => Val::Quarters((number * 4.0) as i64),
+                _ => Val::Text(format!("{value:?}")),
+            }
+        }
+        Kind::Date | Kind::DateTime => {
+            let text = text.unwrap_or_else(|| match Literal::from_value(&value) {
+                Literal::Text(text) => text,
+                other => format!("{other:?}"),
+            });
+            // SQLite keeps the text as written; PostgreSQL and MariaDB print their own form.
+            let text = text.replace('T', " ");
+            let text = match text.split_once('.') {
+                Some((whole, fraction)) if fraction.chars().all(|c| c == '0') => whole.to_owned(),
+                _ => text,
+            };
+            if kind == Kind::Date {
+                // MariaDB's driver reads a date as a datetime at midnight.
+                Val::Date(text.strip_suffix(" 00:00:00").map_or(text.clone(), str::to_owned))
+            } else {
+                Val::DateTime(text)
+            }
+        }
+        Kind::Json => {
+            let text = text.unwrap_or_else(|| match &value {
+                Value::Json(Some(json)) => json.to_string(),
+                other => format!("{other:?}"),
+            });
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(json) => Val::Json(json.to_string()),
+                Err(_) => Val::Text(text),
+            }
+        }
+        Kind::Varchar(_) | Kind::Text | Kind::Binary => {
+            Val::Text(text.unwrap_or_else(|| format!("{value:?}")))
+        }
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The state the migration files replay to against the models, by app and model, each field, index and
+/// constraint compared by name: what `makemigrations` never turned into an operation shows up here even
+/// where the catalog cannot tell (comments on SQLite, a CHECK's text).
+pub fn state_differences(files: &[oxutils::migrations::Migration], models: &[ModelSchema]) -> Vec<String> {
+    let state = match oxutils::migrations::make::replay(files.to_vec()) {
+        Ok((_, state)) => state,
+        Err(error) => return vec![format!("the files do not replay: {error}")],
+    };
+    let normal = |model: &ModelSchema| {
+        let mut model = model.clone();
+        model.fields.sort_by(|a, b| a.name.cmp(&b.name));
+        model.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        model.constraints.sort_by(|a, b| a.name().cmp(b.name()));
+        model
+    };
+    let mut differences = Vec::new();
+    for model in models {
+        match state.model(&model.app, &model.name) {
+            None => differences.push(format!("{}.{}: not in the replayed state", model.app, model.name)),
+            Some(replayed) if normal(replayed) != normal(model) => differences.push(format!(
+                "{}.{}: the files replay to\n    {:?}\n  the model is\n    {:?}",
+                model.app,
+                model.name,
+                normal(replayed),
+                normal(model)
+            )),
+            Some(_) => {}
+        }
+    }
+    let extra = state.models().filter(|replayed| {
+        !models.iter().any(|model| model.app == replayed.app && model.name == replayed.name)
+    });
+    differences
+        .extend(extra.map(|model| format!("{}.{}: replayed, but no such model", model.app, model.name)));
+    differences
 }
 
 /// The differences between the rows found and those expected, one line each.
@@ -176,7 +266,7 @@ pub fn seed(
                     (Some(target), _) => {
                         let ids = before.ids(target.model);
                         match generator.rng.pick(&ids) {
-                            Some(id) if generator.rng.chance(70) => Val::Int(*id),
+                            Some(id) if !field.nullable || generator.rng.chance(70) => Val::Int(*id),
                             _ => Val::Null,
                         }
                     }
@@ -187,10 +277,10 @@ pub fn seed(
                         continue;
                     }
                     (None, _) if field.nullable && generator.rng.chance(25) => Val::Null,
-                    (None, _) => generator.value(field.kind),
+                    (None, _) => generator.field_value(field),
                 };
                 columns.push(backend.quote_identifier(&field.column()));
-                values.push(value.sql());
+                values.push(value.sql(backend));
                 row.values.insert(field.id, value);
             }
             let sql = format!(

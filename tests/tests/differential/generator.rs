@@ -48,6 +48,8 @@ pub struct Answers {
     pub not_null_defaults: BTreeMap<(String, String, String), Literal>,
     /// (app, model, field) to the value rows holding NULL get when the field becomes NOT NULL.
     pub not_null_alterations: BTreeMap<(String, String, String), Literal>,
+    /// (app, model, field) made NOT NULL over rows that hold no NULL: the questioner answers "Ignore".
+    pub not_null_ignores: BTreeSet<(String, String, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -111,8 +113,17 @@ pub struct Generator {
     next_value: i64,
 }
 
-const ON_DELETE: [OnDelete; 4] =
-    [OnDelete::Cascade, OnDelete::SetNull, OnDelete::Restrict, OnDelete::NoAction];
+const ON_DELETE: [OnDelete; 5] =
+    [OnDelete::Cascade, OnDelete::SetNull, OnDelete::Restrict, OnDelete::NoAction, OnDelete::SetDefault];
+
+/// Whether a key may take the action: SET NULL needs a nullable column, SET DEFAULT a default.
+fn action_fits(action: OnDelete, nullable: bool, default: &Option<Val>) -> bool {
+    match action {
+        OnDelete::SetNull => nullable,
+        OnDelete::SetDefault => default.is_some(),
+        _ => true,
+    }
+}
 
 impl Generator {
     pub fn new(seed: u64) -> Self {
@@ -133,11 +144,32 @@ impl Generator {
     /// A fresh value of the kind; integers and text never repeat, so unique sets hold over seeded rows.
     pub fn value(&mut self, kind: Kind) -> Val {
         self.next_value += 1;
+        let n = self.next_value % 30_000;
         match kind {
-            Kind::Small | Kind::Int | Kind::Big => Val::Int(self.next_value % 30_000),
-            Kind::Varchar(_) | Kind::Text => Val::Text(format!("v{}", self.next_value % 30_000)),
+            Kind::Small | Kind::Int | Kind::Big => Val::Int(n),
+            Kind::Varchar(_) | Kind::Text => Val::Text(format!("v{n}")),
             Kind::Bool => Val::Bool(self.rng.chance(50)),
+            Kind::Float | Kind::Double => Val::Quarters(n),
+            Kind::Date => Val::Date(date(n)),
+            Kind::DateTime => {
+                Val::DateTime(format!("{} {:02}:{:02}:{:02}", date(n), n % 24, n % 60, (n / 7) % 60))
+            }
+            Kind::Json => Val::Json(serde_json::json!({ "k": n, "tags": [format!("t{n}")] }).to_string()),
+            Kind::Binary => Val::Bytes(format!("{:04x}00ff", n)),
         }
+    }
+
+    /// A value the field accepts: one of its choices, or a fresh value of its kind.
+    pub fn field_value(&mut self, field: &GenField) -> Val {
+        match &field.choices {
+            Some(choices) => Val::Text(self.rng.pick(choices).expect("a choice field has choices").clone()),
+            None => self.value(field.kind),
+        }
+    }
+
+    fn choices(&mut self) -> Vec<String> {
+        let count = 2 + self.rng.below(3);
+        (0..count).map(|_| format!("c{}", self.id())).collect()
     }
 
     /// The first step creates two models per app; later steps make one to three changes.
@@ -146,7 +178,7 @@ impl Generator {
         if self.world.models.is_empty() {
             for app in APPS {
                 for _ in 0..2 {
-                    self.create_model(&mut step, Some(app));
+                    self.create_model(&mut step, Some(app), rows);
                 }
             }
             return step.plan;
@@ -166,16 +198,17 @@ impl Generator {
 
     fn mutate(&mut self, step: &mut StepState, rows: &Expectation) -> bool {
         match self.rng.below(100) {
-            0..=7 => self.create_model(step, None),
+            0..=7 => self.create_model(step, None, rows),
             8..=11 => self.delete_model(step),
             12..=18 => self.rename_model(step),
             19..=23 => self.retable(step),
-            24..=37 => self.add_field(step),
+            24..=37 => self.add_field(step, rows),
             38..=44 => self.remove_field(step),
             45..=52 => self.rename_field(step),
             53..=78 => self.alter_field(step, rows),
             79..=85 => self.composite_index(step),
-            86..=92 => self.unique_together(step, rows),
+            86..=91 => self.unique_together(step, rows),
+            92..=93 => self.model_comment(step),
             _ => self.check(step),
         }
     }
@@ -211,24 +244,42 @@ impl Generator {
         (model.app.to_owned(), model.name.clone(), field.name.clone())
     }
 
-    fn new_field(&mut self, step: &mut StepState, app: &'static str, own: u32) -> GenField {
+    fn new_field(
+        &mut self,
+        step: &mut StepState,
+        app: &'static str,
+        own: u32,
+        rows: &Expectation,
+    ) -> GenField {
         let id = self.id();
+        let comment = self.rng.chance(10).then(|| format!("note {id}"));
         if self.rng.chance(25) {
             let mut targets: Vec<u32> = self.world.models.iter().map(|model| model.id).collect();
             targets.push(own);
             let target = *self.rng.pick(&targets).expect("at least the model itself");
             let target_app = self.world.model(target).map_or(app, |model| model.app);
             if step.depend(app, target_app) {
-                let on_delete = *self.rng.pick(&ON_DELETE).expect("four actions");
+                let target_ids = if target == own { Vec::new() } else { rows.ids(target) };
+                // NOT NULL only to rows that exist, SET DEFAULT only with a default that is one of them.
+                let nullable = target_ids.is_empty() || self.rng.chance(60);
+                let default = match self.rng.pick(&target_ids) {
+                    Some(row) if self.rng.chance(30) => Some(Val::Int(*row)),
+                    _ => None,
+                };
+                let actions: Vec<OnDelete> =
+                    ON_DELETE.iter().copied().filter(|a| action_fits(*a, nullable, &default)).collect();
+                let on_delete = *self.rng.pick(&actions).expect("at least CASCADE");
                 return GenField {
                     id,
                     name: format!("k{id}"),
                     kind: Kind::Big,
-                    nullable: true,
-                    default: None,
+                    nullable,
+                    default,
                     unique: false,
                     index: self.rng.chance(80),
                     target: Some(Target { model: target, on_delete }),
+                    choices: None,
+                    comment,
                 };
             }
         }
@@ -237,19 +288,44 @@ impl Generator {
             Kind::Int,
             Kind::Big,
             Kind::Varchar(8 + 4 * self.rng.below(8) as u32),
+            Kind::Varchar(8 + 4 * self.rng.below(8) as u32),
             Kind::Text,
             Kind::Bool,
+            Kind::Float,
+            Kind::Double,
+            Kind::Date,
+            Kind::DateTime,
+            Kind::Json,
+            Kind::Binary,
         ];
-        let kind = *self.rng.pick(&kinds).expect("six kinds");
+        let kind = *self.rng.pick(&kinds).expect("kinds");
+        let choices = (matches!(kind, Kind::Varchar(_)) && self.rng.chance(30)).then(|| self.choices());
         let nullable = self.rng.chance(50);
-        let default = if self.rng.chance(40) { Some(self.value(kind)) } else { None };
-        let unique =
-            nullable && default.is_none() && kind.indexable() && kind != Kind::Bool && self.rng.chance(20);
-        let index = kind.indexable() && !unique && self.rng.chance(15);
-        GenField { id, name: format!("f{id}"), kind, nullable, default, unique, index, target: None }
+        let mut field = GenField {
+            id,
+            name: format!("f{id}"),
+            kind,
+            nullable,
+            default: None,
+            unique: false,
+            index: false,
+            target: None,
+            choices,
+            comment,
+        };
+        if self.rng.chance(40) {
+            field.default = Some(self.field_value(&field));
+        }
+        field.unique = nullable
+            && field.default.is_none()
+            && kind.uniqueable()
+            && field.choices.is_none()
+            && self.rng.chance(20);
+        field.index = kind.indexable() && !field.unique && self.rng.chance(15);
+        field
     }
 
-    fn create_model(&mut self, step: &mut StepState, app: Option<&'static str>) -> bool {
+    fn create_model(&mut self, step: &mut StepState, app: Option<&'static str>, rows: &Expectation) -> bool {
         let app = app.unwrap_or_else(|| *self.rng.pick(&APPS).expect("three apps"));
         let id = self.id();
         let custom_table = self.rng.chance(20).then(|| format!("{app}_tab{id}"));
@@ -262,9 +338,10 @@ impl Generator {
             indexes: Vec::new(),
             uniques: Vec::new(),
             checks: Vec::new(),
+            comment: self.rng.chance(15).then(|| format!("model {id}")),
         };
         for _ in 0..1 + self.rng.below(3) {
-            let field = self.new_field(step, app, id);
+            let field = self.new_field(step, app, id, rows);
             model.fields.push(field);
         }
         let indexable: Vec<u32> =
@@ -393,14 +470,18 @@ impl Generator {
         true
     }
 
-    fn add_field(&mut self, step: &mut StepState) -> bool {
+    fn add_field(&mut self, step: &mut StepState, rows: &Expectation) -> bool {
         let Some(model) = self.changeable_model(step) else { return false };
         let app = self.world.model(model).expect("picked").app;
-        let field = self.new_field(step, app, model);
-        let fill = match (&field.default, field.nullable) {
-            (Some(default), _) => default.clone(),
-            (None, true) => Val::Null,
-            (None, false) => self.value(field.kind),
+        let field = self.new_field(step, app, model, rows);
+        let fill = match (&field.default, field.nullable, field.target) {
+            (Some(default), _, _) => default.clone(),
+            (None, true, _) => Val::Null,
+            // A NOT NULL key points at rows that exist.
+            (None, false, Some(target)) => {
+                Val::Int(*self.rng.pick(&rows.ids(target.model)).expect("a NOT NULL key's target holds rows"))
+            }
+            (None, false, None) => self.field_value(&field),
         };
         let (id, name) = (field.id, field.name.clone());
         let model_schema = self.world.model_mut(model).expect("picked");
@@ -470,9 +551,13 @@ impl Generator {
         if let Some(target) = current.target {
             match self.rng.below(3) {
                 0 => {
-                    let others: Vec<OnDelete> =
-                        ON_DELETE.iter().copied().filter(|action| *action != target.on_delete).collect();
-                    let on_delete = *self.rng.pick(&others).expect("three others");
+                    let others: Vec<OnDelete> = ON_DELETE
+                        .iter()
+                        .copied()
+                        .filter(|action| *action != target.on_delete)
+                        .filter(|action| action_fits(*action, current.nullable, &current.default))
+                        .collect();
+                    let Some(&on_delete) = self.rng.pick(&others) else { return false };
                     altered.target = Some(Target { on_delete, ..target });
                     what = format!("on_delete {on_delete:?}");
                 }
@@ -492,7 +577,14 @@ impl Generator {
                         .filter(|other| other.id != target.model)
                         .filter(|other| {
                             let ids: BTreeSet<i64> = rows.ids(other.id).into_iter().collect();
+                            // A NOT NULL key, and a default, keep pointing at rows that exist.
+                            let default = current.default.iter().filter_map(|value| match value {
+                                Val::Int(id) => Some(*id),
+                                _ => None,
+                            });
                             wanted.is_subset(&ids)
+                                && default.into_iter().all(|id| ids.contains(&id))
+                                && (current.nullable || !ids.is_empty())
                         })
                         .map(|other| (other.id, other.app))
                         .collect();
@@ -515,7 +607,7 @@ impl Generator {
                 return false;
             }
         } else {
-            match self.rng.below(6) {
+            match self.rng.below(8) {
                 0 if current.nullable => {
                     let in_unique_set = schema.uniques.iter().any(|unique| unique.fields.contains(&field));
                     if (current.unique || in_unique_set)
@@ -524,19 +616,23 @@ impl Generator {
                         return false;
                     }
                     altered.nullable = false;
-                    let value = match &current.default {
-                        Some(default) => default.clone(),
-                        None => {
-                            let value = self.value(current.kind);
-                            step.plan
-                                .answers
-                                .not_null_alterations
-                                .insert((app.clone(), model_name.clone(), name.clone()), value.literal());
-                            value
-                        }
-                    };
-                    what = format!("NOT NULL, NULLs get {value:?}");
-                    fill = Some(value);
+                    let key = (app.clone(), model_name.clone(), name.clone());
+                    if current.default.is_none() && !values.contains(&Val::Null) && self.rng.chance(50) {
+                        // No row holds NULL: "Ignore" is safe, and the migration must succeed.
+                        step.plan.answers.not_null_ignores.insert(key);
+                        what = "NOT NULL, answered Ignore over no NULL".to_owned();
+                    } else {
+                        let value = match &current.default {
+                            Some(default) => default.clone(),
+                            None => {
+                                let value = self.field_value(&current);
+                                step.plan.answers.not_null_alterations.insert(key, value.literal());
+                                value
+                            }
+                        };
+                        what = format!("NOT NULL, NULLs get {value:?}");
+                        fill = Some(value);
+                    }
                 }
                 0 | 1 => {
                     altered.nullable = !current.nullable;
@@ -549,15 +645,27 @@ impl Generator {
                     altered.kind = match current.kind {
                         Kind::Small => Kind::Int,
                         Kind::Int => Kind::Big,
+                        // Quarters are exact in both.
+                        Kind::Float => Kind::Double,
                         Kind::Varchar(length)
-                            if used || current.unique || current.index || self.rng.chance(60) =>
+                            if used
+                                || current.unique
+                                || current.index
+                                || current.choices.is_some()
+                                || self.rng.chance(60) =>
                         {
                             Kind::Varchar(length + 8)
                         }
                         Kind::Varchar(_) => Kind::Text,
                         // Generated text is at most six characters.
                         Kind::Text => Kind::Varchar(16),
-                        Kind::Big | Kind::Bool => return false,
+                        Kind::Big
+                        | Kind::Bool
+                        | Kind::Double
+                        | Kind::Date
+                        | Kind::DateTime
+                        | Kind::Json
+                        | Kind::Binary => return false,
                     };
                     if let Some(default) = &current.default {
                         altered.default = Some(default.clone());
@@ -567,12 +675,12 @@ impl Generator {
                 3 => {
                     altered.default = match current.default {
                         Some(_) if self.rng.chance(50) => None,
-                        _ => Some(self.value(current.kind)),
+                        _ => Some(self.field_value(&current)),
                     };
                     what = format!("default {:?}", altered.default);
                 }
                 4 => {
-                    if current.kind == Kind::Bool || !current.kind.indexable() {
+                    if !current.kind.uniqueable() || current.choices.is_some() {
                         return false;
                     }
                     if !current.unique {
@@ -585,12 +693,56 @@ impl Generator {
                     altered.unique = !current.unique;
                     what = format!("unique {}", altered.unique);
                 }
-                _ => {
+                5 => {
                     if !current.kind.indexable() {
                         return false;
                     }
                     altered.index = !current.index;
                     what = format!("index {}", altered.index);
+                }
+                6 => {
+                    if !matches!(current.kind, Kind::Varchar(_))
+                        || current.unique
+                        || in_unique_set(schema, field)
+                    {
+                        return false;
+                    }
+                    // Every value a row or the default holds stays allowed.
+                    let mut kept: BTreeSet<String> = values
+                        .iter()
+                        .chain(&current.default)
+                        .filter_map(|value| match value {
+                            Val::Text(text) => Some(text.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    altered.choices = match &current.choices {
+                        Some(_) if self.rng.chance(30) => None,
+                        Some(choices) if self.rng.chance(50) => {
+                            let unused = choices.iter().position(|choice| !kept.contains(choice));
+                            match unused {
+                                Some(position) if choices.len() > 1 => {
+                                    let mut fewer = choices.clone();
+                                    fewer.remove(position);
+                                    Some(fewer)
+                                }
+                                _ => return false,
+                            }
+                        }
+                        Some(choices) => Some([choices.clone(), vec![format!("c{}", self.id())]].concat()),
+                        None => {
+                            kept.insert(format!("c{}", self.id()));
+                            Some(kept.into_iter().collect())
+                        }
+                    };
+                    what = format!("choices {:?}", altered.choices);
+                }
+                _ => {
+                    altered.comment = match current.comment {
+                        Some(_) if self.rng.chance(50) => None,
+                        _ => Some(format!("note {}", self.id())),
+                    };
+                    what = format!("comment {:?}", altered.comment);
                 }
             }
         }
@@ -644,7 +796,7 @@ impl Generator {
             let fields: Vec<u32> = schema
                 .fields
                 .iter()
-                .filter(|field| field.kind.indexable() && field.kind != Kind::Bool)
+                .filter(|field| field.kind.uniqueable() && field.choices.is_none())
                 .map(|field| field.id)
                 .collect();
             if fields.len() < 2 {
@@ -664,6 +816,19 @@ impl Generator {
             let Some(unique) = schema.uniques.pop() else { return false };
             step.plan.log.push(format!("remove unique {} from {}", unique.name, schema.name));
         }
+        step.touched.insert(model);
+        true
+    }
+
+    fn model_comment(&mut self, step: &mut StepState) -> bool {
+        let Some(model) = self.changeable_model(step) else { return false };
+        let fresh = self.id();
+        let schema = self.world.model_mut(model).expect("picked");
+        schema.comment = match schema.comment {
+            Some(_) if fresh.is_multiple_of(2) => None,
+            _ => Some(format!("model {fresh}")),
+        };
+        step.plan.log.push(format!("comment of {}.{}: {:?}", schema.app, schema.name, schema.comment));
         step.touched.insert(model);
         true
     }
@@ -693,6 +858,15 @@ impl Generator {
         step.touched.insert(model);
         true
     }
+}
+
+fn in_unique_set(model: &GenModel, field: u32) -> bool {
+    model.uniques.iter().any(|unique| unique.fields.contains(&field))
+}
+
+/// A day after 2000-01-01 for each `n` below 30 000, all different (28-day months keep it simple).
+fn date(n: i64) -> String {
+    format!("{:04}-{:02}-{:02}", 2000 + n / 336, 1 + (n / 28) % 12, 1 + n % 28)
 }
 
 fn field_nullable_or_default(model: &GenModel, field: u32) -> bool {

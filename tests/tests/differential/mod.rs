@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod generator;
+mod histories;
 pub mod questioner;
 pub mod rng;
 pub mod rows;

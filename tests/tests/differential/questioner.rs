@@ -89,6 +89,7 @@ impl Questioner for Scripted<'_> {
         let key = (app.to_owned(), model.to_owned(), field.name.clone());
         match self.answers.not_null_alterations.get(&key) {
             Some(value) => Ok(NotNullAlteration::Backfill(value.clone())),
+            None if self.answers.not_null_ignores.contains(&key) => Ok(NotNullAlteration::Ignore),
             None => {
                 self.unexpected.push(format!("NOT NULL alteration of {app}.{model}.{}", field.name));
                 Err(QuestionError(format!(

@@ -1,29 +1,40 @@
 //! One seeded history: generate a step, make its migrations, write and re-read them as files, migrate,
 //! check, seed rows; at the end, migrate every app to zero and back, and squash a prefix of one app.
 
-use super::checks::{create_from_models, delete_rows, read_rows, row_differences, schema_of, seed};
+use super::checks::{
+    create_from_models, delete_rows, read_rows, row_differences, schema_of, seed, state_differences,
+};
 use super::generator::{Classes, Generator, StepPlan};
 use super::questioner::{Refusing, Scripted};
-use super::rows::Expectation;
-use super::world::APPS;
+use super::rows::{Expectation, Row};
+use super::world::{APPS, Val, World};
 use crate::support::{self, TempDir};
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
 use oxutils::migrations::introspect::DbSchema;
 use oxutils::migrations::{
-    Executor, MigrateOptions, Migration, MigrationGraph, Operation, Target, make_migrations, squash,
+    Executor, MigrateOptions, Migration, MigrationGraph, MigrationKey, Operation, Target, make_migrations,
+    squash,
 };
 use oxutils::schema::ModelSchema;
-use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Where throw-away databases come from.
+/// What a database is for in a run: the one migrated step by step, and the two it is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Slot {
+    Incremental,
+    Declared,
+    Fresh,
+}
+
+/// Where throw-away databases come from. A server database is created once per slot and emptied each
+/// time it is asked for again: PostgreSQL's `CREATE DATABASE` takes longer than a whole step.
 pub trait Server {
     fn backend(&self) -> Backend;
-    /// An empty database, with the guard that drops it.
-    fn database(&mut self) -> (Connection, Box<dyn Any>);
+    /// An empty database for `slot`.
+    fn database(&mut self, slot: Slot) -> Connection;
 }
 
 pub struct Sqlite;
@@ -33,36 +44,80 @@ impl Server for Sqlite {
         Backend::Sqlite
     }
 
-    fn database(&mut self) -> (Connection, Box<dyn Any>) {
-        (Connection::open("sqlite::memory:").expect("open SQLite in memory"), Box::new(()))
+    fn database(&mut self, _: Slot) -> Connection {
+        Connection::open("sqlite::memory:").expect("open SQLite in memory")
     }
 }
 
-pub struct Postgres(pub String);
+pub struct Postgres {
+    url: String,
+    databases: BTreeMap<Slot, support::PostgresDatabase>,
+}
+
+impl Postgres {
+    pub fn new(url: String) -> Self {
+        Postgres { url, databases: BTreeMap::new() }
+    }
+}
 
 impl Server for Postgres {
     fn backend(&self) -> Backend {
         Backend::Postgres
     }
 
-    fn database(&mut self) -> (Connection, Box<dyn Any>) {
-        let database = support::PostgresDatabase::create(&self.0);
-        let url = support::with_database(&self.0, &database.name);
-        (Connection::open(&url).expect("connect to PostgreSQL"), Box::new(database))
+    fn database(&mut self, slot: Slot) -> Connection {
+        let database = match self.databases.entry(slot) {
+            std::collections::btree_map::Entry::Occupied(entry) => {
+                let database = entry.into_mut();
+                database
+                    .client
+                    .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+                    .expect("empty the PostgreSQL database");
+                database
+            }
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(support::PostgresDatabase::create(&self.url))
+            }
+        };
+        let url = support::with_database(&self.url, &database.name);
+        Connection::open(&url).expect("connect to PostgreSQL")
     }
 }
 
-pub struct Mysql(pub String);
+pub struct Mysql {
+    url: String,
+    databases: BTreeMap<Slot, support::MysqlDatabase>,
+}
+
+impl Mysql {
+    pub fn new(url: String) -> Self {
+        Mysql { url, databases: BTreeMap::new() }
+    }
+}
 
 impl Server for Mysql {
     fn backend(&self) -> Backend {
         Backend::Mysql
     }
 
-    fn database(&mut self) -> (Connection, Box<dyn Any>) {
-        let database = support::MysqlDatabase::create(&self.0);
-        let url = support::with_database(&self.0, &database.name);
-        (Connection::open(&url).expect("connect to MariaDB"), Box::new(database))
+    fn database(&mut self, slot: Slot) -> Connection {
+        use mysql::prelude::Queryable;
+        let database = match self.databases.entry(slot) {
+            std::collections::btree_map::Entry::Occupied(entry) => {
+                let database = entry.into_mut();
+                let name = database.name.clone();
+                database
+                    .connection
+                    .query_drop(format!("DROP DATABASE {name}; CREATE DATABASE {name}; USE {name}"))
+                    .expect("empty the MariaDB database");
+                database
+            }
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(support::MysqlDatabase::create(&self.url))
+            }
+        };
+        let url = support::with_database(&self.url, &database.name);
+        Connection::open(&url).expect("connect to MariaDB")
     }
 }
 
@@ -105,6 +160,8 @@ impl fmt::Display for Failure {
 pub struct Summary {
     pub steps: usize,
     pub migrations: usize,
+    /// Runs whose last step was undone and redone with rows in place.
+    pub undone: usize,
     pub operations: BTreeMap<&'static str, usize>,
 }
 
@@ -128,6 +185,8 @@ struct History<'s> {
     step: usize,
     plan: StepPlan,
     written: Vec<(String, String)>,
+    /// The world and the files before the current step, for undoing it with rows in place.
+    before_step: (World, Vec<Migration>),
 }
 
 impl<'s> History<'s> {
@@ -147,6 +206,7 @@ impl<'s> History<'s> {
             step: 0,
             plan: StepPlan::default(),
             written: Vec::new(),
+            before_step: (World::default(), Vec::new()),
         }
     }
 
@@ -163,17 +223,22 @@ impl<'s> History<'s> {
     }
 
     fn run(mut self, steps: usize) -> Result<Summary, Box<Failure>> {
-        let (mut incremental, _guard) = self.server.database();
+        let mut incremental = self.server.database(Slot::Incremental);
         for step in 0..steps {
             self.step = step;
             self.one_step(&mut incremental)?;
         }
         self.step = steps;
+        let last = std::mem::take(&mut self.plan);
         self.plan = StepPlan {
-            log: vec!["end of run: zero and back, then a squash".to_owned()],
+            log: vec!["end of run: the last step undone and redone, zero and back, then a squash".to_owned()],
             ..StepPlan::default()
         };
         self.written.clear();
+        // SQLite undoes every step as it goes; the servers, for time, only the last.
+        if self.server.backend() != Backend::Sqlite {
+            self.undo_last_step(&mut incremental, &last)?;
+        }
         self.zero_and_back(&mut incremental)?;
         self.squash_prefix(&mut incremental)?;
         self.summary.steps = steps;
@@ -185,6 +250,7 @@ impl<'s> History<'s> {
     }
 
     fn one_step(&mut self, incremental: &mut Connection) -> Result<(), Box<Failure>> {
+        self.before_step = (self.generator.world.clone(), self.files.clone());
         self.plan = self.generator.step(&self.expected);
         self.written.clear();
         let models = self.models();
@@ -224,6 +290,12 @@ impl<'s> History<'s> {
         }
         self.expected.apply(&self.plan.changes);
 
+        let replayed = state_differences(&self.files, &models);
+        if !replayed.is_empty() {
+            return Err(
+                self.fail("state", format!("the files and the models differ:\n  {}", replayed.join("\n  ")))
+            );
+        }
         let migrated = schema_of(incremental).map_err(|e| self.fail("introspect", e))?;
         let declared = self.declared_schema(&models)?;
         self.same("incremental database against the models' DDL", &migrated, &declared, &sql)?;
@@ -239,7 +311,12 @@ impl<'s> History<'s> {
             ));
         }
         self.nothing_to_make(&refs)?;
-        seed(incremental, &mut self.generator, &mut self.expected).map_err(|e| self.fail("seed", e))
+        seed(incremental, &mut self.generator, &mut self.expected).map_err(|e| self.fail("seed", e))?;
+        if self.server.backend() == Backend::Sqlite {
+            let plan = self.plan.clone();
+            self.undo_last_step(incremental, &plan)?;
+        }
+        Ok(())
     }
 
     /// The statements the step's new migrations run, for the report of a failure.
@@ -270,14 +347,14 @@ impl<'s> History<'s> {
     }
 
     fn declared_schema(&mut self, models: &[ModelSchema]) -> Result<DbSchema, Box<Failure>> {
-        let (mut connection, _guard) = self.server.database();
+        let mut connection = self.server.database(Slot::Declared);
         create_from_models(&mut connection, models).map_err(|e| self.fail("models' DDL", e))?;
         schema_of(&mut connection).map_err(|e| self.fail("introspect", e))
     }
 
     /// A new database migrated from every file.
     fn fresh_schema(&mut self) -> Result<DbSchema, Box<Failure>> {
-        let (mut connection, _guard) = self.server.database();
+        let mut connection = self.server.database(Slot::Fresh);
         let mut executor =
             Executor::new(&mut connection, self.files.clone()).map_err(|e| self.fail("fresh migrate", e))?;
         executor
@@ -340,6 +417,83 @@ impl<'s> History<'s> {
             }
         }
         Ok(migrations)
+    }
+
+    /// Undoes the last step's migrations with every row in place, where the engine promises what the rows
+    /// become (a removed field comes back with its default, else NULL or the type's empty value; a column
+    /// made NOT NULL again gets its default or the empty value) and the rows satisfy the older schema's
+    /// keys, choices and unique columns; then applies them again. Both times the schema must match the
+    /// models' DDL and the rows the expectation.
+    fn undo_last_step(&mut self, incremental: &mut Connection, last: &StepPlan) -> Result<(), Box<Failure>> {
+        let (before, files_before) = self.before_step.clone();
+        let back = match undo_expectation(&before, &self.generator.world, &self.expected) {
+            Ok(back) => back,
+            Err(reason) => {
+                self.plan.log.push(format!("undo of the last step skipped: {reason}"));
+                return Ok(());
+            }
+        };
+        self.summary.undone += 1;
+        let new: BTreeSet<MigrationKey> = self
+            .files
+            .iter()
+            .map(Migration::key)
+            .collect::<BTreeSet<_>>()
+            .difference(&files_before.iter().map(Migration::key).collect())
+            .cloned()
+            .collect();
+        let apps: BTreeSet<&str> = new.iter().map(|key| key.app.as_str()).collect();
+        for app in apps {
+            let earlier = files_before.iter().filter(|m| m.app == app).map(Migration::key).max();
+            let target = match earlier {
+                Some(key) => Target::Migration(key),
+                None => Target::Zero(app.to_owned()),
+            };
+            let mut executor =
+                Executor::new(incremental, self.files.clone()).map_err(|e| self.fail("undo", e))?;
+            if std::env::var_os("OXI_DIFF_DEBUG").is_some() {
+                let plan = executor.plan(&target).map_err(|e| self.fail("undo", e))?;
+                eprintln!(
+                    "UNDO {target:?}: {:?}",
+                    plan.iter().map(|s| (s.migration.to_string(), s.backwards)).collect::<Vec<_>>()
+                );
+            }
+            executor.migrate(&target, MigrateOptions::default()).map_err(|e| self.fail("undo", e))?;
+        }
+        let migrated = schema_of(incremental).map_err(|e| self.fail("introspect", e))?;
+        let declared = self.declared_schema(&before.schemas())?;
+        self.same(
+            "after undoing the last step, the database against the earlier models' DDL",
+            &migrated,
+            &declared,
+            "",
+        )?;
+        self.rows_match(incremental, &back, &before, "rows after undoing the last step")?;
+
+        let mut executor =
+            Executor::new(incremental, self.files.clone()).map_err(|e| self.fail("redo", e))?;
+        executor.migrate(&Target::Latest, MigrateOptions::default()).map_err(|e| self.fail("redo", e))?;
+        let mut again = back;
+        again.apply(&last.changes);
+        let world = self.generator.world.clone();
+        self.rows_match(incremental, &again, &world, "rows after applying the last step again")?;
+        self.expected = again;
+        Ok(())
+    }
+
+    fn rows_match(
+        &self,
+        connection: &mut Connection,
+        expected: &Expectation,
+        world: &World,
+        what: &str,
+    ) -> Result<(), Box<Failure>> {
+        let found = read_rows(connection, world).map_err(|e| self.fail("rows", e))?;
+        let differences = row_differences(&found, expected, world);
+        if differences.is_empty() {
+            return Ok(());
+        }
+        Err(self.fail("rows", format!("{what} differ:\n  {}", differences.join("\n  "))))
     }
 
     /// Every app to zero (rows emptied first: unapplying a NOT NULL alteration over NULLs fails, as in
@@ -444,6 +598,72 @@ impl<'s> History<'s> {
     }
 }
 
+/// The rows after undoing a step from `before` to `now`, or why the older schema could not hold them.
+fn undo_expectation(before: &World, now: &World, rows: &Expectation) -> Result<Expectation, String> {
+    let mut back = Expectation::default();
+    for model in &before.models {
+        let Some(current) = now.model(model.id) else {
+            back.rows.insert(model.id, Vec::new());
+            continue;
+        };
+        let mut restored = Vec::new();
+        for row in rows.rows(model.id) {
+            let mut values = BTreeMap::new();
+            for field in &model.fields {
+                let filled = field.default.clone().unwrap_or(if field.nullable {
+                    Val::Null
+                } else {
+                    field.kind.empty()
+                });
+                let value = match current.field(field.id) {
+                    Some(_) => match row.values.get(&field.id).cloned().unwrap_or(Val::Null) {
+                        Val::Null if !field.nullable => filled,
+                        value => value,
+                    },
+                    None => filled,
+                };
+                values.insert(field.id, value);
+            }
+            restored.push(Row { id: row.id, values });
+        }
+        back.rows.insert(model.id, restored);
+    }
+    for model in &before.models {
+        for field in &model.fields {
+            let values = back.values(model.id, field.id);
+            let present: Vec<&Val> = values.iter().filter(|value| **value != Val::Null).collect();
+            let name = format!("{}.{}", model.name, field.name);
+            if let Some(choices) = &field.choices
+                && present.iter().any(|value| !matches!(value, Val::Text(text) if choices.contains(text)))
+            {
+                return Err(format!("{name} would hold a value outside its choices"));
+            }
+            if let Some(target) = field.target {
+                let ids: BTreeSet<i64> = back.ids(target.model).into_iter().collect();
+                if present.iter().any(|value| !matches!(value, Val::Int(id) if ids.contains(id))) {
+                    return Err(format!("{name} would point at a row that is not there"));
+                }
+            }
+            if field.unique && present.iter().collect::<BTreeSet<_>>().len() != present.len() {
+                return Err(format!("{name} would repeat a value"));
+            }
+        }
+        for unique in &model.uniques {
+            let [first, second] = unique.fields[..] else { continue };
+            let pairs: Vec<(Val, Val)> = back
+                .values(model.id, first)
+                .into_iter()
+                .zip(back.values(model.id, second))
+                .filter(|(a, b)| *a != Val::Null && *b != Val::Null)
+                .collect();
+            if pairs.iter().collect::<BTreeSet<_>>().len() != pairs.len() {
+                return Err(format!("{} would repeat a pair of {}", model.name, unique.name));
+            }
+        }
+    }
+    Ok(back)
+}
+
 /// Whether the squash is applied to the database that has every replaced migration: it must count as
 /// applied there. Off until the graph counts a squash as applied when all it replaces are (issue 13,
 /// point 5, on main).
@@ -459,6 +679,7 @@ fn operation_name(operation: &Operation) -> &'static str {
         Operation::DeleteModel { .. } => "DeleteModel",
         Operation::RenameModel { .. } => "RenameModel",
         Operation::AlterModelTable { .. } => "AlterModelTable",
+        Operation::AlterModelComment { .. } => "AlterModelComment",
         Operation::AddField { .. } => "AddField",
         Operation::RemoveField { .. } => "RemoveField",
         Operation::AlterField { .. } => "AlterField",

@@ -2,6 +2,7 @@
 //! stable id that survives renames, so the expected rows and the questioner's answers follow them.
 //! `World::schemas` renders the plain `ModelSchema` values the engine diffs.
 
+use oxutils::ddl::Backend;
 use oxutils::schema::{
     ColumnType, ConstraintSchema, FieldSchema, ForeignKeySchema, IndexSchema, Literal, ModelSchema, OnDelete,
     default_column, default_table,
@@ -16,6 +17,16 @@ pub enum Val {
     Int(i64),
     Text(String),
     Bool(bool),
+    /// A float in quarters, so that every value is exact in `real` and `double` alike.
+    Quarters(i64),
+    /// `YYYY-MM-DD`.
+    Date(String),
+    /// `YYYY-MM-DD HH:MM:SS`.
+    DateTime(String),
+    /// JSON as `serde_json` prints it.
+    Json(String),
+    /// Bytes as lowercase hex.
+    Bytes(String),
 }
 
 impl Val {
@@ -23,23 +34,33 @@ impl Val {
         match self {
             Val::Null => Literal::Null,
             Val::Int(value) => Literal::Integer(*value),
-            Val::Text(value) => Literal::Text(value.clone()),
+            Val::Text(value) | Val::Date(value) | Val::DateTime(value) => Literal::Text(value.clone()),
             Val::Bool(value) => Literal::Bool(*value),
+            Val::Quarters(value) => Literal::Float(*value as f64 / 4.0),
+            Val::Json(value) => Literal::Json(serde_json::from_str(value).expect("generated JSON")),
+            Val::Bytes(value) => Literal::Bytes(value.clone()),
         }
     }
 
-    /// The value inline in SQL every backend reads (generated text is letters and digits only).
-    pub fn sql(&self) -> String {
+    /// The value inline in SQL the backend reads (generated text is letters and digits only).
+    pub fn sql(&self, backend: Backend) -> String {
         match self {
             Val::Null => "NULL".to_owned(),
             Val::Int(value) => value.to_string(),
-            Val::Text(value) => format!("'{value}'"),
+            Val::Text(value) | Val::Date(value) | Val::DateTime(value) | Val::Json(value) => {
+                backend.quote_literal(value)
+            }
             Val::Bool(value) => if *value { "TRUE" } else { "FALSE" }.to_owned(),
+            Val::Quarters(value) => (*value as f64 / 4.0).to_string(),
+            Val::Bytes(hex) => match backend {
+                Backend::Postgres => format!("'\\x{hex}'::bytea"),
+                Backend::Sqlite | Backend::Mysql => format!("X'{hex}'"),
+            },
         }
     }
 }
 
-/// The column types generated: the integers, bounded and unbounded text, booleans.
+/// The column types generated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Small,
@@ -48,6 +69,12 @@ pub enum Kind {
     Varchar(u32),
     Text,
     Bool,
+    Float,
+    Double,
+    Date,
+    DateTime,
+    Json,
+    Binary,
 }
 
 impl Kind {
@@ -59,6 +86,12 @@ impl Kind {
             Kind::Varchar(max_length) => ColumnType::String { max_length },
             Kind::Text => ColumnType::Text,
             Kind::Bool => ColumnType::Boolean,
+            Kind::Float => ColumnType::Float,
+            Kind::Double => ColumnType::Double,
+            Kind::Date => ColumnType::Date,
+            Kind::DateTime => ColumnType::DateTime,
+            Kind::Json => ColumnType::Json,
+            Kind::Binary => ColumnType::Binary,
         }
     }
 
@@ -66,9 +99,28 @@ impl Kind {
         matches!(self, Kind::Small | Kind::Int | Kind::Big)
     }
 
-    /// MySQL indexes no unbounded text, and booleans are never unique over more than two rows.
+    /// MySQL indexes no unbounded text, JSON or blob.
     pub fn indexable(self) -> bool {
-        self != Kind::Text
+        !matches!(self, Kind::Text | Kind::Json | Kind::Binary)
+    }
+
+    /// What `migrate` gives rows of a NOT NULL column of this kind that had no value (sql.rs `empty_value`).
+    pub fn empty(self) -> Val {
+        match self {
+            Kind::Small | Kind::Int | Kind::Big => Val::Int(0),
+            Kind::Varchar(_) | Kind::Text => Val::Text(String::new()),
+            Kind::Bool => Val::Bool(false),
+            Kind::Float | Kind::Double => Val::Quarters(0),
+            Kind::Date => Val::Date("1970-01-01".to_owned()),
+            Kind::DateTime => Val::DateTime("1970-01-01 00:00:00".to_owned()),
+            Kind::Json => Val::Json("{}".to_owned()),
+            Kind::Binary => Val::Bytes(String::new()),
+        }
+    }
+
+    /// Kinds whose generated values never repeat, so a unique column holds over seeded rows.
+    pub fn uniqueable(self) -> bool {
+        matches!(self, Kind::Small | Kind::Int | Kind::Big | Kind::Varchar(_))
     }
 }
 
@@ -87,8 +139,11 @@ pub struct GenField {
     pub default: Option<Val>,
     pub unique: bool,
     pub index: bool,
-    /// Foreign keys are nullable, so seeded rows can always leave them empty.
+    /// A NOT NULL key points at a model that holds rows, so seeded rows always have one to point at.
     pub target: Option<Target>,
+    /// The values a choice field allows (varchar only); its values and default are drawn from them.
+    pub choices: Option<Vec<String>>,
+    pub comment: Option<String>,
 }
 
 impl GenField {
@@ -122,6 +177,7 @@ pub struct GenModel {
     pub indexes: Vec<Composite>,
     pub uniques: Vec<Composite>,
     pub checks: Vec<Check>,
+    pub comment: Option<String>,
 }
 
 impl GenModel {
@@ -172,6 +228,8 @@ impl World {
             schema.default = field.default.as_ref().map(Val::literal);
             schema.unique = field.unique;
             schema.index = field.index;
+            schema.choices.clone_from(&field.choices);
+            schema.db_comment.clone_from(&field.comment);
             schema.foreign_key = field.target.map(|target| {
                 let to = self.model(target.model).expect("a foreign key's target exists");
                 ForeignKeySchema {
@@ -204,7 +262,7 @@ impl World {
             app: model.app.to_owned(),
             name: model.name.clone(),
             table: model.table(),
-            db_comment: None,
+            db_comment: model.comment.clone(),
             fields,
             indexes,
             constraints: uniques.chain(checks).collect(),
