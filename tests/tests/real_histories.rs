@@ -495,3 +495,25 @@ fn a_long_unique_key_name_is_found_again() {
         history.migrate(connection, Target::Zero("shop".into()));
     }
 }
+
+/// A unique field added to an existing table is unique on every backend: PostgreSQL's key is a named
+/// constraint of its own, added beside the column (found by the differential test, seed 3 step 3).
+#[test]
+fn a_unique_field_added_later_is_unique() {
+    let mut history = History::default();
+    let mut product = model("shop", "Product", vec![text("name", false)]);
+    history.make(std::slice::from_ref(&product), &mut Answers::none());
+    let mut code = integer("code", true);
+    code.unique = true;
+    product.fields.push(code);
+    history.make(std::slice::from_ref(&product), &mut Answers::none());
+    for backend in support::Backend::ALL {
+        let Some(mut database) = backend.database() else { continue };
+        let connection = &mut database.connection;
+        history.migrate(connection, Target::Latest);
+        connection.batch("INSERT INTO shop_product (name, code) VALUES ('lamp', 7)").unwrap();
+        let twice = connection.batch("INSERT INTO shop_product (name, code) VALUES ('desk', 7)");
+        assert!(twice.is_err(), "the added field is unique on {backend:?}");
+        history.migrate(connection, Target::Zero("shop".into()));
+    }
+}

@@ -120,6 +120,19 @@ pub fn add_column(table: &str, field: &FieldSchema, backend: Backend) -> String 
     }
 }
 
+/// PostgreSQL's named unique key of a unique field added to a table (its column definition carries no
+/// `UNIQUE` there, so that the key's name is ours); `None` elsewhere, where the column definition has it.
+pub fn add_unique_key(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
+    (backend == Backend::Postgres && field.unique && !field.primary_key).then(|| {
+        format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+            backend.quote_identifier(table),
+            backend.quote_identifier(&unique_key_name(table, &field.column)),
+            backend.quote_identifier(&field.column)
+        )
+    })
+}
+
 /// The column definition MySQL's `MODIFY COLUMN` takes: type, nullability, default, comment.
 pub fn mysql_column_definition(field: &FieldSchema) -> String {
     let backend = Backend::Mysql;

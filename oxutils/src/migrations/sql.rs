@@ -237,6 +237,7 @@ fn add_field(
         None => sql.push(ddl::add_column(table, field, backend)),
     }
     if backend != Backend::Sqlite {
+        sql.extend(ddl::add_unique_key(table, field, backend));
         sql.extend(ddl::add_foreign_key(table, field, backend));
         sql.extend(choices_check(table, field, backend));
     }
