@@ -55,22 +55,25 @@ impl Questioner for Answers {
 
     fn ask_not_null_default(
         &mut self,
-        _: &str,
-        _: &str,
+        app: &str,
+        model: &str,
         field: &FieldSchema,
     ) -> Result<Literal, QuestionError> {
-        self.backfill.clone().ok_or_else(|| QuestionError(format!("unexpected question on {}", field.name)))
+        match &self.backfill {
+            Some(value) => Ok(value.clone()),
+            None => NonInteractiveQuestioner.ask_not_null_default(app, model, field),
+        }
     }
 
     fn ask_not_null_alteration(
         &mut self,
-        _: &str,
-        _: &str,
+        app: &str,
+        model: &str,
         field: &FieldSchema,
     ) -> Result<NotNullAlteration, QuestionError> {
         match &self.backfill {
             Some(value) => Ok(NotNullAlteration::Backfill(value.clone())),
-            None => Err(QuestionError(format!("unexpected question on {}", field.name))),
+            None => NonInteractiveQuestioner.ask_not_null_alteration(app, model, field),
         }
     }
 }

@@ -28,8 +28,8 @@ pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};
 pub use operation::{BackendSql, Operation, StateError};
 pub use questioner::{
-    AssumingQuestioner, InteractiveQuestioner, NonInteractiveQuestioner, NotNullAlteration, QuestionError,
-    Questioner,
+    AssumingQuestioner, InteractiveQuestioner, NonInteractiveQuestioner, NotNullAlteration, Question,
+    QuestionError, Questioner,
 };
 pub use squash::squash;
 pub use state::ProjectState;

@@ -2,7 +2,6 @@
 //! existing rows get. The non-interactive questioner refuses with a message that says what to do.
 
 use crate::schema::{ColumnType, FieldSchema, Literal, ModelSchema};
-use std::fmt;
 use std::io::{BufRead, Write};
 
 pub trait Questioner {
@@ -51,17 +50,97 @@ pub enum NotNullAlteration {
     Ignore,
 }
 
-/// A question could not be answered, so no migration was written.
+/// A question `makemigrations` asks, with what it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuestionError(pub String);
+pub enum Question {
+    /// Was model `old` of `app` renamed to `new`?
+    RenameModel { app: String, old: String, new: String },
+    /// Was field `old` of `app.model` renamed to `new`?
+    RenameField { app: String, model: String, old: String, new: String },
+    /// What value do existing rows get for the new NOT NULL field `app.model.field`?
+    NotNullDefault { app: String, model: String, field: String },
+    /// What do rows holding NULL get when `app.model.field` becomes NOT NULL?
+    NotNullAlteration { app: String, model: String, field: String },
+}
 
-impl fmt::Display for QuestionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+/// A question could not be answered, so no migration was written.
+#[derive(Debug, thiserror::Error)]
+pub enum QuestionError {
+    /// No one is there to answer (`--no-input`, CI, a questioner that never guesses): the message says what
+    /// to change so that the question does not arise.
+    #[error("{}", needs_answer(.0))]
+    NeedsAnswer(Question),
+    /// The person chose to quit.
+    #[error("{}", quit(.0))]
+    Quit(Question),
+    #[error("no answer: the input ended")]
+    InputEnded,
+    #[error("cannot ask: {0}")]
+    CannotAsk(#[source] std::io::Error),
+}
+
+fn needs_answer(question: &Question) -> String {
+    match question {
+        Question::RenameModel { app, old, new } => format!(
+            "model `{app}.{old}` disappeared and `{app}.{new}` with the same fields appeared: was it renamed? \
+             Run makemigrations interactively to answer, or make the two changes in separate migrations"
+        ),
+        Question::RenameField { app, model, old, new } => format!(
+            "field `{app}.{model}.{old}` disappeared and `{new}` of the same type appeared: was it renamed? \
+             Run makemigrations interactively to answer, or make the two changes in separate migrations"
+        ),
+        Question::NotNullDefault { app, model, field } => format!(
+            "field `{app}.{model}.{field}` is NOT NULL without a default, and existing rows need a value: \
+             give it `#[ox(default = ...)]`, make it an `Option`, or run makemigrations interactively \
+             to enter a one-off value"
+        ),
+        Question::NotNullAlteration { app, model, field } => format!(
+            "field `{app}.{model}.{field}` is made NOT NULL without a default, and rows holding NULL need a \
+             value: give it `#[ox(default = ...)]` (rows holding NULL get it), keep it an `Option`, or run \
+             makemigrations interactively to enter a one-off value"
+        ),
     }
 }
 
-impl std::error::Error for QuestionError {}
+fn quit(question: &Question) -> String {
+    match question {
+        Question::NotNullDefault { app, model, field }
+        | Question::NotNullAlteration { app, model, field } => {
+            format!(
+                "quit: give `{app}.{model}.{field}` a default (`#[ox(default = ...)]`) or make it an `Option`, \
+                 then run makemigrations again"
+            )
+        }
+        Question::RenameModel { .. } | Question::RenameField { .. } => "quit".to_owned(),
+    }
+}
+
+impl Question {
+    pub fn rename_model(app: &str, old: &ModelSchema, new: &ModelSchema) -> Self {
+        Question::RenameModel { app: app.to_owned(), old: old.name.clone(), new: new.name.clone() }
+    }
+
+    pub fn rename_field(app: &str, model: &str, old: &FieldSchema, new: &FieldSchema) -> Self {
+        Question::RenameField {
+            app: app.to_owned(),
+            model: model.to_owned(),
+            old: old.name.clone(),
+            new: new.name.clone(),
+        }
+    }
+
+    pub fn not_null_default(app: &str, model: &str, field: &FieldSchema) -> Self {
+        Question::NotNullDefault { app: app.to_owned(), model: model.to_owned(), field: field.name.clone() }
+    }
+
+    pub fn not_null_alteration(app: &str, model: &str, field: &FieldSchema) -> Self {
+        Question::NotNullAlteration {
+            app: app.to_owned(),
+            model: model.to_owned(),
+            field: field.name.clone(),
+        }
+    }
+}
 
 /// For CI and `--no-input`: never guesses.
 pub struct NonInteractiveQuestioner;
@@ -73,11 +152,7 @@ impl Questioner for NonInteractiveQuestioner {
         old: &ModelSchema,
         new: &ModelSchema,
     ) -> Result<bool, QuestionError> {
-        Err(QuestionError(format!(
-            "model `{app}.{}` disappeared and `{app}.{}` with the same fields appeared: was it renamed? \
-             Run makemigrations interactively to answer, or make the two changes in separate migrations",
-            old.name, new.name
-        )))
+        Err(QuestionError::NeedsAnswer(Question::rename_model(app, old, new)))
     }
 
     fn ask_rename_field(
@@ -87,11 +162,7 @@ impl Questioner for NonInteractiveQuestioner {
         old: &FieldSchema,
         new: &FieldSchema,
     ) -> Result<bool, QuestionError> {
-        Err(QuestionError(format!(
-            "field `{app}.{model}.{}` disappeared and `{}` of the same type appeared: was it renamed? \
-             Run makemigrations interactively to answer, or make the two changes in separate migrations",
-            old.name, new.name
-        )))
+        Err(QuestionError::NeedsAnswer(Question::rename_field(app, model, old, new)))
     }
 
     fn ask_not_null_default(
@@ -100,12 +171,7 @@ impl Questioner for NonInteractiveQuestioner {
         model: &str,
         field: &FieldSchema,
     ) -> Result<Literal, QuestionError> {
-        Err(QuestionError(format!(
-            "field `{app}.{model}.{}` is NOT NULL without a default, and existing rows need a value: \
-             give it `#[ox(default = ...)]`, make it an `Option`, or run makemigrations interactively \
-             to enter a one-off value",
-            field.name
-        )))
+        Err(QuestionError::NeedsAnswer(Question::not_null_default(app, model, field)))
     }
 
     fn ask_not_null_alteration(
@@ -114,12 +180,7 @@ impl Questioner for NonInteractiveQuestioner {
         model: &str,
         field: &FieldSchema,
     ) -> Result<NotNullAlteration, QuestionError> {
-        Err(QuestionError(format!(
-            "field `{app}.{model}.{}` is made NOT NULL without a default, and rows holding NULL need a \
-             value: give it `#[ox(default = ...)]` (rows holding NULL get it), keep it an `Option`, or run \
-             makemigrations interactively to enter a one-off value",
-            field.name
-        )))
+        Err(QuestionError::NeedsAnswer(Question::not_null_alteration(app, model, field)))
     }
 }
 
@@ -183,7 +244,7 @@ impl<R: BufRead, W: Write> InteractiveQuestioner<R, W> {
         let mut answer = String::new();
         if self.input.read_line(&mut answer).map_err(cannot_ask)? == 0 {
             self.ended = true;
-            return Err(QuestionError("no answer: the input ended".to_owned()));
+            return Err(QuestionError::InputEnded);
         }
         if self.refuse_at_end {
             // Piped answers are not echoed by a terminal: show them after their prompts.
@@ -254,7 +315,7 @@ impl<R: BufRead, W: Write> Questioner for InteractiveQuestioner<R, W> {
         .map_err(cannot_ask)?;
         let asked = match self.choose(2) {
             Ok(1) => self.one_off_value(field),
-            Ok(_) => Err(quit(app, model, field)),
+            Ok(_) => Err(QuestionError::Quit(Question::not_null_default(app, model, field))),
             Err(error) => Err(error),
         };
         self.or_refusal(asked, |refuse| refuse.ask_not_null_default(app, model, field))
@@ -280,7 +341,7 @@ impl<R: BufRead, W: Write> Questioner for InteractiveQuestioner<R, W> {
         let asked = match self.choose(3) {
             Ok(1) => self.one_off_value(field).map(NotNullAlteration::Backfill),
             Ok(2) => Ok(NotNullAlteration::Ignore),
-            Ok(_) => Err(quit(app, model, field)),
+            Ok(_) => Err(QuestionError::Quit(Question::not_null_alteration(app, model, field))),
             Err(error) => Err(error),
         };
         self.or_refusal(asked, |refuse| refuse.ask_not_null_alteration(app, model, field))
@@ -330,13 +391,5 @@ fn value_hint(column_type: ColumnType) -> &'static str {
 }
 
 fn cannot_ask(error: std::io::Error) -> QuestionError {
-    QuestionError(format!("cannot ask: {error}"))
-}
-
-fn quit(app: &str, model: &str, field: &FieldSchema) -> QuestionError {
-    QuestionError(format!(
-        "quit: give `{app}.{model}.{}` a default (`#[ox(default = ...)]`) or make it an `Option`, then run \
-         makemigrations again",
-        field.name
-    ))
+    QuestionError::CannotAsk(error)
 }

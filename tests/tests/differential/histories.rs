@@ -305,20 +305,20 @@ impl oxutils::migrations::Questioner for RenameAnswers {
 
     fn ask_not_null_default(
         &mut self,
-        _: &str,
-        _: &str,
+        app: &str,
+        model: &str,
         field: &FieldSchema,
     ) -> Result<oxutils::schema::Literal, oxutils::migrations::QuestionError> {
-        Err(oxutils::migrations::QuestionError(format!("unexpected question on {}", field.name)))
+        oxutils::migrations::NonInteractiveQuestioner.ask_not_null_default(app, model, field)
     }
 
     fn ask_not_null_alteration(
         &mut self,
-        _: &str,
-        _: &str,
+        app: &str,
+        model: &str,
         field: &FieldSchema,
     ) -> Result<oxutils::migrations::NotNullAlteration, oxutils::migrations::QuestionError> {
-        Err(oxutils::migrations::QuestionError(format!("unexpected question on {}", field.name)))
+        oxutils::migrations::NonInteractiveQuestioner.ask_not_null_alteration(app, model, field)
     }
 }
 

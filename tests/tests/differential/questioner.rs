@@ -3,7 +3,7 @@
 //! the engine never asked about shows up as such.
 
 use super::generator::Answers;
-use oxutils::migrations::{NotNullAlteration, QuestionError, Questioner};
+use oxutils::migrations::{NotNullAlteration, Question, QuestionError, Questioner};
 use oxutils::schema::{FieldSchema, Literal, ModelSchema};
 use std::collections::BTreeSet;
 
@@ -76,7 +76,7 @@ impl Questioner for Scripted<'_> {
         let key = (app.to_owned(), model.to_owned(), field.name.clone());
         self.answers.not_null_defaults.get(&key).cloned().ok_or_else(|| {
             self.unexpected.push(format!("one-off value for new field {app}.{model}.{}", field.name));
-            QuestionError(format!("unexpected question: a one-off value for {app}.{model}.{}", field.name))
+            QuestionError::NeedsAnswer(Question::not_null_default(app, model, field))
         })
     }
 
@@ -92,10 +92,7 @@ impl Questioner for Scripted<'_> {
             None if self.answers.not_null_ignores.contains(&key) => Ok(NotNullAlteration::Ignore),
             None => {
                 self.unexpected.push(format!("NOT NULL alteration of {app}.{model}.{}", field.name));
-                Err(QuestionError(format!(
-                    "unexpected question: NOT NULL alteration of {app}.{model}.{}",
-                    field.name
-                )))
+                Err(QuestionError::NeedsAnswer(Question::not_null_alteration(app, model, field)))
             }
         }
     }
@@ -111,7 +108,7 @@ impl Questioner for Refusing {
         old: &ModelSchema,
         new: &ModelSchema,
     ) -> Result<bool, QuestionError> {
-        Err(QuestionError(format!("asked whether {app}.{} was renamed to {}", old.name, new.name)))
+        Err(QuestionError::NeedsAnswer(Question::rename_model(app, old, new)))
     }
 
     fn ask_rename_field(
@@ -121,7 +118,7 @@ impl Questioner for Refusing {
         old: &FieldSchema,
         new: &FieldSchema,
     ) -> Result<bool, QuestionError> {
-        Err(QuestionError(format!("asked whether {app}.{model}.{} was renamed to {}", old.name, new.name)))
+        Err(QuestionError::NeedsAnswer(Question::rename_field(app, model, old, new)))
     }
 
     fn ask_not_null_default(
@@ -130,7 +127,7 @@ impl Questioner for Refusing {
         model: &str,
         field: &FieldSchema,
     ) -> Result<Literal, QuestionError> {
-        Err(QuestionError(format!("asked for a one-off value for {app}.{model}.{}", field.name)))
+        Err(QuestionError::NeedsAnswer(Question::not_null_default(app, model, field)))
     }
 
     fn ask_not_null_alteration(
@@ -139,6 +136,6 @@ impl Questioner for Refusing {
         model: &str,
         field: &FieldSchema,
     ) -> Result<NotNullAlteration, QuestionError> {
-        Err(QuestionError(format!("asked about NOT NULL for {app}.{model}.{}", field.name)))
+        Err(QuestionError::NeedsAnswer(Question::not_null_alteration(app, model, field)))
     }
 }
