@@ -567,21 +567,17 @@ fn an_export_inside_a_transaction_is_refused_and_takes_nothing() {
     }
 }
 
-/// Log storage that, as the upload starts, has another connection write entries, some stamped before the
-/// running export's end: they commit after its claim.
-struct WritesDuringUpload {
+/// Local storage that runs `on_create` on a connection of its own as an archive is created: while the
+/// export runs, after its claim.
+struct DuringExport<F: Fn(&mut Connection)> {
     inner: LocalStorage,
     url: String,
-    written: std::sync::Mutex<Vec<i64>>,
+    on_create: F,
 }
 
-impl Storage for WritesDuringUpload {
+impl<F: Fn(&mut Connection) + Send + Sync> Storage for DuringExport<F> {
     fn create(&self, key: &str) -> Result<Box<dyn ObjectWriter + '_>, StorageError> {
-        let mut connection = Connection::open(&self.url).unwrap();
-        let now = Utc::now();
-        let ids =
-            write_entries(&mut connection, [now - Duration::seconds(5), now, now + Duration::seconds(1)]);
-        self.written.lock().unwrap().extend(ids);
+        (self.on_create)(&mut Connection::open(&self.url).unwrap());
         self.inner.create(key)
     }
     fn open(&self, key: &str) -> Result<Box<dyn Read + '_>, StorageError> {
@@ -608,8 +604,13 @@ fn entries_written_while_an_export_runs_go_in_the_next_one() {
         let root = folder();
         let connection = &mut database.connection;
         let mut written = write_entries(connection, (0..500).map(at));
-        let storage =
-            WritesDuringUpload { inner: LocalStorage::new(&root), url, written: Default::default() };
+        // As the upload starts, another connection writes entries, some stamped before the running export's
+        // end: they commit after its claim.
+        let writes = |connection: &mut Connection| {
+            let now = Utc::now();
+            write_entries(connection, [now - Duration::seconds(5), now, now + Duration::seconds(1)]);
+        };
+        let storage = DuringExport { inner: LocalStorage::new(&root), url, on_create: writes };
         let first = LogExporter::new(Box::new(storage), "billing");
         let report = first.export_logs_since_last_export(connection).unwrap();
         assert_eq!(report.records, 500);
@@ -750,44 +751,19 @@ fn all_files_in(folder: &std::path::Path) -> Vec<String> {
     found
 }
 
-/// A storage that, as the archive is created, renames the table the export reads: the read fails after the
-/// claim, as a lost connection or a concurrent migration would make it.
-struct BreaksTheTable {
-    inner: LocalStorage,
-    url: String,
-}
-
-impl Storage for BreaksTheTable {
-    fn create(&self, key: &str) -> Result<Box<dyn ObjectWriter + '_>, StorageError> {
-        let mut connection = Connection::open(&self.url).unwrap();
-        connection.batch("ALTER TABLE audit_logentry RENAME TO audit_logentry_gone").unwrap();
-        self.inner.create(key)
-    }
-    fn open(&self, key: &str) -> Result<Box<dyn Read + '_>, StorageError> {
-        self.inner.open(key)
-    }
-    fn delete(&self, key: &str) -> Result<(), StorageError> {
-        self.inner.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool, StorageError> {
-        self.inner.exists(key)
-    }
-    fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
-        self.inner.list(prefix)
-    }
-    fn url(&self, key: &str) -> Result<String, StorageError> {
-        self.inner.url(key)
-    }
-}
-
 #[test]
 fn a_database_error_while_exporting_is_reported_as_one_and_loses_no_entry() {
     for mut database in databases() {
         let url = database.url().unwrap();
         let root = folder();
         let written = write_entries(&mut database.connection, (0..20).map(at));
-        let breaking =
-            LogExporter::new(Box::new(BreaksTheTable { inner: LocalStorage::new(&root), url }), "billing");
+        // The table the export reads is renamed away after its claim, as a lost connection or a concurrent
+        // migration would make the read fail.
+        let breaks = |connection: &mut Connection| {
+            connection.batch("ALTER TABLE audit_logentry RENAME TO audit_logentry_gone").unwrap();
+        };
+        let storage = DuringExport { inner: LocalStorage::new(&root), url, on_create: breaks };
+        let breaking = LogExporter::new(Box::new(storage), "billing");
         let error = breaking.export_logs_since_last_export(&mut database.connection).unwrap_err();
         assert!(
             matches!(error, oxutils::audit::export::ExportError::Read { .. }),

@@ -5,7 +5,7 @@ use super::checks::{
     create_from_models, delete_rows, read_rows, row_differences, schema_of, seed, state_differences,
 };
 use super::generator::{Classes, Generator, StepPlan};
-use super::questioner::{Refusing, Scripted};
+use super::questioner::Scripted;
 use super::rows::{Expectation, Row};
 use super::world::{APPS, Val, World};
 use crate::support::{self, TempDir};
@@ -365,7 +365,9 @@ impl<'s> History<'s> {
 
     /// `makemigrations --check`: the files now describe the models.
     fn nothing_to_make(&self, models: &[&ModelSchema]) -> Result<(), Box<Failure>> {
-        let again = make_migrations(models, self.files.clone(), &[], None, &mut Refusing)
+        // Any question means there was something to do.
+        let mut refusing = oxutils::migrations::NonInteractiveQuestioner;
+        let again = make_migrations(models, self.files.clone(), &[], None, &mut refusing)
             .map_err(|e| self.fail("makemigrations --check", e))?;
         if again.is_empty() {
             return Ok(());
