@@ -125,14 +125,7 @@ fn apps_pointing_at(state: &ProjectState, app: &str, model: &str) -> Vec<String>
     state
         .models()
         .filter(|other| other.app != app)
-        .filter(|other| {
-            other.fields.iter().any(|field| {
-                field
-                    .foreign_key
-                    .as_ref()
-                    .is_some_and(|target| target.to_app == app && target.to_model == model)
-            })
-        })
+        .filter(|other| other.fields.iter().any(|field| field.points_at(app, model)))
         .map(|other| other.app.clone())
         .collect()
 }
@@ -216,24 +209,21 @@ fn diff_model(
     // fields, so what is left to compare is what the person changed besides.
     let mut renames = Vec::new();
     let mut renamed = ProjectState::from_models([before]);
-    {
-        let removed: Vec<&FieldSchema> =
-            before.fields.iter().filter(|f| after.field(&f.name).is_none()).collect();
-        let mut candidates = removed.clone();
-        for new_field in after.fields.iter().filter(|f| before.field(&f.name).is_none()) {
-            let Some(position) = candidates.iter().position(|old| same_but_name(old, new_field)) else {
-                continue;
+    let mut candidates: Vec<&FieldSchema> =
+        before.fields.iter().filter(|f| after.field(&f.name).is_none()).collect();
+    for new_field in after.fields.iter().filter(|f| before.field(&f.name).is_none()) {
+        let Some(position) = candidates.iter().position(|old| same_but_name(old, new_field)) else {
+            continue;
+        };
+        if questioner.ask_rename_field(app, &model, candidates[position], new_field)? {
+            let old_field = candidates.remove(position);
+            let rename = Operation::RenameField {
+                model: model.clone(),
+                old_name: old_field.name.clone(),
+                new_name: new_field.name.clone(),
             };
-            if questioner.ask_rename_field(app, &model, candidates[position], new_field)? {
-                let old_field = candidates.remove(position);
-                let rename = Operation::RenameField {
-                    model: model.clone(),
-                    old_name: old_field.name.clone(),
-                    new_name: new_field.name.clone(),
-                };
-                let _ = rename.state_forwards(app, &mut renamed);
-                renames.push(rename);
-            }
+            let _ = rename.state_forwards(app, &mut renamed);
+            renames.push(rename);
         }
     }
     let before = renamed.model(app, &model).unwrap_or(before);

@@ -144,9 +144,8 @@ impl Interrupted {
 pub struct StatementsDone {
     /// Statements that ran and are recorded.
     pub done: usize,
-    /// The migration's statements in this direction.
+    /// The migration's statements in its direction (`MigrateError::Database`'s `backwards`).
     pub total: usize,
-    pub backwards: bool,
 }
 
 impl fmt::Display for MigrateError {
@@ -160,10 +159,10 @@ impl fmt::Display for MigrateError {
                 let kept = "nothing was recorded, and it is still applied";
                 write!(f, "unapplying {key} failed and was rolled back; {kept}: {error}")
             }
-            MigrateError::Database { migration: Some(key), progress: Some(progress), error, .. } => {
-                let StatementsDone { done, total, backwards } = *progress;
+            MigrateError::Database { migration: Some(key), backwards, progress: Some(progress), error } => {
+                let StatementsDone { done, total } = *progress;
                 let (doing, next) =
-                    if backwards { ("unapplying", "migrate back") } else { ("applying", "migrate") };
+                    if *backwards { ("unapplying", "migrate back") } else { ("applying", "migrate") };
                 if done == 0 {
                     write!(
                         f,
@@ -524,10 +523,7 @@ impl<'c> Executor<'c> {
     ) -> Result<Vec<Step>, MigrateError> {
         let backend = self.connection.backend();
         let wanted: BTreeSet<MigrationKey> = plan.iter().map(|step| step.migration.clone()).collect();
-        // Backwards too, the migrations that stay applied come first: one of another app applied before a
-        // migration being undone may come after it in the graph's order (differential test: a SQLite
-        // rebuild re-created a key under the table name from before that app's applied table rename).
-        let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key), true)?;
+        let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key))?;
         let mut done = Vec::new();
         for mut step in plan {
             let migration = self
@@ -587,25 +583,20 @@ impl<'c> Executor<'c> {
 /// replay of the graph in order that applies the migrations `counts` accepts. Replay copies only the
 /// models an operation touches, so this stays cheap for long histories and backwards plans alike.
 ///
-/// With `applied_first` (a forwards plan), every counted migration is replayed before any wanted one, as
-/// Django's executor does: a new migration then sees every applied one, also those of other apps that the
-/// graph happens to order after it. Otherwise a SQLite rebuild of a table would re-create its foreign keys
-/// to another app's table under a name that table had before an applied rename.
+/// Every counted migration is replayed before any wanted one, as Django's executor does: a migration then
+/// sees every applied one, also those of other apps that the graph happens to order after it. Otherwise a
+/// SQLite rebuild of a table would re-create its foreign keys to another app's table under a name that
+/// table had before an applied rename, forwards or backwards.
 fn replay_states(
     graph: &MigrationGraph,
     wanted: &BTreeSet<MigrationKey>,
     counts: impl Fn(&MigrationKey) -> bool,
-    applied_first: bool,
 ) -> Result<BTreeMap<MigrationKey, Vec<ProjectState>>, MigrateError> {
     let mut state = ProjectState::new();
     let mut found = BTreeMap::new();
-    let mut order = graph.ordered();
-    if applied_first {
-        let (planned, applied): (Vec<MigrationKey>, Vec<MigrationKey>) =
-            order.into_iter().partition(|key| wanted.contains(key));
-        order = applied.into_iter().chain(planned).collect();
-    }
-    for key in order {
+    let (planned, applied): (Vec<MigrationKey>, Vec<MigrationKey>) =
+        graph.ordered().into_iter().partition(|key| wanted.contains(key));
+    for key in applied.into_iter().chain(planned) {
         if found.len() == wanted.len() {
             break;
         }
@@ -638,8 +629,7 @@ pub fn migration_sql(
 ) -> Result<Vec<String>, MigrateError> {
     let migration = graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
     let ancestors: BTreeSet<MigrationKey> = graph.forwards_plan(key)?.into_iter().collect();
-    let mut states =
-        replay_states(graph, &BTreeSet::from([key.clone()]), |other| ancestors.contains(other), false)?;
+    let mut states = replay_states(graph, &BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
     let states = states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
     statements(migration, &states, backend, backwards)
 }
@@ -773,7 +763,7 @@ fn run_resumable(
         // Marked before the first statement runs, so that a process killed during it leaves the mark too.
         record(connection, 0)?;
     }
-    let progress = |done| Some(StatementsDone { done, total: statements.len(), backwards });
+    let progress = |done| Some(StatementsDone { done, total: statements.len() });
     for (index, statement) in statements.iter().enumerate().skip(begun.unwrap_or(0)) {
         let stopped = |error| Stopped { error, progress: progress(index) };
         let uncertain = begun == Some(index) && !recorded.refused.contains(&key);

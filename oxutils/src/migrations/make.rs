@@ -190,9 +190,7 @@ struct AppPlan {
 
 /// The apps other than `app` with a migration whose operations create a foreign key to `app.model`.
 fn apps_that_pointed_at(graph: &MigrationGraph, app: &str, model: &str) -> BTreeSet<String> {
-    let points_at = |field: &crate::schema::FieldSchema| {
-        field.foreign_key.as_ref().is_some_and(|target| target.to_app == app && target.to_model == model)
-    };
+    let points_at = |field: &crate::schema::FieldSchema| field.points_at(app, model);
     graph
         .migrations()
         .filter(|migration| migration.app != app)

@@ -223,12 +223,11 @@ pub struct InteractiveQuestioner<R, W> {
     output: W,
     /// Once the input has ended, refuse as [`NonInteractiveQuestioner`] does instead of failing on it.
     refuse_at_end: bool,
-    ended: bool,
 }
 
 impl<R: BufRead, W: Write> InteractiveQuestioner<R, W> {
     pub fn new(input: R, output: W) -> Self {
-        InteractiveQuestioner { input, output, refuse_at_end: false, ended: false }
+        InteractiveQuestioner { input, output, refuse_at_end: false }
     }
 
     /// For answers piped in (`printf 'y\n1\n0\n' | cargo oxutils makemigrations`): a question the input
@@ -243,7 +242,6 @@ impl<R: BufRead, W: Write> InteractiveQuestioner<R, W> {
         self.output.flush().map_err(cannot_ask)?;
         let mut answer = String::new();
         if self.input.read_line(&mut answer).map_err(cannot_ask)? == 0 {
-            self.ended = true;
             return Err(QuestionError::InputEnded);
         }
         if self.refuse_at_end {
@@ -260,7 +258,7 @@ impl<R: BufRead, W: Write> InteractiveQuestioner<R, W> {
         refuse: impl FnOnce(&mut NonInteractiveQuestioner) -> Result<T, QuestionError>,
     ) -> Result<T, QuestionError> {
         match asked {
-            Err(_) if self.refuse_at_end && self.ended => refuse(&mut NonInteractiveQuestioner),
+            Err(QuestionError::InputEnded) if self.refuse_at_end => refuse(&mut NonInteractiveQuestioner),
             other => other,
         }
     }

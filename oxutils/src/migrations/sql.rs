@@ -527,13 +527,10 @@ fn alter_field(
         }
     }
     if new.unique && (!old.unique || renamed) {
-        sql.push(match backend {
-            Backend::Mysql => format!("ALTER TABLE {t} ADD UNIQUE ({c})"),
-            _ => format!(
-                "ALTER TABLE {t} ADD CONSTRAINT {} UNIQUE ({c})",
-                q(&unique_key_name(table, &new.column))
-            ),
-        });
+        match backend {
+            Backend::Mysql => sql.push(format!("ALTER TABLE {t} ADD UNIQUE ({c})")),
+            _ => sql.extend(ddl::add_unique_key(table, new, backend)),
+        }
     }
     if new.index && (!old.index || renamed) {
         sql.push(ddl::create_index(

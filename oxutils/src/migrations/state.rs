@@ -77,22 +77,13 @@ impl ProjectState {
         let referencing: Vec<ModelKey> = self
             .models
             .iter()
-            .filter(|(_, schema)| {
-                schema.fields.iter().any(|field| {
-                    field
-                        .foreign_key
-                        .as_ref()
-                        .is_some_and(|target| target.to_app == app && target.to_model == model)
-                })
-            })
+            .filter(|(_, schema)| schema.fields.iter().any(|field| field.points_at(app, model)))
             .map(|(key, _)| key.clone())
             .collect();
         for key in referencing {
             let Some(schema) = self.models.get_mut(&key).map(Arc::make_mut) else { continue };
             for field in &mut schema.fields {
-                if let Some(target) =
-                    field.foreign_key.as_mut().filter(|t| t.to_app == app && t.to_model == model)
-                {
+                if let Some(target) = field.foreign_key.as_mut().filter(|target| target.targets(app, model)) {
                     change(target);
                 }
             }

@@ -117,6 +117,11 @@ pub struct FieldSchema {
 }
 
 impl FieldSchema {
+    /// Whether the field is a foreign key to model `model` of app `app`.
+    pub fn points_at(&self, app: &str, model: &str) -> bool {
+        self.foreign_key.as_ref().is_some_and(|target| target.targets(app, model))
+    }
+
     /// A nullable or not-null column of the given type with every option off.
     pub fn new(name: impl Into<String>, column_type: ColumnType, nullable: bool) -> Self {
         let name = name.into();
@@ -149,6 +154,13 @@ pub struct ForeignKeySchema {
     pub to_table: String,
     pub to_column: String,
     pub on_delete: OnDelete,
+}
+
+impl ForeignKeySchema {
+    /// Whether the key points at model `model` of app `app`.
+    pub fn targets(&self, app: &str, model: &str) -> bool {
+        self.to_app == app && self.to_model == model
+    }
 }
 
 /// The referential action of a foreign key.
