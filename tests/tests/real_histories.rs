@@ -12,7 +12,8 @@ use oxutils::migrations::{
     Executor, MigrateOptions, Migration, MigrationKey, NonInteractiveQuestioner, NotNullAlteration,
     Operation, QuestionError, Questioner, Target, make_migrations, recorder, squash,
 };
-use oxutils::schema::{ColumnType, FieldSchema, ForeignKeySchema, Literal, ModelSchema, OnDelete};
+use oxutils::schema::{ColumnType, FieldSchema, Literal, ModelSchema, OnDelete};
+use support::{key_to, model, model_tables as tables};
 
 on_every_backend!(
     nullable_made_not_null,
@@ -115,41 +116,12 @@ impl History {
     }
 }
 
-fn model(app: &str, name: &str, fields: Vec<FieldSchema>) -> ModelSchema {
-    let mut id = FieldSchema::new("id", ColumnType::BigInteger, false);
-    id.primary_key = true;
-    id.auto_increment = true;
-    ModelSchema {
-        app: app.into(),
-        name: name.into(),
-        table: oxutils::schema::default_table(app, name),
-        db_comment: None,
-        fields: [vec![id], fields].concat(),
-        indexes: Vec::new(),
-        constraints: Vec::new(),
-    }
-}
-
 fn text(name: &str, nullable: bool) -> FieldSchema {
     FieldSchema::new(name, ColumnType::String { max_length: 100 }, nullable)
 }
 
 fn integer(name: &str, nullable: bool) -> FieldSchema {
     FieldSchema::new(name, ColumnType::BigInteger, nullable)
-}
-
-fn key_to(name: &str, target: &ModelSchema, nullable: bool, on_delete: OnDelete) -> FieldSchema {
-    let mut field = FieldSchema::new(name, ColumnType::BigInteger, nullable);
-    field.column = format!("{name}_id");
-    field.index = true;
-    field.foreign_key = Some(ForeignKeySchema {
-        to_app: target.app.clone(),
-        to_model: target.name.clone(),
-        to_table: target.table.clone(),
-        to_column: "id".into(),
-        on_delete,
-    });
-    field
 }
 
 fn rows(connection: &mut Connection, sql: &str) -> Vec<Vec<String>> {
@@ -168,10 +140,6 @@ fn rows(connection: &mut Connection, sql: &str) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
-}
-
-fn tables(connection: &mut Connection) -> Vec<String> {
-    support::tables(connection).into_iter().filter(|table| table != "oxutils_migrations").collect()
 }
 
 fn nullable_made_not_null(database: &mut support::Database) {

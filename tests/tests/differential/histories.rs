@@ -1,39 +1,15 @@
 //! Hand-written histories for the bugs the random ones found, sturdier than a fixed seed (a change to
 //! the generator moves a seed's history elsewhere). Each runs on SQLite, PostgreSQL and MariaDB.
 
-use crate::support;
+use crate::support::{self, model, model_tables as tables};
 use oxutils::db::Connection;
 use oxutils::migrations::{
     Executor, MakeError, MigrateOptions, Migration, MigrationKey, NonInteractiveQuestioner, Target,
     make_migrations, squash,
 };
-use oxutils::schema::{ColumnType, FieldSchema, ForeignKeySchema, ModelSchema, OnDelete, default_table};
+use oxutils::schema::{ColumnType, FieldSchema, ModelSchema, OnDelete};
 
-/// One test per backend for each scenario: `scenario::sqlite`, `scenario::postgres`, `scenario::mysql`.
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[test]
-            fn sqlite() {
-                super::$scenario(&mut super::support::Backend::Sqlite.database().unwrap().connection);
-            }
-            #[test]
-            fn postgres() {
-                if let Some(mut database) = super::support::Backend::Postgres.database() {
-                    super::$scenario(&mut database.connection);
-                }
-            }
-            #[test]
-            fn mysql() {
-                if let Some(mut database) = super::support::Backend::Mysql.database() {
-                    super::$scenario(&mut database.connection);
-                }
-            }
-        }
-    )*};
-}
-
-on_every_backend!(
+crate::on_every_backend!(
     a_delete_waits_for_every_app_that_ever_pointed_at_the_model,
     a_squash_that_closes_no_cycle,
     backwards_undoes_in_the_reverse_of_the_replayed_order,
@@ -74,48 +50,21 @@ impl Files {
     }
 }
 
-fn model(app: &str, name: &str, fields: Vec<FieldSchema>) -> ModelSchema {
-    let mut id = FieldSchema::new("id", ColumnType::BigInteger, false);
-    id.primary_key = true;
-    id.auto_increment = true;
-    ModelSchema {
-        app: app.into(),
-        name: name.into(),
-        table: default_table(app, name),
-        db_comment: None,
-        fields: [vec![id], fields].concat(),
-        indexes: Vec::new(),
-        constraints: Vec::new(),
-    }
-}
-
 fn text(name: &str) -> FieldSchema {
     FieldSchema::new(name, ColumnType::String { max_length: 40 }, true)
 }
 
+/// The keys of these histories: nullable, `SET NULL`.
 fn key_to(name: &str, target: &ModelSchema) -> FieldSchema {
-    let mut field = FieldSchema::new(name, ColumnType::BigInteger, true);
-    field.column = format!("{name}_id");
-    field.index = true;
-    field.foreign_key = Some(ForeignKeySchema {
-        to_app: target.app.clone(),
-        to_model: target.name.clone(),
-        to_table: target.table.clone(),
-        to_column: "id".into(),
-        on_delete: OnDelete::SetNull,
-    });
-    field
-}
-
-fn tables(connection: &mut Connection) -> Vec<String> {
-    support::tables(connection).into_iter().filter(|table| table != "oxutils_migrations").collect()
+    support::key_to(name, target, true, OnDelete::SetNull)
 }
 
 /// `beta` pointed at `alpha.Product` once, with one key it later removed and one it later turned to
 /// `alpha.Tag`; only then does `alpha` delete `Product`. No app points at it at that moment, yet the delete
 /// must wait for `beta`'s migration that took the keys away: the graph orders `alpha` before `beta`, so a
 /// fresh database would otherwise drop the table before `beta`'s initial migration creates keys to it.
-fn a_delete_waits_for_every_app_that_ever_pointed_at_the_model(connection: &mut Connection) {
+fn a_delete_waits_for_every_app_that_ever_pointed_at_the_model(database: &mut support::Database) {
+    let connection = &mut database.connection;
     let mut files = Files::default();
     let product = model("alpha", "Product", vec![text("name")]);
     let tag = model("alpha", "Tag", vec![text("label")]);
@@ -157,7 +106,8 @@ fn a_delete_waits_for_every_app_that_ever_pointed_at_the_model(connection: &mut 
 /// `alpha` that takes in 0003 would depend on `beta` 0001, which depends on a member of the range, so
 /// `squash` refuses it and names both; a squash of 0001-0002 is fine, on a fresh database and on one that
 /// applied what it replaces.
-fn a_squash_that_closes_no_cycle(connection: &mut Connection) {
+fn a_squash_that_closes_no_cycle(database: &mut support::Database) {
+    let connection = &mut database.connection;
     let mut files = Files::default();
     let author = model("alpha", "Author", vec![text("name")]);
     files.make(std::slice::from_ref(&author));
@@ -214,7 +164,8 @@ fn a_squash_that_closes_no_cycle(connection: &mut Connection) {
 /// zero, `gamma` 0002 must be undone first: its backwards SQL re-creates the key to the table as `beta` 0002
 /// named it. A dependents-first walk from `beta` 0001 undid `beta` 0002 first (found by the differential
 /// test: "relation beta_tab does not exist" on PostgreSQL, errno 150 on MariaDB).
-fn backwards_undoes_in_the_reverse_of_the_replayed_order(connection: &mut Connection) {
+fn backwards_undoes_in_the_reverse_of_the_replayed_order(database: &mut support::Database) {
+    let connection = &mut database.connection;
     let mut files = Files::default();
     let product = model("beta", "Product", vec![text("name")]);
     let line = |target: &ModelSchema, keyed: bool| {
@@ -237,7 +188,8 @@ fn backwards_undoes_in_the_reverse_of_the_replayed_order(connection: &mut Connec
 /// A choice column's CHECK is named after its table and column; SQLite, which cannot rename a constraint,
 /// kept it under the old name after either was renamed; so did MariaDB the CHECK of a JSON column (its
 /// JSON is text with a CHECK named after the column). A model's comment change made no operation.
-fn renames_keep_a_choice_check_and_comments_are_migrated(connection: &mut Connection) {
+fn renames_keep_a_choice_check_and_comments_are_migrated(database: &mut support::Database) {
+    let connection = &mut database.connection;
     use super::checks::{create_from_models, schema_of};
     let mut files = Files::default();
     let mut status = text("status");
@@ -327,7 +279,8 @@ impl oxutils::migrations::Questioner for RenameAnswers {
 /// `beta` 0002, though the database applied `beta` 0002 first. Undoing `gamma` 0002 (a SQLite rebuild of
 /// `gamma_line`) must see `beta` 0002: the state replayed in the graph's order re-created the key to
 /// `beta_product`, which is gone (differential test, SQLite seed 3).
-fn undoing_sees_what_another_app_applied_before(connection: &mut Connection) {
+fn undoing_sees_what_another_app_applied_before(database: &mut support::Database) {
+    let connection = &mut database.connection;
     let mut files = Files::default();
     let product = model("beta", "Product", vec![text("name")]);
     let thing = model("alpha", "Thing", vec![text("label")]);
@@ -362,7 +315,8 @@ fn undoing_sees_what_another_app_applied_before(connection: &mut Connection) {
 /// MySQL refuses to drop the index a foreign key uses (error 1553): the single-column index of a key's
 /// field, and a composite index leading with a key's column that served it. Both go, with the key dropped
 /// and added around them (differential test, MariaDB seeds 1 and 3 before the generator grew).
-fn no_index_a_key_uses_is_dropped_under_it(connection: &mut Connection) {
+fn no_index_a_key_uses_is_dropped_under_it(database: &mut support::Database) {
+    let connection = &mut database.connection;
     let mut files = Files::default();
     let product = model("alpha", "Product", vec![text("name")]);
     let mut line =

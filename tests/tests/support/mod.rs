@@ -5,6 +5,7 @@
 
 #![allow(dead_code)] // each test binary uses part of this module
 
+use oxutils::schema::{ColumnType, FieldSchema, ForeignKeySchema, ModelSchema, OnDelete};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// An author and two books, the second a sequel of the first, in SQL every backend runs.
@@ -331,4 +332,40 @@ impl Backend {
         let connection = oxutils::db::Connection::open(&url).expect("connect to the test database");
         Some(Database { connection, _guard: guard })
     }
+}
+
+/// A model of `app` with an auto-increment `id` key and `fields`, its table named as the derive names it.
+pub fn model(app: &str, name: &str, fields: Vec<FieldSchema>) -> ModelSchema {
+    let mut id = FieldSchema::new("id", ColumnType::BigInteger, false);
+    id.primary_key = true;
+    id.auto_increment = true;
+    ModelSchema {
+        app: app.into(),
+        name: name.into(),
+        table: oxutils::schema::default_table(app, name),
+        db_comment: None,
+        fields: [vec![id], fields].concat(),
+        indexes: Vec::new(),
+        constraints: Vec::new(),
+    }
+}
+
+/// A foreign key `name` to `target`'s `id`, in the indexed column `<name>_id`, as the derive makes one.
+pub fn key_to(name: &str, target: &ModelSchema, nullable: bool, on_delete: OnDelete) -> FieldSchema {
+    let mut field = FieldSchema::new(name, ColumnType::BigInteger, nullable);
+    field.column = format!("{name}_id");
+    field.index = true;
+    field.foreign_key = Some(ForeignKeySchema {
+        to_app: target.app.clone(),
+        to_model: target.name.clone(),
+        to_table: target.table.clone(),
+        to_column: "id".into(),
+        on_delete,
+    });
+    field
+}
+
+/// The tables the models made: every table but SQLite's own and `oxutils_migrations`.
+pub fn model_tables(connection: &mut oxutils::db::Connection) -> Vec<String> {
+    tables(connection).into_iter().filter(|table| table != "oxutils_migrations").collect()
 }
