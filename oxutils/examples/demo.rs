@@ -7,7 +7,8 @@
 //! `OXI_DEMO_DIR`), which it prints, so the migration files, the database and the exported archive can be
 //! looked at afterwards.
 
-use oxutils::apps::{App, UTILS_APPS};
+use oxutils::UTILS_APPS;
+use oxutils::apps::App;
 use oxutils::audit::export::get_export_statistics;
 use oxutils::audit::{AuditContext, LogEntry};
 use oxutils::db::{Connection, DbError};

@@ -2,5 +2,5 @@
 //! `cargo run -p oxutils --example manage -- makemigrations audit`.
 
 fn main() -> std::process::ExitCode {
-    oxutils::cli::main(oxutils::apps::UTILS_APPS)
+    oxutils::cli::main(oxutils::UTILS_APPS)
 }

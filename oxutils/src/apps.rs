@@ -73,6 +73,3 @@ impl std::fmt::Debug for App {
             .finish()
     }
 }
-
-/// The apps oxutils ships: today the audit app.
-pub const UTILS_APPS: &[App] = &[crate::audit::APP];

@@ -180,7 +180,7 @@ const MANAGE_TEMPLATE: &str = r#"//! This crate's manage command: `cargo oxutils
 fn main() -> std::process::ExitCode {
     // The apps oxutils ships; add your own, declared with `oxutils::app!(label = ..., models = [...],
     // migrations = "src/migrations")`.
-    let apps: Vec<oxutils::apps::App> = oxutils::apps::UTILS_APPS.iter().copied().collect();
+    let apps: Vec<oxutils::apps::App> = oxutils::UTILS_APPS.iter().copied().collect();
     oxutils::cli::main(&apps)
 }
 "#;

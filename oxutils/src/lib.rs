@@ -14,7 +14,7 @@
 //!
 //! let schema = Customer::schema();
 //! assert_eq!(schema.table, "shop_customer");
-//! let ddl = oxutils::ddl::create_model(schema, oxutils::ddl::Backend::Sqlite);
+//! let ddl = oxutils::ddl::create_model(schema, oxutils::dialect::Backend::Sqlite);
 //! assert!(ddl[0].starts_with(r#"CREATE TABLE "shop_customer""#));
 //! ```
 
@@ -26,20 +26,16 @@ pub mod audit;
 #[cfg(feature = "cli")]
 pub mod cargo_oxutils;
 pub mod checks;
-pub mod choices;
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod column;
 pub mod conf;
-pub mod crud;
 pub mod db;
 pub mod ddl;
+pub mod dialect;
 pub mod field;
-pub mod file;
-pub mod foreign_key;
 pub mod migrations;
 pub mod model;
-pub mod query;
+pub mod orm;
 pub mod schema;
 pub mod storage;
 pub mod testing;
@@ -48,16 +44,21 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use choices::OxChoices;
-pub use column::{Column, Filter};
-pub use crud::{ModelExt, WriteAction, WriteEvent};
+pub use field::choices::OxChoices;
+pub use field::file::S3File;
+pub use field::row::RowError;
 pub use field::{ColumnSpec, OxField, ValueError};
-pub use file::S3File;
-pub use foreign_key::ForeignKey;
-pub use model::{Model, RowError};
+pub use model::Model;
+pub use model::foreign_key::ForeignKey;
+pub use orm::column::{Column, Filter};
+pub use orm::crud::{ModelExt, WriteAction, WriteEvent};
+pub use orm::query::Query;
 pub use oxutils_macros::{OxChoices, OxModel, app};
-pub use query::Query;
 pub use sea_query::Value;
+
+/// The apps oxutils ships, to list before a project's own: today the audit app. Defined here, above both
+/// `apps` and `audit`, so that neither module imports the other.
+pub const UTILS_APPS: &[apps::App] = &[audit::APP];
 
 /// What a module that declares models needs in scope.
 pub mod prelude {

@@ -3,15 +3,15 @@
 
 pub use crate::apps::{App, EmbeddedMigration};
 pub use crate::audit::{AuditOptions, write_audit_entry};
-pub use crate::choices::OxChoices;
-pub use crate::column::Column;
-pub use crate::crud::{StatementCache, WriteEvent};
 pub use crate::db::{Connection, DbError};
-pub use crate::field::{
-    AutoNowField, ColumnSpec, FileField, ForeignKeyField, LengthLimitedField, NullableForeignKey, OxField,
-    ValueError,
-};
-pub use crate::model::{Model, RowError, RowReader, RowWriter};
+pub use crate::field::choices::OxChoices;
+pub use crate::field::row::{RowError, RowReader, RowWriter};
+pub use crate::field::{AutoNowField, ColumnSpec, FileField, LengthLimitedField, OxField, ValueError};
+pub use crate::model::Model;
+pub use crate::model::foreign_key::{ForeignKeyField, NullableForeignKey};
+pub use crate::model::statement_cache::StatementCache;
+pub use crate::model::write_event::WriteEvent;
+pub use crate::orm::column::Column;
 pub use crate::schema::{ModelSchema, OnDelete};
 pub use rusqlite::types::ValueRef as SqliteValueRef;
 pub use sea_query::Value;
@@ -166,7 +166,7 @@ pub fn choices_from_sqlite<E: OxChoices>(value: SqliteValueRef<'_>) -> Result<E,
     {
         return Ok(choice);
     }
-    choices_from_value(crate::db::sqlite::value_of(value))
+    choices_from_value(crate::field::sqlite::value_of(value))
 }
 
 /// Compile-time checks: the derive calls these with a field's type, spanned at the attribute that needs them.

@@ -7,7 +7,7 @@
 
 use crate::apps::App;
 use crate::db::{Connection, DbError};
-use crate::ddl::Backend;
+use crate::dialect::Backend;
 use crate::migrations::{
     Executor, MigrateError, MigrateOptions, Migration, MigrationFileError, MigrationGraph, MigrationKey,
     Target, migration_sql as sql_of,

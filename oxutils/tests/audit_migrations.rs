@@ -1,6 +1,6 @@
 //! The audit app's shipped migrations match its models: a model change without a new migration fails here.
 
-use oxutils::apps::UTILS_APPS;
+use oxutils::UTILS_APPS;
 use oxutils::migrations::{NonInteractiveQuestioner, Operation, make_migrations};
 
 #[test]

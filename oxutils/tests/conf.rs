@@ -1,7 +1,8 @@
 //! Settings from OXI_* variables: defaults, every validation rule with its exact message, all problems at
 //! once, and secrets kept out of every output.
 
-use oxutils::conf::{LogStorage, Settings, UTILS_APPS};
+use oxutils::UTILS_APPS;
+use oxutils::conf::{LogStorage, Settings};
 
 fn load(vars: &[(&str, &str)]) -> Result<Settings, oxutils::conf::ConfigError> {
     Settings::from_vars(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))

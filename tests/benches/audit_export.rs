@@ -99,7 +99,7 @@ fn seed_database(path: &Path, entries: usize) {
     let url = format!("sqlite://{}", path.display());
     let mut connection = Connection::open(&url).unwrap();
     let migrations: Vec<_> =
-        oxutils::conf::UTILS_APPS.iter().flat_map(|app| app.load_migrations().unwrap()).collect();
+        oxutils::UTILS_APPS.iter().flat_map(|app| app.load_migrations().unwrap()).collect();
     Executor::new(&mut connection, migrations)
         .unwrap()
         .migrate(&Target::Latest, MigrateOptions::default())

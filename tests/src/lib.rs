@@ -4,7 +4,8 @@
 pub mod hooks;
 pub mod models;
 
-use oxutils::apps::{App, UTILS_APPS};
+use oxutils::UTILS_APPS;
+use oxutils::apps::App;
 use oxutils::model::Model;
 use oxutils::schema::ModelSchema;
 

@@ -286,7 +286,7 @@ fn s3_file_fields_record_the_key_and_open_the_object() {
     use oxutils::audit::LogExportState;
     let server = S3Server::start();
     let storage = S3Storage::new(config(&server)).unwrap();
-    let mut database = oxutils::testing::migrated_database_on(None, oxutils::conf::UTILS_APPS).unwrap();
+    let mut database = oxutils::testing::migrated_database_on(None, oxutils::UTILS_APPS).unwrap();
     let connection = &mut database.connection;
 
     let state = state_with_file(connection, &storage, b"zip bytes");
@@ -304,10 +304,10 @@ fn s3_file_fields_record_the_key_and_open_the_object() {
 fn deleting_a_row_never_orphans_its_object_silently() {
     use oxutils::ModelExt;
     use oxutils::audit::LogExportState;
-    use oxutils::storage::{CleanupError, delete_with_files, orphaned_files};
+    use oxutils::orm::{CleanupError, delete_with_files, orphaned_files};
     let server = S3Server::start();
     let storage = S3Storage::new(config(&server)).unwrap();
-    let mut database = oxutils::testing::migrated_database_on(None, oxutils::conf::UTILS_APPS).unwrap();
+    let mut database = oxutils::testing::migrated_database_on(None, oxutils::UTILS_APPS).unwrap();
     let connection = &mut database.connection;
 
     // A plain delete keeps the object (a rolled-back delete must not lose it) and it shows as an orphan.

@@ -4,8 +4,8 @@
 use super::{ExportStatus, LogExportHistory, LogExportState};
 use crate::ModelExt;
 use crate::db::{Connection, DbError};
-use crate::file::S3File;
-use crate::foreign_key::ForeignKey;
+use crate::field::file::S3File;
+use crate::model::foreign_key::ForeignKey;
 use chrono::{DateTime, Utc};
 
 impl LogExportState {

@@ -4,9 +4,9 @@
 use super::context::AuditContext;
 use super::log_entry::{LogAction, LogEntry};
 use super::value_json::value_to_json;
-use crate::crud::ModelExt as _;
-use crate::crud::{WriteAction, WriteEvent};
 use crate::db::{Connection, DbError};
+use crate::orm::crud::ModelExt as _;
+use crate::orm::crud::{WriteAction, WriteEvent};
 use sea_query::Value;
 use serde_json::{Map, Value as Json};
 

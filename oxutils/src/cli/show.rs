@@ -3,7 +3,7 @@
 use super::{CliError, DatabaseArg, find_app, load_all};
 use crate::apps::App;
 use crate::db::Connection;
-use crate::ddl::Backend;
+use crate::dialect::Backend;
 use crate::migrations::{Executor, Interrupted, MigrationGraph, MigrationKey, migration_sql};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

@@ -1,10 +1,9 @@
-//! Settings from `OXI_*` environment variables, and the apps oxutils ships.
+//! Settings from `OXI_*` environment variables.
 //!
 //! Loading reports every problem at once, and secrets never appear in `Debug`, `Display` or an error.
 
 mod secret;
 mod settings;
 
-pub use crate::apps::UTILS_APPS;
 pub use secret::Secret;
 pub use settings::{BucketSettings, ConfigError, LogStorage, Settings};

@@ -1,4 +1,4 @@
-use crate::model::RowError;
+use crate::field::row::RowError;
 use std::fmt;
 
 /// A database operation failed.

@@ -10,8 +10,8 @@ pub(crate) mod sqlite;
 
 pub use error::{ConstraintKind, DbError};
 
-use crate::ddl::Backend;
-use crate::model::Model;
+use crate::dialect::Backend;
+use crate::field::row::FieldRow;
 use sea_query::Value;
 
 /// A row as one value per selected column.
@@ -46,7 +46,7 @@ impl<'a> Cell<'a> {
     /// The column as an owned value, as the other drivers return it.
     pub fn to_value(self) -> Value {
         match self {
-            Cell::Sqlite(value) => sqlite::value_of(value),
+            Cell::Sqlite(value) => crate::field::sqlite::value_of(value),
             Cell::Value(value) => value.clone(),
         }
     }
@@ -159,17 +159,17 @@ impl Connection {
 
     /// Runs a write whose parameters are the fields of `row` in order, but the one at `skip`. SQLite binds
     /// them in place; the other drivers take them as values.
-    pub(crate) fn execute_row<M: Model>(
+    pub(crate) fn execute_row<R: FieldRow>(
         &mut self,
         sql: SqlText<'_>,
-        row: &M,
+        row: &R,
         skip: Option<usize>,
     ) -> Result<u64, DbError> {
         match &mut self.driver {
             Driver::Sqlite(connection) => connection.execute_row(sql, row, skip),
             #[allow(unreachable_patterns)] // PostgreSQL and MySQL bind values
             _ => {
-                let mut values = row.to_values();
+                let mut values = row.field_values();
                 if let Some(skip) = skip {
                     values.remove(skip);
                 }
@@ -228,20 +228,21 @@ impl Connection {
         }
     }
 
-    /// Runs a query of every column of `M` and hands each row, as a model, to `keep` until it returns
-    /// `false`. SQLite reads each field in place from its row; the other drivers convert whole rows first.
-    pub(crate) fn query_models<M: Model>(
+    /// Runs a query of every column of `R` (a model) and hands each row, as an `R`, to `keep` until it
+    /// returns `false`. SQLite reads each field in place from its row; the other drivers convert whole
+    /// rows first.
+    pub(crate) fn query_field_rows<R: FieldRow>(
         &mut self,
         sql: SqlText<'_>,
         params: &[Value],
-        mut keep: impl FnMut(M) -> bool,
+        mut keep: impl FnMut(R) -> bool,
     ) -> Result<(), DbError> {
         match &mut self.driver {
-            Driver::Sqlite(connection) => connection.query_models(sql, params, keep),
+            Driver::Sqlite(connection) => connection.query_field_rows(sql, params, keep),
             #[allow(unreachable_patterns)]
             _ => {
                 for row in self.query_sql(sql, params)? {
-                    if !keep(M::from_value_iter(&mut row.into_iter())?) {
+                    if !keep(R::from_field_values(&mut row.into_iter())?) {
                         break;
                     }
                 }

@@ -2,10 +2,10 @@
 
 use super::{ConstraintKind, DbError, Row, SqlText};
 use crate::field::OxField;
-use crate::model::{Model, RowError, RowReader, RowWriter};
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use crate::field::row::{FieldRow, RowError, RowReader, RowWriter};
+use crate::field::sqlite::Bind;
+use rusqlite::types::ValueRef;
 use sea_query::Value;
-use sea_query_rusqlite::RusqliteValue;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr::NonNull;
@@ -112,15 +112,15 @@ impl SqliteConnection {
     }
 
     /// Runs a write whose parameters are the fields of `row`, but the one at `skip`, bound in place.
-    pub fn execute_row<M: Model>(
+    pub fn execute_row<R: FieldRow>(
         &mut self,
         sql: SqlText<'_>,
-        row: &M,
+        row: &R,
         skip: Option<usize>,
     ) -> Result<u64, DbError> {
         self.with_statement(sql, |statement| {
             let mut params = ParamWriter { statement, field: 0, parameter: 0, skip, error: None };
-            row.write_row(&mut params);
+            row.write_fields(&mut params);
             if let Some(error) = params.error {
                 return Err(DbError::query(sql.text(), error));
             }
@@ -170,21 +170,21 @@ impl SqliteConnection {
         })
     }
 
-    /// Reads rows as models, each field in place from SQLite's row, and hands each to `keep` until it
-    /// returns `false`.
-    pub fn query_models<M: Model>(
+    /// Reads rows as `R`s (models), each field in place from SQLite's row, and hands each to `keep` until
+    /// it returns `false`.
+    pub fn query_field_rows<R: FieldRow>(
         &mut self,
         sql: SqlText<'_>,
         params: &[Value],
-        mut keep: impl FnMut(M) -> bool,
+        mut keep: impl FnMut(R) -> bool,
     ) -> Result<(), DbError> {
         self.with_statement(sql, |statement| {
             bind(statement, sql.text(), params)?;
             let width = statement.column_count();
-            let expected = M::schema().fields.len();
+            let expected = R::width();
             let mut rows = statement.raw_query();
             while let Some(row) = rows.next().map_err(|error| classify(sql.text(), error))? {
-                if !keep(M::read_row(&mut FieldReader { row, width, expected, index: 0 })?) {
+                if !keep(R::read_fields(&mut FieldReader { row, width, expected, index: 0 })?) {
                     break;
                 }
             }
@@ -199,7 +199,7 @@ fn run_execute(statement: &mut rusqlite::Statement<'_>, sql: &str) -> Result<u64
     Ok(changed as u64)
 }
 
-/// Binds a model's fields as they come, skipping the one at `skip` (a key for the database to generate).
+/// Binds a row's fields as they come, skipping the one at `skip` (a key for the database to generate).
 struct ParamWriter<'a, 'conn> {
     statement: &'a mut rusqlite::Statement<'conn>,
     field: usize,
@@ -225,7 +225,7 @@ impl RowWriter for ParamWriter<'_, '_> {
     }
 }
 
-/// Reads a model's fields (`expected` of them) in place from a SQLite row of `width` columns.
+/// Reads a row's fields (`expected` of them) in place from a SQLite row of `width` columns.
 struct FieldReader<'a, 'stmt> {
     row: &'a rusqlite::Row<'stmt>,
     width: usize,
@@ -310,56 +310,4 @@ fn bind(statement: &mut rusqlite::Statement<'_>, sql: &str, params: &[Value]) ->
         statement.raw_bind_parameter(index + 1, Bind(value)).map_err(|error| DbError::query(sql, error))?;
     }
     Ok(())
-}
-
-struct Bind<'a>(&'a Value);
-
-impl rusqlite::ToSql for Bind<'_> {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        use rusqlite::types::{ToSqlOutput, Value as Stored};
-        let integer = |value: i64| Ok(ToSqlOutput::Owned(Stored::Integer(value)));
-        match self.0 {
-            Value::Bool(Some(v)) => integer(i64::from(*v)),
-            Value::TinyInt(Some(v)) => integer(i64::from(*v)),
-            Value::SmallInt(Some(v)) => integer(i64::from(*v)),
-            Value::Int(Some(v)) => integer(i64::from(*v)),
-            Value::BigInt(Some(v)) => integer(*v),
-            Value::Float(Some(v)) => Ok(ToSqlOutput::Owned(Stored::Real(f64::from(*v)))),
-            Value::Double(Some(v)) => Ok(ToSqlOutput::Owned(Stored::Real(*v))),
-            Value::String(Some(v)) => Ok(ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes()))),
-            Value::Bytes(Some(v)) => Ok(ToSqlOutput::Borrowed(ValueRef::Blob(v))),
-            other if crate::field::is_null(other) => Ok(ToSqlOutput::Owned(Stored::Null)),
-            // Dates, times, UUIDs and JSON: as sea-query-rusqlite writes them, so every path stores one form.
-            other => {
-                let converted = RusqliteValue(other.clone());
-                match rusqlite::ToSql::to_sql(&converted)? {
-                    ToSqlOutput::Owned(stored) => Ok(ToSqlOutput::Owned(stored)),
-                    ToSqlOutput::Borrowed(borrowed) => Ok(ToSqlOutput::Owned(borrowed.into())),
-                    _ => {
-                        Err(rusqlite::Error::ToSqlConversionFailure(format!("cannot bind {other:?}").into()))
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A value as SQLite binds it, owning its text and bytes: what `OxField::to_sqlite` does by default.
-pub(crate) fn owned_output(value: &Value) -> rusqlite::Result<ToSqlOutput<'static>> {
-    Ok(match rusqlite::ToSql::to_sql(&Bind(value))? {
-        ToSqlOutput::Borrowed(borrowed) => ToSqlOutput::Owned(borrowed.into()),
-        ToSqlOutput::Owned(stored) => ToSqlOutput::Owned(stored),
-        _ => return Err(rusqlite::Error::ToSqlConversionFailure(format!("cannot bind {value:?}").into())),
-    })
-}
-
-/// SQLite's storage classes as values; `OxField::from_value` turns them into the field's type.
-pub(crate) fn value_of(value: ValueRef) -> Value {
-    match value {
-        ValueRef::Null => Value::String(None),
-        ValueRef::Integer(integer) => Value::BigInt(Some(integer)),
-        ValueRef::Real(real) => Value::Double(Some(real)),
-        ValueRef::Text(text) => Value::String(Some(String::from_utf8_lossy(text).into_owned())),
-        ValueRef::Blob(bytes) => Value::Bytes(Some(bytes.to_vec())),
-    }
 }

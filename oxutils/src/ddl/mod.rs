@@ -2,6 +2,9 @@
 
 mod column;
 
+// Re-exported until the callers outside the crate name `oxutils::dialect::Backend`.
+pub use crate::dialect::Backend;
+
 use crate::schema::{
     ConstraintSchema, FieldSchema, ModelSchema, check_name, foreign_key_name, unique_key_name,
 };
@@ -11,67 +14,6 @@ use sea_query::{
     Alias, Expr, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, MysqlQueryBuilder,
     PostgresQueryBuilder, QueryBuilder, SqliteQueryBuilder, Table, TableCreateStatement,
 };
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-
-/// A database engine oxutils writes SQL for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-    Mysql,
-}
-
-impl Backend {
-    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-            Backend::Mysql => "mysql",
-        }
-    }
-
-    /// A string literal in this backend's dialect, quotes escaped.
-    pub fn quote_literal(self, text: &str) -> String {
-        let value = sea_query::Value::String(Some(text.to_owned()));
-        match self {
-            Backend::Sqlite => SqliteQueryBuilder.value_to_string(&value),
-            Backend::Postgres => PostgresQueryBuilder.value_to_string(&value),
-            Backend::Mysql => MysqlQueryBuilder.value_to_string(&value),
-        }
-    }
-
-    /// An identifier in this backend's quotes.
-    pub fn quote_identifier(self, name: &str) -> String {
-        match self {
-            Backend::Mysql => format!("`{}`", name.replace('`', "``")),
-            Backend::Sqlite | Backend::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
-        }
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Backend {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        match name {
-            "sqlite" => Ok(Backend::Sqlite),
-            "postgres" | "postgresql" => Ok(Backend::Postgres),
-            "mysql" | "mariadb" => Ok(Backend::Mysql),
-            other => Err(format!("unknown backend `{other}`: expected sqlite, postgres or mysql")),
-        }
-    }
-}
 
 /// The statements that create a model's table with its indexes, constraints and comments, in order.
 pub fn create_model(model: &ModelSchema, backend: Backend) -> Vec<String> {
@@ -331,5 +273,20 @@ fn build_index(statement: &IndexCreateStatement, backend: Backend) -> String {
         Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
         Backend::Postgres => statement.to_string(PostgresQueryBuilder),
         Backend::Mysql => statement.to_string(MysqlQueryBuilder),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the differential test: a binary default of `00ec00ff` was stored as the eight characters.
+    #[test]
+    fn bytes_render_as_the_bytes_they_spell() {
+        let bytes = crate::schema::Literal::Bytes("00ff".into());
+        assert_eq!(bytes.to_value(), sea_query::Value::Bytes(Some(vec![0x00, 0xff])));
+        assert_eq!(render_literal(&bytes, Backend::Sqlite), "x'00FF'");
+        assert_eq!(render_literal(&bytes, Backend::Postgres), "'\\x00FF'");
+        assert_eq!(render_literal(&bytes, Backend::Mysql), "x'00FF'");
     }
 }

@@ -38,7 +38,7 @@ impl OxField for DateTime<Utc> {
         {
             return Ok(time);
         }
-        Self::from_value(crate::db::sqlite::value_of(value))
+        Self::from_value(super::sqlite::value_of(value))
     }
 }
 

@@ -3,9 +3,7 @@
 //! The derive sees only tokens, so it asserts `FieldType: Marker` next to the attribute and the compiler
 //! answers with the message below, under the attribute, when the type is wrong.
 
-use crate::file::S3File;
-use crate::foreign_key::ForeignKey;
-use crate::model::Model;
+use super::file::S3File;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 /// Types `#[ox(auto_now)]` and `#[ox(auto_now_add)]` can fill with the current date or time.
@@ -30,26 +28,6 @@ pub trait FileField {}
 
 impl FileField for S3File {}
 impl FileField for Option<S3File> {}
-
-/// Types `#[ox(on_delete = ...)]` applies to.
-#[diagnostic::on_unimplemented(
-    message = "`on_delete` applies to foreign keys, and `{Self}` is not one",
-    label = "not a `ForeignKey<T>` or `Option<ForeignKey<T>>`"
-)]
-pub trait ForeignKeyField {}
-
-impl<T: Model> ForeignKeyField for ForeignKey<T> {}
-impl<T: Model> ForeignKeyField for Option<ForeignKey<T>> {}
-
-/// Foreign keys whose column can hold NULL, as `on_delete = "set_null"` needs.
-#[diagnostic::on_unimplemented(
-    message = "`on_delete = \"set_null\"` needs a nullable foreign key, and `{Self}` is not one",
-    label = "the database could not set this column to NULL",
-    note = "declare the field as `Option<ForeignKey<T>>`"
-)]
-pub trait NullableForeignKey {}
-
-impl<T: Model> NullableForeignKey for Option<ForeignKey<T>> {}
 
 /// Types stored as bounded text, whose length `#[ox(max_length = N)]` sets.
 #[diagnostic::on_unimplemented(

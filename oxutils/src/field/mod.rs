@@ -3,12 +3,16 @@
 //! The derive never looks at type names: it asks `<T as OxField>::column()`, so a user's own type becomes
 //! a column by implementing this trait, and an unsupported type is a compile error that says so.
 
+pub mod choices;
 mod chrono_types;
+pub mod file;
 mod markers;
 mod other_types;
+pub mod row;
+pub(crate) mod sqlite;
 mod std_types;
 
-pub use markers::{AutoNowField, FileField, ForeignKeyField, LengthLimitedField, NullableForeignKey};
+pub use markers::{AutoNowField, FileField, LengthLimitedField};
 
 use crate::schema::ColumnType;
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -36,14 +40,14 @@ pub trait OxField: Sized {
     /// This value as SQLite binds it. The default goes through `to_value`; the built-in types lend their
     /// text and bytes instead, so that a write from a model copies nothing.
     fn to_sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        crate::db::sqlite::owned_output(&self.to_value())
+        sqlite::owned_output(&self.to_value())
     }
 
     /// Rebuilds the value from what SQLite returned for its column, read in place. The default goes
     /// through `from_value`; the built-in types read SQLite's storage classes directly, and fall back to
     /// `from_value` for anything else, so that both give the same value and the same error.
     fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ValueError> {
-        Self::from_value(crate::db::sqlite::value_of(value))
+        Self::from_value(sqlite::value_of(value))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Integers, floats, bool, text, bytes and `Option<T>`.
 
+use super::sqlite::value_of;
 use super::{ColumnSpec, OxField, ValueError, is_null};
-use crate::db::sqlite::value_of;
 use crate::schema::ColumnType;
 use rusqlite::types::{ToSqlOutput, Value as Stored, ValueRef};
 use sea_query::Value;

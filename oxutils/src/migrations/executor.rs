@@ -15,7 +15,7 @@ use super::sql;
 use super::state::ProjectState;
 use super::statement_hook::{self, Event};
 use crate::db::{Connection, DbError};
-use crate::ddl::Backend;
+use crate::dialect::Backend;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 

@@ -11,7 +11,7 @@ pub use mysql_table::{
 };
 
 use crate::db::{Connection, DbError};
-use crate::ddl::Backend;
+use crate::dialect::Backend;
 use crate::field::OxField;
 use crate::schema::OnDelete;
 use sea_query::Value;

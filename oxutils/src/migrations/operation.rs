@@ -2,7 +2,7 @@
 //! references. Its SQL lives in `sql`, one function per backend family.
 
 use super::state::ProjectState;
-use crate::ddl::Backend;
+use crate::dialect::Backend;
 use crate::schema::{ConstraintSchema, FieldSchema, IndexSchema, ModelSchema, default_column, default_table};
 use serde::{Deserialize, Serialize};
 

@@ -306,7 +306,8 @@ fn top_level_commas(tokens: &[Token<'_>]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ddl::{self, Backend};
+    use crate::ddl;
+    use crate::dialect::Backend;
     use crate::migrations::operation::Operation;
     use crate::migrations::sql;
     use crate::migrations::state::ProjectState;

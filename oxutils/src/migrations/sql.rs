@@ -9,7 +9,8 @@ use super::operation::{
     Operation, StateError, missing_constraint, missing_field, missing_index, missing_model,
 };
 use super::state::ProjectState;
-use crate::ddl::{self, Backend};
+use crate::ddl;
+use crate::dialect::Backend;
 use crate::schema::{
     ColumnType, ConstraintSchema, FieldSchema, Literal, ModelSchema, check_name, foreign_key_name,
     unique_key_name,

@@ -167,17 +167,6 @@ mod tests {
     use super::*;
     use crate::schema::ColumnType;
 
-    /// Found by the differential test: a binary default of `00ec00ff` was stored as the eight characters.
-    #[test]
-    fn bytes_render_as_the_bytes_they_spell() {
-        use crate::ddl::{Backend, render_literal};
-        let bytes = Literal::Bytes("00ff".into());
-        assert_eq!(bytes.to_value(), Value::Bytes(Some(vec![0x00, 0xff])));
-        assert_eq!(render_literal(&bytes, Backend::Sqlite), "x'00FF'");
-        assert_eq!(render_literal(&bytes, Backend::Postgres), "'\\x00FF'");
-        assert_eq!(render_literal(&bytes, Backend::Mysql), "x'00FF'");
-    }
-
     #[test]
     fn a_typed_value_is_parsed_by_the_column_type() {
         assert_eq!(

@@ -5,15 +5,14 @@
 //! multipart parts), so memory stays flat whatever the size; an object becomes visible only when its
 //! writer finishes, and a writer dropped unfinished leaves nothing behind.
 
-mod cleanup;
 mod error;
+mod file;
 mod from_settings;
 mod key;
 mod local;
 #[cfg(feature = "s3")]
 mod s3;
 
-pub use cleanup::{CleanupError, delete_with_files, orphaned_files};
 pub use error::StorageError;
 pub use from_settings::{log_storage, private_storage};
 pub use key::{KeyError, sanitize_key, unique_key};

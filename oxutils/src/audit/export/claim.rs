@@ -23,13 +23,13 @@
 
 use crate::ModelExt;
 use crate::audit::{ExportStatus, LogEntry, LogExportRange, LogExportState};
-use crate::column::Filter;
 use crate::db::{Connection, DbError};
-use crate::ddl::Backend;
+use crate::dialect::Backend;
 use crate::field::OxField;
-use crate::foreign_key::ForeignKey;
 use crate::model::Model;
-use crate::query::Query;
+use crate::model::foreign_key::ForeignKey;
+use crate::orm::column::Filter;
+use crate::orm::query::Query;
 use chrono::{DateTime, Utc};
 use sea_query::{Alias, Expr, Query as Sql};
 use std::time::Duration;

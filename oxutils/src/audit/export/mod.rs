@@ -28,9 +28,9 @@ pub use statistics::{ExportStatistics, get_export_statistics};
 
 use super::{ExportStatus, LogEntry, LogExportState};
 use crate::ModelExt;
-use crate::column::Filter;
 use crate::db::{Connection, DbError, Statement};
-use crate::file::S3File;
+use crate::field::file::S3File;
+use crate::orm::column::Filter;
 use crate::storage::{ObjectWriter, Storage, StorageError};
 use chrono::{DateTime, Utc};
 use claim::{Claim, Window};

@@ -1,8 +1,8 @@
 //! One exported entry, in the shape the original application's export gives it.
 
 use crate::audit::{LogAction, LogEntry};
-use crate::choices::OxChoices;
 use crate::db::{Cell, DbError};
+use crate::field::choices::OxChoices;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::value::RawValue;

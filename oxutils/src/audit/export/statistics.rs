@@ -3,7 +3,7 @@
 
 use crate::audit::{ExportStatus, LogExportState};
 use crate::db::{Connection, DbError};
-use crate::ddl::Backend;
+use crate::dialect::Backend;
 use crate::field::OxField;
 use crate::model::Model;
 use chrono::{DateTime, Utc};

@@ -5,10 +5,10 @@
 //! `delete_with_files` removes the row and then its objects, and names any object it could not remove;
 //! `orphaned_files` lists the objects left behind by rows deleted the plain way.
 
-use super::{Storage, StorageError};
-use crate::crud::ModelExt;
 use crate::db::{Connection, DbError, Statement};
 use crate::model::Model;
+use crate::orm::crud::ModelExt;
+use crate::storage::{Storage, StorageError};
 use sea_query::{Alias, Expr, ExprTrait, Query as Sql, Value};
 use std::collections::BTreeSet;
 use std::fmt;

@@ -90,3 +90,25 @@ where
         self.id.hash(state);
     }
 }
+
+// Marker traits that let the derive check `on_delete` against the field's type (see `field::markers`).
+
+/// Types `#[ox(on_delete = ...)]` applies to.
+#[diagnostic::on_unimplemented(
+    message = "`on_delete` applies to foreign keys, and `{Self}` is not one",
+    label = "not a `ForeignKey<T>` or `Option<ForeignKey<T>>`"
+)]
+pub trait ForeignKeyField {}
+
+impl<T: Model> ForeignKeyField for ForeignKey<T> {}
+impl<T: Model> ForeignKeyField for Option<ForeignKey<T>> {}
+
+/// Foreign keys whose column can hold NULL, as `on_delete = "set_null"` needs.
+#[diagnostic::on_unimplemented(
+    message = "`on_delete = \"set_null\"` needs a nullable foreign key, and `{Self}` is not one",
+    label = "the database could not set this column to NULL",
+    note = "declare the field as `Option<ForeignKey<T>>`"
+)]
+pub trait NullableForeignKey {}
+
+impl<T: Model> NullableForeignKey for Option<ForeignKey<T>> {}

@@ -1,11 +1,16 @@
-//! The [`Model`] trait that `#[derive(OxModel)]` implements.
+//! Models as data: the [`Model`] trait that `#[derive(OxModel)]` implements, its row mapping, and
+//! [`ForeignKey`](foreign_key::ForeignKey), the field that points at another model.
 
-use crate::crud::WriteEvent;
+pub mod foreign_key;
+pub mod statement_cache;
+pub mod write_event;
+
 use crate::db::{Connection, DbError};
-use crate::field::{OxField, ValueError};
+use crate::field::OxField;
+use crate::field::row::{FieldRow, RowError, RowReader, RowWriter, ValueReader};
+use crate::model::write_event::WriteEvent;
 use crate::schema::ModelSchema;
 use sea_query::Value;
-use std::fmt;
 
 /// A struct stored as one row of one table.
 pub trait Model: Sized + 'static {
@@ -54,12 +59,12 @@ pub trait Model: Sized + 'static {
 
     /// Rebuilds a model from the values of a row as a driver yields them, without collecting them first.
     fn from_value_iter(values: &mut dyn Iterator<Item = Value>) -> Result<Self, RowError> {
-        Self::read_row(&mut ValueReader { values, width: Self::schema().fields.len() })
+        Self::read_row(&mut ValueReader::new(values, Self::schema().fields.len()))
     }
 
     /// This model's SQL, built once per backend.
     #[doc(hidden)]
-    fn statements() -> &'static crate::crud::StatementCache;
+    fn statements() -> &'static statement_cache::StatementCache;
 
     /// Whether `after_write` does anything; writes open a transaction for it only when it does.
     const HAS_WRITE_HOOK: bool = false;
@@ -72,57 +77,19 @@ pub trait Model: Sized + 'static {
     }
 }
 
-/// Where a model writes its fields, one call per field in the order of the schema's fields: a list of
-/// values, or the parameters of a SQLite statement, which then borrow text instead of copying it.
-#[doc(hidden)]
-pub trait RowWriter {
-    fn write<T: OxField>(&mut self, value: &T);
-}
+/// A model is a row of fields, which a connection binds and reads without knowing it is a model.
+impl<M: Model> FieldRow for M {
+    const NAME: &'static str = M::NAME;
 
-impl RowWriter for Vec<Value> {
-    fn write<T: OxField>(&mut self, value: &T) {
-        self.push(value.to_value());
+    fn width() -> usize {
+        M::schema().fields.len()
+    }
+
+    fn write_fields(&self, row: &mut impl RowWriter) {
+        self.write_row(row);
+    }
+
+    fn read_fields(row: &mut impl RowReader) -> Result<Self, RowError> {
+        M::read_row(row)
     }
 }
-
-/// Where a model reads its fields from, one call per field in the order of the schema's fields.
-#[doc(hidden)]
-pub trait RowReader {
-    fn read<T: OxField>(&mut self, model: &'static str, field: &'static str) -> Result<T, RowError>;
-}
-
-/// The values of a row of `width` columns, as a driver yields them.
-struct ValueReader<'a> {
-    values: &'a mut dyn Iterator<Item = Value>,
-    width: usize,
-}
-
-impl RowReader for ValueReader<'_> {
-    fn read<T: OxField>(&mut self, model: &'static str, field: &'static str) -> Result<T, RowError> {
-        let value =
-            self.values.next().ok_or(RowError::ColumnCount { model, expected: self.width, found: 0 })?;
-        T::from_value(value).map_err(|error| RowError::Field { model, field, error })
-    }
-}
-
-/// A row does not fit its model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RowError {
-    /// The row has another number of columns than the model.
-    ColumnCount { model: &'static str, expected: usize, found: usize },
-    /// A column holds a value its field's type cannot take.
-    Field { model: &'static str, field: &'static str, error: ValueError },
-}
-
-impl fmt::Display for RowError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RowError::ColumnCount { model, expected, found } => {
-                write!(f, "a row of {model} needs {expected} columns, got {found}")
-            }
-            RowError::Field { model, field, error } => write!(f, "{model}.{field}: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for RowError {}

@@ -1,17 +1,16 @@
 //! `Query<M>`: filters, ordering and limits over one model's rows, built with sea-query and run on any
 //! connection. Every value is bound as a parameter and every identifier quoted.
 
-use crate::column::{Column, Filter};
-use crate::crud::{self, WriteAction};
 use crate::db::{Connection, DbError, SqlText, Statement};
 use crate::field::OxField;
 use crate::model::Model;
+use crate::orm::column::{Column, Filter};
 use sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query as Sql, SelectStatement, Value};
 use std::marker::PhantomData;
 
 /// The rows of `M` that match; run it with `all`, `first`, `count`, `exists`, `update` or `delete`.
 pub struct Query<M> {
-    filter: Option<Expr>,
+    pub(crate) filter: Option<Expr>,
     order: Vec<(Expr, Order)>,
     limit: Option<u64>,
     offset: Option<u64>,
@@ -32,8 +31,8 @@ impl<M> Clone for Query<M> {
 
 /// `column = value`, for `Query::update`.
 pub struct Assignment<M> {
-    column: &'static str,
-    value: Value,
+    pub(crate) column: &'static str,
+    pub(crate) value: Value,
     marker: PhantomData<fn() -> M>,
 }
 
@@ -90,7 +89,7 @@ impl<M: Model> Query<M> {
     pub fn all(&self, connection: &mut Connection) -> Result<Vec<M>, DbError> {
         let (sql, values) = self.select().build_for(connection.backend());
         let mut rows = Vec::new();
-        connection.query_models(SqlText::Built(&sql), &values, |row| {
+        connection.query_field_rows(SqlText::Built(&sql), &values, |row| {
             rows.push(row);
             true
         })?;
@@ -123,38 +122,6 @@ impl<M: Model> Query<M> {
         Ok(self.clone().limit(1).count_limited(connection)? > 0)
     }
 
-    /// Sets columns on every matching row; returns how many changed. A model with a write hook gets one
-    /// call per row, in the same transaction.
-    pub fn update(
-        &self,
-        connection: &mut Connection,
-        assignments: Vec<Assignment<M>>,
-    ) -> Result<u64, DbError> {
-        let mut update = Sql::update();
-        update.table(Alias::new(M::TABLE));
-        for assignment in assignments {
-            update.value(Alias::new(assignment.column), assignment.value);
-        }
-        if let Some(filter) = &self.filter {
-            update.and_where(filter.clone());
-        }
-        crud::bulk_write::<M>(connection, self, WriteAction::Update, |connection| {
-            connection.execute_statement(&update).map_err(|error| error.on_table(M::TABLE))
-        })
-    }
-
-    /// Deletes every matching row; returns how many. A model with a write hook gets one call per row.
-    pub fn delete(&self, connection: &mut Connection) -> Result<u64, DbError> {
-        let mut delete = Sql::delete();
-        delete.from_table(Alias::new(M::TABLE));
-        if let Some(filter) = &self.filter {
-            delete.and_where(filter.clone());
-        }
-        crud::bulk_write::<M>(connection, self, WriteAction::Delete, |connection| {
-            connection.execute_statement(&delete).map_err(|error| error.on_table(M::TABLE))
-        })
-    }
-
     /// The `SELECT` of every column of the matching rows.
     pub fn select(&self) -> SelectStatement {
         let mut select = Sql::select();
@@ -180,5 +147,16 @@ impl<M: Model> Query<M> {
     /// `COUNT(*)` over the limited query, for `exists`.
     fn count_limited(&self, connection: &mut Connection) -> Result<usize, DbError> {
         Ok(connection.query_statement(&self.select())?.len())
+    }
+}
+
+// A subquery filter is built from a query, so it lives with queries: columns know nothing of them.
+impl<M: Model, T: OxField> Column<M, T> {
+    /// The column's value is the `column` of one of `rows`, as a subquery (Django's `__in=queryset`): the
+    /// rows are those the database holds when the statement runs, not a list read beforehand.
+    pub fn is_in_rows<N: Model, U: OxField>(&self, rows: &Query<N>, column: Column<N, U>) -> Filter<M> {
+        let mut select = rows.select();
+        select.clear_selects().column((Alias::new(N::TABLE), Alias::new(column.column())));
+        Filter::new(self.expr().in_subquery(select))
     }
 }

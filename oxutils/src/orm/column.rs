@@ -5,7 +5,6 @@
 
 use crate::field::OxField;
 use crate::model::Model;
-use crate::query::Query;
 use sea_query::{Alias, Expr, ExprTrait};
 use std::marker::PhantomData;
 
@@ -80,14 +79,6 @@ impl<M: Model, T: OxField> Column<M, T> {
         Filter::new(self.expr().between(Expr::val(low.into().to_value()), Expr::val(high.into().to_value())))
     }
 
-    /// The column's value is the `column` of one of `rows`, as a subquery (Django's `__in=queryset`): the
-    /// rows are those the database holds when the statement runs, not a list read beforehand.
-    pub fn is_in_rows<N: Model, U: OxField>(&self, rows: &Query<N>, column: Column<N, U>) -> Filter<M> {
-        let mut select = rows.select();
-        select.clear_selects().column((Alias::new(N::TABLE), Alias::new(column.column())));
-        Filter::new(self.expr().in_subquery(select))
-    }
-
     pub fn is_null(&self) -> Filter<M> {
         Filter::new(self.expr().is_null())
     }
@@ -133,7 +124,7 @@ impl<M> std::fmt::Debug for Filter<M> {
 }
 
 impl<M> Filter<M> {
-    fn new(expr: Expr) -> Self {
+    pub(crate) fn new(expr: Expr) -> Self {
         Filter { expr, marker: PhantomData }
     }
 

@@ -4,57 +4,18 @@
 //! inside the write's transaction, with the row before and after: what it writes (an audit entry, say)
 //! commits or rolls back with the write itself.
 
-use crate::column::Column;
 use crate::db::{Connection, DbError, SqlText, Statement};
-use crate::ddl::Backend;
+use crate::dialect::Backend;
 use crate::field::OxField;
-use crate::foreign_key::ForeignKey;
 use crate::model::Model;
-use crate::query::Query;
-use crate::schema::{ColumnType, ModelSchema};
+use crate::model::foreign_key::ForeignKey;
+use crate::model::statement_cache::Shape;
+pub use crate::model::write_event::{WriteAction, WriteEvent};
+use crate::orm::column::Column;
+use crate::orm::query::{Assignment, Query};
+use crate::schema::ColumnType;
 use sea_query::{Alias, Expr, ExprTrait, Query as Sql, Value};
 use std::sync::OnceLock;
-
-/// What a write did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WriteAction {
-    Insert,
-    Update,
-    Delete,
-}
-
-/// One row written, as a hook sees it: its values before and after, in field order.
-#[derive(Debug, Clone, Copy)]
-pub struct WriteEvent<'a> {
-    pub action: WriteAction,
-    pub model: &'static ModelSchema,
-    /// The row before an update or delete.
-    pub before: Option<&'a [Value]>,
-    /// The row after an insert or update.
-    pub after: Option<&'a [Value]>,
-}
-
-/// A model's SQL for each backend, built the first time it is needed: the derive gives each model its own,
-/// so that a write does not rebuild its statement every time.
-#[doc(hidden)]
-pub struct StatementCache {
-    get: [OnceLock<String>; 3],
-    insert: [OnceLock<String>; 3],
-    insert_generated: [OnceLock<String>; 3],
-    update: [OnceLock<String>; 3],
-    delete: [OnceLock<String>; 3],
-    shape: OnceLock<Shape>,
-}
-
-/// What writes need to know of a model's fields, found once rather than on every write.
-struct Shape {
-    /// The position of the primary key.
-    key_index: Option<usize>,
-    /// Whether the key is an auto-increment one, that the database can generate.
-    auto_increment: bool,
-    /// Whether a field is an `auto_now` or `auto_now_add` timestamp, that writes fill in.
-    stamps: bool,
-}
 
 fn shape<M: Model>() -> &'static Shape {
     M::statements().shape.get_or_init(|| {
@@ -66,20 +27,6 @@ fn shape<M: Model>() -> &'static Shape {
             stamps: fields.iter().any(|field| field.auto_now || field.auto_now_add),
         }
     })
-}
-
-impl StatementCache {
-    #[allow(clippy::new_without_default)] // const, for a `static`
-    pub const fn new() -> Self {
-        StatementCache {
-            get: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
-            insert: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
-            insert_generated: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
-            update: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
-            delete: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
-            shape: OnceLock::new(),
-        }
-    }
 }
 
 fn cached(
@@ -116,7 +63,7 @@ pub trait ModelExt: Model {
         });
         // A key matches one row at most: the first ends the query.
         let mut found = None;
-        connection.query_models(sql, &[key.to_value()], |row| {
+        connection.query_field_rows(sql, &[key.to_value()], |row| {
             found = Some(row);
             false
         })?;
@@ -412,4 +359,40 @@ pub(crate) fn bulk_write<M: Model>(
     }
     transaction.commit()?;
     Ok(changed)
+}
+
+// Writes of every row a query matches: here, with the other writes and their hooks, so that queries
+// only read.
+impl<M: Model> Query<M> {
+    /// Sets columns on every matching row; returns how many changed. A model with a write hook gets one
+    /// call per row, in the same transaction.
+    pub fn update(
+        &self,
+        connection: &mut Connection,
+        assignments: Vec<Assignment<M>>,
+    ) -> Result<u64, DbError> {
+        let mut update = Sql::update();
+        update.table(Alias::new(M::TABLE));
+        for assignment in assignments {
+            update.value(Alias::new(assignment.column), assignment.value);
+        }
+        if let Some(filter) = &self.filter {
+            update.and_where(filter.clone());
+        }
+        bulk_write::<M>(connection, self, WriteAction::Update, |connection| {
+            connection.execute_statement(&update).map_err(|error| error.on_table(M::TABLE))
+        })
+    }
+
+    /// Deletes every matching row; returns how many. A model with a write hook gets one call per row.
+    pub fn delete(&self, connection: &mut Connection) -> Result<u64, DbError> {
+        let mut delete = Sql::delete();
+        delete.from_table(Alias::new(M::TABLE));
+        if let Some(filter) = &self.filter {
+            delete.and_where(filter.clone());
+        }
+        bulk_write::<M>(connection, self, WriteAction::Delete, |connection| {
+            connection.execute_statement(&delete).map_err(|error| error.on_table(M::TABLE))
+        })
+    }
 }
