@@ -13,6 +13,7 @@ pub mod optimizer;
 pub mod questioner;
 pub mod recorder;
 pub mod resume;
+mod schema_editor;
 pub mod sql;
 pub mod squash;
 pub mod state;

@@ -1,0 +1,160 @@
+//! PostgreSQL: alters tables in place, renames every constraint, and keeps comments.
+
+use super::{AlterInPlace, SchemaEditor, alter_in_place, rename_table};
+use crate::ddl;
+use crate::dialect::Backend;
+use crate::schema::{FieldSchema, Literal, ModelSchema, check_name, foreign_key_name, unique_key_name};
+
+pub(super) struct PostgresEditor;
+
+impl SchemaEditor for PostgresEditor {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    /// The primary key is a constraint named `<table>_pkey`, renamed with its table.
+    fn rename_table(&self, old: &ModelSchema, new: &ModelSchema) -> Vec<String> {
+        let mut primary_key = Vec::new();
+        if old.primary_key().is_some() {
+            let (from, to) = (format!("{}_pkey", old.table), format!("{}_pkey", new.table));
+            primary_key.push(format!(
+                "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                self.quote(&new.table),
+                self.quote(&from),
+                self.quote(&to)
+            ));
+        }
+        rename_table(self, old, new, primary_key)
+    }
+
+    fn alter_table_comment(&self, model: &ModelSchema, comment: Option<&str>) -> Vec<String> {
+        let comment = comment.map_or("NULL".to_owned(), |text| self.backend().quote_literal(text));
+        vec![format!("COMMENT ON TABLE {} IS {comment}", self.quote(&model.table))]
+    }
+
+    fn add_field(
+        &self,
+        _old: &ModelSchema,
+        new: &ModelSchema,
+        field: &FieldSchema,
+        backfill: Option<&Literal>,
+    ) -> Vec<String> {
+        let table = &new.table;
+        let constraints = ddl::add_unique_key(table, field, Backend::Postgres)
+            .into_iter()
+            .chain(ddl::add_foreign_key(table, field, Backend::Postgres))
+            .chain(super::choices_check(table, field, Backend::Postgres));
+        super::add_column(self, table, field, backfill, constraints)
+    }
+
+    fn remove_field(&self, old: &ModelSchema, _new: &ModelSchema, field: &FieldSchema) -> Vec<String> {
+        vec![format!("ALTER TABLE {} DROP COLUMN {}", self.quote(&old.table), self.quote(&field.column))]
+    }
+
+    fn alter_field(
+        &self,
+        old_model: &ModelSchema,
+        new_model: &ModelSchema,
+        old: &FieldSchema,
+        new: &FieldSchema,
+        backfill: Option<&Literal>,
+    ) -> Vec<String> {
+        alter_in_place(self, old_model, new_model, old, new, backfill)
+    }
+
+    fn rename_index(
+        &self,
+        _table: &str,
+        from: &str,
+        to: &str,
+        _columns: &[String],
+        _unique: bool,
+    ) -> Vec<String> {
+        vec![format!("ALTER INDEX {} RENAME TO {}", self.quote(from), self.quote(to))]
+    }
+
+    fn rename_field_constraints(
+        &self,
+        old_model: &ModelSchema,
+        new_model: &ModelSchema,
+        old: &FieldSchema,
+        new: &FieldSchema,
+    ) -> Vec<String> {
+        let (old_table, new_table) = (&old_model.table, &new_model.table);
+        let t = self.quote(new_table);
+        let mut sql = Vec::new();
+        let mut rename = |from: String, to: String| {
+            if from != to {
+                sql.push(format!(
+                    "ALTER TABLE {t} RENAME CONSTRAINT {} TO {}",
+                    self.quote(&from),
+                    self.quote(&to)
+                ));
+            }
+        };
+        if new.foreign_key.is_some() {
+            rename(foreign_key_name(old_table, &old.column), foreign_key_name(new_table, &new.column));
+        }
+        if new.choices.is_some() {
+            rename(check_name(old_table, &old.column), check_name(new_table, &new.column));
+        }
+        if new.unique {
+            rename(unique_key_name(old_table, &old.column), unique_key_name(new_table, &new.column));
+        }
+        sql
+    }
+}
+
+impl AlterInPlace for PostgresEditor {
+    fn drop_unique(&self, old_table: &str, table: &str, old: &FieldSchema) -> String {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            self.quote(table),
+            self.quote(&unique_key_name(old_table, &old.column))
+        )
+    }
+
+    fn add_unique(&self, table: &str, new: &FieldSchema) -> Vec<String> {
+        ddl::add_unique_key(table, new, Backend::Postgres).into_iter().collect()
+    }
+
+    fn change_column(
+        &self,
+        table: &str,
+        old: &FieldSchema,
+        new: &FieldSchema,
+        fill: Option<&Literal>,
+    ) -> Vec<String> {
+        let backend = Backend::Postgres;
+        let (t, c) = (self.quote(table), self.quote(&new.column));
+        let mut sql = Vec::new();
+        if old.column_type != new.column_type {
+            let type_name = ddl::type_name(new.column_type, backend);
+            sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {type_name} USING {c}::{type_name}"));
+        }
+        if old.default != new.default {
+            sql.push(match &new.default {
+                Some(default) => {
+                    format!(
+                        "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
+                        ddl::render_literal(default, backend)
+                    )
+                }
+                None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
+            });
+        }
+        if old.nullable != new.nullable {
+            sql.extend(fill.map(|value| self.fill_nulls(table, new, value)));
+            let change = if new.nullable { "DROP NOT NULL" } else { "SET NOT NULL" };
+            sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} {change}"));
+        }
+        if old.db_comment != new.db_comment {
+            let comment = new
+                .db_comment
+                .as_deref()
+                .map_or_else(|| "NULL".to_owned(), |text| backend.quote_literal(text));
+            sql.push(format!("COMMENT ON COLUMN {t}.{c} IS {comment}"));
+        }
+        sql
+    }
+}
