@@ -11,6 +11,7 @@ use super::graph::{GraphError, MigrationGraph, describe_conflicts};
 use super::operation::{Operation, StateError};
 use super::recorder::{self, Recorded};
 use super::resume;
+use super::schema_editor::editor;
 use super::sql;
 use super::state::ProjectState;
 use super::statement_hook::{self, Event};
@@ -499,7 +500,8 @@ impl<'c> Executor<'c> {
         if plan.is_empty() && !waiting {
             return Ok(plan);
         }
-        lock(self.connection)?;
+        let editor = editor(self.connection.backend());
+        editor.lock_migrations(self.connection)?;
         let result = recorder::ensure_table(self.connection)
             .and_then(|()| self.record_replacements())
             .map_err(MigrateError::from)
@@ -509,7 +511,7 @@ impl<'c> Executor<'c> {
                 self.record_replacements()?;
                 Ok(done)
             });
-        let unlocked = unlock(self.connection);
+        let unlocked = editor.unlock_migrations(self.connection);
         let done = result?;
         unlocked?;
         Ok(done)
@@ -553,12 +555,10 @@ impl<'c> Executor<'c> {
             } else {
                 statements(&migration, &states, backend, step.backwards)?
             };
-            let run = match backend {
-                Backend::Mysql => run_resumable(self.connection, &migration, &statements, step.backwards),
-                Backend::Sqlite | Backend::Postgres => {
-                    run_atomic(self.connection, &migration, &statements, step.backwards)
-                        .map_err(Stopped::from)
-                }
+            let run = if editor(backend).transactional_ddl() {
+                run_atomic(self.connection, &migration, &statements, step.backwards).map_err(Stopped::from)
+            } else {
+                run_resumable(self.connection, &migration, &statements, step.backwards)
             };
             run.map_err(|stopped| MigrateError::Database {
                 migration: Some(step.migration.clone()),
@@ -674,10 +674,8 @@ fn run_atomic(
     statements: &[String],
     backwards: bool,
 ) -> Result<(), DbError> {
-    let sqlite = connection.backend() == Backend::Sqlite;
-    if sqlite {
-        connection.batch("PRAGMA foreign_keys = OFF")?;
-    }
+    let editor = editor(connection.backend());
+    editor.before_atomic_migration(connection)?;
     let result = (|| {
         let mut transaction = connection.transaction()?;
         // Another process may have run this migration while this one waited for the lock.
@@ -688,28 +686,7 @@ fn run_atomic(
         for statement in statements {
             transaction.batch(statement)?;
         }
-        if sqlite {
-            let broken = transaction.query("PRAGMA foreign_key_check", &[])?;
-            if let Some(row) = broken.first() {
-                // foreign_key_check gives the table, the rowid, and the table pointed at.
-                let text = |index: usize| match row.get(index) {
-                    Some(sea_query::Value::String(Some(text))) => text.clone(),
-                    Some(sea_query::Value::BigInt(Some(number))) => number.to_string(),
-                    _ => "?".to_owned(),
-                };
-                return Err(DbError::Query {
-                    sql: "PRAGMA foreign_key_check".to_owned(),
-                    message: format!(
-                        "{} broken foreign keys; the first: row {} of `{}` points at a row of `{}` that does \
-                         not exist",
-                        broken.len(),
-                        text(1),
-                        text(0),
-                        text(2)
-                    ),
-                });
-            }
-        }
+        editor.check_before_commit(&mut transaction)?;
         if backwards {
             recorder::forget(&mut transaction, &migration.key())?;
         } else {
@@ -717,9 +694,7 @@ fn run_atomic(
         }
         transaction.commit()
     })();
-    if sqlite {
-        connection.batch("PRAGMA foreign_keys = ON")?;
-    }
+    editor.after_atomic_migration(connection)?;
     result
 }
 
@@ -791,37 +766,4 @@ fn run_resumable(
 fn dedup(keys: Vec<MigrationKey>) -> Vec<MigrationKey> {
     let mut seen = BTreeSet::new();
     keys.into_iter().filter(|key| seen.insert(key.clone())).collect()
-}
-
-const LOCK_NAME: &str = "oxutils_migrate";
-/// `pg_advisory_lock` takes a number: "oxmi" in ASCII.
-const POSTGRES_LOCK_KEY: i64 = 0x6f78_6d69;
-
-/// Takes the lock that keeps two `migrate` runs apart (PostgreSQL and MySQL; SQLite queues writers itself).
-fn lock(connection: &mut Connection) -> Result<(), DbError> {
-    match connection.backend() {
-        Backend::Sqlite => Ok(()),
-        Backend::Postgres => connection.batch(&format!("SELECT pg_advisory_lock({POSTGRES_LOCK_KEY})")),
-        Backend::Mysql => {
-            let rows = connection.query(&format!("SELECT GET_LOCK('{LOCK_NAME}', 600)"), &[])?;
-            let acquired =
-                rows.first().and_then(|row| row.first()).cloned().map(<i64 as crate::OxField>::from_value);
-            if matches!(acquired, Some(Ok(1))) {
-                Ok(())
-            } else {
-                Err(DbError::Query {
-                    sql: "GET_LOCK".to_owned(),
-                    message: "another migrate held the lock for 10 minutes".to_owned(),
-                })
-            }
-        }
-    }
-}
-
-fn unlock(connection: &mut Connection) -> Result<(), DbError> {
-    match connection.backend() {
-        Backend::Sqlite => Ok(()),
-        Backend::Postgres => connection.batch(&format!("SELECT pg_advisory_unlock({POSTGRES_LOCK_KEY})")),
-        Backend::Mysql => connection.batch(&format!("DO RELEASE_LOCK('{LOCK_NAME}')")),
-    }
 }

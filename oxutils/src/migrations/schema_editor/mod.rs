@@ -13,6 +13,7 @@ mod postgres;
 mod sqlite;
 
 use super::operation::StateError;
+use crate::db::{Connection, DbError};
 use crate::ddl;
 use crate::dialect::Backend;
 use crate::schema::{ConstraintSchema, FieldSchema, IndexSchema, Literal, ModelSchema, check_name};
@@ -105,6 +106,41 @@ pub(crate) trait SchemaEditor: Sync {
                 vec![format!("ALTER TABLE {} DROP CONSTRAINT {}", self.quote(&new.table), self.quote(name))]
             }
         }
+    }
+
+    /// Takes the lock that keeps two `migrate` runs apart, waiting for another run to finish.
+    fn lock_migrations(&self, connection: &mut Connection) -> Result<(), DbError> {
+        let _ = connection;
+        Ok(())
+    }
+
+    fn unlock_migrations(&self, connection: &mut Connection) -> Result<(), DbError> {
+        let _ = connection;
+        Ok(())
+    }
+
+    /// Whether DDL runs inside a transaction, so that a migration is all or nothing. Where it does not
+    /// (MySQL), the executor records each statement done, so that a rerun after a failure resumes.
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// Before the transaction of a migration's statements.
+    fn before_atomic_migration(&self, connection: &mut Connection) -> Result<(), DbError> {
+        let _ = connection;
+        Ok(())
+    }
+
+    /// Inside the transaction, after the statements and before the commit: a failure rolls it back.
+    fn check_before_commit(&self, transaction: &mut Connection) -> Result<(), DbError> {
+        let _ = transaction;
+        Ok(())
+    }
+
+    /// After the transaction, committed or not.
+    fn after_atomic_migration(&self, connection: &mut Connection) -> Result<(), DbError> {
+        let _ = connection;
+        Ok(())
     }
 
     // The primitives the shared steps below are written over.

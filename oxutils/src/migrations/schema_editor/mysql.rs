@@ -3,15 +3,43 @@
 //! uses (error 1553).
 
 use super::{AlterInPlace, SchemaEditor, alter_in_place, choices_check};
+use crate::db::{Connection, DbError};
 use crate::ddl;
 use crate::dialect::Backend;
+use crate::field::OxField;
 use crate::schema::{ColumnType, FieldSchema, Literal, ModelSchema, check_name, foreign_key_name};
 
 pub(super) struct MysqlEditor;
 
+/// The named lock of `migrate`.
+const LOCK_NAME: &str = "oxutils_migrate";
+
 impl SchemaEditor for MysqlEditor {
     fn backend(&self) -> Backend {
         Backend::Mysql
+    }
+
+    /// `GET_LOCK` waits up to ten minutes for another run.
+    fn lock_migrations(&self, connection: &mut Connection) -> Result<(), DbError> {
+        let rows = connection.query(&format!("SELECT GET_LOCK('{LOCK_NAME}', 600)"), &[])?;
+        let acquired = rows.first().and_then(|row| row.first()).cloned().map(i64::from_value);
+        if matches!(acquired, Some(Ok(1))) {
+            Ok(())
+        } else {
+            Err(DbError::Query {
+                sql: "GET_LOCK".to_owned(),
+                message: "another migrate held the lock for 10 minutes".to_owned(),
+            })
+        }
+    }
+
+    fn unlock_migrations(&self, connection: &mut Connection) -> Result<(), DbError> {
+        connection.batch(&format!("DO RELEASE_LOCK('{LOCK_NAME}')"))
+    }
+
+    /// MySQL commits each DDL statement as it runs.
+    fn transactional_ddl(&self) -> bool {
+        false
     }
 
     fn alter_table_comment(&self, model: &ModelSchema, comment: Option<&str>) -> Vec<String> {

@@ -1,11 +1,15 @@
 //! PostgreSQL: alters tables in place, renames every constraint, and keeps comments.
 
 use super::{AlterInPlace, SchemaEditor, alter_in_place, rename_table};
+use crate::db::{Connection, DbError};
 use crate::ddl;
 use crate::dialect::Backend;
 use crate::schema::{FieldSchema, Literal, ModelSchema, check_name, foreign_key_name, unique_key_name};
 
 pub(super) struct PostgresEditor;
+
+/// The advisory lock of `migrate`: `pg_advisory_lock` takes a number, "oxmi" in ASCII.
+const LOCK_KEY: i64 = 0x6f78_6d69;
 
 impl SchemaEditor for PostgresEditor {
     fn backend(&self) -> Backend {
@@ -25,6 +29,14 @@ impl SchemaEditor for PostgresEditor {
             ));
         }
         rename_table(self, old, new, primary_key)
+    }
+
+    fn lock_migrations(&self, connection: &mut Connection) -> Result<(), DbError> {
+        connection.batch(&format!("SELECT pg_advisory_lock({LOCK_KEY})"))
+    }
+
+    fn unlock_migrations(&self, connection: &mut Connection) -> Result<(), DbError> {
+        connection.batch(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
     }
 
     fn alter_table_comment(&self, model: &ModelSchema, comment: Option<&str>) -> Vec<String> {

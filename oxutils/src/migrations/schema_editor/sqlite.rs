@@ -4,6 +4,7 @@
 //! prescribes, and checks every key before committing. SQLite keeps no comments.
 
 use super::{SchemaEditor, not_null_fill, only_renamed, rename_field_names, rename_indexes, rename_table};
+use crate::db::{Connection, DbError};
 use crate::ddl;
 use crate::dialect::Backend;
 use crate::schema::{ConstraintSchema, FieldSchema, Literal, ModelSchema, check_name};
@@ -103,6 +104,40 @@ impl SchemaEditor for SqliteEditor {
             ConstraintSchema::Unique { name, columns } => self.remove_index(old, name, columns),
             ConstraintSchema::Check { .. } => rebuild(old, new, &[]),
         }
+    }
+
+    /// Foreign keys are checked at the end rather than enforced midway, because a table rebuild drops and
+    /// re-creates tables others point at; SQLite ignores the pragma inside a transaction.
+    fn before_atomic_migration(&self, connection: &mut Connection) -> Result<(), DbError> {
+        connection.batch("PRAGMA foreign_keys = OFF")
+    }
+
+    fn check_before_commit(&self, transaction: &mut Connection) -> Result<(), DbError> {
+        let broken = transaction.query("PRAGMA foreign_key_check", &[])?;
+        if let Some(row) = broken.first() {
+            // foreign_key_check gives the table, the rowid, and the table pointed at.
+            let text = |index: usize| match row.get(index) {
+                Some(sea_query::Value::String(Some(text))) => text.clone(),
+                Some(sea_query::Value::BigInt(Some(number))) => number.to_string(),
+                _ => "?".to_owned(),
+            };
+            return Err(DbError::Query {
+                sql: "PRAGMA foreign_key_check".to_owned(),
+                message: format!(
+                    "{} broken foreign keys; the first: row {} of `{}` points at a row of `{}` that does \
+                     not exist",
+                    broken.len(),
+                    text(1),
+                    text(0),
+                    text(2)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn after_atomic_migration(&self, connection: &mut Connection) -> Result<(), DbError> {
+        connection.batch("PRAGMA foreign_keys = ON")
     }
 
     /// SQLite has no `ALTER INDEX`: the index is dropped and created again.
