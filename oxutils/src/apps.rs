@@ -1,6 +1,6 @@
 //! Apps: a label, its models and its migrations, declared once with `oxutils::app!`.
 
-use crate::migrations::{Migration, MigrationFileError};
+use crate::migrations::{FileProblem, Migration, MigrationFileError};
 use crate::schema::ModelSchema;
 use std::path::Path;
 
@@ -37,7 +37,7 @@ impl App {
         }
         let error = |problem: std::io::Error| MigrationFileError {
             file: self.migrations_dir.to_owned(),
-            problem: problem.to_string(),
+            problem: FileProblem::Read(problem),
         };
         let mut names: Vec<String> = std::fs::read_dir(directory)
             .map_err(error)?

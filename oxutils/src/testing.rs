@@ -62,7 +62,15 @@ impl fmt::Display for TestDatabaseError {
     }
 }
 
-impl std::error::Error for TestDatabaseError {}
+impl std::error::Error for TestDatabaseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TestDatabaseError::Files(error) => Some(error),
+            TestDatabaseError::Database(error) => Some(error),
+            TestDatabaseError::Migrate(error) => Some(error),
+        }
+    }
+}
 
 /// A fresh database with every migration of `apps` applied, on the server `OXI_TEST_DATABASE_URL` names,
 /// else in memory.

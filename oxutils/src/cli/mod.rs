@@ -110,8 +110,8 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
-    #[error("unknown backend `{0}`: expected sqlite, postgres or mysql")]
-    UnknownBackend(String),
+    #[error(transparent)]
+    UnknownBackend(#[from] crate::dialect::UnknownBackend),
     #[error(transparent)]
     Files(#[from] MigrationFileError),
     #[error(transparent)]

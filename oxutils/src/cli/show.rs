@@ -131,7 +131,7 @@ pub fn sqlmigrate(apps: &[App], args: &SqlArgs, out: &mut dyn Write) -> Result<E
         Some(backend) => backend,
         None => {
             let scheme = args.database.database.split(':').next().unwrap_or("sqlite");
-            scheme.parse().map_err(|_| CliError::UnknownBackend(scheme.to_owned()))?
+            scheme.parse::<Backend>()?
         }
     };
     let graph = MigrationGraph::build(migrations, &BTreeSet::new())?;

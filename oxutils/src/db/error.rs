@@ -76,7 +76,14 @@ impl fmt::Display for ConstraintKind {
     }
 }
 
-impl std::error::Error for DbError {}
+impl std::error::Error for DbError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DbError::Row(error) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 impl From<RowError> for DbError {
     fn from(error: RowError) -> Self {

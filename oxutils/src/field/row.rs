@@ -92,4 +92,11 @@ impl fmt::Display for RowError {
     }
 }
 
-impl std::error::Error for RowError {}
+impl std::error::Error for RowError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RowError::Field { error, .. } => Some(error),
+            RowError::ColumnCount { .. } => None,
+        }
+    }
+}

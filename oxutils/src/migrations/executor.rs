@@ -214,7 +214,20 @@ impl fmt::Display for MigrateError {
     }
 }
 
-impl std::error::Error for MigrateError {}
+impl std::error::Error for MigrateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MigrateError::Graph(error) => Some(error),
+            MigrateError::Database { error, .. } => Some(error.as_ref()),
+            MigrateError::State { error, .. } => Some(error.as_ref()),
+            MigrateError::Edited(_)
+            | MigrateError::Conflict(_)
+            | MigrateError::UnknownApp(_)
+            | MigrateError::FakeInitial { .. }
+            | MigrateError::Interrupted(_) => None,
+        }
+    }
+}
 
 impl From<GraphError> for MigrateError {
     fn from(error: GraphError) -> Self {

@@ -60,38 +60,47 @@ struct MigrationFile {
     operations: Vec<Operation>,
 }
 
-/// A migration file could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A migration file could not be read: which file (`app/name.json`, or the folder), and why.
+#[derive(Debug, thiserror::Error)]
+#[error("migration file {file}: {problem}")]
 pub struct MigrationFileError {
     pub file: String,
-    pub problem: String,
+    #[source]
+    pub problem: FileProblem,
 }
 
-impl fmt::Display for MigrationFileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "migration file {}: {}", self.file, self.problem)
-    }
+/// What is wrong with a migration file.
+#[derive(Debug, thiserror::Error)]
+pub enum FileProblem {
+    #[error("the name must end in .{EXTENSION}")]
+    NotJson,
+    #[error("the name must be four digits, `_` and a name, like `0002_add_size`")]
+    BadName,
+    /// Not valid JSON, or not the shape of a migration (an unknown operation or key, a missing field).
+    #[error("{0}")]
+    Malformed(#[source] serde_json::Error),
+    #[error("dependency `{0}` is not a migration name")]
+    BadDependency(MigrationKey),
+    /// The file or its folder could not be read.
+    #[error("{0}")]
+    Read(#[source] std::io::Error),
 }
-
-impl std::error::Error for MigrationFileError {}
 
 impl Migration {
     /// Parses the file `file_name` (`NNNN_name.toml`) of `app`.
     pub fn parse(app: &str, file_name: &str, text: &str) -> Result<Migration, MigrationFileError> {
-        let error = |problem: String| MigrationFileError { file: format!("{app}/{file_name}"), problem };
-        let name = file_name
-            .strip_suffix(&format!(".{EXTENSION}"))
-            .ok_or_else(|| error(format!("the name must end in .{EXTENSION}")))?;
+        let error = |problem: FileProblem| MigrationFileError { file: format!("{app}/{file_name}"), problem };
+        let name =
+            file_name.strip_suffix(&format!(".{EXTENSION}")).ok_or_else(|| error(FileProblem::NotJson))?;
         if !is_migration_name(name) {
-            return Err(error(
-                "the name must be four digits, `_` and a name, like `0002_add_size`".to_owned(),
-            ));
+            return Err(error(FileProblem::BadName));
         }
-        let file: MigrationFile = serde_json::from_str(text).map_err(|problem| error(problem.to_string()))?;
+        let file: MigrationFile =
+            serde_json::from_str(text).map_err(|problem| error(FileProblem::Malformed(problem)))?;
         if let Some(dependency) =
             file.dependencies.iter().find(|dependency| !is_migration_name(&dependency.name))
         {
-            return Err(error(format!("dependency `{dependency}` is not a migration name")));
+            return Err(error(FileProblem::BadDependency(dependency.clone())));
         }
         Ok(Migration {
             app: app.to_owned(),
@@ -258,5 +267,30 @@ fn push_string(text: &str, out: &mut String) {
         out.push('"');
     } else {
         out.push_str(&serde_json::Value::String(text.to_owned()).to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    /// The chain from the command's error down to the parser's, so that a caller can tell a malformed file
+    /// from a misnamed one without matching on the message.
+    #[test]
+    fn a_malformed_file_keeps_the_parser_error_as_its_source() {
+        let error = Migration::parse("shop", "0001_initial.json", "{\"operations\": [{\"op\": \"nope\"}]}")
+            .expect_err("an unknown operation");
+        assert_eq!(error.file, "shop/0001_initial.json");
+        assert!(matches!(error.problem, FileProblem::Malformed(_)), "{error:?}");
+        let parser = error.source().and_then(Error::source).expect("the serde_json error");
+        assert!(parser.is::<serde_json::Error>());
+        assert!(
+            error.to_string().starts_with("migration file shop/0001_initial.json: unknown variant `nope`")
+        );
+
+        let misnamed = Migration::parse("shop", "initial.json", "{}").expect_err("no number");
+        assert!(matches!(misnamed.problem, FileProblem::BadName));
+        assert!(misnamed.source().and_then(Error::source).is_none());
     }
 }

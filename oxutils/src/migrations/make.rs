@@ -44,7 +44,16 @@ impl fmt::Display for MakeError {
     }
 }
 
-impl std::error::Error for MakeError {}
+impl std::error::Error for MakeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MakeError::Graph(error) => Some(error),
+            MakeError::State { error, .. } => Some(error.as_ref()),
+            MakeError::Question(error) => Some(error),
+            MakeError::Conflict(_) | MakeError::SquashCycle { .. } => None,
+        }
+    }
+}
 
 /// What the existing migrations replay to, with their graph.
 pub fn replay(existing: Vec<Migration>) -> Result<(MigrationGraph, ProjectState), MakeError> {

@@ -24,7 +24,7 @@ pub use autodetector::{AppChanges, detect};
 pub use executor::{
     Executor, Interrupted, MigrateError, MigrateOptions, Progress, Step, Target, migration_sql,
 };
-pub use file::{Migration, MigrationFileError, MigrationKey};
+pub use file::{FileProblem, Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};
 pub use operation::{BackendSql, Operation, StateError};

@@ -47,7 +47,15 @@ impl fmt::Display for CleanupError {
     }
 }
 
-impl std::error::Error for CleanupError {}
+impl std::error::Error for CleanupError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CleanupError::Db(error) => Some(error),
+            CleanupError::Storage(error) | CleanupError::Orphaned { error, .. } => Some(error),
+            CleanupError::InTransaction => None,
+        }
+    }
+}
 
 impl From<DbError> for CleanupError {
     fn from(error: DbError) -> Self {

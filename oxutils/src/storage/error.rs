@@ -53,7 +53,15 @@ impl fmt::Display for StorageError {
     }
 }
 
-impl std::error::Error for StorageError {}
+impl std::error::Error for StorageError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StorageError::Key(error) => Some(error),
+            StorageError::Io { error, .. } => Some(error),
+            StorageError::NotFound(_) | StorageError::S3 { .. } | StorageError::Unavailable(_) => None,
+        }
+    }
+}
 
 impl From<KeyError> for StorageError {
     fn from(error: KeyError) -> Self {
