@@ -1,9 +1,13 @@
-//! Operations: one type that owns how each change alters the state, what it is called, and what it
-//! references. Its SQL lives in `sql`, one function per backend family.
+//! Operations: one type that owns what each change does to the state, what it is called, its inverse and
+//! what it references. How it folds with a neighbour is in `optimizer`; its SQL comes from the backend's
+//! schema editor (`schema_editor/`), through `sql`.
 
 use super::state::ProjectState;
 use crate::dialect::Backend;
-use crate::schema::{ConstraintSchema, FieldSchema, IndexSchema, ModelSchema, default_column, default_table};
+use crate::schema::{
+    ColumnType, ConstraintSchema, FieldSchema, IndexSchema, Literal, ModelSchema, default_column,
+    default_table,
+};
 use serde::{Deserialize, Serialize};
 
 /// One change to the schema of an app's models. Model names are those of the migration's app.
@@ -338,6 +342,90 @@ impl Operation {
         }
     }
 
+    /// The operation that takes the state after this one back to `before`: what `migrate` runs to unapply
+    /// it.
+    pub fn inverse(&self, app: &str, before: &ProjectState) -> Result<Operation, StateError> {
+        Ok(match self {
+            Operation::CreateModel { model } => Operation::DeleteModel { name: model.name.clone() },
+            Operation::DeleteModel { name } => {
+                Operation::CreateModel { model: model_in(before, app, name)?.clone() }
+            }
+            Operation::RenameModel { old_name, new_name } => {
+                Operation::RenameModel { old_name: new_name.clone(), new_name: old_name.clone() }
+            }
+            Operation::AlterModelTable { name, .. } => Operation::AlterModelTable {
+                name: name.clone(),
+                table: model_in(before, app, name)?.table.clone(),
+            },
+            Operation::AlterModelComment { name, .. } => Operation::AlterModelComment {
+                name: name.clone(),
+                comment: model_in(before, app, name)?.db_comment.clone(),
+            },
+            Operation::AddField { model, field, .. } => {
+                Operation::RemoveField { model: model.clone(), name: field.name.clone() }
+            }
+            Operation::RemoveField { model: name, name: field } => {
+                let field = field_in(model_in(before, app, name)?, field)?.clone();
+                // Rows that exist when a NOT NULL column comes back need a value: the type's empty one, as Django.
+                let backfill =
+                    (!field.nullable && field.default.is_none()).then(|| empty_value(field.column_type));
+                Operation::AddField { model: name.clone(), field, backfill }
+            }
+            Operation::AlterField { model: name, field, .. } => {
+                let restored = field_in(model_in(before, app, name)?, &field.name)?.clone();
+                // Rows written while the field was nullable may hold NULL: going back to NOT NULL, they get
+                // its default, else the type's empty value, as a field removed and restored does.
+                let backfill = (field.nullable && !restored.nullable && restored.default.is_none())
+                    .then(|| empty_value(restored.column_type));
+                Operation::AlterField { model: name.clone(), field: restored, backfill }
+            }
+            Operation::RenameField { model, old_name, new_name } => Operation::RenameField {
+                model: model.clone(),
+                old_name: new_name.clone(),
+                new_name: old_name.clone(),
+            },
+            Operation::AddIndex { model, index } => {
+                Operation::RemoveIndex { model: model.clone(), name: index.name.clone() }
+            }
+            Operation::RemoveIndex { model: name, name: index } => {
+                let found =
+                    model_in(before, app, name)?.indexes.iter().find(|existing| existing.name == *index);
+                let found = found.ok_or_else(|| missing_index(app, name, index))?;
+                Operation::AddIndex { model: name.clone(), index: found.clone() }
+            }
+            Operation::AddConstraint { model, constraint } => {
+                Operation::RemoveConstraint { model: model.clone(), name: constraint.name().to_owned() }
+            }
+            Operation::RemoveConstraint { model: name, name: constraint } => {
+                let found = model_in(before, app, name)?
+                    .constraints
+                    .iter()
+                    .find(|existing| existing.name() == constraint);
+                let found = found.ok_or_else(|| missing_constraint(app, name, constraint))?;
+                Operation::AddConstraint { model: name.clone(), constraint: found.clone() }
+            }
+            Operation::RunSql { forward, backward } => match backward {
+                Some(backward) => {
+                    Operation::RunSql { forward: backward.clone(), backward: Some(forward.clone()) }
+                }
+                None => {
+                    return Err(StateError::Irreversible);
+                }
+            },
+        })
+    }
+
+    /// Whether a foreign key this operation creates or changes points at `model` (of any app: the name is
+    /// what the optimizer compares, and a false match only keeps two operations in order).
+    pub fn references_model(&self, model: &str) -> bool {
+        let fields: Vec<&FieldSchema> = match self {
+            Operation::CreateModel { model } => model.fields.iter().collect(),
+            Operation::AddField { field, .. } | Operation::AlterField { field, .. } => vec![field],
+            _ => Vec::new(),
+        };
+        fields.iter().any(|field| field.foreign_key.as_ref().is_some_and(|target| target.to_model == model))
+    }
+
     /// Whether the operation can run backwards.
     pub fn is_reversible(&self) -> bool {
         !matches!(self, Operation::RunSql { backward: None, .. })
@@ -366,4 +454,27 @@ pub(crate) fn missing_index(app: &str, model: &str, name: &str) -> StateError {
 
 pub(crate) fn missing_constraint(app: &str, model: &str, name: &str) -> StateError {
     StateError::NoConstraint { app: app.to_owned(), model: model.to_owned(), constraint: name.to_owned() }
+}
+
+fn model_in<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelSchema, StateError> {
+    state.model(app, name).ok_or_else(|| missing_model(app, name))
+}
+
+fn field_in<'a>(model: &'a ModelSchema, name: &str) -> Result<&'a FieldSchema, StateError> {
+    model.field(name).ok_or_else(|| missing_field(&model.app, &model.name, name))
+}
+
+/// The value a NOT NULL column of this type gets in rows that existed before it.
+fn empty_value(column_type: ColumnType) -> Literal {
+    match column_type {
+        ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger => Literal::Integer(0),
+        ColumnType::Float | ColumnType::Double => Literal::Float(0.0),
+        ColumnType::Boolean => Literal::Bool(false),
+        ColumnType::String { .. } | ColumnType::Text | ColumnType::Binary => Literal::Text(String::new()),
+        ColumnType::Date => Literal::Text("1970-01-01".to_owned()),
+        ColumnType::Time => Literal::Text("00:00:00".to_owned()),
+        ColumnType::DateTime | ColumnType::TimestampTz => Literal::Text("1970-01-01 00:00:00".to_owned()),
+        ColumnType::Uuid => Literal::Text(uuid::Uuid::nil().hyphenated().to_string()),
+        ColumnType::Json => Literal::Json(serde_json::json!({})),
+    }
 }

@@ -103,13 +103,7 @@ fn fold(earlier: &Operation, later: &Operation) -> Fold {
 /// Whether one of the two points at the other's model through a foreign key, so their order matters.
 fn references(earlier: &Operation, later: &Operation) -> bool {
     let points_at = |operation: &Operation, model: Option<&str>| {
-        let Some(model) = model else { return false };
-        let fields: Vec<&crate::schema::FieldSchema> = match operation {
-            Operation::CreateModel { model } => model.fields.iter().collect(),
-            Operation::AddField { field, .. } | Operation::AlterField { field, .. } => vec![field],
-            _ => Vec::new(),
-        };
-        fields.iter().any(|field| field.foreign_key.as_ref().is_some_and(|target| target.to_model == model))
+        model.is_some_and(|model| operation.references_model(model))
     };
     points_at(later, earlier.model_name()) || points_at(earlier, later.model_name())
 }

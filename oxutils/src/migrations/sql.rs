@@ -3,13 +3,11 @@
 //!
 //! Backwards is forwards of the inverse operation, with the states swapped: one code path per change.
 
-use super::operation::{
-    Operation, StateError, missing_constraint, missing_field, missing_index, missing_model,
-};
+use super::operation::{Operation, StateError, missing_constraint, missing_field, missing_model};
 use super::schema_editor::{SchemaEditor, check_alter_field, editor};
 use super::state::ProjectState;
 use crate::dialect::Backend;
-use crate::schema::{ColumnType, FieldSchema, Literal, ModelSchema};
+use crate::schema::{FieldSchema, Literal, ModelSchema};
 
 /// The statements that apply `operation` of `app`, taking `before` to `after`.
 pub fn forwards(
@@ -81,90 +79,7 @@ pub fn backwards(
     after: &ProjectState,
     backend: Backend,
 ) -> Result<Vec<String>, StateError> {
-    forwards(&inverse(operation, app, before)?, app, after, before, backend)
-}
-
-/// The operation that takes the state after `operation` back to `before`.
-pub fn inverse(operation: &Operation, app: &str, before: &ProjectState) -> Result<Operation, StateError> {
-    Ok(match operation {
-        Operation::CreateModel { model } => Operation::DeleteModel { name: model.name.clone() },
-        Operation::DeleteModel { name } => {
-            Operation::CreateModel { model: model(before, app, name)?.clone() }
-        }
-        Operation::RenameModel { old_name, new_name } => {
-            Operation::RenameModel { old_name: new_name.clone(), new_name: old_name.clone() }
-        }
-        Operation::AlterModelTable { name, .. } => {
-            Operation::AlterModelTable { name: name.clone(), table: model(before, app, name)?.table.clone() }
-        }
-        Operation::AlterModelComment { name, .. } => Operation::AlterModelComment {
-            name: name.clone(),
-            comment: model(before, app, name)?.db_comment.clone(),
-        },
-        Operation::AddField { model, field, .. } => {
-            Operation::RemoveField { model: model.clone(), name: field.name.clone() }
-        }
-        Operation::RemoveField { model: name, name: field } => {
-            let field = field_of(model(before, app, name)?, field)?.clone();
-            // Rows that exist when a NOT NULL column comes back need a value: the type's empty one, as Django.
-            let backfill =
-                (!field.nullable && field.default.is_none()).then(|| empty_value(field.column_type));
-            Operation::AddField { model: name.clone(), field, backfill }
-        }
-        Operation::AlterField { model: name, field, .. } => {
-            let restored = field_of(model(before, app, name)?, &field.name)?.clone();
-            // Rows written while the field was nullable may hold NULL: going back to NOT NULL, they get
-            // its default, else the type's empty value, as a field removed and restored does.
-            let backfill = (field.nullable && !restored.nullable && restored.default.is_none())
-                .then(|| empty_value(restored.column_type));
-            Operation::AlterField { model: name.clone(), field: restored, backfill }
-        }
-        Operation::RenameField { model, old_name, new_name } => Operation::RenameField {
-            model: model.clone(),
-            old_name: new_name.clone(),
-            new_name: old_name.clone(),
-        },
-        Operation::AddIndex { model, index } => {
-            Operation::RemoveIndex { model: model.clone(), name: index.name.clone() }
-        }
-        Operation::RemoveIndex { model: name, name: index } => {
-            let found = model(before, app, name)?.indexes.iter().find(|existing| existing.name == *index);
-            let found = found.ok_or_else(|| missing_index(app, name, index))?;
-            Operation::AddIndex { model: name.clone(), index: found.clone() }
-        }
-        Operation::AddConstraint { model, constraint } => {
-            Operation::RemoveConstraint { model: model.clone(), name: constraint.name().to_owned() }
-        }
-        Operation::RemoveConstraint { model: name, name: constraint } => {
-            let found =
-                model(before, app, name)?.constraints.iter().find(|existing| existing.name() == constraint);
-            let found = found.ok_or_else(|| missing_constraint(app, name, constraint))?;
-            Operation::AddConstraint { model: name.clone(), constraint: found.clone() }
-        }
-        Operation::RunSql { forward, backward } => match backward {
-            Some(backward) => {
-                Operation::RunSql { forward: backward.clone(), backward: Some(forward.clone()) }
-            }
-            None => {
-                return Err(StateError::Irreversible);
-            }
-        },
-    })
-}
-
-/// The value a NOT NULL column of this type gets in rows that existed before it.
-fn empty_value(column_type: ColumnType) -> Literal {
-    match column_type {
-        ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger => Literal::Integer(0),
-        ColumnType::Float | ColumnType::Double => Literal::Float(0.0),
-        ColumnType::Boolean => Literal::Bool(false),
-        ColumnType::String { .. } | ColumnType::Text | ColumnType::Binary => Literal::Text(String::new()),
-        ColumnType::Date => Literal::Text("1970-01-01".to_owned()),
-        ColumnType::Time => Literal::Text("00:00:00".to_owned()),
-        ColumnType::DateTime | ColumnType::TimestampTz => Literal::Text("1970-01-01 00:00:00".to_owned()),
-        ColumnType::Uuid => Literal::Text(uuid::Uuid::nil().hyphenated().to_string()),
-        ColumnType::Json => Literal::Json(serde_json::json!({})),
-    }
+    forwards(&operation.inverse(app, before)?, app, after, before, backend)
 }
 
 fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelSchema, StateError> {
