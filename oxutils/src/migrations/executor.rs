@@ -8,8 +8,9 @@
 use super::fake_initial::{self, FakeInitial};
 use super::file::{Migration, MigrationKey};
 use super::graph::{GraphError, MigrationGraph, describe_conflicts};
-use super::operation::{Operation, StateError};
+use super::operation::StateError;
 use super::recorder::{self, Recorded};
+use super::replay::{self, ReplayError};
 use super::resume;
 use super::schema_editor::editor;
 use super::sql;
@@ -592,44 +593,16 @@ impl<'c> Executor<'c> {
     }
 }
 
-/// For each migration of `wanted`, the state before each of its operations and after its last, from one
-/// replay of the graph in order that applies the migrations `counts` accepts. Replay copies only the
-/// models an operation touches, so this stays cheap for long histories and backwards plans alike.
-///
-/// Every counted migration is replayed before any wanted one, as Django's executor does: a migration then
-/// sees every applied one, also those of other apps that the graph happens to order after it. Otherwise a
-/// SQLite rebuild of a table would re-create its foreign keys to another app's table under a name that
-/// table had before an applied rename, forwards or backwards.
+/// The states of `replay::states_of`, its errors as `migrate`'s.
 fn replay_states(
     graph: &MigrationGraph,
     wanted: &BTreeSet<MigrationKey>,
     counts: impl Fn(&MigrationKey) -> bool,
 ) -> Result<BTreeMap<MigrationKey, Vec<ProjectState>>, MigrateError> {
-    let mut state = ProjectState::new();
-    let mut found = BTreeMap::new();
-    let (planned, applied): (Vec<MigrationKey>, Vec<MigrationKey>) =
-        graph.ordered().into_iter().partition(|key| wanted.contains(key));
-    for key in applied.into_iter().chain(planned) {
-        if found.len() == wanted.len() {
-            break;
-        }
-        let migration = graph.migration(&key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
-        let snapshot = wanted.contains(&key);
-        if !snapshot && !counts(&key) {
-            continue;
-        }
-        let mut states = vec![state.clone()];
-        for operation in &migration.operations {
-            apply(operation, migration, &mut state)?;
-            if snapshot {
-                states.push(state.clone());
-            }
-        }
-        if snapshot {
-            found.insert(key, states);
-        }
-    }
-    Ok(found)
+    replay::states_of(graph, wanted, counts).map_err(|error| match error {
+        ReplayError::Unknown(key) => MigrateError::Graph(GraphError::UnknownMigration(key)),
+        ReplayError::State { migration, error } => MigrateError::State { migration, error },
+    })
 }
 
 /// The statements of migration `key` for `backend`, from the state its own ancestors replay to, whatever a
@@ -645,12 +618,6 @@ pub fn migration_sql(
     let mut states = replay_states(graph, &BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
     let states = states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
     statements(migration, &states, backend, backwards)
-}
-
-fn apply(operation: &Operation, migration: &Migration, state: &mut ProjectState) -> Result<(), MigrateError> {
-    operation
-        .state_forwards(&migration.app, state)
-        .map_err(|error| MigrateError::State { migration: migration.key(), error: Box::new(error) })
 }
 
 fn statements(

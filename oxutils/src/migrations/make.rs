@@ -6,6 +6,7 @@ use super::file::{Migration, MigrationKey, auto_name};
 use super::graph::{GraphError, MigrationGraph, describe_conflicts};
 use super::operation::{Operation, StateError};
 use super::questioner::{QuestionError, Questioner};
+use super::replay::{self, ReplayError};
 use super::state::ProjectState;
 use crate::schema::ModelSchema;
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,15 +60,10 @@ impl std::error::Error for MakeError {
 pub fn replay(existing: Vec<Migration>) -> Result<(MigrationGraph, ProjectState), MakeError> {
     // A squashed migration replaces its range here: on disk, all or none of it is "applied".
     let graph = MigrationGraph::build(existing, &BTreeSet::new()).map_err(MakeError::Graph)?;
-    let mut state = ProjectState::new();
-    for key in graph.ordered() {
-        let Some(migration) = graph.migration(&key) else { continue };
-        for operation in &migration.operations {
-            operation
-                .state_forwards(&migration.app, &mut state)
-                .map_err(|error| MakeError::State { migration: key.clone(), error: Box::new(error) })?;
-        }
-    }
+    let state = replay::final_state(&graph).map_err(|error| match error {
+        ReplayError::Unknown(key) => MakeError::Graph(GraphError::UnknownMigration(key)),
+        ReplayError::State { migration, error } => MakeError::State { migration, error },
+    })?;
     Ok((graph, state))
 }
 

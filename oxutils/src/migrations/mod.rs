@@ -12,6 +12,7 @@ pub mod operation;
 pub mod optimizer;
 pub mod questioner;
 pub mod recorder;
+mod replay;
 pub mod resume;
 mod schema_editor;
 pub mod sql;
