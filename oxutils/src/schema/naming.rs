@@ -28,6 +28,18 @@ pub fn foreign_key_name(table: &str, column: &str) -> String {
     fit(format!("{table}_{column}_fk"))
 }
 
+/// `<table>_pkey`, the name PostgreSQL gives a table's primary key, cut its way (not ours: PostgreSQL makes
+/// the name, so a rename must address it as PostgreSQL spelled it): the table part is cut, at a character
+/// boundary, so that the whole fits in 63 bytes.
+pub fn postgres_primary_key_name(table: &str) -> String {
+    const SUFFIX: &str = "_pkey";
+    let mut cut = table.len().min(MAX_IDENTIFIER_LEN - SUFFIX.len());
+    while !table.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{SUFFIX}", &table[..cut])
+}
+
 /// The table of a model without `table = ...`: `<app>_<lowercased name>`, as Django names it.
 pub fn default_table(app: &str, model: &str) -> String {
     format!("{app}_{}", model.to_lowercase())
@@ -63,6 +75,20 @@ mod tests {
     fn short_names_are_kept_whole() {
         assert_eq!(index_name("audit_logentry", &["timestamp"], false), "audit_logentry_timestamp_idx");
         assert_eq!(check_name("audit_logexportstate", "status"), "audit_logexportstate_status_check");
+    }
+
+    /// Found in review: renaming a table of 59 bytes or more addressed `<table>_pkey` in full, a name
+    /// PostgreSQL had never made, so the rename failed.
+    #[test]
+    fn the_primary_key_is_named_as_postgres_names_it() {
+        assert_eq!(postgres_primary_key_name("shop_order"), "shop_order_pkey");
+        let long = "library_a_model_whose_name_is_long_enough_to_reach_the_limit_x";
+        let name = postgres_primary_key_name(long);
+        assert_eq!(name.len(), 63);
+        assert_eq!(name, format!("{}_pkey", &long[..58]));
+        // A cut never splits a character: é is two bytes, at 57..59.
+        let accented = format!("{}é{}", "a".repeat(57), "b".repeat(10));
+        assert_eq!(postgres_primary_key_name(&accented), format!("{}_pkey", "a".repeat(57)));
     }
 
     #[test]

@@ -4,7 +4,10 @@ use super::{AlterInPlace, SchemaEditor, alter_in_place, rename_table};
 use crate::db::{Connection, DbError};
 use crate::ddl;
 use crate::dialect::Backend;
-use crate::schema::{FieldSchema, Literal, ModelSchema, check_name, foreign_key_name, unique_key_name};
+use crate::schema::{
+    FieldSchema, Literal, ModelSchema, check_name, foreign_key_name, postgres_primary_key_name,
+    unique_key_name,
+};
 
 pub(super) struct PostgresEditor;
 
@@ -16,11 +19,12 @@ impl SchemaEditor for PostgresEditor {
         Backend::Postgres
     }
 
-    /// The primary key is a constraint named `<table>_pkey`, renamed with its table.
+    /// The primary key is a constraint PostgreSQL names `<table>_pkey`, renamed with its table.
     fn rename_table(&self, old: &ModelSchema, new: &ModelSchema) -> Vec<String> {
         let mut primary_key = Vec::new();
-        if old.primary_key().is_some() {
-            let (from, to) = (format!("{}_pkey", old.table), format!("{}_pkey", new.table));
+        let (from, to) = (postgres_primary_key_name(&old.table), postgres_primary_key_name(&new.table));
+        // Two long tables may share the name's first 58 bytes, and so the name.
+        if old.primary_key().is_some() && from != to {
             primary_key.push(format!(
                 "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
                 self.quote(&new.table),
