@@ -311,6 +311,22 @@ fn add_column<E: SchemaEditor + ?Sized>(
     sql
 }
 
+/// `ADD COLUMN` on a server that alters tables in place: the column with its unique key, foreign key and
+/// choices CHECK.
+fn add_column_in_place<E: SchemaEditor + ?Sized>(
+    editor: &E,
+    new: &ModelSchema,
+    field: &FieldSchema,
+    backfill: Option<&Literal>,
+) -> Vec<String> {
+    let (table, backend) = (&new.table, editor.backend());
+    let constraints = ddl::add_unique_key(table, field, backend)
+        .into_iter()
+        .chain(ddl::add_foreign_key(table, field, backend))
+        .chain(choices_check(table, field, backend));
+    add_column(editor, table, field, backfill, constraints)
+}
+
 /// A choice column's CHECK, added to an existing table.
 fn choices_check(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
     let check = ddl::choices_check_sql(field, backend)?;

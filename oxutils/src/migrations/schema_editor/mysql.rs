@@ -54,12 +54,7 @@ impl SchemaEditor for MysqlEditor {
         field: &FieldSchema,
         backfill: Option<&Literal>,
     ) -> Vec<String> {
-        let table = &new.table;
-        let constraints = ddl::add_unique_key(table, field, Backend::Mysql)
-            .into_iter()
-            .chain(ddl::add_foreign_key(table, field, Backend::Mysql))
-            .chain(choices_check(table, field, Backend::Mysql));
-        super::add_column(self, table, field, backfill, constraints)
+        super::add_column_in_place(self, new, field, backfill)
     }
 
     /// MySQL refuses to drop a column a foreign key still uses: the key goes first.

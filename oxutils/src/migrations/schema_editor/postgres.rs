@@ -55,12 +55,7 @@ impl SchemaEditor for PostgresEditor {
         field: &FieldSchema,
         backfill: Option<&Literal>,
     ) -> Vec<String> {
-        let table = &new.table;
-        let constraints = ddl::add_unique_key(table, field, Backend::Postgres)
-            .into_iter()
-            .chain(ddl::add_foreign_key(table, field, Backend::Postgres))
-            .chain(super::choices_check(table, field, Backend::Postgres));
-        super::add_column(self, table, field, backfill, constraints)
+        super::add_column_in_place(self, new, field, backfill)
     }
 
     fn remove_field(&self, old: &ModelSchema, _new: &ModelSchema, field: &FieldSchema) -> Vec<String> {
