@@ -2,7 +2,9 @@
 //!
 //! The lowest layer: it knows no schema, field or connection.
 
-use sea_query::{MysqlQueryBuilder, PostgresQueryBuilder, QueryBuilder, SqliteQueryBuilder};
+use sea_query::{
+    MysqlQueryBuilder, PostgresQueryBuilder, QueryBuilder, SchemaStatementBuilder, SqliteQueryBuilder,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -34,6 +36,15 @@ impl Backend {
             Backend::Sqlite => SqliteQueryBuilder.value_to_string(&value),
             Backend::Postgres => PostgresQueryBuilder.value_to_string(&value),
             Backend::Mysql => MysqlQueryBuilder.value_to_string(&value),
+        }
+    }
+
+    /// A sea-query schema statement (`CREATE TABLE`, an index, a foreign key) in this backend's SQL.
+    pub(crate) fn schema_sql(self, statement: &impl SchemaStatementBuilder) -> String {
+        match self {
+            Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
+            Backend::Postgres => statement.to_string(PostgresQueryBuilder),
+            Backend::Mysql => statement.to_string(MysqlQueryBuilder),
         }
     }
 

@@ -29,17 +29,17 @@ pub fn create_model(model: &ModelSchema, backend: Backend) -> Vec<String> {
 pub fn create_table_named(model: &ModelSchema, backend: Backend, table: &str) -> String {
     let mut statement = create_table(model, backend);
     statement.table(Alias::new(table));
-    build_table(&statement, backend)
+    backend.schema_sql(&statement)
 }
 
 /// The `CREATE INDEX` statements of the model's indexed fields, composite indexes and unique sets.
 pub fn index_statements(model: &ModelSchema, backend: Backend) -> Vec<String> {
-    create_indexes(model).iter().map(|index| build_index(index, backend)).collect()
+    create_indexes(model).iter().map(|index| backend.schema_sql(index)).collect()
 }
 
 /// `CREATE [UNIQUE] INDEX name ON table (columns)`.
 pub fn create_index(table: &str, name: &str, columns: &[String], unique: bool, backend: Backend) -> String {
-    build_index(&index_on(table, name, columns, unique), backend)
+    backend.schema_sql(&index_on(table, name, columns, unique))
 }
 
 /// `DROP INDEX`, which MySQL scopes to its table.
@@ -55,11 +55,7 @@ pub fn drop_index(table: &str, name: &str, backend: Backend) -> String {
 pub fn add_column(table: &str, field: &FieldSchema, backend: Backend) -> String {
     let statement =
         Table::alter().table(Alias::new(table)).add_column(column::column_def(field, backend)).to_owned();
-    match backend {
-        Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
-        Backend::Postgres => statement.to_string(PostgresQueryBuilder),
-        Backend::Mysql => statement.to_string(MysqlQueryBuilder),
-    }
+    backend.schema_sql(&statement)
 }
 
 /// PostgreSQL's named unique key of a unique field added to a table (its column definition carries no
@@ -102,11 +98,7 @@ pub fn add_foreign_key(table: &str, field: &FieldSchema, backend: Backend) -> Op
         .to(Alias::new(&target.to_table), Alias::new(&target.to_column))
         .on_delete(referential_action(target.on_delete))
         .to_owned();
-    Some(match backend {
-        Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
-        Backend::Postgres => statement.to_string(PostgresQueryBuilder),
-        Backend::Mysql => statement.to_string(MysqlQueryBuilder),
-    })
+    Some(backend.schema_sql(&statement))
 }
 
 /// Drops a field's foreign key constraint (PostgreSQL and MySQL name it; SQLite rebuilds instead).
@@ -151,11 +143,7 @@ pub fn choices_check_sql(field: &FieldSchema, backend: Backend) -> Option<String
 /// The statement that drops a model's table, with its indexes.
 pub fn drop_model(model: &ModelSchema, backend: Backend) -> String {
     let statement = Table::drop().table(Alias::new(&model.table)).to_owned();
-    match backend {
-        Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
-        Backend::Postgres => statement.to_string(PostgresQueryBuilder),
-        Backend::Mysql => statement.to_string(MysqlQueryBuilder),
-    }
+    backend.schema_sql(&statement)
 }
 
 fn create_table(model: &ModelSchema, backend: Backend) -> TableCreateStatement {
@@ -257,22 +245,6 @@ fn referential_action(on_delete: crate::schema::OnDelete) -> ForeignKeyAction {
         OnDelete::SetNull => ForeignKeyAction::SetNull,
         OnDelete::SetDefault => ForeignKeyAction::SetDefault,
         OnDelete::NoAction => ForeignKeyAction::NoAction,
-    }
-}
-
-fn build_table(statement: &TableCreateStatement, backend: Backend) -> String {
-    match backend {
-        Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
-        Backend::Postgres => statement.to_string(PostgresQueryBuilder),
-        Backend::Mysql => statement.to_string(MysqlQueryBuilder),
-    }
-}
-
-fn build_index(statement: &IndexCreateStatement, backend: Backend) -> String {
-    match backend {
-        Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
-        Backend::Postgres => statement.to_string(PostgresQueryBuilder),
-        Backend::Mysql => statement.to_string(MysqlQueryBuilder),
     }
 }
 
