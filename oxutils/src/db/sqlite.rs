@@ -7,8 +7,8 @@ use crate::field::sqlite::Bind;
 use rusqlite::types::ValueRef;
 use sea_query::Value;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::ptr::NonNull;
 use std::time::Duration;
 
 /// How long a writer waits for another to finish before giving up.
@@ -18,11 +18,21 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// hand-written code keeps its statements: each is found by the address of its text, so a call neither
 /// hashes the text nor allocates, as rusqlite's statement cache does. Built SQL goes through that cache.
 pub struct SqliteConnection {
-    /// Statements of `SqlText::Fixed` text, by the text's address and length. Each borrows `connection`.
-    held: HashMap<(usize, usize), rusqlite::Statement<'static>, BuildHasherDefault<AddressHasher>>,
-    /// Owned; freed in `drop`, after the statements that borrow it.
-    connection: NonNull<rusqlite::Connection>,
+    cell: ConnectionWithStatements,
 }
+
+/// Statements of `SqlText::Fixed` text, by the text's address and length, each borrowing the connection.
+type HeldStatements<'connection> =
+    HashMap<(usize, usize), rusqlite::Statement<'connection>, BuildHasherDefault<AddressHasher>>;
+
+self_cell::self_cell!(
+    /// The connection and the statements that borrow it, dropped statements first.
+    struct ConnectionWithStatements {
+        owner: rusqlite::Connection,
+        #[covariant]
+        dependent: HeldStatements,
+    }
+);
 
 /// Hashes the address and length of a statement's text: keys that no caller chooses, so a multiply is
 /// enough, and it costs less than the statement's own work, as SipHash does not.
@@ -50,22 +60,18 @@ impl Hasher for AddressHasher {
     }
 }
 
-// SAFETY: the statements borrow only the connection of the same value and move with it; a
-// `rusqlite::Connection` is `Send`, and nothing here is shared between threads (the type is not `Sync`).
+// SAFETY: self_cell leaves the cell `!Send` only because a `rusqlite::Statement` is: it holds a
+// `&rusqlite::Connection`, and `Connection` is `Send` but not `Sync`. Sending the whole cell is sound, as
+// sending a `Connection` alone is: every statement borrows the connection of this same cell, so it moves
+// to the other thread with it and none is left behind to use the connection from the old thread; the
+// cell lends its connection and statements only for a borrow of `self`, which cannot outlive a move.
+// Nothing is shared between threads: `SqliteConnection` is not `Sync` (neither is `Connection`), so no
+// two threads ever hold it or its statements at once.
 unsafe impl Send for SqliteConnection {}
-
-impl Drop for SqliteConnection {
-    fn drop(&mut self) {
-        self.held.clear();
-        // SAFETY: `connection` came from `Box::into_raw` in `open`, and no statement borrows it any more.
-        drop(unsafe { Box::from_raw(self.connection.as_ptr()) });
-    }
-}
 
 impl SqliteConnection {
     pub fn connection(&self) -> &rusqlite::Connection {
-        // SAFETY: owned by `self` until `drop`; only ever lent shared.
-        unsafe { self.connection.as_ref() }
+        self.cell.borrow_owner()
     }
 
     /// Runs `run` on the prepared statement of `sql`.
@@ -74,25 +80,15 @@ impl SqliteConnection {
         sql: SqlText<'_>,
         run: impl FnOnce(&mut rusqlite::Statement<'_>) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
-        // SAFETY: as in `connection`; the reference is not tied to `self` so that `held` can be borrowed
-        // mutably beside it, and lives shorter than `self`.
-        let connection: &rusqlite::Connection = unsafe { self.connection.as_ref() };
-        match sql {
+        self.cell.with_dependent_mut(|connection, held| match sql {
             SqlText::Fixed(text) => {
-                let statement = match self.held.entry((text.as_ptr() as usize, text.len())) {
-                    std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        let statement = connection
+                let statement = match held.entry((text.as_ptr() as usize, text.len())) {
+                    Entry::Occupied(held) => held.into_mut(),
+                    Entry::Vacant(slot) => slot.insert(
+                        connection
                             .prepare_with_flags(text, rusqlite::PrepFlags::SQLITE_PREPARE_PERSISTENT)
-                            .map_err(|error| DbError::query(text, error))?;
-                        // SAFETY: the statement borrows the connection, which `self` owns at a fixed
-                        // address and frees only after dropping `held`.
-                        slot.insert(unsafe {
-                            std::mem::transmute::<rusqlite::Statement<'_>, rusqlite::Statement<'static>>(
-                                statement,
-                            )
-                        })
-                    }
+                            .map_err(|error| DbError::query(text, error))?,
+                    ),
                 };
                 run(statement)
             }
@@ -101,7 +97,7 @@ impl SqliteConnection {
                     connection.prepare_cached(text).map_err(|error| DbError::query(text, error))?;
                 run(&mut statement)
             }
-        }
+        })
     }
 
     pub fn execute(&mut self, sql: SqlText<'_>, params: &[Value]) -> Result<u64, DbError> {
@@ -262,8 +258,7 @@ pub fn open(url: &str) -> Result<SqliteConnection, DbError> {
     connection
         .execute_batch("PRAGMA foreign_keys = ON")
         .map_err(|error| DbError::Connect(error.to_string()))?;
-    let connection = NonNull::from(Box::leak(Box::new(connection)));
-    Ok(SqliteConnection { held: HashMap::default(), connection })
+    Ok(SqliteConnection { cell: ConnectionWithStatements::new(connection, |_| HashMap::default()) })
 }
 
 pub fn batch(connection: &SqliteConnection, sql: &str) -> Result<(), DbError> {
