@@ -18,6 +18,8 @@
 //! assert!(ddl[0].starts_with(r#"CREATE TABLE "shop_customer""#));
 //! ```
 
+#![warn(missing_docs)]
+
 // Generated code names `::oxutils`, which must resolve inside this crate too (the audit models).
 extern crate self as oxutils;
 
