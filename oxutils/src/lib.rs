@@ -25,7 +25,9 @@ extern crate self as oxutils;
 
 pub mod apps;
 pub mod audit;
+/// The body of the `cargo-oxutils` binary, which calls [`cargo_oxutils::main`]; not an API.
 #[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod cargo_oxutils;
 pub mod checks;
 #[cfg(feature = "cli")]

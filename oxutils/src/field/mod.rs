@@ -3,16 +3,15 @@
 //! The derive never looks at type names: it asks `<T as OxField>::column()`, so a user's own type becomes
 //! a column by implementing this trait, and an unsupported type is a compile error that says so.
 
-pub mod choices;
+pub(crate) mod choices;
 mod chrono_types;
-pub mod file;
-mod markers;
+pub(crate) mod file;
+pub(crate) mod markers;
 mod other_types;
-pub mod row;
+pub(crate) mod row;
 pub(crate) mod sqlite;
 mod std_types;
 
-pub use markers::{AutoNowField, FileField, LengthLimitedField};
 
 use crate::schema::ColumnType;
 use rusqlite::types::{ToSqlOutput, ValueRef};

@@ -8,9 +8,6 @@ use std::fmt;
 /// A type stored as one row, one field per column in order. Every `Model` is one; a connection needs no
 /// more than this to bind a row's fields in place or read them from a row.
 pub trait FieldRow: Sized {
-    /// The type's name, for errors.
-    const NAME: &'static str;
-
     /// How many fields, and so columns, a row has.
     fn width() -> usize;
 

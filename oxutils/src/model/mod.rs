@@ -1,9 +1,9 @@
 //! Models as data: the [`Model`] trait that `#[derive(OxModel)]` implements, its row mapping, and
-//! [`ForeignKey`](foreign_key::ForeignKey), the field that points at another model.
+//! [`ForeignKey`](crate::ForeignKey), the field that points at another model.
 
-pub mod foreign_key;
-pub mod statement_cache;
-pub mod write_event;
+pub(crate) mod foreign_key;
+pub(crate) mod statement_cache;
+pub(crate) mod write_event;
 
 use crate::db::{Connection, DbError};
 use crate::field::OxField;
@@ -79,8 +79,6 @@ pub trait Model: Sized + 'static {
 
 /// A model is a row of fields, which a connection binds and reads without knowing it is a model.
 impl<M: Model> FieldRow for M {
-    const NAME: &'static str = M::NAME;
-
     fn width() -> usize {
         M::schema().fields.len()
     }
