@@ -20,14 +20,14 @@ use std::fmt;
 
 /// One column as the database declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DbColumn {
-    pub name: String,
-    pub nullable: bool,
+pub(crate) struct DbColumn {
+    pub(crate) name: String,
+    pub(crate) nullable: bool,
 }
 
 /// The columns of `table` in the connection's current database or schema, in declaration order; `None`
 /// when there is no such table.
-pub fn table_columns(connection: &mut Connection, table: &str) -> Result<Option<Vec<DbColumn>>, DbError> {
+pub(crate) fn table_columns(connection: &mut Connection, table: &str) -> Result<Option<Vec<DbColumn>>, DbError> {
     let sql = match connection.backend() {
         Backend::Sqlite => r#"SELECT name, "notnull" = 0 FROM pragma_table_info(?) ORDER BY cid"#,
         Backend::Postgres => {

@@ -12,6 +12,8 @@ pub(crate) mod operation;
 pub mod optimizer;
 pub(crate) mod questioner;
 pub mod recorder;
+// Public only for the MySQL kill-and-resume tests, which hold the statement shapes against the catalog.
+#[doc(hidden)]
 pub mod resume;
 mod schema_editor;
 pub(crate) mod sql;

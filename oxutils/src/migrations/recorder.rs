@@ -110,7 +110,7 @@ pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {
 }
 
 /// Records `key` as applied (`progress` `None`) or as having run `progress` statements.
-pub fn record(
+pub(crate) fn record(
     connection: &mut Connection,
     key: &MigrationKey,
     checksum: &str,
@@ -132,7 +132,7 @@ pub fn record_unapplying(
 /// Records that the database refused the statement after the `done` ones of `key` (MySQL): it did not
 /// run, so the next run runs it again without looking for its effect, which may be there from elsewhere
 /// (a table of that name that the migration did not create, say) and must not be taken for its own.
-pub fn record_refused(
+pub(crate) fn record_refused(
     connection: &mut Connection,
     key: &MigrationKey,
     checksum: &str,
@@ -192,7 +192,7 @@ fn write(
     transaction.commit()
 }
 
-pub fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbError> {
+pub(crate) fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbError> {
     let delete = Query::delete()
         .from_table(Alias::new(MigrationRecord::TABLE))
         .and_where(Expr::col(Alias::new("app")).eq(key.app.as_str()))
@@ -230,7 +230,7 @@ fn mysql_index(connection: &mut Connection, table: &str, name: &str) -> Result<O
 }
 
 /// Whether a table exists in the connection's current database or schema.
-pub fn table_exists(connection: &mut Connection, table: &str) -> Result<bool, DbError> {
+pub(crate) fn table_exists(connection: &mut Connection, table: &str) -> Result<bool, DbError> {
     Ok(super::introspect::table_columns(connection, table)?.is_some())
 }
 
