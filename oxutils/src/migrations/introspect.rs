@@ -27,7 +27,10 @@ pub(crate) struct DbColumn {
 
 /// The columns of `table` in the connection's current database or schema, in declaration order; `None`
 /// when there is no such table.
-pub(crate) fn table_columns(connection: &mut Connection, table: &str) -> Result<Option<Vec<DbColumn>>, DbError> {
+pub(crate) fn table_columns(
+    connection: &mut Connection,
+    table: &str,
+) -> Result<Option<Vec<DbColumn>>, DbError> {
     let sql = match connection.backend() {
         Backend::Sqlite => r#"SELECT name, "notnull" = 0 FROM pragma_table_info(?) ORDER BY cid"#,
         Backend::Postgres => {

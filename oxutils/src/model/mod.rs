@@ -18,15 +18,18 @@ pub trait Model: Sized + 'static {
     const APP: &'static str;
     /// The Rust name of the model, e.g. `LogExportState`.
     const NAME: &'static str;
+    /// The table, e.g. `audit_logexportstate`.
     const TABLE: &'static str;
     /// The column of the primary key, which foreign keys to this model point at.
     const PRIMARY_KEY_COLUMN: &'static str;
 
+    /// The type of the primary key field.
     type PrimaryKey: OxField + Clone;
 
     /// The model as data: what migrations are diffed against. Built once, on first use.
     fn schema() -> &'static ModelSchema;
 
+    /// The primary key's value.
     fn primary_key(&self) -> &Self::PrimaryKey;
 
     /// The primary key, to fill in the key the database generated.
