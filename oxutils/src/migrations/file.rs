@@ -17,12 +17,15 @@ pub const EXTENSION: &str = "json";
 /// A migration: the operations of one app, and what must be applied before them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Migration {
+    /// The app label.
     pub app: String,
     /// The file stem, `NNNN_name`.
     pub name: String,
+    /// The migrations applied before this one.
     pub dependencies: Vec<MigrationKey>,
     /// For a squashed migration: the migrations it stands for.
     pub replaces: Vec<MigrationKey>,
+    /// The operations, in order.
     pub operations: Vec<Operation>,
     /// SHA-256 of the file's bytes, recorded when applied so that later edits are seen; empty for a
     /// migration not read from a file yet (see [`Migration::file_checksum`]).
@@ -32,11 +35,14 @@ pub struct Migration {
 /// An app and a migration name: `("audit", "0001_initial")`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct MigrationKey {
+    /// The app label.
     pub app: String,
+    /// The migration name, `NNNN_name`.
     pub name: String,
 }
 
 impl MigrationKey {
+    /// The key of migration `name` of `app`.
     pub fn new(app: impl Into<String>, name: impl Into<String>) -> Self {
         MigrationKey { app: app.into(), name: name.into() }
     }
@@ -63,7 +69,9 @@ struct MigrationFile {
 /// A migration file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationFileError {
+    /// The file, as `<app>/<file name>`.
     pub file: String,
+    /// What is wrong with it.
     pub problem: String,
 }
 
@@ -123,10 +131,12 @@ impl Migration {
         if self.checksum.is_empty() { checksum(&self.render()) } else { self.checksum.clone() }
     }
 
+    /// The app and name.
     pub fn key(&self) -> MigrationKey {
         MigrationKey::new(&self.app, &self.name)
     }
 
+    /// The file name, `NNNN_name.json`.
     pub fn file_name(&self) -> String {
         format!("{}.{EXTENSION}", self.name)
     }

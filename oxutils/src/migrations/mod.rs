@@ -24,7 +24,8 @@ pub mod statement_hook;
 
 pub use autodetector::{AppChanges, detect};
 pub use executor::{
-    Executor, Interrupted, MigrateError, MigrateOptions, Progress, Step, Target, migration_sql,
+    Executor, Interrupted, MigrateError, MigrateOptions, Progress, StatementsDone, Step, Target,
+    migration_sql,
 };
 pub use file::{Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};

@@ -162,6 +162,7 @@ pub enum StateError {
         /// The model, by name.
         model: String,
     },
+    /// Creates a model that exists already.
     #[error("creates `{app}.{model}`, which exists already")]
     ModelExists {
         /// The app.
@@ -169,6 +170,7 @@ pub enum StateError {
         /// The model, by name.
         model: String,
     },
+    /// Renames a model to a name taken already.
     #[error("renames `{app}.{old}` to `{new}`, which exists already")]
     RenamedModelExists {
         /// The app.
@@ -178,6 +180,7 @@ pub enum StateError {
         /// The name taken already.
         new: String,
     },
+    /// Names a model the state does not have.
     #[error("there is no model `{app}.{model}` at this point")]
     NoModel {
         /// The app.
@@ -185,6 +188,7 @@ pub enum StateError {
         /// The model, by name.
         model: String,
     },
+    /// Adds a field that exists already.
     #[error("adds `{app}.{model}.{field}`, which exists already")]
     FieldExists {
         /// The app.
@@ -194,6 +198,7 @@ pub enum StateError {
         /// The field, by name.
         field: String,
     },
+    /// Renames a field to a name taken already.
     #[error("renames `{model}.{old}` to `{new}`, which exists already")]
     RenamedFieldExists {
         /// The model, by name.
@@ -203,6 +208,7 @@ pub enum StateError {
         /// The name taken already.
         new: String,
     },
+    /// Names a field the model does not have.
     #[error("`{app}.{model}` has no field `{field}` at this point")]
     NoField {
         /// The app.
@@ -212,6 +218,7 @@ pub enum StateError {
         /// The field, by name.
         field: String,
     },
+    /// Removes an index the model does not have.
     #[error("`{app}.{model}` has no index `{index}`")]
     NoIndex {
         /// The app.
@@ -221,6 +228,7 @@ pub enum StateError {
         /// The index, by name.
         index: String,
     },
+    /// Removes a constraint the model does not have.
     #[error("`{app}.{model}` has no constraint `{constraint}`")]
     NoConstraint {
         /// The app.
@@ -236,6 +244,7 @@ pub enum StateError {
     #[error(
         "changing which field is the primary key of `{model}` is not supported: create a new model and copy the rows"
     )]
+    /// Moves the primary key to another field.
     PrimaryKeyChange {
         /// The model, by name.
         model: String,

@@ -17,13 +17,18 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(OxModel, Debug, Clone, PartialEq)]
 #[ox(app = "oxutils", table = "oxutils_migrations", unique_together(app, name))]
 pub struct MigrationRecord {
+    /// The primary key.
     pub id: i64,
+    /// The migration's app.
     #[ox(max_length = 255)]
     pub app: String,
+    /// The migration's name.
     #[ox(max_length = 255)]
     pub name: String,
+    /// The SHA-256 of its file when applied.
     #[ox(max_length = 64)]
     pub checksum: String,
+    /// When it was recorded.
     pub applied_at: DateTime<Utc>,
     /// Statements done of a migration in progress (MySQL), `None` once it is complete: `n` when `n` of its
     /// statements ran and the next failed; other states are negative (see `encode`).
@@ -80,6 +85,7 @@ pub fn ensure_table(connection: &mut Connection) -> Result<(), DbError> {
     transaction.commit()
 }
 
+/// What the table records; empty when there is no table yet.
 pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {
     if !table_exists(connection, MigrationRecord::TABLE)? {
         return Ok(Recorded::default());
