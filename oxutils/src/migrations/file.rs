@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// The extension of migration files.
-pub const EXTENSION: &str = "json";
+pub(crate) const EXTENSION: &str = "json";
 
 /// A migration: the operations of one app, and what must be applied before them.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,7 +148,7 @@ impl Migration {
 }
 
 /// `NNNN_name`: four digits, an underscore, then letters, digits and `_`.
-pub fn is_migration_name(name: &str) -> bool {
+pub(crate) fn is_migration_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     bytes.len() > 5
         && bytes[..4].iter().all(u8::is_ascii_digit)
@@ -158,7 +158,7 @@ pub fn is_migration_name(name: &str) -> bool {
 
 /// An automatic name from the operations, as Django makes them: `initial` for a first migration,
 /// else the operations' fragments joined, or `auto` when that gets too long.
-pub fn auto_name(number: u32, operations: &[Operation], initial: bool) -> String {
+pub(crate) fn auto_name(number: u32, operations: &[Operation], initial: bool) -> String {
     const MAX_NAME: usize = 52;
     let stem = if initial {
         "initial".to_owned()

@@ -10,7 +10,8 @@ mod naming;
 
 pub use column_type::ColumnType;
 pub use literal::Literal;
-pub use naming::{check_name, default_column, default_table, foreign_key_name, index_name, unique_key_name};
+pub(crate) use naming::{check_name, foreign_key_name, unique_key_name};
+pub use naming::{default_column, default_table, index_name};
 
 use serde::{Deserialize, Serialize};
 
