@@ -38,7 +38,13 @@ pub(crate) fn index_statements(model: &ModelSchema, backend: Backend) -> Vec<Str
 }
 
 /// `CREATE [UNIQUE] INDEX name ON table (columns)`.
-pub(crate) fn create_index(table: &str, name: &str, columns: &[String], unique: bool, backend: Backend) -> String {
+pub(crate) fn create_index(
+    table: &str,
+    name: &str,
+    columns: &[String],
+    unique: bool,
+    backend: Backend,
+) -> String {
     build_index(&index_on(table, name, columns, unique), backend)
 }
 

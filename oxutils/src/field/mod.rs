@@ -6,11 +6,15 @@
 pub(crate) mod choices;
 mod chrono_types;
 pub(crate) mod file;
-pub(crate) mod markers;
+mod markers;
 mod other_types;
 pub(crate) mod row;
 pub(crate) mod sqlite;
 mod std_types;
+
+// Public, not only in `__private`, so that a type error under an attribute names the trait (`AutoNowField`),
+// which these docs explain, rather than a hidden path.
+pub use markers::{AutoNowField, FileField, LengthLimitedField};
 
 use crate::schema::ColumnType;
 use rusqlite::types::{ToSqlOutput, ValueRef};

@@ -5,6 +5,9 @@ pub(crate) mod foreign_key;
 pub(crate) mod statement_cache;
 pub(crate) mod write_event;
 
+// Public for the same reason as `field::AutoNowField`: the derive's type errors name them.
+pub use foreign_key::{ForeignKeyField, NullableForeignKey};
+
 use crate::db::{Connection, DbError};
 use crate::field::OxField;
 use crate::field::row::{FieldRow, RowError, RowReader, RowWriter, ValueReader};
