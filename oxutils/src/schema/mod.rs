@@ -104,7 +104,7 @@ pub struct FieldSchema {
     /// Whether the database generates the key (an integer `id` primary key).
     #[serde(default, skip_serializing_if = "is_false")]
     pub auto_increment: bool,
-    /// A single-column UNIQUE constraint.
+    /// Whether the column is UNIQUE on its own.
     #[serde(default, skip_serializing_if = "is_false")]
     pub unique: bool,
     /// A single-column index (Django's `db_index`); foreign keys have one unless told otherwise.

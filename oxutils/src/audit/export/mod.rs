@@ -94,7 +94,7 @@ pub struct ExportReport {
 /// An export failed.
 #[derive(Debug)]
 pub enum ExportError {
-    /// The database failed before anything was claimed or written.
+    /// The database failed other than while the archive was made (see `Read`).
     Db(DbError),
     /// The connection is inside a transaction. An export commits its claim before it uploads and its
     /// result after, so that other writers and exports go on meanwhile; inside a caller's transaction it
