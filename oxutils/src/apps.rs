@@ -7,6 +7,7 @@ use std::path::Path;
 /// An installed app.
 #[derive(Clone, Copy)]
 pub struct App {
+    /// The app label, e.g. `audit`.
     pub label: &'static str,
     /// The schemas of its models.
     pub models: fn() -> Vec<&'static ModelSchema>,
@@ -19,7 +20,9 @@ pub struct App {
 /// A migration file built into the binary.
 #[derive(Debug, Clone, Copy)]
 pub struct EmbeddedMigration {
+    /// The file name, `NNNN_name.json`.
     pub file_name: &'static str,
+    /// The file's text.
     pub text: &'static str,
 }
 

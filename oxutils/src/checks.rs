@@ -10,17 +10,51 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckError {
     /// A model is listed in an app's `app!` but names another app in `#[ox(app = ...)]`.
-    ListedUnderAnotherApp { model: String, declared_app: String, listed_in: String },
+    ListedUnderAnotherApp {
+        /// The model.
+        model: String,
+        /// The app it names.
+        declared_app: String,
+        /// The app that lists it.
+        listed_in: String,
+    },
     /// A model's `#[ox(app = ...)]` names an app that is not installed.
-    AppNotInstalled { model: String, app: String },
+    AppNotInstalled {
+        /// The model.
+        model: String,
+        /// The app it names.
+        app: String,
+    },
     /// A foreign key points at a model that no installed app holds.
-    UnknownTarget { model: String, field: String, target: String },
+    UnknownTarget {
+        /// The model.
+        model: String,
+        /// The foreign key field.
+        field: String,
+        /// The model it points at, as `app.Model`.
+        target: String,
+    },
     /// An index or unique set names a column the model does not have.
-    UnknownColumn { model: String, what: String, column: String },
+    UnknownColumn {
+        /// The model.
+        model: String,
+        /// The index or unique set.
+        what: String,
+        /// The column it names.
+        column: String,
+    },
     /// Two models share one table.
-    SharedTable { table: String, models: Vec<String> },
+    SharedTable {
+        /// The table.
+        table: String,
+        /// The models that share it.
+        models: Vec<String>,
+    },
     /// Two models of one app share one name.
-    DuplicateModel { model: String },
+    DuplicateModel {
+        /// The model, as `app.Model`.
+        model: String,
+    },
 }
 
 impl fmt::Display for CheckError {

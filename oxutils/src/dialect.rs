@@ -13,14 +13,19 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
+    /// SQLite.
     Sqlite,
+    /// PostgreSQL.
     Postgres,
+    /// MySQL and MariaDB.
     Mysql,
 }
 
 impl Backend {
+    /// Every backend, in this order.
     pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
 
+    /// The lowercase name, as `--backend` and URLs spell it.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",

@@ -18,12 +18,16 @@
 //! assert!(ddl[0].starts_with(r#"CREATE TABLE "shop_customer""#));
 //! ```
 
+#![warn(missing_docs)]
+
 // Generated code names `::oxutils`, which must resolve inside this crate too (the audit models).
 extern crate self as oxutils;
 
 pub mod apps;
 pub mod audit;
+/// The body of the `cargo-oxutils` binary, which calls [`cargo_oxutils::main`]; not an API.
 #[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod cargo_oxutils;
 pub mod checks;
 #[cfg(feature = "cli")]

@@ -2,7 +2,7 @@
 //! exact version of `oxutils`.
 
 pub use crate::apps::{App, EmbeddedMigration};
-pub use crate::audit::{AuditOptions, write_audit_entry};
+pub use crate::audit::writer::{AuditOptions, write_audit_entry};
 pub use crate::db::{Connection, DbError};
 pub use crate::field::choices::OxChoices;
 pub use crate::field::row::{RowError, RowReader, RowWriter};

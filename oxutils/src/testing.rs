@@ -21,6 +21,7 @@ pub const TEST_DATABASE_URL: &str = "OXI_TEST_DATABASE_URL";
 
 /// A database that exists for the life of this value, with every installed app migrated.
 pub struct TestDatabase {
+    /// A connection to the database.
     pub connection: Connection,
     /// What to remove afterwards; `None` for in-memory SQLite.
     throwaway: Option<Throwaway>,
@@ -45,10 +46,14 @@ impl TestDatabase {
     }
 }
 
+/// A test database could not be made.
 #[derive(Debug)]
 pub enum TestDatabaseError {
+    /// A migration file could not be read.
     Files(MigrationFileError),
+    /// The database could not be created or reached.
     Database(DbError),
+    /// Migrating it failed.
     Migrate(MigrateError),
 }
 

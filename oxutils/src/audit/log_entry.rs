@@ -11,8 +11,11 @@ use crate::prelude::*;
 #[derive(OxChoices, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[ox(rename_all = "lowercase")]
 pub enum LogAction {
+    /// An insert.
     Create,
+    /// An update.
     Update,
+    /// A delete.
     Delete,
 }
 
@@ -26,10 +29,12 @@ pub enum LogAction {
     index(export, timestamp, id)
 )]
 pub struct LogEntry {
+    /// The primary key.
     pub id: i64,
     /// When the write happened, taken as it ran (not when its transaction committed).
     #[ox(index)]
     pub timestamp: DateTime<Utc>,
+    /// What the write did.
     #[ox(max_length = 10)]
     pub action: LogAction,
     /// The content type: the model's app label…
@@ -49,6 +54,7 @@ pub struct LogEntry {
     /// Who made the write, from the audit context.
     #[ox(max_length = 255)]
     pub actor_id: Option<String>,
+    /// The actor's name, from the audit context.
     #[ox(max_length = 150)]
     pub actor_name: Option<String>,
     /// The client's IP address, from the audit context.

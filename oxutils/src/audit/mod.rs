@@ -7,16 +7,12 @@ mod export_state;
 mod log_entry;
 mod models;
 mod value_json;
-mod writer;
+pub(crate) mod writer;
 
 pub use context::{AuditContext, AuditContextGuard};
 pub use log_entry::{LogAction, LogEntry};
 pub use models::{ExportStatus, LogExportHistory, LogExportRange, LogExportState};
-pub use value_json::value_to_json;
-pub use writer::{
-    AuditOptions, DEFAULT_EXCLUDED_FIELDS, DEFAULT_MASKED_FIELDS, MASK, OBJECT_REPR_MAX_CHARS, ObjectRepr,
-    write_audit_entry,
-};
+pub use writer::{DEFAULT_EXCLUDED_FIELDS, DEFAULT_MASKED_FIELDS, MASK, OBJECT_REPR_MAX_CHARS};
 
 /// The app label of the audit models.
 pub const APP_LABEL: &str = "audit";

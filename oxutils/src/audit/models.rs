@@ -7,8 +7,11 @@ use crate::prelude::*;
 #[derive(OxChoices, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[ox(rename_all = "lowercase")]
 pub enum ExportStatus {
+    /// Claimed, not finished.
     Pending,
+    /// The archive was written.
     Success,
+    /// The export failed; its entries go to the next one.
     Failed,
 }
 
@@ -16,13 +19,17 @@ pub enum ExportStatus {
 #[derive(OxModel, Debug, Clone, PartialEq)]
 #[ox(app = "audit", db_comment = "Exports of audit logs to storage")]
 pub struct LogExportState {
+    /// The primary key.
     pub id: i64,
+    /// When the export started.
     #[ox(auto_now_add)]
     pub created_at: DateTime<Utc>,
+    /// When its state last changed.
     #[ox(auto_now)]
     pub updated_at: DateTime<Utc>,
     /// The end of the last exported window.
     pub last_export_date: Option<DateTime<Utc>>,
+    /// Where the export stands.
     #[ox(default = ExportStatus::Pending, max_length = 20)]
     pub status: ExportStatus,
     /// The exported archive.
@@ -37,11 +44,15 @@ pub struct LogExportState {
 #[derive(OxModel, Debug, Clone, PartialEq)]
 #[ox(app = "audit")]
 pub struct LogExportHistory {
+    /// The primary key.
     pub id: i64,
+    /// The export.
     #[ox(on_delete = "cascade")]
     pub state: ForeignKey<LogExportState>,
+    /// The status it changed to.
     #[ox(max_length = 20)]
     pub status: ExportStatus,
+    /// When.
     #[ox(auto_now_add)]
     pub created_at: DateTime<Utc>,
 }
@@ -53,10 +64,13 @@ pub struct LogExportHistory {
 #[derive(OxModel, Debug, Clone, PartialEq)]
 #[ox(app = "audit", db_comment = "Runs of audit entry ids taken whole by exports")]
 pub struct LogExportRange {
+    /// The primary key.
     pub id: i64,
     /// Deleting an export would give its entries to the next one: refused while it owns a run.
     #[ox(on_delete = "restrict")]
     pub state: ForeignKey<LogExportState>,
+    /// The run's first entry id.
     pub first_entry_id: i64,
+    /// The run's last entry id (inclusive).
     pub last_entry_id: i64,
 }

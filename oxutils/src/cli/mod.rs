@@ -15,13 +15,13 @@ use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
 #[command(name = "manage", about = "Migrations of this crate's models, the Django way", version)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Writes new migrations for changes in the models.
     Makemigrations(make::MakeArgs),
     /// Applies or unapplies migrations.
@@ -93,7 +93,7 @@ where
 /// A command failed; the message says why and what to do, and [`CliError::exit_code`] how the process
 /// ends. The engine's own errors are kept whole, with their sources.
 #[derive(Debug, thiserror::Error)]
-pub enum CliError {
+pub(crate) enum CliError {
     #[error("no installed app `{label}`; installed: {}", installed.join(", "))]
     UnknownApp { label: String, installed: Vec<String> },
     #[error("app `{app}` has no migration `{prefix}`")]
@@ -141,7 +141,7 @@ impl From<crate::migrations::MakeError> for CliError {
 
 impl CliError {
     /// 2 for a command line that names what is not there (as clap's own usage errors), else 1.
-    pub fn exit_code(&self) -> ExitCode {
+    pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             CliError::UnknownApp { .. }
             | CliError::UnknownMigration { .. }
@@ -170,8 +170,8 @@ fn find_app<'a>(apps: &'a [App], label: &str) -> Result<&'a App, CliError> {
 
 /// The database URL: `--database`, else `OXI_DATABASE_URL`, else `sqlite://db.sqlite3`.
 #[derive(clap::Args, Debug, Clone)]
-pub struct DatabaseArg {
+pub(crate) struct DatabaseArg {
     /// The database URL: sqlite://PATH, postgres://..., mysql://...
     #[arg(long, env = "OXI_DATABASE_URL", default_value = "sqlite://db.sqlite3")]
-    pub database: String,
+    pub(crate) database: String,
 }

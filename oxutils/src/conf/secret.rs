@@ -5,10 +5,12 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps `value`.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
 
+    /// The secret value itself.
     pub fn expose(&self) -> &str {
         &self.0
     }

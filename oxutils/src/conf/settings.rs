@@ -12,6 +12,7 @@ pub struct Settings {
     pub service_name: String,
     /// `OXI_USE_PRIVATE_S3` and its `OXI_PRIVATE_S3_*` settings; `None` when off.
     pub private_s3: Option<BucketSettings>,
+    /// Where exported audit logs go.
     pub log_storage: LogStorage,
     /// `OXI_S3_REGION`, default `us-east-1`.
     pub s3_region: String,
@@ -24,8 +25,11 @@ pub struct Settings {
 /// A bucket and the credentials to reach it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BucketSettings {
+    /// The bucket name.
     pub bucket: String,
+    /// The access key id.
     pub access_key_id: String,
+    /// The secret access key.
     pub secret_access_key: Secret,
     /// A domain that serves the bucket's objects, for their URLs.
     pub custom_domain: Option<String>,
@@ -37,7 +41,10 @@ pub struct BucketSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogStorage {
     /// A folder under the media root (the embedded default).
-    Local { directory: PathBuf },
+    Local {
+        /// The folder.
+        directory: PathBuf,
+    },
     /// A bucket: the private one (`OXI_USE_PRIVATE_S3_AS_LOG`) or a dedicated one (`OXI_LOG_S3_*`), under
     /// `<location>/<service name>/`.
     S3(BucketSettings),
@@ -59,6 +66,7 @@ const DEFAULT_LOG_LOCATION: &str = "oxi_logs";
 /// Everything wrong with the settings, found in one pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    /// One line per problem, naming the variables.
     pub problems: Vec<String>,
 }
 

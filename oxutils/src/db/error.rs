@@ -7,13 +7,30 @@ pub enum DbError {
     /// The database could not be reached or opened.
     Connect(String),
     /// A write broke a constraint; the constraint and table are named where the database says them.
-    Constraint { kind: ConstraintKind, constraint: Option<String>, table: Option<String>, message: String },
+    Constraint {
+        /// Which kind of constraint.
+        kind: ConstraintKind,
+        /// The constraint's name, where the database gives it.
+        constraint: Option<String>,
+        /// The table, where the database gives it.
+        table: Option<String>,
+        /// The database's message.
+        message: String,
+    },
     /// No row of `model` matched.
-    NotFound { model: &'static str },
+    NotFound {
+        /// The model's Rust name.
+        model: &'static str,
+    },
     /// A row did not fit its model.
     Row(RowError),
     /// A statement failed otherwise; `sql` is the statement, without its parameter values.
-    Query { sql: String, message: String },
+    Query {
+        /// The statement.
+        sql: String,
+        /// The database's message.
+        message: String,
+    },
     /// A model's write hook refused the write, which was rolled back.
     Hook(String),
 }
@@ -21,9 +38,13 @@ pub enum DbError {
 /// Which kind of constraint a write broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConstraintKind {
+    /// A UNIQUE constraint or primary key.
     Unique,
+    /// A foreign key.
     ForeignKey,
+    /// A CHECK constraint.
     Check,
+    /// A NOT NULL column.
     NotNull,
 }
 

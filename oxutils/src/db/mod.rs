@@ -21,7 +21,9 @@ pub type Row = Vec<Value>;
 /// value the other drivers have already converted.
 #[derive(Debug, Clone, Copy)]
 pub enum Cell<'a> {
+    /// SQLite's value, borrowed from its row.
     Sqlite(rusqlite::types::ValueRef<'a>),
+    /// A value another driver converted.
     Value(&'a Value),
 }
 
@@ -51,6 +53,7 @@ impl<'a> Cell<'a> {
         }
     }
 
+    /// Whether the column is SQL NULL.
     pub fn is_null(self) -> bool {
         match self {
             Cell::Sqlite(value) => value == rusqlite::types::ValueRef::Null,
@@ -121,6 +124,7 @@ impl Connection {
         Ok(Connection { driver, depth: 0 })
     }
 
+    /// The backend this connection talks to.
     pub fn backend(&self) -> Backend {
         match self.driver {
             Driver::Sqlite(_) => Backend::Sqlite,
@@ -316,11 +320,13 @@ pub struct Transaction<'a> {
 }
 
 impl Transaction<'_> {
+    /// Commits the transaction (releases the savepoint when nested).
     pub fn commit(mut self) -> Result<(), DbError> {
         self.done = true;
         self.connection.end_transaction(true)
     }
 
+    /// Rolls the transaction back (to the savepoint when nested).
     pub fn rollback(mut self) -> Result<(), DbError> {
         self.done = true;
         self.connection.end_transaction(false)
@@ -352,6 +358,7 @@ impl Drop for Transaction<'_> {
 
 /// A sea-query statement that can be built for any backend.
 pub trait Statement {
+    /// The statement's SQL for `backend` and its parameter values.
     fn build_for(&self, backend: Backend) -> (String, Vec<Value>);
 }
 

@@ -9,7 +9,7 @@ use crate::schema::{
     ConstraintSchema, FieldSchema, ModelSchema, check_name, foreign_key_name, unique_key_name,
 };
 
-pub use column::type_name;
+pub(crate) use column::type_name;
 use sea_query::{
     Alias, Expr, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, MysqlQueryBuilder,
     PostgresQueryBuilder, QueryBuilder, SqliteQueryBuilder, Table, TableCreateStatement,
@@ -26,24 +26,30 @@ pub fn create_model(model: &ModelSchema, backend: Backend) -> Vec<String> {
 }
 
 /// `CREATE TABLE` for the model under another name: the first step of a SQLite table rebuild.
-pub fn create_table_named(model: &ModelSchema, backend: Backend, table: &str) -> String {
+pub(crate) fn create_table_named(model: &ModelSchema, backend: Backend, table: &str) -> String {
     let mut statement = create_table(model, backend);
     statement.table(Alias::new(table));
     backend.schema_sql(&statement)
 }
 
 /// The `CREATE INDEX` statements of the model's indexed fields, composite indexes and unique sets.
-pub fn index_statements(model: &ModelSchema, backend: Backend) -> Vec<String> {
+pub(crate) fn index_statements(model: &ModelSchema, backend: Backend) -> Vec<String> {
     create_indexes(model).iter().map(|index| backend.schema_sql(index)).collect()
 }
 
 /// `CREATE [UNIQUE] INDEX name ON table (columns)`.
-pub fn create_index(table: &str, name: &str, columns: &[String], unique: bool, backend: Backend) -> String {
+pub(crate) fn create_index(
+    table: &str,
+    name: &str,
+    columns: &[String],
+    unique: bool,
+    backend: Backend,
+) -> String {
     backend.schema_sql(&index_on(table, name, columns, unique))
 }
 
 /// `DROP INDEX`, which MySQL scopes to its table.
-pub fn drop_index(table: &str, name: &str, backend: Backend) -> String {
+pub(crate) fn drop_index(table: &str, name: &str, backend: Backend) -> String {
     let name = backend.quote_identifier(name);
     match backend {
         Backend::Mysql => format!("DROP INDEX {name} ON {}", backend.quote_identifier(table)),
@@ -60,7 +66,7 @@ pub fn add_column(table: &str, field: &FieldSchema, backend: Backend) -> String 
 
 /// PostgreSQL's named unique key of a unique field added to a table (its column definition carries no
 /// `UNIQUE` there, so that the key's name is ours); `None` elsewhere, where the column definition has it.
-pub fn add_unique_key(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
+pub(crate) fn add_unique_key(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
     (backend == Backend::Postgres && field.unique && !field.primary_key).then(|| {
         format!(
             "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
@@ -72,7 +78,7 @@ pub fn add_unique_key(table: &str, field: &FieldSchema, backend: Backend) -> Opt
 }
 
 /// The column definition MySQL's `MODIFY COLUMN` takes: type, nullability, default, comment.
-pub fn mysql_column_definition(field: &FieldSchema) -> String {
+pub(crate) fn mysql_column_definition(field: &FieldSchema) -> String {
     let backend = Backend::Mysql;
     let mut definition = format!(
         "{} {}",
@@ -102,7 +108,7 @@ pub fn add_foreign_key(table: &str, field: &FieldSchema, backend: Backend) -> Op
 }
 
 /// Drops a field's foreign key constraint (PostgreSQL and MySQL name it; SQLite rebuilds instead).
-pub fn drop_foreign_key(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
+pub(crate) fn drop_foreign_key(table: &str, field: &FieldSchema, backend: Backend) -> Option<String> {
     field.foreign_key.as_ref()?;
     let name = backend.quote_identifier(&foreign_key_name(table, &field.column));
     let table = backend.quote_identifier(table);
@@ -113,12 +119,12 @@ pub fn drop_foreign_key(table: &str, field: &FieldSchema, backend: Backend) -> O
 }
 
 /// The name of the single-column index of a field with `index`.
-pub fn field_index_name(table: &str, field: &FieldSchema) -> String {
+pub(crate) fn field_index_name(table: &str, field: &FieldSchema) -> String {
     crate::schema::index_name(table, &[field.column.as_str()], false)
 }
 
 /// A literal in this backend's SQL, for defaults and backfills.
-pub fn render_literal(literal: &crate::schema::Literal, backend: Backend) -> String {
+pub(crate) fn render_literal(literal: &crate::schema::Literal, backend: Backend) -> String {
     if *literal == crate::schema::Literal::Null {
         return "NULL".to_owned();
     }
@@ -131,7 +137,7 @@ pub fn render_literal(literal: &crate::schema::Literal, backend: Backend) -> Str
 }
 
 /// The CHECK that keeps a choice column to its values, as an expression.
-pub fn choices_check_sql(field: &FieldSchema, backend: Backend) -> Option<String> {
+pub(crate) fn choices_check_sql(field: &FieldSchema, backend: Backend) -> Option<String> {
     let choices = field.choices.as_ref()?;
     let values: Vec<String> = choices.iter().map(|choice| backend.quote_literal(choice)).collect();
     let column = backend.quote_identifier(&field.column);

@@ -15,6 +15,7 @@ impl S3File {
     /// Longer than Django's 100 for `FileField`: generated keys carry a prefix, a name and a unique suffix.
     pub const DEFAULT_MAX_LENGTH: u32 = 255;
 
+    /// A file whose object is stored under `key`.
     pub fn new(key: impl Into<String>) -> Self {
         S3File { key: key.into() }
     }

@@ -3,15 +3,17 @@
 //! The derive never looks at type names: it asks `<T as OxField>::column()`, so a user's own type becomes
 //! a column by implementing this trait, and an unsupported type is a compile error that says so.
 
-pub mod choices;
+pub(crate) mod choices;
 mod chrono_types;
-pub mod file;
+pub(crate) mod file;
 mod markers;
 mod other_types;
-pub mod row;
+pub(crate) mod row;
 pub(crate) mod sqlite;
 mod std_types;
 
+// Public, not only in `__private`, so that a type error under an attribute names the trait (`AutoNowField`),
+// which these docs explain, rather than a hidden path.
 pub use markers::{AutoNowField, FileField, LengthLimitedField};
 
 use crate::schema::ColumnType;
@@ -54,7 +56,9 @@ pub trait OxField: Sized {
 /// What a type says about its column; field attributes add the rest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnSpec {
+    /// The column's portable type.
     pub column_type: ColumnType,
+    /// Whether the column takes NULL (`Option<T>`).
     pub nullable: bool,
     /// The allowed stored values, for choice enums.
     pub choices: Option<&'static [&'static str]>,
@@ -74,20 +78,27 @@ impl ColumnSpec {
 /// The target of a foreign key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reference {
+    /// The target model's app.
     pub app: &'static str,
+    /// The target model's Rust name.
     pub model: &'static str,
+    /// The target model's table.
     pub table: &'static str,
+    /// The target's primary key column.
     pub column: &'static str,
 }
 
 /// A value read from the database does not fit the Rust type of its field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueError {
+    /// What the field type takes, e.g. "a date and time".
     pub expected: &'static str,
+    /// What the database returned, described.
     pub found: String,
 }
 
 impl ValueError {
+    /// The error for a `found` value where `expected` was wanted.
     pub fn new(expected: &'static str, found: &Value) -> Self {
         ValueError { expected, found: describe(found) }
     }

@@ -8,9 +8,6 @@ use std::fmt;
 /// A type stored as one row, one field per column in order. Every `Model` is one; a connection needs no
 /// more than this to bind a row's fields in place or read them from a row.
 pub trait FieldRow: Sized {
-    /// The type's name, for errors.
-    const NAME: &'static str;
-
     /// How many fields, and so columns, a row has.
     fn width() -> usize;
 
@@ -76,9 +73,23 @@ impl RowReader for ValueReader<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowError {
     /// The row has another number of columns than the model.
-    ColumnCount { model: &'static str, expected: usize, found: usize },
+    ColumnCount {
+        /// The model's Rust name.
+        model: &'static str,
+        /// Its number of fields.
+        expected: usize,
+        /// The number of values given.
+        found: usize,
+    },
     /// A column holds a value its field's type cannot take.
-    Field { model: &'static str, field: &'static str, error: ValueError },
+    Field {
+        /// The model's Rust name.
+        model: &'static str,
+        /// The field's Rust name.
+        field: &'static str,
+        /// Why the value does not fit.
+        error: ValueError,
+    },
 }
 
 impl fmt::Display for RowError {

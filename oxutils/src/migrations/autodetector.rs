@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The changes of one app.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppChanges {
+    /// The operations, in the order the migration runs them.
     pub operations: Vec<Operation>,
     /// Other apps whose models the new operations point at: the migration depends on their latest one.
     pub depends_on_apps: BTreeSet<String>,

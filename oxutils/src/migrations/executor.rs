@@ -45,7 +45,9 @@ struct Reach {
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
+    /// The migration to apply or unapply.
     pub migration: MigrationKey,
+    /// Whether the step unapplies it.
     pub backwards: bool,
     /// Recorded without running its SQL (`fake`, or `fake_initial` found its tables in place).
     pub faked: bool,
@@ -60,6 +62,7 @@ pub enum Progress<'a> {
     Done(&'a Step, std::time::Duration),
 }
 
+/// How `migrate` runs a plan.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MigrateOptions {
     /// Record the migrations as applied (or unapplied) without running their SQL.
@@ -71,30 +74,40 @@ pub struct MigrateOptions {
     pub fake_initial: bool,
 }
 
+/// `migrate` failed.
 #[derive(Debug)]
 pub enum MigrateError {
+    /// The migrations do not form a graph.
     Graph(GraphError),
     /// The database refused a statement; the migration was rolled back where the backend allows.
     Database {
+        /// The migration that was running; `None` before any did (reading what is applied).
         migration: Option<MigrationKey>,
         /// The migration was being unapplied.
         backwards: bool,
         /// MySQL, which cannot roll DDL back: how far the migration got, all of it recorded.
         progress: Option<StatementsDone>,
+        /// What the database said.
         error: Box<DbError>,
     },
+    /// A migration does not fit the state its predecessors replay to.
     State {
+        /// The migration.
         migration: MigrationKey,
+        /// Why it does not fit.
         error: Box<StateError>,
     },
     /// Applied migrations whose files changed since.
     Edited(Vec<MigrationKey>),
     /// An app has two leaf migrations.
     Conflict(BTreeMap<String, Vec<MigrationKey>>),
+    /// The target names an app that has no migrations.
     UnknownApp(String),
     /// `fake_initial` found the initial migration's tables in place but not as it creates them.
     FakeInitial {
+        /// The migration.
         migration: MigrationKey,
+        /// What differs between the tables and the migration.
         differences: Vec<String>,
     },
     /// Migrations a run left half done (MySQL) that this plan would not finish in the direction they were
@@ -106,6 +119,7 @@ pub enum MigrateError {
 /// unapplied. Every plan that goes its way finishes it first; a plan that goes the other way is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interrupted {
+    /// The migration.
     pub migration: MigrationKey,
     /// It was being unapplied.
     pub backwards: bool,
@@ -242,6 +256,8 @@ impl From<DbError> for MigrateError {
     }
 }
 
+/// Plans and runs migrations on one connection: reads what is applied, builds the graph, applies
+/// or unapplies, and records each step.
 pub struct Executor<'c> {
     connection: &'c mut Connection,
     graph: MigrationGraph,
@@ -293,6 +309,7 @@ impl<'c> Executor<'c> {
         Ok(Executor { connection, graph, recorded, squashes, checksums })
     }
 
+    /// The graph of the migrations given.
     pub fn graph(&self) -> &MigrationGraph {
         &self.graph
     }

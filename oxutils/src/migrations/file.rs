@@ -12,17 +12,20 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// The extension of migration files.
-pub const EXTENSION: &str = "json";
+pub(crate) const EXTENSION: &str = "json";
 
 /// A migration: the operations of one app, and what must be applied before them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Migration {
+    /// The app label.
     pub app: String,
     /// The file stem, `NNNN_name`.
     pub name: String,
+    /// The migrations applied before this one.
     pub dependencies: Vec<MigrationKey>,
     /// For a squashed migration: the migrations it stands for.
     pub replaces: Vec<MigrationKey>,
+    /// The operations, in order.
     pub operations: Vec<Operation>,
     /// SHA-256 of the file's bytes, recorded when applied so that later edits are seen; empty for a
     /// migration not read from a file yet (see [`Migration::file_checksum`]).
@@ -32,11 +35,14 @@ pub struct Migration {
 /// An app and a migration name: `("audit", "0001_initial")`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct MigrationKey {
+    /// The app label.
     pub app: String,
+    /// The migration name, `NNNN_name`.
     pub name: String,
 }
 
 impl MigrationKey {
+    /// The key of migration `name` of `app`.
     pub fn new(app: impl Into<String>, name: impl Into<String>) -> Self {
         MigrationKey { app: app.into(), name: name.into() }
     }
@@ -64,7 +70,9 @@ struct MigrationFile {
 #[derive(Debug, thiserror::Error)]
 #[error("migration file {file}: {problem}")]
 pub struct MigrationFileError {
+    /// The file, as `<app>/<file name>`.
     pub file: String,
+    /// What is wrong with it.
     #[source]
     pub problem: FileProblem,
 }
@@ -72,13 +80,16 @@ pub struct MigrationFileError {
 /// What is wrong with a migration file.
 #[derive(Debug, thiserror::Error)]
 pub enum FileProblem {
+    /// The file name does not end in `.json`.
     #[error("the name must end in .{EXTENSION}")]
     NotJson,
+    /// The file name is not `NNNN_name`.
     #[error("the name must be four digits, `_` and a name, like `0002_add_size`")]
     BadName,
     /// Not valid JSON, or not the shape of a migration (an unknown operation or key, a missing field).
     #[error("{0}")]
     Malformed(#[source] serde_json::Error),
+    /// A dependency's name is not a migration name.
     #[error("dependency `{0}` is not a migration name")]
     BadDependency(MigrationKey),
     /// The file or its folder could not be read.
@@ -132,10 +143,12 @@ impl Migration {
         if self.checksum.is_empty() { checksum(&self.render()) } else { self.checksum.clone() }
     }
 
+    /// The app and name.
     pub fn key(&self) -> MigrationKey {
         MigrationKey::new(&self.app, &self.name)
     }
 
+    /// The file name, `NNNN_name.json`.
     pub fn file_name(&self) -> String {
         format!("{}.{EXTENSION}", self.name)
     }
@@ -147,7 +160,7 @@ impl Migration {
 }
 
 /// `NNNN_name`: four digits, an underscore, then letters, digits and `_`.
-pub fn is_migration_name(name: &str) -> bool {
+pub(crate) fn is_migration_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     bytes.len() > 5
         && bytes[..4].iter().all(u8::is_ascii_digit)
@@ -157,7 +170,7 @@ pub fn is_migration_name(name: &str) -> bool {
 
 /// An automatic name from the operations, as Django makes them: `initial` for a first migration,
 /// else the operations' fragments joined, or `auto` when that gets too long.
-pub fn auto_name(number: u32, operations: &[Operation], initial: bool) -> String {
+pub(crate) fn auto_name(number: u32, operations: &[Operation], initial: bool) -> String {
     const MAX_NAME: usize = 52;
     let stem = if initial {
         "initial".to_owned()

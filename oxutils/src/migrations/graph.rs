@@ -5,11 +5,21 @@ use super::file::{Migration, MigrationKey};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+/// The migrations do not form a graph, or a plan names what it does not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GraphError {
+    /// Two migrations have the same app and name.
     Duplicate(MigrationKey),
-    MissingDependency { migration: MigrationKey, dependency: MigrationKey },
+    /// A migration depends on one that does not exist.
+    MissingDependency {
+        /// The migration.
+        migration: MigrationKey,
+        /// What it depends on.
+        dependency: MigrationKey,
+    },
+    /// Migrations depend on each other in a cycle, listed in order.
     Cycle(Vec<MigrationKey>),
+    /// No migration has this key.
     UnknownMigration(MigrationKey),
 }
 
@@ -43,6 +53,7 @@ pub fn describe_conflicts(conflicts: &BTreeMap<String, Vec<MigrationKey>>) -> St
     format!("conflicting migrations, more than one leaf in: {}; run makemigrations --merge", apps.join("; "))
 }
 
+/// Every migration of every app, with its dependencies, built once per command.
 pub struct MigrationGraph {
     nodes: BTreeMap<MigrationKey, Migration>,
     parents: BTreeMap<MigrationKey, BTreeSet<MigrationKey>>,
@@ -100,14 +111,17 @@ impl MigrationGraph {
         Ok(graph)
     }
 
+    /// The migration with this key.
     pub fn migration(&self, key: &MigrationKey) -> Option<&Migration> {
         self.nodes.get(key)
     }
 
+    /// Every migration, ordered by key.
     pub fn migrations(&self) -> impl Iterator<Item = &Migration> {
         self.nodes.values()
     }
 
+    /// The apps that have migrations.
     pub fn apps(&self) -> BTreeSet<&str> {
         self.nodes.keys().map(|key| key.app.as_str()).collect()
     }

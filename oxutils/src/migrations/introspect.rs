@@ -20,14 +20,17 @@ use std::fmt;
 
 /// One column as the database declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DbColumn {
-    pub name: String,
-    pub nullable: bool,
+pub(crate) struct DbColumn {
+    pub(crate) name: String,
+    pub(crate) nullable: bool,
 }
 
 /// The columns of `table` in the connection's current database or schema, in declaration order; `None`
 /// when there is no such table.
-pub fn table_columns(connection: &mut Connection, table: &str) -> Result<Option<Vec<DbColumn>>, DbError> {
+pub(crate) fn table_columns(
+    connection: &mut Connection,
+    table: &str,
+) -> Result<Option<Vec<DbColumn>>, DbError> {
     let sql = match connection.backend() {
         Backend::Sqlite => r#"SELECT name, "notnull" = 0 FROM pragma_table_info(?) ORDER BY cid"#,
         Backend::Postgres => {
@@ -80,6 +83,7 @@ pub fn database_schema(connection: &mut Connection) -> Result<DbSchema, DbError>
 /// A database's tables, by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DbSchema {
+    /// Every table, by name.
     pub tables: BTreeMap<String, DbTable>,
 }
 
@@ -104,17 +108,21 @@ pub struct DbTable {
 pub struct DbColumnDef {
     /// The type as the catalog spells it, lowercased: `varchar(20)`, `bigint`, `int(11)`.
     pub column_type: String,
+    /// Whether the column takes NULL.
     pub nullable: bool,
     /// The default expression as the catalog renders it; a sequence or identity is `auto_increment`
     /// instead, since its name follows the table's first name.
     pub default: Option<String>,
+    /// Whether the database generates its values (a sequence, identity or `AUTO_INCREMENT`).
     pub auto_increment: bool,
 }
 
 /// One index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbIndex {
+    /// The indexed columns, in order.
     pub columns: Vec<String>,
+    /// Whether the index is unique.
     pub unique: bool,
     /// A UNIQUE constraint owns the index (PostgreSQL), so it is dropped as a constraint, not an index.
     pub constraint: bool,
@@ -123,9 +131,13 @@ pub struct DbIndex {
 /// One foreign key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbForeignKey {
+    /// The key's columns.
     pub columns: Vec<String>,
+    /// The table it points at.
     pub to_table: String,
+    /// The columns it points at.
     pub to_columns: Vec<String>,
+    /// What deleting the target row does.
     pub on_delete: OnDelete,
 }
 

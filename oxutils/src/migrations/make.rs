@@ -12,19 +12,27 @@ use crate::schema::ModelSchema;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+/// `makemigrations` (or a merge or squash) failed.
 #[derive(Debug)]
 pub enum MakeError {
+    /// The existing migrations do not form a graph.
     Graph(GraphError),
+    /// An existing migration does not fit the state its predecessors replay to.
     State {
+        /// The migration.
         migration: MigrationKey,
+        /// Why it does not fit.
         error: Box<StateError>,
     },
+    /// A question was not answered.
     Question(QuestionError),
     /// An app has two leaves; `--merge` joins them first.
     Conflict(BTreeMap<String, Vec<MigrationKey>>),
     /// A squash would depend on `outside`, which depends on `inside`, a migration of the range.
     SquashCycle {
+        /// The migration outside the range.
         outside: MigrationKey,
+        /// The migration of the range it depends on.
         inside: MigrationKey,
     },
 }
@@ -243,6 +251,7 @@ pub fn merge_migrations(existing: Vec<Migration>) -> Result<Vec<Migration>, Make
         .collect())
 }
 
+/// A migration of `app` named `name` (`NNNN_name`), its checksum left to [`Migration::file_checksum`].
 pub fn new_migration(
     app: &str,
     name: &str,

@@ -14,42 +14,61 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Operation {
+    /// Creates the model's table, with its indexes and constraints.
     CreateModel {
+        /// The model as it is created.
         model: ModelSchema,
     },
+    /// Drops the model's table.
     DeleteModel {
+        /// The model, by name.
         name: String,
     },
     /// Renames the model. A table named after the model (`<app>_<lowercased name>`) is renamed with it, and
     /// so are the indexes named after that table; a table named explicitly keeps its name.
     RenameModel {
+        /// The name the model has.
         old_name: String,
+        /// The name it gets.
         new_name: String,
     },
+    /// Gives the model an explicit table name, renaming the table.
     AlterModelTable {
+        /// The model, by name.
         name: String,
+        /// The new table name.
         table: String,
     },
     /// Sets or clears the table's comment (`db_comment` on the model).
     AlterModelComment {
+        /// The model, by name.
         name: String,
+        /// The comment; `None` clears it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
     },
+    /// Adds a column.
     AddField {
+        /// The model, by name.
         model: String,
+        /// The new field.
         field: FieldSchema,
         /// A one-off value for existing rows of a NOT NULL field without a default; not kept in the schema.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         backfill: Option<crate::schema::Literal>,
     },
+    /// Drops a column.
     RemoveField {
+        /// The model, by name.
         model: String,
+        /// The field, by name.
         name: String,
     },
     /// Replaces a field's definition (type, nullability, default, length, unique, index, key, column).
     AlterField {
+        /// The model, by name.
         model: String,
+        /// The field as it becomes.
         field: FieldSchema,
         /// For a field made NOT NULL: the one-off value rows holding NULL get first; not kept in the schema.
         /// Without it, such rows get the field's default, if it has one.
@@ -59,29 +78,46 @@ pub enum Operation {
     /// Renames a field. A column named after the field (the field's name, `<name>_id` for a foreign key)
     /// is renamed with it; a column named explicitly keeps its name.
     RenameField {
+        /// The model, by name.
         model: String,
+        /// The name the field has.
         old_name: String,
+        /// The name it gets.
         new_name: String,
     },
+    /// Creates an index over several columns.
     AddIndex {
+        /// The model, by name.
         model: String,
+        /// The index.
         index: IndexSchema,
     },
+    /// Drops an index.
     RemoveIndex {
+        /// The model, by name.
         model: String,
+        /// The index, by name.
         name: String,
     },
+    /// Adds a unique or CHECK constraint.
     AddConstraint {
+        /// The model, by name.
         model: String,
+        /// The constraint.
         constraint: ConstraintSchema,
     },
+    /// Drops a constraint.
     RemoveConstraint {
+        /// The model, by name.
         model: String,
+        /// The constraint, by name.
         name: String,
     },
     /// Hand-written SQL, per backend; without `backward`, the migration cannot be unapplied.
     RunSql {
+        /// What applying runs.
         forward: BackendSql,
+        /// What unapplying runs, if it can be unapplied.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         backward: Option<BackendSql>,
     },
@@ -91,17 +127,22 @@ pub enum Operation {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackendSql {
+    /// For every backend without its own text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all: Option<String>,
+    /// For SQLite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sqlite: Option<String>,
+    /// For PostgreSQL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postgres: Option<String>,
+    /// For MySQL and MariaDB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mysql: Option<String>,
 }
 
 impl BackendSql {
+    /// The text for `backend`: its own, else `all`; `None` when there is neither.
     pub fn for_backend(&self, backend: Backend) -> Option<&str> {
         let own = match backend {
             Backend::Sqlite => &self.sqlite,
@@ -115,30 +156,103 @@ impl BackendSql {
 /// An operation does not fit the state it is applied to: a hand-edited or out-of-order migration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
+    /// Creates a model whose `app` is not the migration's.
     #[error("creates `{model_app}.{model}` in a migration of app `{app}`")]
-    ModelOfAnotherApp { app: String, model_app: String, model: String },
+    ModelOfAnotherApp {
+        /// The migration's app.
+        app: String,
+        /// The app the model says it belongs to.
+        model_app: String,
+        /// The model, by name.
+        model: String,
+    },
+    /// Creates a model that exists already.
     #[error("creates `{app}.{model}`, which exists already")]
-    ModelExists { app: String, model: String },
+    ModelExists {
+        /// The app.
+        app: String,
+        /// The model, by name.
+        model: String,
+    },
+    /// Renames a model to a name taken already.
     #[error("renames `{app}.{old}` to `{new}`, which exists already")]
-    RenamedModelExists { app: String, old: String, new: String },
+    RenamedModelExists {
+        /// The app.
+        app: String,
+        /// The model's name.
+        old: String,
+        /// The name taken already.
+        new: String,
+    },
+    /// Names a model the state does not have.
     #[error("there is no model `{app}.{model}` at this point")]
-    NoModel { app: String, model: String },
+    NoModel {
+        /// The app.
+        app: String,
+        /// The model, by name.
+        model: String,
+    },
+    /// Adds a field that exists already.
     #[error("adds `{app}.{model}.{field}`, which exists already")]
-    FieldExists { app: String, model: String, field: String },
+    FieldExists {
+        /// The app.
+        app: String,
+        /// The model, by name.
+        model: String,
+        /// The field, by name.
+        field: String,
+    },
+    /// Renames a field to a name taken already.
     #[error("renames `{model}.{old}` to `{new}`, which exists already")]
-    RenamedFieldExists { model: String, old: String, new: String },
+    RenamedFieldExists {
+        /// The model, by name.
+        model: String,
+        /// The field's name.
+        old: String,
+        /// The name taken already.
+        new: String,
+    },
+    /// Names a field the model does not have.
     #[error("`{app}.{model}` has no field `{field}` at this point")]
-    NoField { app: String, model: String, field: String },
+    NoField {
+        /// The app.
+        app: String,
+        /// The model, by name.
+        model: String,
+        /// The field, by name.
+        field: String,
+    },
+    /// Removes an index the model does not have.
     #[error("`{app}.{model}` has no index `{index}`")]
-    NoIndex { app: String, model: String, index: String },
+    NoIndex {
+        /// The app.
+        app: String,
+        /// The model, by name.
+        model: String,
+        /// The index, by name.
+        index: String,
+    },
+    /// Removes a constraint the model does not have.
     #[error("`{app}.{model}` has no constraint `{constraint}`")]
-    NoConstraint { app: String, model: String, constraint: String },
+    NoConstraint {
+        /// The app.
+        app: String,
+        /// The model, by name.
+        model: String,
+        /// The constraint, by name.
+        constraint: String,
+    },
+    /// Unapplies a `RunSql` that has no `backward` SQL.
     #[error("a RunSql operation without `backward` SQL cannot be unapplied")]
     Irreversible,
     #[error(
         "changing which field is the primary key of `{model}` is not supported: create a new model and copy the rows"
     )]
-    PrimaryKeyChange { model: String },
+    /// Moves the primary key to another field.
+    PrimaryKeyChange {
+        /// The model, by name.
+        model: String,
+    },
 }
 
 impl Operation {

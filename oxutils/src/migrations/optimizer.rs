@@ -5,6 +5,7 @@
 use super::operation::Operation;
 use super::state::ProjectState;
 
+/// The operations with adjacent ones on the same model folded together, in the same order otherwise.
 pub fn optimize(operations: Vec<Operation>) -> Vec<Operation> {
     let mut result: Vec<Operation> = Vec::with_capacity(operations.len());
     'next: for operation in operations {

@@ -4,6 +4,7 @@
 use crate::schema::{ColumnType, FieldSchema, Literal, ModelSchema};
 use std::io::{BufRead, Write};
 
+/// Answers the questions the autodetector cannot decide alone.
 pub trait Questioner {
     /// Was `old` renamed to `new`? Asked when a model disappears and one with the same fields appears.
     fn ask_rename_model(
@@ -54,13 +55,43 @@ pub enum NotNullAlteration {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Question {
     /// Was model `old` of `app` renamed to `new`?
-    RenameModel { app: String, old: String, new: String },
+    RenameModel {
+        /// The app.
+        app: String,
+        /// The model that disappeared.
+        old: String,
+        /// The model that appeared.
+        new: String,
+    },
     /// Was field `old` of `app.model` renamed to `new`?
-    RenameField { app: String, model: String, old: String, new: String },
+    RenameField {
+        /// The app.
+        app: String,
+        /// The model.
+        model: String,
+        /// The field that disappeared.
+        old: String,
+        /// The field that appeared.
+        new: String,
+    },
     /// What value do existing rows get for the new NOT NULL field `app.model.field`?
-    NotNullDefault { app: String, model: String, field: String },
+    NotNullDefault {
+        /// The app.
+        app: String,
+        /// The model.
+        model: String,
+        /// The new field.
+        field: String,
+    },
     /// What do rows holding NULL get when `app.model.field` becomes NOT NULL?
-    NotNullAlteration { app: String, model: String, field: String },
+    NotNullAlteration {
+        /// The app.
+        app: String,
+        /// The model.
+        model: String,
+        /// The field made NOT NULL.
+        field: String,
+    },
 }
 
 /// A question could not be answered, so no migration was written.
@@ -73,8 +104,10 @@ pub enum QuestionError {
     /// The person chose to quit.
     #[error("{}", quit(.0))]
     Quit(Question),
+    /// The input ended before an answer.
     #[error("no answer: the input ended")]
     InputEnded,
+    /// The terminal could not be read or written.
     #[error("cannot ask: {0}")]
     CannotAsk(#[source] std::io::Error),
 }
@@ -116,10 +149,12 @@ fn quit(question: &Question) -> String {
 }
 
 impl Question {
+    /// Whether `old` of `app` was renamed to `new`.
     pub fn rename_model(app: &str, old: &ModelSchema, new: &ModelSchema) -> Self {
         Question::RenameModel { app: app.to_owned(), old: old.name.clone(), new: new.name.clone() }
     }
 
+    /// Whether field `old` of `app.model` was renamed to `new`.
     pub fn rename_field(app: &str, model: &str, old: &FieldSchema, new: &FieldSchema) -> Self {
         Question::RenameField {
             app: app.to_owned(),
@@ -129,10 +164,12 @@ impl Question {
         }
     }
 
+    /// The value existing rows get for the new NOT NULL `field`.
     pub fn not_null_default(app: &str, model: &str, field: &FieldSchema) -> Self {
         Question::NotNullDefault { app: app.to_owned(), model: model.to_owned(), field: field.name.clone() }
     }
 
+    /// What rows holding NULL get when `field` becomes NOT NULL.
     pub fn not_null_alteration(app: &str, model: &str, field: &FieldSchema) -> Self {
         Question::NotNullAlteration {
             app: app.to_owned(),
@@ -226,6 +263,7 @@ pub struct InteractiveQuestioner<R, W> {
 }
 
 impl<R: BufRead, W: Write> InteractiveQuestioner<R, W> {
+    /// Asks on `output` and reads the answers from `input`.
     pub fn new(input: R, output: W) -> Self {
         InteractiveQuestioner { input, output, refuse_at_end: false }
     }

@@ -17,13 +17,18 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(OxModel, Debug, Clone, PartialEq)]
 #[ox(app = "oxutils", table = "oxutils_migrations", unique_together(app, name))]
 pub struct MigrationRecord {
+    /// The primary key.
     pub id: i64,
+    /// The migration's app.
     #[ox(max_length = 255)]
     pub app: String,
+    /// The migration's name.
     #[ox(max_length = 255)]
     pub name: String,
+    /// The SHA-256 of its file when applied.
     #[ox(max_length = 64)]
     pub checksum: String,
+    /// When it was recorded.
     pub applied_at: DateTime<Utc>,
     /// Statements done of a migration in progress (MySQL), `None` once it is complete: `n` when `n` of its
     /// statements ran and the next failed; other states are negative (see `encode`).
@@ -80,6 +85,7 @@ pub fn ensure_table(connection: &mut Connection) -> Result<(), DbError> {
     transaction.commit()
 }
 
+/// What the table records; empty when there is no table yet.
 pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {
     if !table_exists(connection, MigrationRecord::TABLE)? {
         return Ok(Recorded::default());
@@ -110,7 +116,7 @@ pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {
 }
 
 /// Records `key` as applied (`progress` `None`) or as having run `progress` statements.
-pub fn record(
+pub(crate) fn record(
     connection: &mut Connection,
     key: &MigrationKey,
     checksum: &str,
@@ -132,7 +138,7 @@ pub fn record_unapplying(
 /// Records that the database refused the statement after the `done` ones of `key` (MySQL): it did not
 /// run, so the next run runs it again without looking for its effect, which may be there from elsewhere
 /// (a table of that name that the migration did not create, say) and must not be taken for its own.
-pub fn record_refused(
+pub(crate) fn record_refused(
     connection: &mut Connection,
     key: &MigrationKey,
     checksum: &str,
@@ -192,7 +198,7 @@ fn write(
     transaction.commit()
 }
 
-pub fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbError> {
+pub(crate) fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbError> {
     let delete = Query::delete()
         .from_table(Alias::new(MigrationRecord::TABLE))
         .and_where(Expr::col(Alias::new("app")).eq(key.app.as_str()))
@@ -230,7 +236,7 @@ fn mysql_index(connection: &mut Connection, table: &str, name: &str) -> Result<O
 }
 
 /// Whether a table exists in the connection's current database or schema.
-pub fn table_exists(connection: &mut Connection, table: &str) -> Result<bool, DbError> {
+pub(crate) fn table_exists(connection: &mut Connection, table: &str) -> Result<bool, DbError> {
     Ok(super::introspect::table_columns(connection, table)?.is_some())
 }
 

@@ -11,12 +11,15 @@ use std::sync::Arc;
 /// A model's key in the state: its app label and its name.
 pub type ModelKey = (String, String);
 
+/// The models as a point in the migration history has them: what migrations replay to and what
+/// `makemigrations` diffs against.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectState {
     models: BTreeMap<ModelKey, Arc<ModelSchema>>,
 }
 
 impl ProjectState {
+    /// A state without models.
     pub fn new() -> Self {
         ProjectState::default()
     }
@@ -30,6 +33,7 @@ impl ProjectState {
         state
     }
 
+    /// Model `name` of `app`.
     pub fn model(&self, app: &str, name: &str) -> Option<&ModelSchema> {
         self.models.get(&(app.to_owned(), name.to_owned())).map(Arc::as_ref)
     }
@@ -39,10 +43,12 @@ impl ProjectState {
         self.models.get_mut(&(app.to_owned(), name.to_owned())).map(Arc::make_mut)
     }
 
+    /// Adds `model`, replacing one with its app and name.
     pub fn insert(&mut self, model: ModelSchema) {
         self.models.insert((model.app.clone(), model.name.clone()), Arc::new(model));
     }
 
+    /// Removes model `name` of `app` and hands it back.
     pub fn remove(&mut self, app: &str, name: &str) -> Option<ModelSchema> {
         self.models.remove(&(app.to_owned(), name.to_owned())).map(Arc::unwrap_or_clone)
     }
@@ -52,6 +58,7 @@ impl ProjectState {
         self.models.values().map(Arc::as_ref)
     }
 
+    /// The models of `app`, ordered by name.
     pub fn app_models<'a>(&'a self, app: &'a str) -> impl Iterator<Item = &'a ModelSchema> {
         self.models().filter(move |model| model.app == app)
     }

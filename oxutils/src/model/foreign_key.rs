@@ -14,6 +14,7 @@ pub struct ForeignKey<T: Model> {
 }
 
 impl<T: Model> ForeignKey<T> {
+    /// A key pointing at the row of `T` whose primary key is `id`.
     pub fn new(id: T::PrimaryKey) -> Self {
         ForeignKey { id, marker: PhantomData }
     }

@@ -1,9 +1,12 @@
 //! Models as data: the [`Model`] trait that `#[derive(OxModel)]` implements, its row mapping, and
-//! [`ForeignKey`](foreign_key::ForeignKey), the field that points at another model.
+//! [`ForeignKey`](crate::ForeignKey), the field that points at another model.
 
-pub mod foreign_key;
-pub mod statement_cache;
-pub mod write_event;
+pub(crate) mod foreign_key;
+pub(crate) mod statement_cache;
+pub(crate) mod write_event;
+
+// Public for the same reason as `field::AutoNowField`: the derive's type errors name them.
+pub use foreign_key::{ForeignKeyField, NullableForeignKey};
 
 use crate::db::{Connection, DbError};
 use crate::field::OxField;
@@ -18,15 +21,18 @@ pub trait Model: Sized + 'static {
     const APP: &'static str;
     /// The Rust name of the model, e.g. `LogExportState`.
     const NAME: &'static str;
+    /// The table, e.g. `audit_logexportstate`.
     const TABLE: &'static str;
     /// The column of the primary key, which foreign keys to this model point at.
     const PRIMARY_KEY_COLUMN: &'static str;
 
+    /// The type of the primary key field.
     type PrimaryKey: OxField + Clone;
 
     /// The model as data: what migrations are diffed against. Built once, on first use.
     fn schema() -> &'static ModelSchema;
 
+    /// The primary key's value.
     fn primary_key(&self) -> &Self::PrimaryKey;
 
     /// The primary key, to fill in the key the database generated.
@@ -79,8 +85,6 @@ pub trait Model: Sized + 'static {
 
 /// A model is a row of fields, which a connection binds and reads without knowing it is a model.
 impl<M: Model> FieldRow for M {
-    const NAME: &'static str = M::NAME;
-
     fn width() -> usize {
         M::schema().fields.len()
     }

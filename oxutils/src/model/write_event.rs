@@ -6,15 +6,20 @@ use sea_query::Value;
 /// What a write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WriteAction {
+    /// An insert.
     Insert,
+    /// An update.
     Update,
+    /// A delete.
     Delete,
 }
 
 /// One row written, as a hook sees it: its values before and after, in field order.
 #[derive(Debug, Clone, Copy)]
 pub struct WriteEvent<'a> {
+    /// What the write did.
     pub action: WriteAction,
+    /// The schema of the written model.
     pub model: &'static ModelSchema,
     /// The row before an update or delete.
     pub before: Option<&'a [Value]>,

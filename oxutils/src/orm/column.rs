@@ -45,30 +45,37 @@ impl<M: Model, T: OxField> Column<M, T> {
         Expr::col((Alias::new(M::TABLE), Alias::new(self.column())))
     }
 
+    /// `column = value`.
     pub fn eq(&self, value: impl Into<T>) -> Filter<M> {
         self.compare(value, ExprTrait::eq)
     }
 
+    /// `column <> value`.
     pub fn ne(&self, value: impl Into<T>) -> Filter<M> {
         self.compare(value, ExprTrait::ne)
     }
 
+    /// `column < value`.
     pub fn lt(&self, value: impl Into<T>) -> Filter<M> {
         self.compare(value, ExprTrait::lt)
     }
 
+    /// `column <= value`.
     pub fn le(&self, value: impl Into<T>) -> Filter<M> {
         self.compare(value, ExprTrait::lte)
     }
 
+    /// `column > value`.
     pub fn gt(&self, value: impl Into<T>) -> Filter<M> {
         self.compare(value, ExprTrait::gt)
     }
 
+    /// `column >= value`.
     pub fn ge(&self, value: impl Into<T>) -> Filter<M> {
         self.compare(value, ExprTrait::gte)
     }
 
+    /// `column IN (values)`.
     pub fn is_in(&self, values: impl IntoIterator<Item = T>) -> Filter<M> {
         let values: Vec<_> = values.into_iter().map(|value| value.to_value()).collect();
         Filter::new(self.expr().is_in(values))
@@ -79,10 +86,12 @@ impl<M: Model, T: OxField> Column<M, T> {
         Filter::new(self.expr().between(Expr::val(low.into().to_value()), Expr::val(high.into().to_value())))
     }
 
+    /// `column IS NULL`.
     pub fn is_null(&self) -> Filter<M> {
         Filter::new(self.expr().is_null())
     }
 
+    /// `column IS NOT NULL`.
     pub fn is_not_null(&self) -> Filter<M> {
         Filter::new(self.expr().is_not_null())
     }
@@ -128,14 +137,17 @@ impl<M> Filter<M> {
         Filter { expr, marker: PhantomData }
     }
 
+    /// Both conditions hold.
     pub fn and(self, other: Filter<M>) -> Filter<M> {
         Filter::new(self.expr.and(other.expr))
     }
 
+    /// Either condition holds.
     pub fn or(self, other: Filter<M>) -> Filter<M> {
         Filter::new(self.expr.or(other.expr))
     }
 
+    /// The condition does not hold.
     #[allow(clippy::should_implement_trait)] // `!filter` would read worse than `filter.not()` in a chain
     pub fn not(self) -> Filter<M> {
         Filter::new(self.expr.not())

@@ -13,14 +13,19 @@ use sea_query::{Alias, Expr, ExprTrait, Query as Sql, Value};
 use std::collections::BTreeSet;
 use std::fmt;
 
+/// Deleting rows with their files failed.
 #[derive(Debug)]
 pub enum CleanupError {
+    /// The database failed.
     Db(DbError),
+    /// Storage failed (listing objects, for `orphaned_files`).
     Storage(StorageError),
     /// The row is deleted but these objects could not be; delete them later (they show in
     /// `orphaned_files`).
     Orphaned {
+        /// The objects left behind.
         keys: Vec<String>,
+        /// Why they could not be deleted.
         error: StorageError,
     },
     /// Objects must go after the row's deletion commits, so not inside a transaction.

@@ -65,21 +65,25 @@ impl<M: Model> Query<M> {
         self
     }
 
+    /// Sorts by `column`, ascending, after any earlier ordering.
     pub fn order_by<T: OxField>(mut self, column: Column<M, T>) -> Self {
         self.order.push((column.expr(), Order::Asc));
         self
     }
 
+    /// Sorts by `column`, descending, after any earlier ordering.
     pub fn order_by_desc<T: OxField>(mut self, column: Column<M, T>) -> Self {
         self.order.push((column.expr(), Order::Desc));
         self
     }
 
+    /// At most `limit` rows.
     pub fn limit(mut self, limit: u64) -> Self {
         self.limit = Some(limit);
         self
     }
 
+    /// Skips the first `offset` rows.
     pub fn offset(mut self, offset: u64) -> Self {
         self.offset = Some(offset);
         self
@@ -106,6 +110,7 @@ impl<M: Model> Query<M> {
         self.first(connection)?.ok_or(DbError::NotFound { model: M::NAME })
     }
 
+    /// How many rows match the filters (limit and offset aside).
     pub fn count(&self, connection: &mut Connection) -> Result<i64, DbError> {
         let mut select = Sql::select();
         select.expr(Expr::col(Asterisk).count()).from(Alias::new(M::TABLE));
@@ -118,6 +123,7 @@ impl<M: Model> Query<M> {
         i64::from_value(value).map_err(|error| DbError::query("SELECT COUNT(*)", error))
     }
 
+    /// Whether any row matches.
     pub fn exists(&self, connection: &mut Connection) -> Result<bool, DbError> {
         Ok(self.clone().limit(1).count_limited(connection)? > 0)
     }

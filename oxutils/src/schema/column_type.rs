@@ -4,34 +4,48 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ColumnType {
+    /// A 16-bit integer.
     SmallInteger,
+    /// A 32-bit integer.
     Integer,
+    /// A 64-bit integer.
     BigInteger,
+    /// A 32-bit float.
     Float,
+    /// A 64-bit float.
     Double,
+    /// A boolean.
     Boolean,
     /// Bounded text: `varchar(max_length)`.
     String {
+        /// The most characters the column holds.
         max_length: u32,
     },
     /// Unbounded text.
     Text,
+    /// Bytes.
     Binary,
+    /// A date.
     Date,
+    /// A time of day.
     Time,
     /// A date and time without a time zone.
     DateTime,
     /// An instant: a date and time stored in UTC.
     TimestampTz,
+    /// A UUID.
     Uuid,
+    /// A JSON document.
     Json,
 }
 
 impl ColumnType {
+    /// Whether this is one of the integer types.
     pub fn is_integer(self) -> bool {
         matches!(self, ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger)
     }
 
+    /// Whether values carry a date: `Date`, `DateTime` or `TimestampTz` (not `Time`).
     pub fn is_date_or_time(self) -> bool {
         matches!(self, ColumnType::Date | ColumnType::DateTime | ColumnType::TimestampTz)
     }

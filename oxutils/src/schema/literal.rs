@@ -7,13 +7,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Literal {
+    /// SQL NULL.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// An integer.
     Integer(i64),
+    /// A float.
     Float(f64),
+    /// Text, and dates and times as ISO 8601 text.
     Text(String),
     /// Bytes as lowercase hex.
     Bytes(String),
+    /// A JSON document.
     Json(serde_json::Value),
 }
 

@@ -10,10 +10,8 @@ mod naming;
 
 pub use column_type::ColumnType;
 pub use literal::Literal;
-pub use naming::{
-    check_name, default_column, default_table, foreign_key_name, index_name, postgres_primary_key_name,
-    unique_key_name,
-};
+pub(crate) use naming::{check_name, foreign_key_name, postgres_primary_key_name, unique_key_name};
+pub use naming::{default_column, default_table, index_name};
 
 use serde::{Deserialize, Serialize};
 
@@ -27,21 +25,26 @@ pub struct ModelSchema {
     pub name: String,
     /// The table, by default `<app>_<lowercased name>` as Django names it.
     pub table: String,
+    /// The table's comment (`db_comment` on the model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db_comment: Option<String>,
+    /// The fields, in declaration order.
     pub fields: Vec<FieldSchema>,
     /// Indexes over several columns; single-column indexes are a property of their field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<IndexSchema>,
+    /// Unique-together and CHECK constraints.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<ConstraintSchema>,
 }
 
 impl ModelSchema {
+    /// The field named `name` (its Rust name).
     pub fn field(&self, name: &str) -> Option<&FieldSchema> {
         self.fields.iter().find(|field| field.name == name)
     }
 
+    /// The primary key field; a model the derive writes always has one.
     pub fn primary_key(&self) -> Option<&FieldSchema> {
         self.fields.iter().find(|field| field.primary_key)
     }
@@ -88,33 +91,44 @@ impl ModelSchema {
 pub struct FieldSchema {
     /// The Rust field name.
     pub name: String,
+    /// The column, by default the field name (`<name>_id` for a foreign key).
     pub column: String,
+    /// The portable column type.
     #[serde(rename = "type")]
     pub column_type: ColumnType,
+    /// Whether the column takes NULL (an `Option<T>` field).
     pub nullable: bool,
+    /// Whether this is the primary key.
     #[serde(default, skip_serializing_if = "is_false")]
     pub primary_key: bool,
+    /// Whether the database generates the key (an integer `id` primary key).
     #[serde(default, skip_serializing_if = "is_false")]
     pub auto_increment: bool,
+    /// Whether the column is UNIQUE on its own.
     #[serde(default, skip_serializing_if = "is_false")]
     pub unique: bool,
     /// A single-column index (Django's `db_index`); foreign keys have one unless told otherwise.
     #[serde(default, skip_serializing_if = "is_false")]
     pub index: bool,
+    /// The column default (`#[ox(default = ...)]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Literal>,
+    /// Set on foreign keys: where the key points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub foreign_key: Option<ForeignKeySchema>,
     /// The stored values a choice field allows, enforced by a CHECK constraint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choices: Option<Vec<String>>,
+    /// Set to now on every write (`#[ox(auto_now)]`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub auto_now: bool,
+    /// Set to now on insert (`#[ox(auto_now_add)]`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub auto_now_add: bool,
     /// Set on `S3File` fields: the column holds the key of an object in storage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<FileSchema>,
+    /// The column's comment (`db_comment` on the field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db_comment: Option<String>,
 }
@@ -152,10 +166,15 @@ impl FieldSchema {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ForeignKeySchema {
+    /// The target model's app.
     pub to_app: String,
+    /// The target model's Rust name.
     pub to_model: String,
+    /// The target model's table.
     pub to_table: String,
+    /// The column the key points at: the target's primary key.
     pub to_column: String,
+    /// What deleting the target row does.
     pub on_delete: OnDelete,
 }
 
@@ -170,10 +189,15 @@ impl ForeignKeySchema {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnDelete {
+    /// Deleting the target deletes the rows that point at it.
     Cascade,
+    /// Deleting a target that rows point at fails (the default).
     Restrict,
+    /// The key of rows that point at a deleted target becomes NULL.
     SetNull,
+    /// The key of rows that point at a deleted target becomes its column default.
     SetDefault,
+    /// SQL's `NO ACTION`: like `Restrict`, but checked at the end of the statement.
     NoAction,
 }
 
@@ -181,6 +205,7 @@ impl OnDelete {
     /// The spellings `#[ox(on_delete = "...")]` accepts, in the order error messages list them.
     pub const NAMES: [&'static str; 5] = ["cascade", "restrict", "set_null", "set_default", "no_action"];
 
+    /// The action spelled `name`, one of [`OnDelete::NAMES`].
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "cascade" => OnDelete::Cascade,
@@ -205,7 +230,9 @@ pub struct FileSchema {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndexSchema {
+    /// The index name.
     pub name: String,
+    /// The indexed columns, in order.
     pub columns: Vec<String>,
 }
 
@@ -214,12 +241,23 @@ pub struct IndexSchema {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ConstraintSchema {
     /// The columns are unique together.
-    Unique { name: String, columns: Vec<String> },
+    Unique {
+        /// The constraint name.
+        name: String,
+        /// The columns, in order.
+        columns: Vec<String>,
+    },
     /// A boolean SQL expression every row satisfies, written in the dialect all backends share.
-    Check { name: String, expr: String },
+    Check {
+        /// The constraint name.
+        name: String,
+        /// The SQL expression.
+        expr: String,
+    },
 }
 
 impl ConstraintSchema {
+    /// The constraint name.
     pub fn name(&self) -> &str {
         match self {
             ConstraintSchema::Unique { name, .. } | ConstraintSchema::Check { name, .. } => name,

@@ -3,18 +3,27 @@
 use super::KeyError;
 use std::fmt;
 
+/// A storage operation failed.
 #[derive(Debug)]
 pub enum StorageError {
+    /// The key is not a valid object key.
     Key(KeyError),
+    /// No object has this key.
     NotFound(String),
+    /// Reading or writing the object failed.
     Io {
+        /// The object's key.
         key: String,
+        /// What failed.
         error: std::io::Error,
     },
     /// The S3 server refused or could not be reached; `problem` says which, in words.
     S3 {
+        /// What was being done, e.g. `upload`.
         operation: &'static str,
+        /// The object's key.
         key: String,
+        /// What went wrong.
         problem: String,
     },
     /// The settings ask for a storage this build or configuration cannot give.

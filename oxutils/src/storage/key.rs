@@ -3,9 +3,12 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// An object key that storage refuses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyError {
+    /// The key.
     pub key: String,
+    /// Why it is refused.
     pub problem: &'static str,
 }
 

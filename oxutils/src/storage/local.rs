@@ -12,10 +12,12 @@ pub struct LocalStorage {
 }
 
 impl LocalStorage {
+    /// Storage under the directory `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         LocalStorage { root: root.into() }
     }
 
+    /// The directory objects are stored under.
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -39,8 +39,10 @@ pub trait Storage: Send + Sync {
     /// The object's bytes, streamed.
     fn open(&self, key: &str) -> Result<Box<dyn Read + '_>, StorageError>;
 
+    /// Deletes the object; `NotFound` when there is none.
     fn delete(&self, key: &str) -> Result<(), StorageError>;
 
+    /// Whether there is an object under `key`.
     fn exists(&self, key: &str) -> Result<bool, StorageError>;
 
     /// The keys under `prefix`, sorted.
@@ -57,12 +59,15 @@ pub trait ObjectWriter: Write {
     /// The key the object will have.
     fn key(&self) -> &str;
 
+    /// Makes the object visible under its key.
     fn finish(self: Box<Self>) -> Result<Stored, StorageError>;
 }
 
 /// An object as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
+    /// The key the object got.
     pub key: String,
+    /// Its size in bytes.
     pub size: u64,
 }

@@ -29,13 +29,17 @@ const DEFAULT_URL_EXPIRY: Duration = Duration::from_secs(3600);
 /// Where a bucket is and how to reach it.
 #[derive(Debug, Clone)]
 pub struct S3Config {
+    /// The bucket name.
     pub bucket: String,
     /// The prefix put before every key (`OXI_*_LOCATION`), without a trailing `/`; may be empty.
     pub location: String,
+    /// The bucket's region.
     pub region: String,
     /// An S3-compatible server instead of AWS.
     pub endpoint_url: Option<String>,
+    /// The access key id.
     pub access_key_id: String,
+    /// The secret access key.
     pub secret_access_key: Secret,
     /// A domain serving the bucket, for [`Storage::url`]: `https://<domain>/<location>/<key>`.
     pub custom_domain: Option<String>,
@@ -78,6 +82,7 @@ impl fmt::Debug for S3Storage {
 }
 
 impl S3Storage {
+    /// A client of the bucket; starts its own runtime, one worker thread, for the S3 SDK.
     pub fn new(mut config: S3Config) -> Result<S3Storage, StorageError> {
         config.part_size = config.part_size.max(MIN_PART_SIZE);
         config.location = config.location.trim_matches('/').to_owned();
@@ -107,6 +112,7 @@ impl S3Storage {
         Ok(S3Storage { client, runtime, config, bucket_checked: OnceLock::new() })
     }
 
+    /// The configuration, as normalised by `new`.
     pub fn config(&self) -> &S3Config {
         &self.config
     }

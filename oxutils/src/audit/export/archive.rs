@@ -10,16 +10,24 @@ use zip::{CompressionMethod, ZipWriter};
 /// What `metadata.json` says of the export.
 #[derive(Debug, Clone, Serialize)]
 pub struct ArchiveMetadata {
+    /// When the archive was made.
     pub export_date: String,
+    /// The exported window.
     pub date_range: DateRange,
+    /// Entries in the archive.
     pub total_records: u64,
+    /// Most records per batch file.
     pub batch_size: usize,
+    /// Batch files in the archive.
     pub total_batches: usize,
 }
 
+/// The exported window, as the timestamps of the records spell it.
 #[derive(Debug, Clone, Serialize)]
 pub struct DateRange {
+    /// Its start; empty when the window has none.
     pub from: String,
+    /// Its end (exclusive).
     pub to: String,
 }
 
@@ -88,6 +96,7 @@ impl<W: Write> BatchedArchive<W> {
         self.batches + usize::from(self.open.records > 0)
     }
 
+    /// Most records per batch file.
     pub fn batch_size(&self) -> usize {
         self.open.batch_size
     }
@@ -116,6 +125,7 @@ pub struct BatchBuilder {
 }
 
 impl BatchBuilder {
+    /// A builder of batches of at most `batch_size` records (at least one).
     pub fn new(batch_size: usize) -> Self {
         BatchBuilder { batch_size: batch_size.max(1), records: 0, buffer: Vec::new(), spare: None }
     }

@@ -75,19 +75,26 @@ impl Default for ExportOptions {
 pub struct ExportReport {
     /// The export's state; `None` when there was nothing to export.
     pub state: Option<LogExportState>,
+    /// The start of the exported window; `None` for everything before `to`.
     pub from: Option<DateTime<Utc>>,
+    /// The end of the window (exclusive).
     pub to: DateTime<Utc>,
+    /// Entries exported.
     pub records: u64,
+    /// Batch files in the archive.
     pub batches: usize,
-    /// The archive's key in log storage and its size in bytes.
+    /// The archive's key in log storage.
     pub key: Option<String>,
+    /// The archive's size in bytes.
     pub size: u64,
     /// Abandoned exports undone before this one ran.
     pub recovered: Vec<i64>,
 }
 
+/// An export failed.
 #[derive(Debug)]
 pub enum ExportError {
+    /// The database failed other than while the archive was made (see `Read`).
     Db(DbError),
     /// The connection is inside a transaction. An export commits its claim before it uploads and its
     /// result after, so that other writers and exports go on meanwhile; inside a caller's transaction it
@@ -95,13 +102,17 @@ pub enum ExportError {
     InTransaction,
     /// The archive could not be written; the export is marked failed and its entries are released.
     Storage {
+        /// The export marked failed.
         state_id: i64,
+        /// Why the archive could not be written.
         error: StorageError,
     },
     /// The entries could not be read (or the export's state not written) while the archive was made; the
     /// export is marked failed and its entries are released.
     Read {
+        /// The export marked failed.
         state_id: i64,
+        /// Why the entries could not be read.
         error: DbError,
     },
 }
@@ -163,6 +174,7 @@ pub struct LogExporter {
 }
 
 impl LogExporter {
+    /// An exporter that writes archives to `storage`, under `<service_name>/`.
     pub fn new(storage: Box<dyn Storage>, service_name: impl Into<String>) -> Self {
         LogExporter { storage, service_name: service_name.into(), options: ExportOptions::default() }
     }
@@ -172,11 +184,13 @@ impl LogExporter {
         Ok(LogExporter::new(crate::storage::log_storage(settings)?, settings.service_name.clone()))
     }
 
+    /// The same exporter with other options.
     pub fn with_options(mut self, options: ExportOptions) -> Self {
         self.options = options;
         self
     }
 
+    /// The log storage archives go to.
     pub fn storage(&self) -> &dyn Storage {
         self.storage.as_ref()
     }

@@ -12,16 +12,27 @@ use serde_json::value::RawValue;
 /// [`ExportPage`]).
 #[derive(Debug, Serialize)]
 pub struct ExportRecord<'a, J: Serialize + ?Sized = serde_json::Value> {
+    /// The entry's id.
     pub id: i64,
+    /// When the write happened.
     pub timestamp: Timestamp,
+    /// `create`, `update` or `delete`.
     pub action: &'static str,
+    /// The written model.
     pub content_type: ContentType<'a>,
+    /// The object's primary key, as text.
     pub object_pk: &'a str,
+    /// The text naming the object.
     pub object_repr: &'a str,
+    /// `{field: [old, new]}`.
     pub changes: &'a J,
+    /// Who made the write, when the entry names anyone.
     pub actor: Option<Actor<'a>>,
+    /// The client's IP address.
     pub remote_addr: Option<&'a str>,
+    /// The request or job the write belongs to.
     pub correlation_id: Option<&'a str>,
+    /// Anything else the audit context carried.
     pub additional_data: Option<&'a J>,
 }
 
@@ -178,10 +189,12 @@ impl ExportPage {
         self.rows.clear();
     }
 
+    /// Rows in the page.
     pub fn len(&self) -> usize {
         self.rows.len()
     }
 
+    /// Whether the page has no rows.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }

@@ -12,9 +12,13 @@ use sea_query::{Alias, Expr, Query, Value};
 /// Exports by status, the end of the last successful one and the archives' total size.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportStatistics {
+    /// Every export.
     pub total_exports: u64,
+    /// Exports that succeeded.
     pub successful_exports: u64,
+    /// Exports that failed.
     pub failed_exports: u64,
+    /// Exports still pending.
     pub pending_exports: u64,
     /// The end of the last successful export's window.
     pub last_export_date: Option<DateTime<Utc>>,

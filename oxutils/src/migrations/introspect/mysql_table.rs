@@ -8,7 +8,9 @@ use sea_query::Value;
 /// migration reads (see `resume`), and what a test compares between two databases.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MysqlTable {
+    /// The table name.
     pub name: String,
+    /// The table comment; empty when there is none.
     pub comment: String,
     /// In declaration order.
     pub columns: Vec<MysqlColumn>,
@@ -19,61 +21,82 @@ pub struct MysqlTable {
 }
 
 impl MysqlTable {
+    /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&MysqlColumn> {
         self.columns.iter().find(|column| column.name == name)
     }
 
+    /// The index named `name`.
     pub fn index(&self, name: &str) -> Option<&MysqlIndex> {
         self.indexes.iter().find(|index| index.name == name)
     }
 
+    /// The constraint of this kind named `name`.
     pub fn constraint(&self, name: &str, kind: MysqlConstraintKind) -> Option<&MysqlConstraint> {
         self.constraints.iter().find(|constraint| constraint.name == name && constraint.kind == kind)
     }
 }
 
+/// One column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MysqlColumn {
+    /// The column name.
     pub name: String,
     /// The full type as MySQL spells it: `varchar(40)`, `bigint(20)`.
     pub column_type: String,
+    /// Whether it takes NULL.
     pub nullable: bool,
     /// The default as the catalog shows it (MariaDB quotes literals and spells a missing one `NULL`).
     pub default: Option<String>,
     /// `auto_increment` and the like.
     pub extra: String,
+    /// The column comment; empty when there is none.
     pub comment: String,
 }
 
+/// One index, the primary key's included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MysqlIndex {
+    /// The index name (`PRIMARY` for the primary key).
     pub name: String,
+    /// Whether it is unique.
     pub unique: bool,
     /// In index order.
     pub columns: Vec<String>,
 }
 
+/// The kind of a table constraint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MysqlConstraintKind {
+    /// The primary key.
     PrimaryKey,
+    /// A UNIQUE constraint.
     Unique,
+    /// A foreign key.
     ForeignKey,
+    /// A CHECK constraint.
     Check,
 }
 
 /// A named constraint. MariaDB lists a JSON column's implicit `json_valid` check under the column's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MysqlConstraint {
+    /// The constraint name.
     pub name: String,
+    /// Its kind.
     pub kind: MysqlConstraintKind,
     /// What a foreign key points at; `None` for the other kinds.
     pub references: Option<MysqlReference>,
 }
 
+/// Where a foreign key points.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MysqlReference {
+    /// The key's columns.
     pub columns: Vec<String>,
+    /// The table it points at.
     pub table: String,
+    /// The columns it points at.
     pub to_columns: Vec<String>,
     /// `CASCADE`, `SET NULL`, `RESTRICT`, ...
     pub on_delete: String,
