@@ -45,11 +45,6 @@ impl ColumnType {
         matches!(self, ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger)
     }
 
-    /// Whether values carry a date: `Date`, `DateTime` or `TimestampTz` (not `Time`).
-    pub fn is_date_or_time(self) -> bool {
-        matches!(self, ColumnType::Date | ColumnType::DateTime | ColumnType::TimestampTz)
-    }
-
     /// A SQL NULL of this type: drivers that type their parameters (PostgreSQL) need to know it.
     pub fn null_value(self) -> sea_query::Value {
         use sea_query::Value;
