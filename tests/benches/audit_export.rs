@@ -15,7 +15,7 @@
 //! - **row-claim**: the `UPDATE … SET export_id` that marks every entry, alone: how exports of a window with
 //!   bounds (and every export on MySQL) claim, and what the regular export's run of ids saves.
 
-#[path = "../tests/s3_server/mod.rs"]
+#[path = "../tests/audit/s3_server/mod.rs"]
 mod s3_server;
 
 use chrono::{Duration, TimeZone, Utc};

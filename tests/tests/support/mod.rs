@@ -1,7 +1,10 @@
-//! Throw-away databases on the PostgreSQL and MariaDB servers named by the environment.
+//! The one test harness: a throw-away database per backend for every behaviour test, as its own named test.
 //!
 //! `OXI_TEST_POSTGRES_URL` and `OXI_TEST_MYSQL_URL` name a server; each test gets its own database there,
-//! dropped when the test ends. When a URL is not set the test says so and is skipped; `.ci/run` sets both.
+//! dropped when the test ends. [`on_every_backend!`] turns a scenario into one test per backend
+//! (`scenario::sqlite`, `scenario::postgres`, `scenario::mysql`), so that a report names the backend that
+//! failed. When a URL is not set the test says so and is skipped, except in CI (`CI` set, as `.ci/run` does),
+//! where a missing server is a failure.
 
 #![allow(dead_code)] // each test binary uses part of this module
 
@@ -36,11 +39,16 @@ pub const VIOLATIONS: [(&str, &str); 4] = [
 pub const POSTGRES_URL: &str = "OXI_TEST_POSTGRES_URL";
 pub const MYSQL_URL: &str = "OXI_TEST_MYSQL_URL";
 
-/// The server URL in `variable`, or `None` after printing that the test is skipped.
+/// The server URL in `variable`, or `None` after printing that the test is skipped. In CI (`CI` set) no
+/// server test may be skipped: a missing URL panics there.
 pub fn server_url(variable: &str) -> Option<String> {
     match std::env::var(variable) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{variable} is not set, and CI (`CI` is set) never skips a server test: set it to the server's URL"
+            );
             // Written past the test harness's capture, so that a skip shows even when the test passes.
             use std::io::Write;
             let _ = writeln!(
@@ -53,56 +61,32 @@ pub fn server_url(variable: &str) -> Option<String> {
 }
 
 /// Each scenario once per backend, as its own named test (`scenario::sqlite`, `scenario::postgres`,
-/// `scenario::mysql`). A scenario is a `fn(&mut Database)` that gets an empty throw-away database.
+/// `scenario::mysql`), so that a report shows which backend failed. The fixture is a [`Backend`] method
+/// that runs the scenario on a database of its own:
+/// - `with_database` (the default): `fn(&mut Database)`, an empty throw-away database;
+/// - `with_migrated`: `fn(TestDatabase)`, every installed app migrated (SQLite in memory);
+/// - `with_migrated_file`: `fn(TestDatabase)`, the same with SQLite in a file, for more connections.
 #[macro_export]
 macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {$(
+    ($fixture:ident => $($scenario:ident),* $(,)?) => {$(
         mod $scenario {
             #[test]
             fn sqlite() {
-                super::$scenario(&mut super::support::Backend::Sqlite.database().unwrap());
+                $crate::support::Backend::Sqlite.$fixture(super::$scenario);
             }
             #[test]
             fn postgres() {
-                if let Some(mut database) = super::support::Backend::Postgres.database() {
-                    super::$scenario(&mut database);
-                }
+                $crate::support::Backend::Postgres.$fixture(super::$scenario);
             }
             #[test]
             fn mysql() {
-                if let Some(mut database) = super::support::Backend::Mysql.database() {
-                    super::$scenario(&mut database);
-                }
+                $crate::support::Backend::Mysql.$fixture(super::$scenario);
             }
         }
     )*};
-}
-
-/// Each scenario once per backend, as its own named test (`scenario::sqlite`, `scenario::postgres`,
-/// `scenario::mysql`), so a report shows which backend failed. A scenario is a `fn(TestDatabase)` that
-/// gets a database with every installed app migrated.
-#[macro_export]
-macro_rules! migrated_on_every_backend {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[test]
-            fn sqlite() {
-                super::$scenario(super::support::Backend::Sqlite.migrated().unwrap());
-            }
-            #[test]
-            fn postgres() {
-                if let Some(database) = super::support::Backend::Postgres.migrated() {
-                    super::$scenario(database);
-                }
-            }
-            #[test]
-            fn mysql() {
-                if let Some(database) = super::support::Backend::Mysql.migrated() {
-                    super::$scenario(database);
-                }
-            }
-        }
-    )*};
+    ($($scenario:ident),* $(,)?) => {
+        $crate::on_every_backend!(with_database => $($scenario),*);
+    };
 }
 
 /// A database name no other test or run uses at the same time.
@@ -165,30 +149,6 @@ impl Drop for MysqlDatabase {
 }
 
 pub use oxutils::testing::with_database;
-
-/// A throw-away database on every backend whose server is configured: SQLite always, PostgreSQL and
-/// MariaDB when their URLs are set. Each comes with the guard that drops it.
-pub fn every_backend() -> Vec<(oxutils::db::Connection, Box<dyn std::any::Any>)> {
-    let mut connections: Vec<(oxutils::db::Connection, Box<dyn std::any::Any>)> = Vec::new();
-    let directory = std::env::temp_dir().join(unique_database_name("oxutils_sqlite"));
-    std::fs::create_dir_all(&directory).expect("a temporary directory");
-    let url = format!("sqlite://{}", directory.join("db.sqlite3").display());
-    connections
-        .push((oxutils::db::Connection::open(&url).expect("open SQLite"), Box::new(TempDir(directory))));
-    if let Some(server) = server_url(POSTGRES_URL) {
-        let database = PostgresDatabase::create(&server);
-        let url = with_database(&server, &database.name);
-        connections
-            .push((oxutils::db::Connection::open(&url).expect("connect to PostgreSQL"), Box::new(database)));
-    }
-    if let Some(server) = server_url(MYSQL_URL) {
-        let database = MysqlDatabase::create(&server);
-        let url = with_database(&server, &database.name);
-        connections
-            .push((oxutils::db::Connection::open(&url).expect("connect to MariaDB"), Box::new(database)));
-    }
-    connections
-}
 
 /// A directory removed when dropped.
 pub struct TempDir(pub std::path::PathBuf);
@@ -272,29 +232,24 @@ pub enum Backend {
     Mysql,
 }
 
-/// A throw-away database and the guard that drops it, connection first.
+/// A throw-away database, a URL that opens it again, and the guard that drops it, connection first.
 pub struct Database {
     pub connection: oxutils::db::Connection,
+    pub url: String,
     _guard: Box<dyn std::any::Any>,
 }
 
 impl Backend {
     pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
 
-    /// The server URL of this backend's tests: `None` for SQLite (in memory), `Some(None)` when the URL is
-    /// not set (the test is skipped, except in CI, where that fails).
+    /// The server URL of this backend's tests: `None` for SQLite (no server), `Some(None)` when the URL is
+    /// not set (the test is skipped; in CI [`server_url`] fails it instead).
     fn server(self) -> Option<Option<String>> {
-        let variable = match self {
-            Backend::Sqlite => return None,
-            Backend::Postgres => POSTGRES_URL,
-            Backend::Mysql => MYSQL_URL,
-        };
-        let url = server_url(variable);
-        assert!(
-            url.is_some() || std::env::var_os("CI").is_none(),
-            "{variable} must be set in CI: no server test is skipped there"
-        );
-        Some(url)
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(server_url(POSTGRES_URL)),
+            Backend::Mysql => Some(server_url(MYSQL_URL)),
+        }
     }
 
     /// A throw-away database on this backend with every installed app migrated (in-memory SQLite), or
@@ -308,6 +263,17 @@ impl Backend {
         Some(oxutils::testing::migrated_database_on(server.as_deref(), &tests::installed_apps()).unwrap())
     }
 
+    /// As [`migrated`](Backend::migrated), with SQLite in a file, so that more connections reach it through
+    /// `TestDatabase::url`.
+    pub fn migrated_file(self) -> Option<oxutils::testing::TestDatabase> {
+        match self {
+            Backend::Sqlite => {
+                Some(oxutils::testing::migrated_sqlite_file(&tests::installed_apps()).unwrap())
+            }
+            _ => self.migrated(),
+        }
+    }
+
     /// A throw-away database on this backend: a SQLite file, or a database on the server whose URL is set.
     /// Without the URL the test is skipped, except in CI (`CI` set), where a missing server is a failure.
     pub fn database(self) -> Option<Database> {
@@ -316,7 +282,7 @@ impl Backend {
             std::fs::create_dir_all(&directory).expect("a temporary directory");
             let url = format!("sqlite://{}", directory.join("db.sqlite3").display());
             let connection = oxutils::db::Connection::open(&url).expect("open SQLite");
-            return Some(Database { connection, _guard: Box::new(TempDir(directory)) });
+            return Some(Database { connection, url, _guard: Box::new(TempDir(directory)) });
         };
         let server = server?;
         let (url, guard): (String, Box<dyn std::any::Any>) = match self {
@@ -330,7 +296,28 @@ impl Backend {
             }
         };
         let connection = oxutils::db::Connection::open(&url).expect("connect to the test database");
-        Some(Database { connection, _guard: guard })
+        Some(Database { connection, url, _guard: guard })
+    }
+
+    /// Runs `scenario` on an empty [`database`](Backend::database), or skips it.
+    pub fn with_database(self, scenario: impl FnOnce(&mut Database)) {
+        if let Some(mut database) = self.database() {
+            scenario(&mut database);
+        }
+    }
+
+    /// Runs `scenario` on a [`migrated`](Backend::migrated) database, or skips it.
+    pub fn with_migrated(self, scenario: impl FnOnce(oxutils::testing::TestDatabase)) {
+        if let Some(database) = self.migrated() {
+            scenario(database);
+        }
+    }
+
+    /// Runs `scenario` on a [`migrated_file`](Backend::migrated_file) database, or skips it.
+    pub fn with_migrated_file(self, scenario: impl FnOnce(oxutils::testing::TestDatabase)) {
+        if let Some(database) = self.migrated_file() {
+            scenario(database);
+        }
     }
 }
 
@@ -368,4 +355,18 @@ pub fn key_to(name: &str, target: &ModelSchema, nullable: bool, on_delete: OnDel
 /// The tables the models made: every table but SQLite's own and `oxutils_migrations`.
 pub fn model_tables(connection: &mut oxutils::db::Connection) -> Vec<String> {
     tables(connection).into_iter().filter(|table| table != "oxutils_migrations").collect()
+}
+
+/// Polls `probe` until it gives a value, and returns it; fails after 60 seconds, naming what it waited
+/// for. For a state another thread or process reaches (a lock waited on, a row written): never a fixed
+/// sleep that hopes it got there.
+pub fn poll<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "waited 60 s for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
 }

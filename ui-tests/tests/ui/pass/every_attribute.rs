@@ -1,8 +1,8 @@
 //! Every attribute in its allowed form compiles, and a user's own type becomes a column.
 
-use oxutils::prelude::*;
 use oxutils::WriteEvent;
 use oxutils::db::{Connection, DbError};
+use oxutils::prelude::*;
 use oxutils::{ColumnSpec, Value, ValueError};
 
 /// A user's own column type: cents stored as an integer.

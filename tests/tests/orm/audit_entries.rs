@@ -2,9 +2,6 @@
 //! delete made through CRUD code, in the write's transaction, with the changed fields, masked secrets, the
 //! audit context, and nothing for an update that changes nothing or a write that does not commit.
 
-#[macro_use]
-mod support;
-
 use oxutils::testing::TestDatabase;
 
 use chrono::{NaiveDate, Utc};
@@ -202,7 +199,8 @@ fn the_audit_app_keeps_its_first_migration_to_the_two_export_models() {
     assert_eq!(created("0002_logentry"), ["LogEntry"]);
 }
 
-migrated_on_every_backend!(
+on_every_backend!(
+    with_migrated =>
     each_write_records_its_action_changes_and_context,
     an_update_that_changes_nothing_writes_no_entry,
     bulk_updates_and_deletes_write_one_entry_per_row,

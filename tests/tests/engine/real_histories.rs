@@ -4,22 +4,23 @@
 //! replaces. Each runs on SQLite, PostgreSQL and MariaDB, with rows in the tables, through the migration
 //! files as a user's project holds them, on an existing database, a fresh one, and backwards.
 
-#[macro_use]
-mod support;
-
+use crate::support::{self, key_to, model, model_tables as tables};
 use oxutils::db::Connection;
 use oxutils::migrations::{
     Executor, MigrateOptions, Migration, MigrationKey, NonInteractiveQuestioner, NotNullAlteration,
     Operation, QuestionError, Questioner, Target, make_migrations, recorder, squash,
 };
 use oxutils::schema::{ColumnType, FieldSchema, Literal, ModelSchema, OnDelete};
-use support::{key_to, model, model_tables as tables};
 
 on_every_backend!(
     nullable_made_not_null,
     model_renamed_while_another_app_points_at_it,
     model_deleted_with_the_other_apps_key_to_it,
     squash_on_a_database_that_applied_what_it_replaces,
+    a_fresh_database_migrates_through_a_rename,
+    renames_keep_the_keys_they_rename,
+    a_long_unique_key_name_is_found_again,
+    a_unique_field_added_later_is_unique,
 );
 
 /// Answers as the person who made the change would: yes to the renames listed, this value for NULLs.
@@ -260,8 +261,7 @@ fn model_renamed_while_another_app_points_at_it(database: &mut support::Database
 }
 
 /// The same rename on a fresh database: `orders`' initial migration names the old table in its file.
-#[test]
-fn a_fresh_database_migrates_through_a_rename_on_every_backend() {
+fn a_fresh_database_migrates_through_a_rename(database: &mut support::Database) {
     let mut history = History::default();
     let product = model("shop", "Product", vec![text("name", false)]);
     let line = |target: &ModelSchema| {
@@ -270,20 +270,13 @@ fn a_fresh_database_migrates_through_a_rename_on_every_backend() {
     history.make(&[product.clone(), line(&product)], &mut Answers::none());
     let item = ModelSchema { name: "Item".into(), table: "shop_item".into(), ..product.clone() };
     history.make(&[item.clone(), line(&item)], &mut Answers { renames: vec!["Product"], backfill: None });
-    for backend in support::Backend::ALL {
-        let Some(mut database) = backend.database() else { continue };
-        let connection = &mut database.connection;
-        history.migrate(connection, Target::Latest);
-        assert_eq!(tables(connection), ["orders_line", "shop_item"], "on {backend:?}");
-        connection.batch("INSERT INTO shop_item (name) VALUES ('lamp')").unwrap();
-        connection.batch("INSERT INTO orders_line (product_id) VALUES (1)").unwrap();
-        connection.batch("DELETE FROM shop_item").unwrap();
-        assert_eq!(
-            rows(connection, "SELECT count(*) FROM orders_line"),
-            [["0"]],
-            "the cascade follows on {backend:?}"
-        );
-    }
+    let connection = &mut database.connection;
+    history.migrate(connection, Target::Latest);
+    assert_eq!(tables(connection), ["orders_line", "shop_item"]);
+    connection.batch("INSERT INTO shop_item (name) VALUES ('lamp')").unwrap();
+    connection.batch("INSERT INTO orders_line (product_id) VALUES (1)").unwrap();
+    connection.batch("DELETE FROM shop_item").unwrap();
+    assert_eq!(rows(connection, "SELECT count(*) FROM orders_line"), [["0"]], "the cascade follows");
 }
 
 fn model_deleted_with_the_other_apps_key_to_it(database: &mut support::Database) {
@@ -379,6 +372,40 @@ fn squash_on_a_database_that_applied_what_it_replaces(database: &mut support::Da
 /// rename (PostgreSQL and MySQL; SQLite cannot rename an index, which is cheap to build there anyway).
 #[test]
 fn renames_rename_derived_names_in_place() {
+    let (history, new) = renamed_history();
+    let graph =
+        oxutils::migrations::MigrationGraph::build(history.files.clone(), &Default::default()).unwrap();
+    for (backend, key) in [oxutils::ddl::Backend::Postgres, oxutils::ddl::Backend::Mysql]
+        .into_iter()
+        .flat_map(|backend| new.iter().map(move |migration| (backend, migration.key())))
+    {
+        let sql = oxutils::migrations::migration_sql(&graph, &key, backend, false).unwrap();
+        assert!(
+            sql.iter().all(|statement| !statement.contains("DROP INDEX") && !statement.starts_with("CREATE")),
+            "{backend}: {sql:#?}"
+        );
+        let renamed_index =
+            |statement: &String| statement.contains("RENAME TO") || statement.contains("RENAME INDEX");
+        assert!(sql.iter().filter(|s| renamed_index(s)).count() >= 2, "table, indexes: {backend}: {sql:#?}");
+    }
+}
+
+/// The renamed table keeps its unique key, and the whole history unapplies.
+fn renames_keep_the_keys_they_rename(database: &mut support::Database) {
+    let (history, _) = renamed_history();
+    let connection = &mut database.connection;
+    history.migrate(connection, Target::Latest);
+    connection.batch("INSERT INTO shop_item (title, code) VALUES ('lamp', 1)").unwrap();
+    assert!(
+        connection.batch("INSERT INTO shop_item (title, code) VALUES ('desk', 1)").is_err(),
+        "still unique"
+    );
+    history.migrate(connection, Target::Zero("shop".into()));
+    assert_eq!(tables(connection), Vec::<String>::new());
+}
+
+/// A model renamed, then its field: the history and the two new migrations.
+fn renamed_history() -> (History, Vec<Migration>) {
     let mut history = History::default();
     let mut product = model("shop", "Product", vec![text("name", false), integer("code", false)]);
     product.fields[1].index = true;
@@ -412,41 +439,13 @@ fn renames_rename_derived_names_in_place() {
         new.iter().flat_map(|m| m.operations.iter().map(Operation::describe)).collect();
     assert_eq!(operations, ["Rename model Product to Item", "Rename field name on Item to title"]);
     history.assert_up_to_date(&[item.clone(), line(&item)]);
-
-    let graph =
-        oxutils::migrations::MigrationGraph::build(history.files.clone(), &Default::default()).unwrap();
-    for (backend, key) in [oxutils::ddl::Backend::Postgres, oxutils::ddl::Backend::Mysql]
-        .into_iter()
-        .flat_map(|backend| new.iter().map(move |migration| (backend, migration.key())))
-    {
-        let sql = oxutils::migrations::migration_sql(&graph, &key, backend, false).unwrap();
-        assert!(
-            sql.iter().all(|statement| !statement.contains("DROP INDEX") && !statement.starts_with("CREATE")),
-            "{backend}: {sql:#?}"
-        );
-        let renamed_index =
-            |statement: &String| statement.contains("RENAME TO") || statement.contains("RENAME INDEX");
-        assert!(sql.iter().filter(|s| renamed_index(s)).count() >= 2, "table, indexes: {backend}: {sql:#?}");
-    }
-    for backend in support::Backend::ALL {
-        let Some(mut database) = backend.database() else { continue };
-        let connection = &mut database.connection;
-        history.migrate(connection, Target::Latest);
-        connection.batch("INSERT INTO shop_item (title, code) VALUES ('lamp', 1)").unwrap();
-        assert!(
-            connection.batch("INSERT INTO shop_item (title, code) VALUES ('desk', 1)").is_err(),
-            "still unique on {backend:?}"
-        );
-        history.migrate(connection, Target::Zero("shop".into()));
-        assert_eq!(tables(connection), Vec::<String>::new());
-    }
+    (history, new)
 }
 
 /// A unique column of a table whose name is long: its key's name is cut to fit as every other name is, so
 /// dropping the key (and renaming the table) finds it on every backend, where PostgreSQL would have cut
 /// its own generated name its own way.
-#[test]
-fn a_long_unique_key_name_is_found_again() {
+fn a_long_unique_key_name_is_found_again(database: &mut support::Database) {
     let mut history = History::default();
     let long = "a_very_long_application_label_that_goes_on_and_on";
     let mut model = model("shop", "Product", vec![text("serial_number_of_the_product", false)]);
@@ -455,22 +454,18 @@ fn a_long_unique_key_name_is_found_again() {
     history.make(std::slice::from_ref(&model), &mut Answers::none());
     model.fields[1].unique = false;
     history.make(std::slice::from_ref(&model), &mut Answers::none());
-    for backend in support::Backend::ALL {
-        let Some(mut database) = backend.database() else { continue };
-        let connection = &mut database.connection;
-        history.migrate(connection, Target::Latest);
-        let insert = format!("INSERT INTO {long} (serial_number_of_the_product) VALUES ('same')");
-        connection.batch(&insert).unwrap();
-        connection.batch(&insert).unwrap_or_else(|error| panic!("the key is gone on {backend:?}: {error}"));
-        connection.batch(&format!("DELETE FROM {long}")).unwrap();
-        history.migrate(connection, Target::Zero("shop".into()));
-    }
+    let connection = &mut database.connection;
+    history.migrate(connection, Target::Latest);
+    let insert = format!("INSERT INTO {long} (serial_number_of_the_product) VALUES ('same')");
+    connection.batch(&insert).unwrap();
+    connection.batch(&insert).unwrap_or_else(|error| panic!("the key is gone: {error}"));
+    connection.batch(&format!("DELETE FROM {long}")).unwrap();
+    history.migrate(connection, Target::Zero("shop".into()));
 }
 
 /// A unique field added to an existing table is unique on every backend: PostgreSQL's key is a named
 /// constraint of its own, added beside the column (found by the differential test, seed 3 step 3).
-#[test]
-fn a_unique_field_added_later_is_unique() {
+fn a_unique_field_added_later_is_unique(database: &mut support::Database) {
     let mut history = History::default();
     let mut product = model("shop", "Product", vec![text("name", false)]);
     history.make(std::slice::from_ref(&product), &mut Answers::none());
@@ -478,13 +473,10 @@ fn a_unique_field_added_later_is_unique() {
     code.unique = true;
     product.fields.push(code);
     history.make(std::slice::from_ref(&product), &mut Answers::none());
-    for backend in support::Backend::ALL {
-        let Some(mut database) = backend.database() else { continue };
-        let connection = &mut database.connection;
-        history.migrate(connection, Target::Latest);
-        connection.batch("INSERT INTO shop_product (name, code) VALUES ('lamp', 7)").unwrap();
-        let twice = connection.batch("INSERT INTO shop_product (name, code) VALUES ('desk', 7)");
-        assert!(twice.is_err(), "the added field is unique on {backend:?}");
-        history.migrate(connection, Target::Zero("shop".into()));
-    }
+    let connection = &mut database.connection;
+    history.migrate(connection, Target::Latest);
+    connection.batch("INSERT INTO shop_product (name, code) VALUES ('lamp', 7)").unwrap();
+    let twice = connection.batch("INSERT INTO shop_product (name, code) VALUES ('desk', 7)");
+    assert!(twice.is_err(), "the added field is unique");
+    history.migrate(connection, Target::Zero("shop".into()));
 }

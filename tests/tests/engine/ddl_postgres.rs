@@ -1,9 +1,7 @@
 //! The DDL of every installed model runs on a real PostgreSQL server and makes the tables the models say.
 
-mod support;
-
+use crate::support::{self, POSTGRES_URL, PostgresDatabase, server_url};
 use oxutils::ddl::{Backend, create_model};
-use support::{POSTGRES_URL, PostgresDatabase, server_url};
 use tests::installed_models;
 
 fn migrated() -> Option<PostgresDatabase> {

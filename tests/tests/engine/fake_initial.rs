@@ -2,8 +2,7 @@
 //! application created is taken over (its rows kept, `0001_initial` recorded without running, `0002`
 //! applied), and tables that differ from the migration are refused, each difference named, nothing applied.
 
-#[macro_use]
-mod support;
+use crate::support;
 
 use oxutils::ModelExt;
 use oxutils::audit::{ExportStatus, LogEntry, LogExportState};

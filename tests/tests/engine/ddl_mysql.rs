@@ -1,11 +1,9 @@
 //! The DDL of every installed model runs on a real MariaDB (or MySQL) server and makes the tables the
 //! models say.
 
-mod support;
-
+use crate::support::{self, MYSQL_URL, MysqlDatabase, server_url};
 use mysql::prelude::Queryable;
 use oxutils::ddl::{Backend, create_model};
-use support::{MYSQL_URL, MysqlDatabase, server_url};
 use tests::installed_models;
 
 fn migrated() -> Option<MysqlDatabase> {

@@ -1,6 +1,6 @@
 //! `oxutils::testing`: a migrated database per test, and snapshots of a migration's SQL and an app's state.
 
-mod support;
+use crate::support;
 
 use oxutils::ddl::Backend;
 use oxutils::testing::{app_state, migrated_database, migrated_database_on, migration_sql};
@@ -34,31 +34,41 @@ fn a_test_gets_a_migrated_in_memory_database() {
     assert_migrated(&mut database);
 }
 
-#[test]
-fn a_test_gets_a_throw_away_database_on_a_server_dropped_afterwards() {
-    for variable in [support::POSTGRES_URL, support::MYSQL_URL] {
-        let Some(server) = support::server_url(variable) else { continue };
-        let mut database = migrated_database_on(Some(&server), &installed_apps()).unwrap();
-        assert_migrated(&mut database);
-        let name = support::text_column(
-            &mut database.connection,
-            if variable == support::POSTGRES_URL {
-                "SELECT current_database()::text"
-            } else {
-                "SELECT DATABASE()"
-            },
-            &[],
-        );
-        drop(database);
-        let mut admin = oxutils::db::Connection::open(&server).unwrap();
-        let sql = if variable == support::POSTGRES_URL {
-            "SELECT datname::text FROM pg_database WHERE datname LIKE 'oxutils_test_%'"
-        } else {
-            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'oxutils_test_%'"
-        };
-        let remaining = support::text_column(&mut admin, sql, &[]);
-        assert!(!remaining.contains(&name[0]), "{} was dropped", name[0]);
+/// `migrated_database_on` a server, per server, as its own named test.
+mod a_test_gets_a_throw_away_database_on_a_server_dropped_afterwards {
+    #[test]
+    fn postgres() {
+        super::throw_away_database_dropped_afterwards(crate::support::POSTGRES_URL);
     }
+
+    #[test]
+    fn mysql() {
+        super::throw_away_database_dropped_afterwards(crate::support::MYSQL_URL);
+    }
+}
+
+fn throw_away_database_dropped_afterwards(variable: &str) {
+    let Some(server) = support::server_url(variable) else { return };
+    let mut database = migrated_database_on(Some(&server), &installed_apps()).unwrap();
+    assert_migrated(&mut database);
+    let name = support::text_column(
+        &mut database.connection,
+        if variable == support::POSTGRES_URL {
+            "SELECT current_database()::text"
+        } else {
+            "SELECT DATABASE()"
+        },
+        &[],
+    );
+    drop(database);
+    let mut admin = oxutils::db::Connection::open(&server).unwrap();
+    let sql = if variable == support::POSTGRES_URL {
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'oxutils_test_%'"
+    } else {
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'oxutils_test_%'"
+    };
+    let remaining = support::text_column(&mut admin, sql, &[]);
+    assert!(!remaining.contains(&name[0]), "{} was dropped", name[0]);
 }
 
 #[test]

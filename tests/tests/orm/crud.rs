@@ -1,8 +1,5 @@
 //! CRUD through the derive on SQLite, PostgreSQL and MariaDB: the same behaviour on each.
 
-#[macro_use]
-mod support;
-
 use oxutils::testing::TestDatabase;
 
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -272,7 +269,8 @@ fn contains_is_literal_and_a_dropped_transaction_rolls_back(mut database: TestDa
     );
 }
 
-migrated_on_every_backend!(
+on_every_backend!(
+    with_migrated =>
     insert_get_save_delete,
     insert_in_place_fills_in_the_key_and_timestamps,
     queries_filter_order_limit_count_and_follow_keys,

@@ -22,7 +22,7 @@
 //! Then a run killed midway one way and a plan that goes the other way: refused, naming the command that
 //! finishes the half-done migration, which then finishes it (`killed_midway_the_other_way_...`).
 
-mod support;
+use crate::support;
 
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
@@ -219,7 +219,7 @@ fn report(event: Event, key: &MigrationKey, index: usize) {
 #[test]
 fn child_runs_migrate() {
     let Ok(spec) = std::env::var(CHILD) else { return };
-    // The harness has written `test child_runs_migrate ... ` without a newline: events start on a line.
+    // The harness has written `test ...::child_runs_migrate ... ` without a newline: events start on a line.
     println!();
     let words: Vec<&str> = spec.split(' ').collect();
     let held = match words.as_slice() {
@@ -244,6 +244,12 @@ fn child_runs_migrate() {
     }
 }
 
+/// The child's test name as the harness knows it: its path in this binary, the crate's name left out.
+fn child_test_name() -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, module)| module);
+    format!("{module}::child_runs_migrate")
+}
+
 /// What a run of the child did: the first statement event it reported.
 struct Run {
     first: Option<String>,
@@ -256,7 +262,7 @@ fn run_child(url: &str, target: &str, kill: Option<&Kill>) -> Run {
         spec.push_str(&format!(" shop.{} {}", at.migration, at.index));
     }
     let mut child = Command::new(std::env::current_exe().expect("this test binary"))
-        .args(["--exact", "child_runs_migrate", "--nocapture", "--test-threads=1"])
+        .args(["--exact", &child_test_name(), "--nocapture", "--test-threads=1"])
         .env(CHILD, spec)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -404,20 +410,9 @@ fn catalog(url: &str) -> Vec<MysqlTable> {
     mysql_tables(&mut Connection::open(url).unwrap()).unwrap()
 }
 
-/// The MariaDB server, or `None` to skip; CI never skips.
-fn mysql_server() -> Option<String> {
-    let server = support::server_url(support::MYSQL_URL);
-    assert!(
-        server.is_some() || std::env::var_os("CI").is_none(),
-        "CI must run this test: set {}",
-        support::MYSQL_URL
-    );
-    server
-}
-
 #[test]
 fn migrate_killed_at_any_point_finishes_on_the_next_run() {
-    let Some(server) = mysql_server() else { return };
+    let Some(server) = support::server_url(support::MYSQL_URL) else { return };
     let (clean, killed) = (support::MysqlDatabase::create(&server), support::MysqlDatabase::create(&server));
     let (clean_url, killed_url) =
         (support::with_database(&server, &clean.name), support::with_database(&server, &killed.name));
@@ -524,7 +519,7 @@ fn raw(forward: &str, backward: &str) -> Operation {
 /// starts; and the next run, once the cause is fixed, starts there, forwards and backwards.
 #[test]
 fn a_failed_mysql_migration_says_how_far_it_got() {
-    let Some(server) = mysql_server() else { return };
+    let Some(server) = support::server_url(support::MYSQL_URL) else { return };
     let database = support::MysqlDatabase::create(&server);
     let url = support::with_database(&server, &database.name);
     let mut connection = Connection::open(&url).unwrap();
@@ -583,7 +578,7 @@ fn a_failed_mysql_migration_says_how_far_it_got() {
 /// forwards and backwards.
 #[test]
 fn a_plan_for_another_app_finishes_a_half_done_migration_first() {
-    let Some(server) = mysql_server() else { return };
+    let Some(server) = support::server_url(support::MYSQL_URL) else { return };
     let database = support::MysqlDatabase::create(&server);
     let url = support::with_database(&server, &database.name);
     let mut connection = Connection::open(&url).unwrap();
@@ -635,7 +630,7 @@ fn a_plan_for_another_app_finishes_a_half_done_migration_first() {
 /// whether that one is the first of the range or a later one; the squash is recorded once they are done.
 #[test]
 fn a_squash_of_a_half_done_migration_lets_the_originals_finish_it() {
-    let Some(server) = mysql_server() else { return };
+    let Some(server) = support::server_url(support::MYSQL_URL) else { return };
     for half_done in ["0001_initial", "0002_more"] {
         let database = support::MysqlDatabase::create(&server);
         let url = support::with_database(&server, &database.name);
@@ -710,7 +705,7 @@ fn statements_run(connection: &mut Connection) -> u64 {
 /// left the table alone: the index is then created.
 #[test]
 fn the_record_table_costs_one_query_once_it_exists() {
-    let Some(server) = mysql_server() else { return };
+    let Some(server) = support::server_url(support::MYSQL_URL) else { return };
     let database = support::MysqlDatabase::create(&server);
     let url = support::with_database(&server, &database.name);
     let mut connection = Connection::open(&url).unwrap();

@@ -2,8 +2,8 @@
 //! archive lands under `<log location>/<service name>/`; unreachable servers, refused credentials and an
 //! upload broken midway leave a failed export, no object and every entry ready for the next run.
 
-mod s3_server;
-
+use crate::s3_server::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY, files_under};
+use crate::support;
 use chrono::{TimeZone, Utc};
 use oxutils::ModelExt;
 use oxutils::audit::export::{ExportOptions, LogExporter};
@@ -11,11 +11,8 @@ use oxutils::audit::{ExportStatus, LogAction, LogEntry, LogExportState};
 use oxutils::conf::{Secret, Settings};
 use oxutils::db::Connection;
 use oxutils::storage::{ObjectWriter, S3Config, S3Storage, Storage, StorageError, Stored};
-use oxutils::testing::migrated_database_on;
-use s3_server::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY, files_under};
 use std::io::Read;
 use std::sync::Mutex;
-use tests::installed_apps;
 
 /// `count` entries whose additional data does not compress, so that the archive is several MiB.
 fn write_entries(connection: &mut Connection, count: usize) -> Vec<i64> {
@@ -102,7 +99,7 @@ fn assert_failed_and_released(connection: &mut Connection, entries: usize) {
 #[test]
 fn the_settings_send_exports_to_the_log_bucket_under_the_service_name() {
     let server = S3Server::start();
-    let mut database = migrated_database_on(None, &installed_apps()).unwrap();
+    let mut database = support::Backend::Sqlite.migrated().unwrap();
     let connection = &mut database.connection;
     let written = write_entries(connection, 300);
     let settings = Settings::from_vars(server.log_vars("billing")).unwrap();
@@ -120,7 +117,7 @@ fn the_settings_send_exports_to_the_log_bucket_under_the_service_name() {
 #[test]
 fn refused_credentials_and_an_unreachable_server_fail_the_export_and_keep_every_entry() {
     let mut server = S3Server::start();
-    let mut database = migrated_database_on(None, &installed_apps()).unwrap();
+    let mut database = support::Backend::Sqlite.migrated().unwrap();
     let connection = &mut database.connection;
     write_entries(connection, 200);
 
@@ -197,7 +194,7 @@ impl Storage for ServerDiesMidUpload {
 fn an_upload_broken_midway_leaves_no_object_and_the_next_export_takes_every_entry() {
     let server = S3Server::start();
     let root = server.root.clone();
-    let mut database = migrated_database_on(None, &installed_apps()).unwrap();
+    let mut database = support::Backend::Sqlite.migrated().unwrap();
     let connection = &mut database.connection;
     // About 8 MiB of archive: the first 5 MiB part goes up before the server dies.
     let written = write_entries(connection, 40_000);

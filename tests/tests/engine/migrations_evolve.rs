@@ -2,8 +2,7 @@
 //! applies it on SQLite, PostgreSQL and MariaDB. The real schema must match the models, rows written at the
 //! start must survive every step, and migrating back to zero must leave nothing behind.
 
-#[macro_use]
-mod support;
+use crate::support;
 
 use oxutils::Model;
 use oxutils::audit::{LogExportHistory, LogExportState};

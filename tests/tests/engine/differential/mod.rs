@@ -4,14 +4,24 @@
 //! second `makemigrations` must find nothing. At the end every app goes to zero and back, and a prefix
 //! of one app is squashed.
 //!
-//! Replay a failure with `OXI_DIFF_SEED=<seed> OXI_DIFF_STEPS=<steps> cargo test -p tests --test differential`.
+//! Replay a failure with `OXI_DIFF_SEED=<seed> OXI_DIFF_STEPS=<steps> cargo test -p tests --test engine
+//! differential::`.
+//!
+//! The machinery: a seeded generator of model evolutions over three apps, the questioner that answers for
+//! it, the rows it expects, and the checks that hold the engine against itself.
 
-#[path = "differential/mod.rs"]
-mod differential;
-mod support;
+pub mod checks;
+pub mod generator;
+mod histories;
+pub mod questioner;
+pub mod rng;
+pub mod rows;
+pub mod run;
+pub mod world;
 
-use differential::generator::Classes;
-use differential::run::{self, Mysql, Postgres, Server, Sqlite, Summary};
+use crate::support;
+use generator::Classes;
+use run::{Mysql, Postgres, Server, Sqlite, Summary};
 
 /// The seeds and steps to run: the replay variables when set, else `seeds` seeds of `steps` steps.
 fn plan(seeds: u64, steps: usize) -> (Vec<u64>, usize) {
@@ -51,14 +61,6 @@ fn run_seeds(server: &mut dyn Server, seeds: u64, steps: usize) {
     );
 }
 
-fn server_url(variable: &str) -> Option<String> {
-    let url = support::server_url(variable);
-    if url.is_none() && std::env::var_os("CI").is_some() {
-        panic!("{variable} must be set in CI");
-    }
-    url
-}
-
 #[test]
 fn sqlite_histories() {
     run_seeds(&mut Sqlite, 8, 25);
@@ -66,13 +68,13 @@ fn sqlite_histories() {
 
 #[test]
 fn postgres_histories() {
-    let Some(url) = server_url(support::POSTGRES_URL) else { return };
+    let Some(url) = support::server_url(support::POSTGRES_URL) else { return };
     run_seeds(&mut Postgres::new(url), 5, 16);
 }
 
 #[test]
 fn mysql_histories() {
-    let Some(url) = server_url(support::MYSQL_URL) else { return };
+    let Some(url) = support::server_url(support::MYSQL_URL) else { return };
     run_seeds(&mut Mysql::new(url), 4, 14);
 }
 

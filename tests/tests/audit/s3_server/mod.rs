@@ -2,7 +2,7 @@
 //! benchmarks: `cargo test` needs no setup. It speaks S3 over HTTP with signature checks, so the client
 //! under test runs exactly as it would against S3.
 
-#![allow(dead_code)] // each test binary uses part of this module
+#![allow(dead_code)] // each test binary and benchmark uses part of this module
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;

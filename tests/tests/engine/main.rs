@@ -1,0 +1,24 @@
+//! The migration engine against real databases: the autodetector and its files, the DDL per backend, the
+//! executor's promises (atomic failures, MySQL resume and kills, concurrent runs, squashes), real projects'
+//! histories, `--fake-initial`, the manage binary, the test helpers, and the differential test.
+//!
+//! One test binary, each concern a module, so that the binary links once and its tests run side by side.
+
+#[macro_use]
+#[path = "../support/mod.rs"]
+mod support;
+
+mod autodetector;
+mod ddl_mysql;
+mod ddl_postgres;
+mod ddl_sqlite;
+mod differential;
+mod fake_initial;
+mod manage_command;
+mod migrations_engine;
+mod migrations_evolve;
+mod mysql_kill_resume;
+mod real_histories;
+mod schema_snapshots;
+mod sqlite_rebuild;
+mod test_helpers;

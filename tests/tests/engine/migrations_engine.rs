@@ -1,0 +1,343 @@
+//! The migration engine's promises, each on every backend that can keep it: a failed migration leaves the
+//! database as it was, an edited migration is reported, MySQL resumes after a failure, two runs at once
+//! apply each migration once, a squash works from any point of its range, and bad graphs are refused.
+
+use crate::support;
+
+use oxutils::db::Connection;
+use oxutils::ddl::Backend;
+use oxutils::migrations::make::new_migration;
+use oxutils::migrations::{
+    BackendSql, Executor, GraphError, MigrateError, MigrateOptions, Migration, MigrationGraph, MigrationKey,
+    NonInteractiveQuestioner, Operation, Target, make_migrations, merge_migrations, squash,
+};
+use oxutils::schema::{ColumnType, FieldSchema, ModelSchema};
+use std::collections::BTreeSet;
+
+fn model(name: &str) -> ModelSchema {
+    let mut id = FieldSchema::new("id", ColumnType::BigInteger, false);
+    id.primary_key = true;
+    id.auto_increment = true;
+    ModelSchema {
+        app: "shop".into(),
+        name: name.into(),
+        table: format!("shop_{}", name.to_lowercase()),
+        db_comment: None,
+        fields: vec![id, FieldSchema::new("label", ColumnType::String { max_length: 40 }, false)],
+        indexes: vec![],
+        constraints: vec![],
+    }
+}
+
+fn migration(name: &str, dependencies: &[&str], operations: Vec<Operation>) -> Migration {
+    let dependencies = dependencies.iter().map(|dependency| MigrationKey::new("shop", *dependency)).collect();
+    let migration = new_migration("shop", name, dependencies, vec![], operations);
+    Migration::parse("shop", &migration.file_name(), &migration.render()).unwrap()
+}
+
+fn raw(sql: &str) -> Operation {
+    Operation::RunSql { forward: BackendSql { all: Some(sql.into()), ..Default::default() }, backward: None }
+}
+
+fn migrate(
+    connection: &mut Connection,
+    files: &[Migration],
+) -> Result<Vec<oxutils::migrations::Step>, MigrateError> {
+    Executor::new(connection, files.to_vec())?.migrate(&Target::Latest, MigrateOptions::default())
+}
+
+on_every_backend!(
+    a_failed_migration_leaves_the_database_as_it_was,
+    a_failed_unapply_says_unapplying_and_what_was_kept,
+    a_migration_edited_after_it_was_applied_is_reported,
+    two_runs_at_once_apply_each_migration_once,
+    a_squashed_migration_works_from_the_middle_of_its_range,
+    a_squashed_migration_alone_makes_a_new_database,
+    a_migration_edited_into_nonsense_is_refused_before_anything_runs,
+);
+
+fn a_failed_migration_leaves_the_database_as_it_was(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    migrate(connection, std::slice::from_ref(&first)).unwrap();
+    let broken = migration(
+        "0002_broken",
+        &["0001_initial"],
+        vec![Operation::CreateModel { model: model("Invoice") }, raw("SELECT * FROM no_such_table")],
+    );
+    let error = migrate(connection, &[first.clone(), broken]).unwrap_err().to_string();
+    assert!(error.contains("shop.0002_broken") && error.contains("no_such_table"), "{error}");
+    if backend != Backend::Mysql {
+        assert!(
+            error.starts_with("applying shop.0002_broken failed and was rolled back; nothing was recorded: "),
+            "{backend}: {error}"
+        );
+    }
+    let tables = support::tables(connection);
+    if backend == Backend::Mysql {
+        // MySQL commits DDL as it runs: the table stays, and the progress says so (see the resume test).
+        assert!(tables.contains(&"shop_invoice".to_owned()));
+    } else {
+        assert_eq!(tables, ["oxutils_migrations", "shop_order"], "rolled back on {backend}");
+    }
+    let recorded =
+        support::text_column(connection, "SELECT name FROM oxutils_migrations WHERE progress IS NULL", &[]);
+    assert_eq!(recorded, ["0001_initial"], "only the first is recorded as applied on {backend}");
+}
+
+/// Unapplying, the failure says so, and on SQLite and PostgreSQL that the migration was rolled back and
+/// is still recorded as applied.
+fn a_failed_unapply_says_unapplying_and_what_was_kept(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    // Backwards, the table is dropped first and the raw SQL then fails.
+    let failing_backwards = Operation::RunSql {
+        forward: BackendSql { all: Some("SELECT 1".into()), ..Default::default() },
+        backward: Some(BackendSql { all: Some("SELECT * FROM no_such_table".into()), ..Default::default() }),
+    };
+    let second = migration(
+        "0002_invoice",
+        &["0001_initial"],
+        vec![failing_backwards, Operation::CreateModel { model: model("Invoice") }],
+    );
+    let files = vec![first, second];
+    migrate(connection, &files).unwrap();
+    let back = Target::Migration(MigrationKey::new("shop", "0001_initial"));
+    let error = Executor::new(connection, files)
+        .and_then(|mut executor| executor.migrate(&back, MigrateOptions::default()))
+        .unwrap_err()
+        .to_string();
+    let tables = support::tables(connection);
+    if backend == Backend::Mysql {
+        assert!(
+            error.starts_with(
+                "unapplying shop.0002_invoice failed after 1 of 2 statements; they are recorded, and the \
+                 next migrate back resumes after them: "
+            ),
+            "{error}"
+        );
+        assert!(!tables.contains(&"shop_invoice".to_owned()), "MySQL commits the drop");
+    } else {
+        assert!(
+            error.starts_with(
+                "unapplying shop.0002_invoice failed and was rolled back; nothing was recorded, and it is \
+                 still applied: "
+            ),
+            "{backend}: {error}"
+        );
+        assert!(tables.contains(&"shop_invoice".to_owned()), "the drop rolled back on {backend}");
+        let applied = support::text_column(
+            connection,
+            "SELECT name FROM oxutils_migrations WHERE progress IS NULL ORDER BY name",
+            &[],
+        );
+        assert_eq!(applied, ["0001_initial", "0002_invoice"], "{backend}");
+    }
+}
+
+#[test]
+fn mysql_resumes_after_the_last_statement_that_ran() {
+    support::Backend::Mysql.with_database(mysql_resumes_after_the_last_statement);
+}
+
+fn mysql_resumes_after_the_last_statement(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let broken = migration(
+        "0001_initial",
+        &[],
+        vec![
+            Operation::CreateModel { model: model("Order") },
+            raw("INSERT INTO shop_order (label) VALUES ('one')"),
+            raw("SELEC 1"),
+        ],
+    );
+    assert!(migrate(connection, std::slice::from_ref(&broken)).is_err());
+    let progress =
+        support::text_column(connection, "SELECT CAST(progress AS CHAR) FROM oxutils_migrations", &[]);
+    assert_eq!(progress, ["2"], "the table and the insert ran");
+    // The fix replaces the failing statement; the rerun must not create the table or insert again.
+    let fixed = migration(
+        "0001_initial",
+        &[],
+        vec![
+            Operation::CreateModel { model: model("Order") },
+            raw("INSERT INTO shop_order (label) VALUES ('one')"),
+            raw("SELECT 1"),
+        ],
+    );
+    let mut executor = Executor::new(connection, vec![fixed]).unwrap();
+    executor.migrate(&Target::Latest, MigrateOptions { allow_edited: true, ..Default::default() }).unwrap();
+    let labels = support::text_column(connection, "SELECT label FROM shop_order", &[]);
+    assert_eq!(labels, ["one"]);
+    let recorded =
+        support::text_column(connection, "SELECT name FROM oxutils_migrations WHERE progress IS NULL", &[]);
+    assert_eq!(recorded, ["0001_initial"]);
+}
+
+fn a_migration_edited_after_it_was_applied_is_reported(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let applied = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    migrate(connection, std::slice::from_ref(&applied)).unwrap();
+    let edited = migration(
+        "0001_initial",
+        &[],
+        vec![Operation::CreateModel { model: model("Order") }, raw("SELECT 1")],
+    );
+    let next =
+        migration("0002_more", &["0001_initial"], vec![Operation::CreateModel { model: model("Invoice") }]);
+    let executor = Executor::new(connection, vec![edited.clone(), next.clone()]).unwrap();
+    assert_eq!(executor.edited(), [MigrationKey::new("shop", "0001_initial")]);
+    let error = migrate(connection, &[edited, next]).unwrap_err().to_string();
+    assert!(error.contains("edited after they were applied: shop.0001_initial"), "{error}");
+    assert!(!support::tables(connection).contains(&"shop_invoice".to_owned()), "nothing ran");
+}
+
+fn two_runs_at_once_apply_each_migration_once(database: &mut support::Database) {
+    let files: Vec<Migration> = (1..=5)
+        .map(|number| {
+            let name = format!("{number:04}_step");
+            let previous = format!("{:04}_step", number - 1);
+            let dependencies: Vec<&str> = if number == 1 { vec![] } else { vec![previous.as_str()] };
+            migration(
+                &name,
+                &dependencies,
+                vec![Operation::CreateModel { model: model(&format!("Table{number}")) }],
+            )
+        })
+        .collect();
+    let url = database.url.clone();
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, files) = (url.clone(), files.clone());
+            std::thread::spawn(move || {
+                let mut connection = Connection::open(&url).unwrap();
+                migrate(&mut connection, &files).map(|steps| steps.len())
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join().unwrap().unwrap_or_else(|error| panic!("a concurrent run failed on {backend}: {error}"));
+    }
+    let recorded = support::text_column(connection, "SELECT name FROM oxutils_migrations ORDER BY name", &[]);
+    let expected: Vec<String> = files.iter().map(|m| m.name.clone()).collect();
+    assert_eq!(recorded, expected, "each migration once on {backend}");
+}
+
+/// Three migrations and their squash.
+fn squashable() -> (Vec<Migration>, Migration) {
+    let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let second = migration(
+        "0002_note",
+        &["0001_initial"],
+        vec![Operation::AddField {
+            model: "Order".into(),
+            field: FieldSchema::new("note", ColumnType::Text, true),
+            backfill: None,
+        }],
+    );
+    let third =
+        migration("0003_invoice", &["0002_note"], vec![Operation::CreateModel { model: model("Invoice") }]);
+    let originals = vec![first, second, third];
+    let squashed = squash(&originals, "shop", None, "0003_invoice").unwrap();
+    assert_eq!(squashed.name, "0001_squashed_0003");
+    assert_eq!(
+        squashed.operations.len(),
+        2,
+        "the added field folds into its CreateModel: {:?}",
+        squashed.operations
+    );
+    (originals, squashed)
+}
+
+/// A database at the middle of a squash's range finishes it with the originals.
+fn a_squashed_migration_works_from_the_middle_of_its_range(database: &mut support::Database) {
+    let (originals, squashed) = squashable();
+    let with_squash = [originals.clone(), vec![squashed]].concat();
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    migrate(connection, &originals[..1]).unwrap();
+    let steps = migrate(connection, &with_squash).unwrap();
+    let names: Vec<&str> = steps.iter().map(|step| step.migration.name.as_str()).collect();
+    assert_eq!(names, ["0002_note", "0003_invoice"], "{backend}");
+    let columns: Vec<String> =
+        support::columns(connection, "shop_order").into_iter().map(|(c, _)| c).collect();
+    assert_eq!(columns, ["id", "label", "note"]);
+}
+
+/// A new database runs the squash alone.
+fn a_squashed_migration_alone_makes_a_new_database(database: &mut support::Database) {
+    let (originals, squashed) = squashable();
+    let with_squash = [originals, vec![squashed]].concat();
+    let connection = &mut database.connection;
+    let steps = migrate(connection, &with_squash).unwrap();
+    let names: Vec<&str> = steps.iter().map(|step| step.migration.name.as_str()).collect();
+    assert_eq!(names, ["0001_squashed_0003"]);
+    assert!(support::tables(connection).contains(&"shop_invoice".to_owned()));
+}
+
+#[test]
+fn graphs_with_cycles_missing_dependencies_or_two_leaves_are_refused() {
+    let a = migration("0001_a", &["0002_b"], vec![]);
+    let b = migration("0002_b", &["0001_a"], vec![]);
+    let error = MigrationGraph::build(vec![a, b], &BTreeSet::new()).err().unwrap();
+    assert!(matches!(error, GraphError::Cycle(_)), "{error}");
+    assert!(
+        error.to_string().contains("shop.0001_a -> shop.0002_b -> shop.0001_a")
+            || error.to_string().contains("shop.0002_b -> shop.0001_a -> shop.0002_b"),
+        "{error}"
+    );
+
+    let orphan = migration("0002_b", &["0001_gone"], vec![]);
+    let error = MigrationGraph::build(vec![orphan], &BTreeSet::new()).err().unwrap().to_string();
+    assert_eq!(error, "migration shop.0002_b depends on shop.0001_gone, which does not exist");
+
+    let root = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let left = migration("0002_left", &["0001_initial"], vec![]);
+    let right = migration("0002_right", &["0001_initial"], vec![]);
+    let branches = vec![root, left, right];
+    let models = [model("Order")];
+    let refs: Vec<&ModelSchema> = models.iter().collect();
+    let error = make_migrations(&refs, branches.clone(), &[], None, &mut NonInteractiveQuestioner)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("more than one leaf in: shop (0002_left, 0002_right)"), "{error}");
+    let merges = merge_migrations(branches.clone()).unwrap();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0].name, "0003_merge_0002_left_0002_right");
+    let merged = [branches, merges].concat();
+    assert!(make_migrations(&refs, merged, &[], None, &mut NonInteractiveQuestioner).unwrap().is_empty());
+}
+
+fn nonsense() -> Vec<Migration> {
+    let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let nonsense = migration(
+        "0002_ghost",
+        &["0001_initial"],
+        vec![Operation::RemoveField { model: "Order".into(), name: "ghost".into() }],
+    );
+    vec![first, nonsense]
+}
+
+#[test]
+fn a_migration_edited_into_nonsense_is_named_with_its_problem() {
+    let files = nonsense();
+    let models = [model("Order")];
+    let refs: Vec<&ModelSchema> = models.iter().collect();
+    let error = make_migrations(&refs, files.clone(), &[], None, &mut NonInteractiveQuestioner)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(error, "migration shop.0002_ghost: `shop.Order` has no field `ghost` at this point");
+}
+
+fn a_migration_edited_into_nonsense_is_refused_before_anything_runs(database: &mut support::Database) {
+    let files = nonsense();
+    let connection = &mut database.connection;
+    let error = migrate(connection, &files).unwrap_err().to_string();
+    assert_eq!(error, "migration shop.0002_ghost: `shop.Order` has no field `ghost` at this point");
+    let recorded = support::text_column(connection, "SELECT name FROM oxutils_migrations", &[]);
+    assert!(recorded.is_empty(), "nothing applied: the plan is checked before anything runs: {recorded:?}");
+}
