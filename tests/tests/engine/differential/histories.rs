@@ -16,6 +16,7 @@ crate::on_every_backend!(
     renames_keep_a_choice_check_and_comments_are_migrated,
     undoing_sees_what_another_app_applied_before,
     no_index_a_key_uses_is_dropped_under_it,
+    a_long_table_is_renamed_with_its_primary_key,
 );
 
 /// A project's migration files, each rendered and parsed back as `makemigrations` writes them.
@@ -229,6 +230,40 @@ fn renames_keep_a_choice_check_and_comments_are_migrated(database: &mut support:
         make_migrations(&refs, files.0.clone(), &[], None, &mut NonInteractiveQuestioner).unwrap().is_empty()
     );
     files.migrate(connection, Target::Zero("alpha".into()));
+    files.migrate(connection, Target::Latest);
+}
+
+/// A table of 59 bytes or more: PostgreSQL cuts its primary key's name, `<table>_pkey`, to 63 bytes, and
+/// renaming the table addressed the name uncut, which PostgreSQL never made (review of issue 14).
+fn a_long_table_is_renamed_with_its_primary_key(database: &mut support::Database) {
+    use super::checks::{create_from_models, schema_of};
+    let connection = &mut database.connection;
+    let mut files = Files::default();
+    let table = "alpha_a_ledger_whose_table_name_is_long_enough_to_be_cut_by_pg";
+    assert!(table.len() + "_pkey".len() > 63);
+    let long = ModelSchema { table: table.into(), ..model("alpha", "Ledger", vec![text("entry")]) };
+    files.make(std::slice::from_ref(&long));
+    let short = ModelSchema { table: "alpha_ledger".into(), ..long.clone() };
+    files.make(std::slice::from_ref(&short));
+    files.migrate(connection, Target::Latest);
+    connection.batch("INSERT INTO alpha_ledger (entry) VALUES ('kept')").unwrap();
+
+    let backend = connection.backend();
+    let server = match backend {
+        oxutils::ddl::Backend::Sqlite => support::Backend::Sqlite,
+        oxutils::ddl::Backend::Postgres => support::Backend::Postgres,
+        oxutils::ddl::Backend::Mysql => support::Backend::Mysql,
+    };
+    let mut declared = server.database().expect("a second database on the same server");
+    create_from_models(&mut declared.connection, std::slice::from_ref(&short)).unwrap();
+    let differences =
+        schema_of(connection).unwrap().differences(&schema_of(&mut declared.connection).unwrap());
+    assert!(differences.is_empty(), "{backend}: {differences:?}");
+    // Back to the long name and forwards again: the key is found under each name.
+    files.migrate(connection, Target::Migration(files.key("alpha", 1)));
+    let rows =
+        connection.query(&format!("SELECT entry FROM {}", backend.quote_identifier(table)), &[]).unwrap();
+    assert_eq!(rows.len(), 1, "{backend}: the row survives both renames");
     files.migrate(connection, Target::Latest);
 }
 
