@@ -1,5 +1,6 @@
 use crate::field::row::RowError;
 use std::fmt;
+use std::sync::Arc;
 
 /// A database operation failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub enum DbError {
         sql: String,
         /// The database's message.
         message: String,
+        /// The driver's own error, where there was one: this error's `source()`.
+        driver: Option<DriverError>,
     },
     /// A model's write hook refused the write, which was rolled back.
     Hook(String),
@@ -48,9 +51,55 @@ pub enum ConstraintKind {
     NotNull,
 }
 
+/// A driver's error (rusqlite's, `postgres`'s, `mysql`'s) kept behind a [`DbError`] as its source. Shared,
+/// so that `DbError` stays `Clone`; two are equal when they read the same.
+#[derive(Clone)]
+pub struct DriverError(Arc<dyn std::error::Error + Send + Sync>);
+
+impl DriverError {
+    /// The driver's error itself, to downcast (`error.get().downcast_ref::<rusqlite::Error>()`).
+    pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for DriverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl PartialEq for DriverError {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for DriverError {}
+
 impl DbError {
-    pub(crate) fn query(sql: &str, error: impl fmt::Display) -> Self {
-        DbError::Query { sql: sql.to_owned(), message: error.to_string() }
+    /// A statement failed for a reason given in words, with no driver error behind it.
+    pub(crate) fn query(sql: &str, message: impl fmt::Display) -> Self {
+        DbError::Query { sql: sql.to_owned(), message: message.to_string(), driver: None }
+    }
+
+    /// A statement failed with the driver's `error`, in its own words; the error is kept as the source.
+    pub(crate) fn from_driver(sql: &str, error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::driver(sql, error.to_string(), error)
+    }
+
+    /// A statement failed with the driver's `error`, in `message`'s words (the server's own, where the
+    /// driver's are generic); the error is kept as the source.
+    pub(crate) fn driver(
+        sql: &str,
+        message: impl fmt::Display,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        DbError::Query {
+            sql: sql.to_owned(),
+            message: message.to_string(),
+            driver: Some(DriverError(Arc::new(error))),
+        }
     }
 
     /// Names `table` in a constraint error whose database did not.
@@ -80,7 +129,7 @@ impl fmt::Display for DbError {
             }
             DbError::NotFound { model } => write!(f, "no {model} matches"),
             DbError::Row(error) => error.fmt(f),
-            DbError::Query { sql, message } => write!(f, "{message}\n  in: {sql}"),
+            DbError::Query { sql, message, .. } => write!(f, "{message}\n  in: {sql}"),
             DbError::Hook(message) => write!(f, "the write hook refused: {message}"),
         }
     }
@@ -101,6 +150,7 @@ impl std::error::Error for DbError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             DbError::Row(error) => Some(error),
+            DbError::Query { driver: Some(driver), .. } => Some(driver.get()),
             _ => None,
         }
     }
@@ -129,4 +179,20 @@ pub(crate) fn quoted_after(message: &str, marker: &str, open: char, close: char)
     let start = rest.find(open)? + open.len_utf8();
     let end = rest[start..].find(close)? + start;
     Some(rest[start..end].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::db::Connection;
+    use std::error::Error;
+
+    /// The driver's error stays reachable behind the message, for callers that need its code.
+    #[test]
+    fn a_failed_statement_keeps_the_drivers_error_as_its_source() {
+        let mut connection = Connection::open("sqlite::memory:").unwrap();
+        let error = connection.batch("SELECT * FROM no_such_table").expect_err("no such table");
+        assert!(error.to_string().starts_with("no such table: no_such_table"), "{error}");
+        let source = error.source().expect("the driver's error");
+        assert!(source.downcast_ref::<rusqlite::Error>().is_some(), "{source:?}");
+    }
 }

@@ -8,7 +8,7 @@ mod mysql;
 mod postgres;
 pub(crate) mod sqlite;
 
-pub use error::{ConstraintKind, DbError};
+pub use error::{ConstraintKind, DbError, DriverError};
 
 use crate::dialect::Backend;
 use crate::field::row::FieldRow;

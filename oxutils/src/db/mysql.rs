@@ -33,7 +33,7 @@ pub fn query(connection: &mut Conn, sql: &str, params: &[Value]) -> Result<Vec<R
 
 /// MySQL and MariaDB report constraints by error code, and name them only inside the message.
 fn classify(sql: &str, error: ::mysql::Error) -> DbError {
-    let ::mysql::Error::MySqlError(server) = &error else { return DbError::query(sql, error) };
+    let ::mysql::Error::MySqlError(server) = &error else { return DbError::from_driver(sql, error) };
     // The server's words and code, not the client's `MySqlError { .. }` wrapper.
     let message = server.message.clone();
     let in_words = || DbError::query(sql, format!("{message} (error {})", server.code));

@@ -12,36 +12,36 @@ pub fn open(url: &str) -> Result<Client, DbError> {
 }
 
 pub fn batch(client: &mut Client, sql: &str) -> Result<(), DbError> {
-    client.batch_execute(sql).map_err(|error| classify(sql, &error))
+    client.batch_execute(sql).map_err(|error| classify(sql, error))
 }
 
 pub fn execute(client: &mut Client, sql: &str, params: &[Value]) -> Result<u64, DbError> {
     let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
-    client.execute(sql, &values.as_params()).map_err(|error| classify(sql, &error))
+    client.execute(sql, &values.as_params()).map_err(|error| classify(sql, error))
 }
 
 pub fn query(client: &mut Client, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
     let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
-    let rows = client.query(sql, &values.as_params()).map_err(|error| classify(sql, &error))?;
+    let rows = client.query(sql, &values.as_params()).map_err(|error| classify(sql, error))?;
     rows.iter()
         .map(|row| (0..row.len()).map(|index| value_of(row, index)).collect::<Result<Row, _>>())
         .collect::<Result<_, _>>()
-        .map_err(|error| classify(sql, &error))
+        .map_err(|error| classify(sql, error))
 }
 
 /// A typed constraint error where the server reports one, with its constraint and table.
-fn classify(sql: &str, error: &::postgres::Error) -> DbError {
+fn classify(sql: &str, error: ::postgres::Error) -> DbError {
     use ::postgres::error::SqlState;
-    let Some(db) = error.as_db_error() else { return DbError::query(sql, describe(error)) };
+    let Some(db) = error.as_db_error() else { return DbError::driver(sql, describe(&error), error) };
     let kind = match *db.code() {
         SqlState::UNIQUE_VIOLATION => ConstraintKind::Unique,
         SqlState::FOREIGN_KEY_VIOLATION => ConstraintKind::ForeignKey,
         SqlState::CHECK_VIOLATION => ConstraintKind::Check,
         SqlState::NOT_NULL_VIOLATION => ConstraintKind::NotNull,
-        _ => return DbError::query(sql, describe(error)),
+        _ => return DbError::driver(sql, describe(&error), error),
     };
     let constraint = db.constraint().map(str::to_owned).or_else(|| db.column().map(str::to_owned));
-    DbError::Constraint { kind, constraint, table: db.table().map(str::to_owned), message: describe(error) }
+    DbError::Constraint { kind, constraint, table: db.table().map(str::to_owned), message: describe(&error) }
 }
 
 /// The server's own message (with its detail) rather than the client's generic "db error".

@@ -87,14 +87,14 @@ impl SqliteConnection {
                     Entry::Vacant(slot) => slot.insert(
                         connection
                             .prepare_with_flags(text, rusqlite::PrepFlags::SQLITE_PREPARE_PERSISTENT)
-                            .map_err(|error| DbError::query(text, error))?,
+                            .map_err(|error| DbError::from_driver(text, error))?,
                     ),
                 };
                 run(statement)
             }
             SqlText::Built(text) => {
                 let mut statement =
-                    connection.prepare_cached(text).map_err(|error| DbError::query(text, error))?;
+                    connection.prepare_cached(text).map_err(|error| DbError::from_driver(text, error))?;
                 run(&mut statement)
             }
         })
@@ -118,7 +118,7 @@ impl SqliteConnection {
             let mut params = ParamWriter { statement, field: 0, parameter: 0, skip, error: None };
             row.write_fields(&mut params);
             if let Some(error) = params.error {
-                return Err(DbError::query(sql.text(), error));
+                return Err(DbError::from_driver(sql.text(), error));
             }
             run_execute(statement, sql.text())
         })
@@ -270,14 +270,14 @@ pub fn batch(connection: &SqliteConnection, sql: &str) -> Result<(), DbError> {
 fn classify(sql: &str, error: rusqlite::Error) -> DbError {
     use rusqlite::ffi;
     let rusqlite::Error::SqliteFailure(failure, Some(message)) = &error else {
-        return DbError::query(sql, error);
+        return DbError::from_driver(sql, error);
     };
     let kind = match failure.extended_code {
         ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => ConstraintKind::Unique,
         ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ConstraintKind::ForeignKey,
         ffi::SQLITE_CONSTRAINT_CHECK => ConstraintKind::Check,
         ffi::SQLITE_CONSTRAINT_NOTNULL => ConstraintKind::NotNull,
-        _ => return DbError::query(sql, error),
+        _ => return DbError::from_driver(sql, error),
     };
     let detail = message.split_once("failed: ").map(|(_, detail)| detail.to_owned());
     let (constraint, table) = match (kind, detail) {
@@ -302,7 +302,9 @@ pub fn query(
 /// Binds each value where it lies: text and bytes are lent to SQLite, not copied.
 fn bind(statement: &mut rusqlite::Statement<'_>, sql: &str, params: &[Value]) -> Result<(), DbError> {
     for (index, value) in params.iter().enumerate() {
-        statement.raw_bind_parameter(index + 1, Bind(value)).map_err(|error| DbError::query(sql, error))?;
+        statement
+            .raw_bind_parameter(index + 1, Bind(value))
+            .map_err(|error| DbError::from_driver(sql, error))?;
     }
     Ok(())
 }

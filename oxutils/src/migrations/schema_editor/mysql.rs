@@ -27,6 +27,7 @@ impl SchemaEditor for MysqlEditor {
             Ok(())
         } else {
             Err(DbError::Query {
+                driver: None,
                 sql: "GET_LOCK".to_owned(),
                 message: "another migrate held the lock for 10 minutes".to_owned(),
             })

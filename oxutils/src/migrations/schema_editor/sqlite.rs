@@ -122,6 +122,7 @@ impl SchemaEditor for SqliteEditor {
                 _ => "?".to_owned(),
             };
             return Err(DbError::Query {
+                driver: None,
                 sql: "PRAGMA foreign_key_check".to_owned(),
                 message: format!(
                     "{} broken foreign keys; the first: row {} of `{}` points at a row of `{}` that does \
