@@ -4,7 +4,7 @@
 //! Backwards is forwards of the inverse operation, with the states swapped: one code path per change.
 
 use super::operation::{Operation, StateError, missing_constraint, missing_field, missing_model};
-use super::schema_editor::{SchemaEditor, check_alter_field, editor};
+use super::schema_editor::{SchemaEditor, editor};
 use super::state::ProjectState;
 use crate::dialect::Backend;
 use crate::schema::{FieldSchema, Literal, ModelSchema};
@@ -100,6 +100,8 @@ fn alter_field(
     new: &FieldSchema,
     backfill: Option<&Literal>,
 ) -> Result<Vec<String>, StateError> {
-    check_alter_field(new_model, old, new)?;
+    if old.primary_key != new.primary_key || old.auto_increment != new.auto_increment {
+        return Err(StateError::PrimaryKeyChange { model: new_model.name.clone() });
+    }
     Ok(editor.alter_field(old_model, new_model, old, new, backfill))
 }

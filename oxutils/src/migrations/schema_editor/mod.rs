@@ -12,7 +12,6 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-use super::operation::StateError;
 use crate::db::{Connection, DbError};
 use crate::ddl;
 use crate::dialect::Backend;
@@ -43,14 +42,23 @@ pub(crate) trait SchemaEditor: Sync {
 
     fn alter_table_comment(&self, model: &ModelSchema, comment: Option<&str>) -> Vec<String>;
 
-    /// A column added; existing rows get `backfill` when the field has no default.
+    /// A column added with its unique key, foreign key and choices CHECK; existing rows get `backfill`
+    /// when the field has no default.
     fn add_field(
         &self,
         old: &ModelSchema,
         new: &ModelSchema,
         field: &FieldSchema,
         backfill: Option<&Literal>,
-    ) -> Vec<String>;
+    ) -> Vec<String> {
+        let _ = old;
+        let (table, backend) = (&new.table, self.backend());
+        let constraints = ddl::add_unique_key(table, field, backend)
+            .into_iter()
+            .chain(ddl::add_foreign_key(table, field, backend))
+            .chain(choices_check(table, field, backend));
+        add_column(self, table, field, backfill, constraints)
+    }
 
     fn remove_field(&self, old: &ModelSchema, new: &ModelSchema, field: &FieldSchema) -> Vec<String>;
 
@@ -81,16 +89,11 @@ pub(crate) trait SchemaEditor: Sync {
         new: &ModelSchema,
         constraint: &ConstraintSchema,
     ) -> Vec<String> {
-        let _ = old;
         match constraint {
             ConstraintSchema::Unique { name, columns } => {
                 vec![ddl::create_index(&new.table, name, columns, true, self.backend())]
             }
-            ConstraintSchema::Check { name, expr } => vec![format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr})",
-                self.quote(&new.table),
-                self.quote(name)
-            )],
+            ConstraintSchema::Check { name, expr } => self.add_check(old, new, name, expr),
         }
     }
 
@@ -102,10 +105,24 @@ pub(crate) trait SchemaEditor: Sync {
     ) -> Vec<String> {
         match constraint {
             ConstraintSchema::Unique { name, columns } => self.remove_index(old, name, columns),
-            ConstraintSchema::Check { name, .. } => {
-                vec![format!("ALTER TABLE {} DROP CONSTRAINT {}", self.quote(&new.table), self.quote(name))]
-            }
+            ConstraintSchema::Check { name, .. } => self.drop_check(old, new, name),
         }
+    }
+
+    /// A CHECK constraint added to the table, `old` before it and `new` after.
+    fn add_check(&self, old: &ModelSchema, new: &ModelSchema, name: &str, expr: &str) -> Vec<String> {
+        let _ = old;
+        vec![format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr})",
+            self.quote(&new.table),
+            self.quote(name)
+        )]
+    }
+
+    /// The CHECK constraint `name` dropped, `old` before and `new` after.
+    fn drop_check(&self, old: &ModelSchema, new: &ModelSchema, name: &str) -> Vec<String> {
+        let _ = old;
+        vec![format!("ALTER TABLE {} DROP CONSTRAINT {}", self.quote(&new.table), self.quote(name))]
     }
 
     /// Takes the lock that keeps two `migrate` runs apart, waiting for another run to finish.
@@ -145,6 +162,12 @@ pub(crate) trait SchemaEditor: Sync {
 
     // The primitives the shared steps below are written over.
 
+    /// `RENAME COLUMN`.
+    fn rename_column(&self, table: &str, old: &FieldSchema, new: &FieldSchema) -> String {
+        let t = self.quote(table);
+        format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", self.quote(&old.column), self.quote(&new.column))
+    }
+
     /// One index renamed in place.
     fn rename_index(
         &self,
@@ -173,18 +196,6 @@ pub(crate) fn editor(backend: Backend) -> &'static dyn SchemaEditor {
         Backend::Postgres => &postgres::PostgresEditor,
         Backend::Mysql => &mysql::MysqlEditor,
     }
-}
-
-/// Checks the one change no backend makes in place: a field's primary key or auto-increment.
-pub(crate) fn check_alter_field(
-    new_model: &ModelSchema,
-    old: &FieldSchema,
-    new: &FieldSchema,
-) -> Result<(), StateError> {
-    if old.primary_key != new.primary_key || old.auto_increment != new.auto_increment {
-        return Err(StateError::PrimaryKeyChange { model: new_model.name.clone() });
-    }
-    Ok(())
 }
 
 /// Renames the table and what is named after it, in place where the backend can: single-column indexes,
@@ -263,6 +274,24 @@ fn rename_indexes<E: SchemaEditor + ?Sized>(editor: &E, old: &ModelSchema, new: 
     sql
 }
 
+/// A field whose only change is its name or column: the column and what is named after it are renamed in
+/// place, nothing rebuilt.
+fn rename_field_in_place<E: SchemaEditor + ?Sized>(
+    editor: &E,
+    old_model: &ModelSchema,
+    new_model: &ModelSchema,
+    old: &FieldSchema,
+    new: &FieldSchema,
+) -> Vec<String> {
+    let mut sql = Vec::new();
+    if old.column != new.column {
+        sql.push(editor.rename_column(&new_model.table, old, new));
+    }
+    sql.extend(rename_field_names(editor, old_model, new_model, old, new));
+    sql.extend(rename_indexes(editor, old_model, new_model));
+    sql
+}
+
 /// Whether a field changed only its name or column: then it is renamed in place, nothing rebuilt.
 fn only_renamed(old: &FieldSchema, new: &FieldSchema) -> bool {
     FieldSchema { name: new.name.clone(), column: new.column.clone(), ..old.clone() } == *new
@@ -300,31 +329,20 @@ fn add_column<E: SchemaEditor + ?Sized>(
     }
     sql.extend(constraints);
     if field.index {
-        sql.push(ddl::create_index(
-            table,
-            &ddl::field_index_name(table, field),
-            std::slice::from_ref(&field.column),
-            false,
-            backend,
-        ));
+        sql.push(field_index(table, field, backend));
     }
     sql
 }
 
-/// `ADD COLUMN` on a server that alters tables in place: the column with its unique key, foreign key and
-/// choices CHECK.
-fn add_column_in_place<E: SchemaEditor + ?Sized>(
-    editor: &E,
-    new: &ModelSchema,
-    field: &FieldSchema,
-    backfill: Option<&Literal>,
-) -> Vec<String> {
-    let (table, backend) = (&new.table, editor.backend());
-    let constraints = ddl::add_unique_key(table, field, backend)
-        .into_iter()
-        .chain(ddl::add_foreign_key(table, field, backend))
-        .chain(choices_check(table, field, backend));
-    add_column(editor, table, field, backfill, constraints)
+/// `CREATE INDEX` of a field's own index (`#[ox(index)]`).
+fn field_index(table: &str, field: &FieldSchema, backend: Backend) -> String {
+    ddl::create_index(
+        table,
+        &ddl::field_index_name(table, field),
+        std::slice::from_ref(&field.column),
+        false,
+        backend,
+    )
 }
 
 /// A choice column's CHECK, added to an existing table.
@@ -337,12 +355,6 @@ fn choices_check(table: &str, field: &FieldSchema, backend: Backend) -> Option<S
 /// How a server that alters a column in place (PostgreSQL, MySQL) changes it: what is named after the old
 /// column goes first, then the column changes, then the indexes, checks and keys come back.
 trait AlterInPlace: SchemaEditor {
-    /// `RENAME COLUMN`.
-    fn rename_column(&self, table: &str, old: &FieldSchema, new: &FieldSchema) -> String {
-        let t = self.quote(table);
-        format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", self.quote(&old.column), self.quote(&new.column))
-    }
-
     /// Whether a foreign key must be dropped and added again when its column loses its own index.
     fn key_needs_its_index(&self) -> bool {
         false
@@ -381,16 +393,13 @@ fn alter_in_place<E: AlterInPlace + ?Sized>(
     let backend = editor.backend();
     let table = &new_model.table;
     let t = editor.quote(table);
+    if only_renamed(old, new) {
+        return rename_field_in_place(editor, old_model, new_model, old, new);
+    }
     let renamed = old.column != new.column;
     let mut sql = Vec::new();
     if renamed {
         sql.push(editor.rename_column(table, old, new));
-    }
-    if only_renamed(old, new) {
-        // The column and what is named after it are renamed in place: nothing is rebuilt.
-        sql.extend(rename_field_names(editor, old_model, new_model, old, new));
-        sql.extend(rename_indexes(editor, old_model, new_model));
-        return sql;
     }
     let fill = not_null_fill(old, new, backfill);
     // Constraints and indexes named after the old column go first, and come back under the new one.
@@ -418,13 +427,7 @@ fn alter_in_place<E: AlterInPlace + ?Sized>(
         sql.extend(editor.add_unique(table, new));
     }
     if new.index && (!old.index || renamed) {
-        sql.push(ddl::create_index(
-            table,
-            &ddl::field_index_name(table, new),
-            std::slice::from_ref(&new.column),
-            false,
-            backend,
-        ));
+        sql.push(field_index(table, new, backend));
     }
     if choices_changed {
         sql.extend(choices_check(table, new, backend));

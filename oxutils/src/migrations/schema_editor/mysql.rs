@@ -26,16 +26,24 @@ impl SchemaEditor for MysqlEditor {
         if matches!(acquired, Some(Ok(1))) {
             Ok(())
         } else {
-            Err(DbError::Query {
-                driver: None,
-                sql: "GET_LOCK".to_owned(),
-                message: "another migrate held the lock for 10 minutes".to_owned(),
-            })
+            Err(DbError::query("GET_LOCK", "another migrate held the lock for 10 minutes"))
         }
     }
 
     fn unlock_migrations(&self, connection: &mut Connection) -> Result<(), DbError> {
         connection.batch(&format!("DO RELEASE_LOCK('{LOCK_NAME}')"))
+    }
+
+    /// MariaDB's JSON is text with a CHECK named after the column: RENAME COLUMN keeps the old name,
+    /// CHANGE COLUMN with the definition names it after the new column, as a fresh table does.
+    fn rename_column(&self, table: &str, old: &FieldSchema, new: &FieldSchema) -> String {
+        let t = self.quote(table);
+        if old.column_type == ColumnType::Json {
+            let definition =
+                ddl::mysql_column_definition(&FieldSchema { column: new.column.clone(), ..old.clone() });
+            return format!("ALTER TABLE {t} CHANGE COLUMN {} {definition}", self.quote(&old.column));
+        }
+        format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", self.quote(&old.column), self.quote(&new.column))
     }
 
     /// MySQL commits each DDL statement as it runs.
@@ -46,16 +54,6 @@ impl SchemaEditor for MysqlEditor {
     fn alter_table_comment(&self, model: &ModelSchema, comment: Option<&str>) -> Vec<String> {
         let comment = self.backend().quote_literal(comment.unwrap_or(""));
         vec![format!("ALTER TABLE {} COMMENT = {comment}", self.quote(&model.table))]
-    }
-
-    fn add_field(
-        &self,
-        _old: &ModelSchema,
-        new: &ModelSchema,
-        field: &FieldSchema,
-        backfill: Option<&Literal>,
-    ) -> Vec<String> {
-        super::add_column_in_place(self, new, field, backfill)
     }
 
     /// MySQL refuses to drop a column a foreign key still uses: the key goes first.
@@ -152,18 +150,6 @@ impl SchemaEditor for MysqlEditor {
 }
 
 impl AlterInPlace for MysqlEditor {
-    /// MariaDB's JSON is text with a CHECK named after the column: RENAME COLUMN keeps the old name,
-    /// CHANGE COLUMN with the definition names it after the new column, as a fresh table does.
-    fn rename_column(&self, table: &str, old: &FieldSchema, new: &FieldSchema) -> String {
-        let t = self.quote(table);
-        if old.column_type == ColumnType::Json {
-            let definition =
-                ddl::mysql_column_definition(&FieldSchema { column: new.column.clone(), ..old.clone() });
-            return format!("ALTER TABLE {t} CHANGE COLUMN {} {definition}", self.quote(&old.column));
-        }
-        format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", self.quote(&old.column), self.quote(&new.column))
-    }
-
     fn key_needs_its_index(&self) -> bool {
         true
     }

@@ -48,16 +48,6 @@ impl SchemaEditor for PostgresEditor {
         vec![format!("COMMENT ON TABLE {} IS {comment}", self.quote(&model.table))]
     }
 
-    fn add_field(
-        &self,
-        _old: &ModelSchema,
-        new: &ModelSchema,
-        field: &FieldSchema,
-        backfill: Option<&Literal>,
-    ) -> Vec<String> {
-        super::add_column_in_place(self, new, field, backfill)
-    }
-
     fn remove_field(&self, old: &ModelSchema, _new: &ModelSchema, field: &FieldSchema) -> Vec<String> {
         vec![format!("ALTER TABLE {} DROP COLUMN {}", self.quote(&old.table), self.quote(&field.column))]
     }

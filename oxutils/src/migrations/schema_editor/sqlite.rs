@@ -3,11 +3,11 @@
 //! every row. The executor turns foreign key enforcement off around a rebuild, as SQLite's documentation
 //! prescribes, and checks every key before committing. SQLite keeps no comments.
 
-use super::{SchemaEditor, not_null_fill, only_renamed, rename_field_names, rename_indexes, rename_table};
+use super::{SchemaEditor, not_null_fill, only_renamed, rename_field_in_place, rename_table};
 use crate::db::{Connection, DbError};
 use crate::ddl;
 use crate::dialect::Backend;
-use crate::schema::{ConstraintSchema, FieldSchema, Literal, ModelSchema, check_name};
+use crate::schema::{FieldSchema, Literal, ModelSchema, check_name};
 
 pub(super) struct SqliteEditor;
 
@@ -60,17 +60,7 @@ impl SchemaEditor for SqliteEditor {
         backfill: Option<&Literal>,
     ) -> Vec<String> {
         if only_renamed(old, new) {
-            let mut sql = Vec::new();
-            if old.column != new.column {
-                let t = self.quote(&new_model.table);
-                sql.push(format!(
-                    "ALTER TABLE {t} RENAME COLUMN {} TO {}",
-                    self.quote(&old.column),
-                    self.quote(&new.column)
-                ));
-            }
-            sql.extend(rename_field_names(self, old_model, new_model, old, new));
-            sql.extend(rename_indexes(self, old_model, new_model));
+            let mut sql = rename_field_in_place(self, old_model, new_model, old, new);
             sql.extend(rename_checks(old_model, new_model));
             return sql;
         }
@@ -80,30 +70,13 @@ impl SchemaEditor for SqliteEditor {
         rebuild(old_model, new_model, &fills)
     }
 
-    fn add_constraint(
-        &self,
-        old: &ModelSchema,
-        new: &ModelSchema,
-        constraint: &ConstraintSchema,
-    ) -> Vec<String> {
-        match constraint {
-            ConstraintSchema::Unique { name, columns } => {
-                vec![ddl::create_index(&new.table, name, columns, true, Backend::Sqlite)]
-            }
-            ConstraintSchema::Check { .. } => rebuild(old, new, &[]),
-        }
+    /// SQLite cannot add or drop a CHECK: the table is rebuilt with the new model's.
+    fn add_check(&self, old: &ModelSchema, new: &ModelSchema, _name: &str, _expr: &str) -> Vec<String> {
+        rebuild(old, new, &[])
     }
 
-    fn remove_constraint(
-        &self,
-        old: &ModelSchema,
-        new: &ModelSchema,
-        constraint: &ConstraintSchema,
-    ) -> Vec<String> {
-        match constraint {
-            ConstraintSchema::Unique { name, columns } => self.remove_index(old, name, columns),
-            ConstraintSchema::Check { .. } => rebuild(old, new, &[]),
-        }
+    fn drop_check(&self, old: &ModelSchema, new: &ModelSchema, _name: &str) -> Vec<String> {
+        rebuild(old, new, &[])
     }
 
     /// Foreign keys are checked at the end rather than enforced midway, because a table rebuild drops and
@@ -121,10 +94,9 @@ impl SchemaEditor for SqliteEditor {
                 Some(sea_query::Value::BigInt(Some(number))) => number.to_string(),
                 _ => "?".to_owned(),
             };
-            return Err(DbError::Query {
-                driver: None,
-                sql: "PRAGMA foreign_key_check".to_owned(),
-                message: format!(
+            return Err(DbError::query(
+                "PRAGMA foreign_key_check",
+                format!(
                     "{} broken foreign keys; the first: row {} of `{}` points at a row of `{}` that does \
                      not exist",
                     broken.len(),
@@ -132,7 +104,7 @@ impl SchemaEditor for SqliteEditor {
                     text(0),
                     text(2)
                 ),
-            });
+            ));
         }
         Ok(())
     }
