@@ -10,7 +10,7 @@ pub use foreign_key::{ForeignKeyField, NullableForeignKey};
 
 use crate::db::{Connection, DbError};
 use crate::field::OxField;
-use crate::field::row::{FieldRow, RowError, RowReader, RowWriter, ValueReader};
+use crate::field::row::{FieldRow, RowError, RowReader, RowWriter};
 use crate::model::write_event::WriteEvent;
 use crate::schema::ModelSchema;
 use sea_query::Value;
@@ -49,9 +49,7 @@ pub trait Model: Sized + 'static {
 
     /// One SQL value per column, in the order of the schema's fields.
     fn to_values(&self) -> Vec<Value> {
-        let mut values = Vec::with_capacity(Self::schema().fields.len());
-        self.write_row(&mut values);
-        values
+        self.field_values()
     }
 
     /// Rebuilds a model from one SQL value per column, in the order of the schema's fields.
@@ -65,7 +63,7 @@ pub trait Model: Sized + 'static {
 
     /// Rebuilds a model from the values of a row as a driver yields them, without collecting them first.
     fn from_value_iter(values: &mut dyn Iterator<Item = Value>) -> Result<Self, RowError> {
-        Self::read_row(&mut ValueReader::new(values, Self::schema().fields.len()))
+        Self::from_field_values(values)
     }
 
     /// This model's SQL, built once per backend.
