@@ -18,6 +18,7 @@ mod replay;
 pub mod resume;
 mod schema_editor;
 pub(crate) mod sql;
+mod sql_lexer;
 pub(crate) mod squash;
 pub(crate) mod state;
 #[doc(hidden)]

@@ -10,6 +10,7 @@
 //! statements that can run twice (`MODIFY COLUMN`, `ALTER COLUMN .. DROP DEFAULT`, `UPDATE`).
 
 use super::introspect::{MysqlConstraintKind, MysqlIndex, MysqlTable, mysql_table};
+use super::sql_lexer::{Token, closing, name_list, tokens, top_level_commas};
 use crate::db::{Connection, DbError};
 
 /// What the catalog shows once a statement has run.
@@ -98,72 +99,10 @@ fn has(table: Option<MysqlTable>, test: impl FnOnce(&MysqlTable) -> bool) -> boo
 
 /// Reads back which of the engine's shapes `statement` is.
 pub fn check(statement: &str) -> Check {
-    match tokens(statement) {
+    match tokens(statement, '`') {
         Some(tokens) => shape(&tokens).unwrap_or(Check::Unrecognised),
         None => Check::Unrecognised,
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Token<'a> {
-    /// A keyword, type name or number, as written.
-    Word(&'a str),
-    /// A backquoted name, unquoted.
-    Name(String),
-    /// A string literal; its text never matters here.
-    Text,
-    Punct(char),
-}
-
-/// The statement's tokens; `None` when it is not one statement the lexer can read whole: a `;` outside
-/// quotes, a comment, an unterminated quote.
-fn tokens(statement: &str) -> Option<Vec<Token<'_>>> {
-    let mut tokens = Vec::new();
-    let mut rest = statement.trim();
-    while let Some(first) = rest.chars().next() {
-        if first.is_whitespace() {
-            rest = rest.trim_start();
-            continue;
-        }
-        if rest.starts_with("--") || rest.starts_with("/*") || first == '#' || first == ';' {
-            return None;
-        }
-        let (token, length) = match first {
-            '`' => quoted(rest, '`').map(|(text, length)| (Token::Name(text), length))?,
-            '\'' | '"' => quoted(rest, first).map(|(_, length)| (Token::Text, length))?,
-            c if c.is_ascii_alphanumeric() || c == '_' => {
-                let length =
-                    rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
-                (Token::Word(&rest[..length]), length)
-            }
-            c => (Token::Punct(c), c.len_utf8()),
-        };
-        tokens.push(token);
-        rest = &rest[length..];
-    }
-    Some(tokens)
-}
-
-/// The text between `quote` and its closing one at the start of `text`, a doubled quote or (outside
-/// names) a backslash escaping the next character, and the length taken.
-fn quoted(text: &str, quote: char) -> Option<(String, usize)> {
-    let mut unquoted = String::new();
-    let mut chars = text.char_indices().skip(1).peekable();
-    while let Some((at, c)) = chars.next() {
-        match c {
-            '\\' if quote != '`' => unquoted.push(chars.next()?.1),
-            c if c == quote => {
-                if chars.peek().is_some_and(|&(_, next)| next == quote) {
-                    chars.next();
-                    unquoted.push(quote);
-                } else {
-                    return Some((unquoted, at + 1));
-                }
-            }
-            c => unquoted.push(c),
-        }
-    }
-    None
 }
 
 /// The engine's statement shapes; `None` for any other.
@@ -255,52 +194,10 @@ fn shape(tokens: &[Token<'_>]) -> Option<Check> {
     }
 }
 
-/// `(a, b)` after its opening parenthesis, and nothing after it: the index's columns.
+/// `CREATE [UNIQUE] INDEX` of `columns` (after the opening parenthesis).
 fn index_created(table: &str, name: &str, unique: bool, columns: &[Token<'_>]) -> Option<Check> {
-    let (last, names) = columns.split_last()?;
-    if *last != Token::Punct(')') {
-        return None;
-    }
-    let mut found = Vec::new();
-    for (position, token) in names.iter().enumerate() {
-        match token {
-            Token::Name(column) if position % 2 == 0 => found.push(column.clone()),
-            Token::Punct(',') if position % 2 == 1 => {}
-            _ => return None,
-        }
-    }
-    if found.is_empty() || names.len() % 2 == 0 {
-        return None;
-    }
-    let index = MysqlIndex { name: name.to_owned(), unique, columns: found };
+    let index = MysqlIndex { name: name.to_owned(), unique, columns: name_list(columns)? };
     Some(Check::Effect(Effect::IndexExists { table: table.to_owned(), index }))
-}
-
-/// The position in `tokens`, which follow an opening parenthesis, of the one that closes it.
-fn closing(tokens: &[Token<'_>]) -> Option<usize> {
-    let mut depth = 0usize;
-    for (position, token) in tokens.iter().enumerate() {
-        match token {
-            Token::Punct('(') => depth += 1,
-            Token::Punct(')') if depth == 0 => return Some(position),
-            Token::Punct(')') => depth -= 1,
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Whether a comma stands outside every parenthesis: more than one change in one `ALTER TABLE`.
-fn top_level_commas(tokens: &[Token<'_>]) -> bool {
-    let mut depth = 0isize;
-    tokens.iter().any(|token| {
-        match token {
-            Token::Punct('(') => depth += 1,
-            Token::Punct(')') => depth -= 1,
-            _ => {}
-        }
-        depth == 0 && *token == Token::Punct(',')
-    })
 }
 
 #[cfg(test)]
@@ -371,7 +268,10 @@ mod tests {
         ] {
             assert_eq!(check(statement), Check::Unrecognised, "{statement}");
         }
-        assert_eq!(tokens("SELECT 'it''s', 'a\\'b'").map(|tokens| tokens.len()), Some(4));
+        assert_eq!(
+            crate::migrations::sql_lexer::tokens("SELECT 'it''s', 'a\\'b'", '`').map(|tokens| tokens.len()),
+            Some(4)
+        );
     }
 
     fn id() -> FieldSchema {
