@@ -8,6 +8,7 @@ pub mod file;
 pub(crate) mod graph;
 pub mod introspect;
 pub mod make;
+pub(crate) mod online;
 pub(crate) mod operation;
 pub mod optimizer;
 pub(crate) mod questioner;

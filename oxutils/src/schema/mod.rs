@@ -10,7 +10,9 @@ mod naming;
 
 pub use column_type::ColumnType;
 pub use literal::Literal;
-pub(crate) use naming::{check_name, foreign_key_name, postgres_primary_key_name, unique_key_name};
+pub(crate) use naming::{
+    check_name, foreign_key_name, not_null_check_name, postgres_primary_key_name, unique_key_name,
+};
 pub use naming::{default_column, default_table, index_name};
 
 use serde::{Deserialize, Serialize};

@@ -22,6 +22,12 @@ pub fn unique_key_name(table: &str, column: &str) -> String {
     fit(format!("{table}_{column}_key"))
 }
 
+/// `<table>_<column>_notnull`, the CHECK that PostgreSQL's safe `SET NOT NULL` validates first and drops
+/// after.
+pub fn not_null_check_name(table: &str, column: &str) -> String {
+    fit(format!("{table}_{column}_notnull"))
+}
+
 /// `<table>_<column>_fk`. The target stays out of the name, so renaming the target's table leaves the
 /// constraints that point at it as they are.
 pub fn foreign_key_name(table: &str, column: &str) -> String {
