@@ -4,7 +4,7 @@ use super::{CliError, DatabaseArg, find_app, load_all};
 use crate::apps::App;
 use crate::db::Connection;
 use crate::migrations::{
-    AssumingQuestioner, Executor, Interrupted, MigrateError, MigrateOptions, Migration, MigrationKey,
+    AssumingQuestioner, Executor, Interrupted, LockPolicy, MigrateError, MigrateOptions, Migration, MigrationKey,
     Progress, Target, make_migrations,
 };
 use std::collections::BTreeMap;
@@ -35,8 +35,30 @@ pub struct MigrateArgs {
     /// Migrates although applied migrations were edited since.
     #[arg(long)]
     pub allow_edited: bool,
+    /// PostgreSQL: how long each statement waits for a lock before it gives up (`5s`, `200ms`); queries
+    /// that arrive meanwhile wait behind it, so keep it short.
+    #[arg(long, env = "OXI_LOCK_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    /// PostgreSQL: how often a step that gave up waiting for a lock is tried again, after 1 s, 2 s, 4 s...
+    #[arg(long, env = "OXI_LOCK_RETRIES", default_value_t = 3)]
+    pub lock_retries: u32,
     #[command(flatten)]
     pub database: DatabaseArg,
+}
+
+/// `5s`, `200ms`, `1m`, or a number of milliseconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration such as 5s or 200ms"))?;
+    let millis = match unit.trim() {
+        "" | "ms" => number,
+        "s" => number * 1000,
+        "m" | "min" => number * 60_000,
+        other => return Err(format!("unknown unit `{other}`: use ms, s or m")),
+    };
+    Ok(std::time::Duration::from_millis(millis))
 }
 
 pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
@@ -110,8 +132,13 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
         Target::Zero(app) => writeln!(out, "  Unapply all migrations: {app}")?,
     }
     writeln!(out, "Running migrations:")?;
-    let options =
-        MigrateOptions { fake: args.fake, allow_edited: args.allow_edited, fake_initial: args.fake_initial };
+    let lock = LockPolicy { timeout: args.lock_timeout, retries: args.lock_retries, ..LockPolicy::default() };
+    let options = MigrateOptions {
+        fake: args.fake,
+        allow_edited: args.allow_edited,
+        fake_initial: args.fake_initial,
+        lock,
+    };
     // Each line is written as its migration starts and ends, so a failure shows what was done before it.
     let mut report = |progress: Progress<'_>| {
         let _ = match progress {

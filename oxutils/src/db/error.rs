@@ -102,6 +102,16 @@ impl DbError {
         }
     }
 
+    /// Whether the statement gave up waiting for a lock (PostgreSQL's `lock_timeout`), so that running it
+    /// again later may succeed.
+    pub fn is_lock_timeout(&self) -> bool {
+        #[cfg(feature = "postgres")]
+        if super::postgres::is_lock_timeout(self) {
+            return true;
+        }
+        false
+    }
+
     /// Names `table` in a constraint error whose database did not.
     pub(crate) fn on_table(self, table: &str) -> Self {
         match self {

@@ -15,6 +15,9 @@ use super::resume;
 use super::schema_editor::editor;
 use super::sql;
 use super::state::ProjectState;
+use super::online::postgres::{Placement, Planned, Tables, safe_forms};
+use super::operation::Operation;
+use super::phased::{LockPolicy, LockTimeout, PhaseError, run_phased};
 use super::statement_hook::{self, Event};
 use crate::db::{Connection, DbError};
 use crate::dialect::Backend;
@@ -72,6 +75,8 @@ pub struct MigrateOptions {
     /// Record an app's initial migration without running it when every table and column it creates
     /// exists already; refuse, naming the differences, when only some of it does (see `fake_initial`).
     pub fake_initial: bool,
+    /// PostgreSQL: how long each statement waits for a lock, and how often it is tried again.
+    pub lock: LockPolicy,
 }
 
 /// `migrate` failed.
@@ -109,6 +114,18 @@ pub enum MigrateError {
         migration: MigrationKey,
         /// What differs between the tables and the migration.
         differences: Vec<String>,
+    },
+    /// PostgreSQL: a statement never got its lock within `lock_timeout`, on any try. The phase it was in
+    /// was rolled back; phases before it are recorded as done, and the next `migrate` goes on from there.
+    LockTimeout {
+        /// The migration.
+        migration: MigrationKey,
+        /// The migration was being unapplied.
+        backwards: bool,
+        /// How far the migration got, where it got past its first phase.
+        progress: Option<StatementsDone>,
+        /// The statement, the lock and who held it.
+        timeout: Box<LockTimeout>,
     },
     /// Migrations a run left half done (MySQL) that this plan would not finish in the direction they were
     /// going: nothing ran.
@@ -194,6 +211,21 @@ impl fmt::Display for MigrateError {
                 }
             }
             MigrateError::Database { migration: None, error, .. } => error.fmt(f),
+            MigrateError::LockTimeout { migration, backwards, progress, timeout } => {
+                let doing = if *backwards { "unapplying" } else { "applying" };
+                let kept = match progress {
+                    None => "nothing was recorded".to_owned(),
+                    Some(StatementsDone { done, total }) => format!(
+                        "{done} of its {total} statements are done and recorded, and the next migrate goes on \
+                         after them"
+                    ),
+                };
+                write!(
+                    f,
+                    "{doing} {migration} gave up waiting for a lock and was rolled back to its last step; {kept}: \
+                     {timeout}. Run migrate again once that session is done, or raise --lock-timeout"
+                )
+            }
             MigrateError::State { migration, error } => write!(f, "migration {migration}: {error}"),
             MigrateError::Edited(keys) => {
                 let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
@@ -234,6 +266,7 @@ impl std::error::Error for MigrateError {
         match self {
             MigrateError::Graph(error) => Some(error),
             MigrateError::Database { error, .. } => Some(error.as_ref()),
+            MigrateError::LockTimeout { timeout, .. } => Some(&timeout.error),
             MigrateError::State { error, .. } => Some(error.as_ref()),
             MigrateError::Edited(_)
             | MigrateError::Conflict(_)
@@ -581,22 +614,39 @@ impl<'c> Executor<'c> {
             }
             report(Progress::Starting(&step));
             let started = std::time::Instant::now();
-            let statements = if step.faked {
-                Vec::new()
-            } else {
-                statements(&migration, &states, backend, step.backwards)?
-            };
-            let run = if editor(backend).transactional_ddl() {
-                run_atomic(self.connection, &migration, &statements, step.backwards).map_err(Stopped::from)
-            } else {
-                run_resumable(self.connection, &migration, &statements, step.backwards)
-            };
-            run.map_err(|stopped| MigrateError::Database {
+            let planned =
+                if step.faked { Vec::new() } else { planned(&migration, &states, backend, step.backwards)? };
+            let database_error = |progress, error| MigrateError::Database {
                 migration: Some(step.migration.clone()),
                 backwards: step.backwards,
-                progress: stopped.progress,
-                error: Box::new(stopped.error),
-            })?;
+                progress,
+                error: Box::new(error),
+            };
+            if backend == Backend::Postgres {
+                run_phased(self.connection, &migration, &planned, step.backwards, options.lock).map_err(
+                    |stopped| {
+                        let progress = (stopped.done > 0)
+                            .then_some(StatementsDone { done: stopped.done, total: planned.len() });
+                        match stopped.error {
+                            PhaseError::Database(error) => database_error(progress, error),
+                            PhaseError::Lock(timeout) => MigrateError::LockTimeout {
+                                migration: step.migration.clone(),
+                                backwards: step.backwards,
+                                progress,
+                                timeout,
+                            },
+                        }
+                    },
+                )?;
+            } else {
+                let statements: Vec<String> = planned.into_iter().map(|statement| statement.sql).collect();
+                let run = if editor(backend).transactional_ddl() {
+                    run_atomic(self.connection, &migration, &statements, step.backwards).map_err(Stopped::from)
+                } else {
+                    run_resumable(self.connection, &migration, &statements, step.backwards)
+                };
+                run.map_err(|stopped| database_error(stopped.progress, stopped.error))?;
+            }
             if step.backwards {
                 self.recorded.applied.remove(&step.migration);
             } else {
@@ -630,37 +680,60 @@ pub fn migration_sql(
     backend: Backend,
     backwards: bool,
 ) -> Result<Vec<String>, MigrateError> {
+    Ok(planned_sql(graph, key, backend, backwards)?.into_iter().map(|statement| statement.sql).collect())
+}
+
+/// The statements of migration `key` as `migration_sql` finds them, each with its operation and how it
+/// runs (PostgreSQL's phases).
+pub(crate) fn planned_sql(
+    graph: &MigrationGraph,
+    key: &MigrationKey,
+    backend: Backend,
+    backwards: bool,
+) -> Result<Vec<Planned>, MigrateError> {
     let migration = graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
     let ancestors: BTreeSet<MigrationKey> = graph.forwards_plan(key)?.into_iter().collect();
     let mut states = replay_states(graph, &BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
     let states = states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
-    statements(migration, &states, backend, backwards)
+    planned(migration, &states, backend, backwards)
 }
 
-fn statements(
+/// The statements of `migration` on `backend` as they run, in PostgreSQL's lock-safe forms unless the file
+/// asks for plain DDL; `states[i]` is the state before operation `i` and `states[i + 1]` after it.
+pub(crate) fn planned(
     migration: &Migration,
     states: &[ProjectState],
     backend: Backend,
     backwards: bool,
-) -> Result<Vec<String>, MigrateError> {
+) -> Result<Vec<Planned>, MigrateError> {
     let state_error = |error| MigrateError::State { migration: migration.key(), error: Box::new(error) };
     let mut sql = Vec::new();
-    if backwards {
-        for (index, operation) in migration.operations.iter().enumerate().rev() {
-            sql.extend(
-                sql::backwards(operation, &migration.app, &states[index], &states[index + 1], backend)
-                    .map_err(state_error)?,
-            );
-        }
+    let order: Vec<usize> = if backwards {
+        (0..migration.operations.len()).rev().collect()
     } else {
-        for (index, operation) in migration.operations.iter().enumerate() {
-            sql.extend(
-                sql::forwards(operation, &migration.app, &states[index], &states[index + 1], backend)
-                    .map_err(state_error)?,
-            );
-        }
+        (0..migration.operations.len()).collect()
+    };
+    for index in order {
+        let operation = &migration.operations[index];
+        let (before, after) = (&states[index], &states[index + 1]);
+        let statements = if backwards {
+            sql::backwards(operation, &migration.app, before, after, backend)
+        } else {
+            sql::forwards(operation, &migration.app, before, after, backend)
+        };
+        let ours = !matches!(operation, Operation::RunSql { .. });
+        sql.extend(statements.map_err(state_error)?.into_iter().map(|statement| (index, statement, ours)));
     }
-    Ok(sql)
+    if backend != Backend::Postgres {
+        return Ok(sql
+            .into_iter()
+            .map(|(operation, sql, _)| Planned { sql, operation, placement: Placement::Shared })
+            .collect());
+    }
+    // The tables that exist when the migration starts, in its direction.
+    let start = if backwards { states.last() } else { states.first() };
+    let tables = Tables::new(start.into_iter().flat_map(ProjectState::models).map(|model| model.table.clone()));
+    Ok(safe_forms(sql, tables, migration.plain_ddl.is_some()))
 }
 
 /// One transaction for the whole migration and its record; on SQLite, foreign keys are checked at the end

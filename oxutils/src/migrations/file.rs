@@ -27,6 +27,12 @@ pub struct Migration {
     pub replaces: Vec<MigrationKey>,
     /// The operations, in order.
     pub operations: Vec<Operation>,
+    /// Run the plain DDL on PostgreSQL instead of the lock-safe forms (`CONCURRENTLY`, `NOT VALID`, the
+    /// checked `SET NOT NULL`), all in one transaction: the reason, as the file gives it (`"plain_ddl":
+    /// "shop_tag holds a few dozen rows"`).
+    pub plain_ddl: Option<String>,
+    /// Lint findings the migration accepts, each with its reason (`"acknowledged"` in the file).
+    pub acknowledged: Vec<Acknowledged>,
     /// SHA-256 of the file's bytes, recorded when applied so that later edits are seen; empty for a
     /// migration not read from a file yet (see [`Migration::file_checksum`]).
     pub checksum: String,
@@ -54,6 +60,19 @@ impl fmt::Display for MigrationKey {
     }
 }
 
+/// A lint finding a migration accepts: `{"finding": "remove-field", "operation": 1, "reason": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledged {
+    /// The finding's code (`cargo oxutils lint` prints it).
+    pub finding: String,
+    /// The operation it is about, by position from 0; `None` for every operation of the migration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<usize>,
+    /// Why it is safe here, for the reviewer.
+    pub reason: String,
+}
+
 /// What a migration file holds; the app and name come from where the file is.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +81,10 @@ struct MigrationFile {
     dependencies: Vec<MigrationKey>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     replaces: Vec<MigrationKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    plain_ddl: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    acknowledged: Vec<Acknowledged>,
     #[serde(default)]
     operations: Vec<Operation>,
 }
@@ -119,6 +142,8 @@ impl Migration {
             dependencies: file.dependencies,
             replaces: file.replaces,
             operations: file.operations,
+            plain_ddl: file.plain_ddl,
+            acknowledged: file.acknowledged,
             checksum: checksum(text),
         })
     }
@@ -128,6 +153,8 @@ impl Migration {
         let file = MigrationFile {
             dependencies: self.dependencies.clone(),
             replaces: self.replaces.clone(),
+            plain_ddl: self.plain_ddl.clone(),
+            acknowledged: self.acknowledged.clone(),
             operations: self.operations.clone(),
         };
         // Serializing plain data to a JSON value cannot fail: every map key is a string.

@@ -267,6 +267,8 @@ pub fn new_migration(
         dependencies,
         replaces,
         operations,
+        plain_ddl: None,
+        acknowledged: Vec::new(),
         checksum: String::new(),
     }
 }

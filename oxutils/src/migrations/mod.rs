@@ -10,6 +10,7 @@ pub mod introspect;
 pub mod make;
 pub(crate) mod online;
 pub(crate) mod operation;
+mod phased;
 pub mod optimizer;
 pub(crate) mod questioner;
 pub mod recorder;
@@ -17,7 +18,7 @@ mod replay;
 // Public only for the MySQL kill-and-resume tests, which hold the statement shapes against the catalog.
 #[doc(hidden)]
 pub mod resume;
-mod schema_editor;
+pub(crate) mod schema_editor;
 pub(crate) mod sql;
 mod sql_lexer;
 pub(crate) mod squash;
@@ -30,7 +31,9 @@ pub use executor::{
     Executor, Interrupted, MigrateError, MigrateOptions, Progress, StatementsDone, Step, Target,
     migration_sql,
 };
-pub use file::{FileProblem, Migration, MigrationFileError, MigrationKey};
+pub use phased::{LockPolicy, LockTimeout};
+pub use schema_editor::postgres::LockHolder;
+pub use file::{Acknowledged, FileProblem, Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};
 pub use operation::{BackendSql, Operation, StateError};

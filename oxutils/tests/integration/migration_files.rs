@@ -13,6 +13,8 @@ fn audit_initial() -> Migration {
         dependencies: vec![],
         replaces: vec![],
         operations: changes["audit"].operations.clone(),
+        plain_ddl: None,
+        acknowledged: vec![],
         checksum: String::new(),
     }
     .render();

@@ -9,7 +9,7 @@
 //! itself: there, foreign keys point at their targets' tables as they are at this point of the history.
 
 mod mysql;
-mod postgres;
+pub(crate) mod postgres;
 mod sqlite;
 
 use crate::db::{Connection, DbError};

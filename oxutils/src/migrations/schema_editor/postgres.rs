@@ -159,3 +159,85 @@ impl AlterInPlace for PostgresEditor {
         sql
     }
 }
+
+/// A session holding a lock on a table, as `pg_locks` and `pg_stat_activity` show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockHolder {
+    /// The server process of the session.
+    pub pid: i64,
+    /// The lock it holds (`AccessShareLock`, `AccessExclusiveLock`, ...).
+    pub mode: String,
+    /// Its `application_name`.
+    pub application: String,
+    /// `active`, `idle in transaction`, ...
+    pub state: String,
+    /// Seconds since its transaction began.
+    pub seconds: f64,
+    /// Its current or last statement.
+    pub query: String,
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let application = if self.application.is_empty() { "no application_name" } else { &self.application };
+        let query: String = self.query.split_whitespace().collect::<Vec<_>>().join(" ");
+        let query = if query.len() > 120 { format!("{}...", &query[..query.floor_char_boundary(117)]) } else { query };
+        write!(
+            f,
+            "pid {} ({application}, {} for {:.1}s, holding {}): {query}",
+            self.pid, self.state, self.seconds, self.mode
+        )
+    }
+}
+
+/// The other sessions holding a lock on `table`: who a statement waiting for its lock waited behind.
+pub(crate) fn lock_holders(connection: &mut Connection, table: &str) -> Result<Vec<LockHolder>, DbError> {
+    use sea_query::Value;
+    let rows = connection.query(
+        "SELECT a.pid::bigint, l.mode, coalesce(a.application_name, ''), coalesce(a.state, ''), \
+         coalesce(extract(epoch FROM now() - a.xact_start), 0)::float8, coalesce(a.query, '') \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'relation' AND l.granted AND l.relation = to_regclass($1) \
+         AND l.pid <> pg_backend_pid() ORDER BY a.xact_start",
+        &[Value::String(Some(Backend::Postgres.quote_identifier(table)))],
+    )?;
+    let text = |value: &Value| match value {
+        Value::String(Some(text)) => text.clone(),
+        _ => String::new(),
+    };
+    Ok(rows
+        .iter()
+        .map(|row| LockHolder {
+            pid: match row[0] {
+                Value::BigInt(Some(pid)) => pid,
+                _ => 0,
+            },
+            mode: text(&row[1]),
+            application: text(&row[2]),
+            state: text(&row[3]),
+            seconds: match row[4] {
+                Value::Double(Some(seconds)) => seconds,
+                _ => 0.0,
+            },
+            query: text(&row[5]),
+        })
+        .collect())
+}
+
+/// Whether the index `name` exists and is valid: `None` when absent, `Some(false)` when a
+/// `CREATE INDEX CONCURRENTLY` that failed or was killed left it invalid (it is kept up to date by writes
+/// but never used, and must be dropped and built again).
+pub(crate) fn index_validity(connection: &mut Connection, name: &str) -> Result<Option<bool>, DbError> {
+    use sea_query::Value;
+    let rows = connection.query(
+        "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         WHERE c.relname = $1 AND pg_table_is_visible(c.oid)",
+        &[Value::String(Some(name.to_owned()))],
+    )?;
+    Ok(rows.first().map(|row| matches!(row[0], Value::Bool(Some(true)))))
+}
+
+/// The session's `lock_timeout`: how long each statement waits for a lock before it gives up.
+pub(crate) fn set_lock_timeout(connection: &mut Connection, timeout: std::time::Duration) -> Result<(), DbError> {
+    connection.batch(&format!("SET lock_timeout = '{}ms'", timeout.as_millis().max(1)))
+}

@@ -1,0 +1,247 @@
+//! PostgreSQL's run of one migration: its statements in the phases `online::postgres` puts them in, each
+//! phase one transaction (or one `CONCURRENTLY` statement outside any), under a `lock_timeout`. A phase
+//! that gives up waiting for a lock is rolled back and tried again after a pause, a few times, and then the
+//! migration fails naming the lock and the sessions that held it. After each phase the statements done are
+//! recorded in the same transaction, so that a rerun after a failure or a `kill -9` goes on from there; a
+//! migration of one phase, the usual case, is all or nothing as before.
+
+use super::file::Migration;
+use super::online::cost::{Context, cost};
+use super::online::postgres::{Phase, Planned, phases};
+use super::online::statement::{Ddl, classify};
+use super::recorder;
+use super::schema_editor::postgres::{LockHolder, index_validity, lock_holders, set_lock_timeout};
+use super::state::ProjectState;
+use super::statement_hook::{self, Event};
+use crate::db::{Connection, DbError};
+use crate::dialect::Backend;
+use std::time::Duration;
+
+/// How long a statement waits for a lock, and how often a phase that gave up is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockPolicy {
+    /// PostgreSQL's `lock_timeout` for every statement of the run.
+    pub timeout: Duration,
+    /// Tries after the first, each after a pause twice as long as the one before.
+    pub retries: u32,
+    /// The first pause.
+    pub backoff: Duration,
+}
+
+impl Default for LockPolicy {
+    /// 5 s per statement, 3 retries after 1, 2 and 4 s: a migration waits at most about half a minute for a
+    /// long transaction, and no query queues behind it for longer than 5 s.
+    fn default() -> Self {
+        LockPolicy { timeout: Duration::from_secs(5), retries: 3, backoff: Duration::from_secs(1) }
+    }
+}
+
+/// A statement gave up waiting for its lock on every try.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockTimeout {
+    /// The statement.
+    pub statement: String,
+    /// Its table, where it names one.
+    pub table: Option<String>,
+    /// The lock it asked for, as PostgreSQL names it.
+    pub lock: Option<&'static str>,
+    /// Tries made.
+    pub attempts: u32,
+    /// The `lock_timeout` of each.
+    pub timeout: Duration,
+    /// The sessions holding a lock on the table after the last try.
+    pub holders: Vec<LockHolder>,
+    /// The error of the last try.
+    pub error: DbError,
+}
+
+impl std::fmt::Display for LockTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lock = self.lock.map_or("its lock".to_owned(), |lock| format!("an {lock} lock"));
+        let table = self.table.as_deref().map_or(String::new(), |table| format!(" on \"{table}\""));
+        write!(
+            f,
+            "`{}` waited {}ms for {lock}{table} on each of {} tries (lock_timeout) and gave up",
+            self.statement,
+            self.timeout.as_millis(),
+            self.attempts
+        )?;
+        if self.holders.is_empty() {
+            f.write_str("; the lock was free again by the time its holders were looked up")
+        } else {
+            let holders: Vec<String> = self.holders.iter().map(ToString::to_string).collect();
+            write!(f, "; held by {}", holders.join("; "))
+        }
+    }
+}
+
+/// Why a phased run stopped: the database refused a statement, or a lock was never granted.
+pub(crate) enum PhaseError {
+    Database(DbError),
+    Lock(Box<LockTimeout>),
+}
+
+impl From<DbError> for PhaseError {
+    fn from(error: DbError) -> Self {
+        PhaseError::Database(error)
+    }
+}
+
+/// A failed run and how many statements of the migration are recorded as done (0: nothing recorded).
+pub(crate) struct PhasedStop {
+    pub(crate) error: PhaseError,
+    pub(crate) done: usize,
+}
+
+/// Runs `planned`, the statements of `migration` in its direction, phase by phase, resuming after the
+/// statements a run before recorded as done.
+pub(crate) fn run_phased(
+    connection: &mut Connection,
+    migration: &Migration,
+    planned: &[Planned],
+    backwards: bool,
+    policy: LockPolicy,
+) -> Result<(), PhasedStop> {
+    let key = migration.key();
+    let stop = |done| move |error: DbError| PhasedStop { error: PhaseError::Database(error), done };
+    let recorded = recorder::read(connection).map_err(stop(0))?;
+    if recorded.applied.contains_key(&key) != backwards {
+        return Ok(());
+    }
+    let checksum = if backwards { recorded.applied[&key].clone() } else { migration.file_checksum() };
+    let begun = if backwards { &recorded.unapplying } else { &recorded.in_progress }.get(&key).copied();
+    let begun = begun.unwrap_or(0);
+    set_lock_timeout(connection, policy.timeout).map_err(stop(begun))?;
+    let mut phases = phases(planned);
+    if phases.is_empty() {
+        // Nothing to run (faked, or a change to the state only): the record is all there is to write.
+        phases.push(Phase { start: 0, end: 0, atomic: true });
+    }
+    let last = phases.len().saturating_sub(1);
+    let result = (|| {
+        for (number, phase) in phases.iter().enumerate() {
+            if phase.end <= begun && phase.end > 0 {
+                continue;
+            }
+            let record = |connection: &mut Connection| -> Result<(), DbError> {
+                match (number == last, backwards) {
+                    (true, false) => recorder::record(connection, &key, &checksum, None),
+                    (true, true) => recorder::forget(connection, &key),
+                    (false, false) => recorder::record(connection, &key, &checksum, Some(phase.end)),
+                    (false, true) => recorder::record_unapplying(connection, &key, &checksum, phase.end),
+                }
+            };
+            let in_doubt = phase.start == begun && begun > 0;
+            Retries { connection: &mut *connection, policy, first: planned.get(phase.start) }
+                .run(|connection| run_phase(connection, migration, planned, *phase, in_doubt, &record))
+                .map_err(|error| PhasedStop { error, done: phase.start })?;
+        }
+        Ok(())
+    })();
+    let reset = connection.batch("RESET lock_timeout");
+    result?;
+    reset.map_err(stop(planned.len()))
+}
+
+/// One phase: its statements and its record in one transaction, or its one statement outside any, then
+/// its record.
+fn run_phase(
+    connection: &mut Connection,
+    migration: &Migration,
+    planned: &[Planned],
+    phase: Phase,
+    in_doubt: bool,
+    record: &dyn Fn(&mut Connection) -> Result<(), DbError>,
+) -> Result<(), DbError> {
+    let key = migration.key();
+    let statements = &planned[phase.start..phase.end];
+    if phase.atomic {
+        let mut transaction = connection.transaction()?;
+        for statement in statements {
+            transaction.batch(&statement.sql)?;
+        }
+        record(&mut transaction)?;
+        return transaction.commit();
+    }
+    let statement = &statements[0];
+    if let Ddl::CreateIndex { name, .. } = classify(&statement.sql, Backend::Postgres) {
+        match index_validity(connection, &name)? {
+            // Built by a run killed before it recorded it.
+            Some(true) if in_doubt => {
+                statement_hook::notify(Event::Skipped, &key, phase.start);
+                return record(connection);
+            }
+            // Left invalid by a build that failed or was killed: it is dropped and built again.
+            Some(false) => {
+                connection.batch(&format!("DROP INDEX CONCURRENTLY IF EXISTS {}", Backend::Postgres.quote_identifier(&name)))?
+            }
+            _ => {}
+        }
+        statement_hook::notify(Event::Running, &key, phase.start);
+        if let Err(error) = connection.batch(&statement.sql) {
+            // A build that failed (a duplicate, a lock) leaves an invalid index behind: gone at once, so that
+            // the database is as before the statement.
+            let _ = connection.batch(&format!(
+                "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                Backend::Postgres.quote_identifier(&name)
+            ));
+            return Err(error);
+        }
+    } else {
+        statement_hook::notify(Event::Running, &key, phase.start);
+        connection.batch(&statement.sql)?;
+    }
+    statement_hook::notify(Event::Ran, &key, phase.start);
+    record(connection)
+}
+
+/// Tries a phase again while its statements give up waiting for a lock, with a pause twice as long each
+/// time; after the last try the error names the lock and who held it.
+struct Retries<'c> {
+    connection: &'c mut Connection,
+    policy: LockPolicy,
+    first: Option<&'c Planned>,
+}
+
+impl Retries<'_> {
+    fn run(self, mut phase: impl FnMut(&mut Connection) -> Result<(), DbError>) -> Result<(), PhaseError> {
+        let mut pause = self.policy.backoff;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match phase(self.connection) {
+                Ok(()) => return Ok(()),
+                Err(error) if error.is_lock_timeout() && attempts <= self.policy.retries => {
+                    std::thread::sleep(pause);
+                    pause *= 2;
+                }
+                Err(error) if error.is_lock_timeout() => {
+                    return Err(PhaseError::Lock(Box::new(self.timed_out(error, attempts))));
+                }
+                Err(error) => return Err(PhaseError::Database(error)),
+            }
+        }
+    }
+
+    /// The error of a phase whose lock was never granted; the statement that waited is the one the server
+    /// names, else the phase's first.
+    fn timed_out(self, error: DbError, attempts: u32) -> LockTimeout {
+        let statement = match &error {
+            DbError::Query { sql, .. } => sql.clone(),
+            _ => self.first.map(|first| first.sql.clone()).unwrap_or_default(),
+        };
+        let ddl = classify(&statement, Backend::Postgres);
+        let table = ddl.table().map(str::to_owned);
+        let empty = ProjectState::new();
+        let context = Context { before: &empty, after: &empty, new_table: false, rebuild: false };
+        let lock = match cost(&ddl, Backend::Postgres, &context) {
+            super::online::cost::Cost::Postgres { lock, .. } => lock.map(|lock| lock.name()),
+            _ => None,
+        };
+        let holders = table
+            .as_deref()
+            .map(|table| lock_holders(self.connection, table).unwrap_or_default())
+            .unwrap_or_default();
+        LockTimeout { statement, table, lock, attempts, timeout: self.policy.timeout, holders, error }
+    }
+}
