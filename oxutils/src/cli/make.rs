@@ -2,10 +2,13 @@
 
 use super::{CliError, find_app, load_all};
 use crate::apps::App;
+use crate::dialect::Backend;
+use crate::migrations::Work;
 use crate::migrations::{
-    InteractiveQuestioner, Migration, NonInteractiveQuestioner, Questioner, empty_migration, make_migrations,
-    merge_migrations, squash,
+    InteractiveQuestioner, Migration, MigrationGraph, NonInteractiveQuestioner, Questioner, empty_migration,
+    explain_migration, make_migrations, merge_migrations, squash,
 };
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -50,6 +53,7 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
         find_app(apps, label)?;
     }
     let existing = load_all(apps)?;
+    let existing_for_costs = existing.clone();
     let new = if args.merge {
         merge_migrations(existing)?
     } else if args.empty {
@@ -82,8 +86,15 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
         )?;
         return Ok(ExitCode::SUCCESS);
     }
+    let graph = MigrationGraph::build(
+        existing_for_costs.into_iter().chain(new.iter().cloned()).collect(),
+        &BTreeSet::new(),
+    );
     for migration in &new {
         describe(migration, out)?;
+        if let Ok(graph) = &graph {
+            describe_costs(graph, migration, out)?;
+        }
     }
     if args.check {
         return Ok(ExitCode::FAILURE);
@@ -132,6 +143,42 @@ fn describe(migration: &Migration, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "  {}", migration.file_name())?;
     for operation in &migration.operations {
         writeln!(out, "    - {}", operation.describe())?;
+    }
+    Ok(())
+}
+
+/// Under each operation of a new migration, what it costs on each backend: PostgreSQL's locks, MySQL's
+/// algorithm, whether SQLite rebuilds the table.
+fn describe_costs(graph: &MigrationGraph, migration: &Migration, out: &mut dyn Write) -> std::io::Result<()> {
+    let key = migration.key();
+    let mut lines: Vec<Vec<String>> = vec![Vec::new(); migration.operations.len()];
+    for backend in [Backend::Postgres, Backend::Mysql, Backend::Sqlite] {
+        let Ok(explained) = explain_migration(graph, &key, backend, false) else { continue };
+        for (operation, line) in lines.iter_mut().enumerate() {
+            let mut costs: Vec<String> = Vec::new();
+            for statement in explained.iter().filter(|statement| statement.operation == operation) {
+                if statement.cost.work() == Work::NewTable {
+                    continue;
+                }
+                let cost = statement.cost.to_string();
+                if !costs.contains(&cost) {
+                    costs.push(cost);
+                }
+            }
+            if !costs.is_empty() {
+                line.push(format!("{}: {}", backend.name(), costs.join(" + ")));
+            }
+        }
+    }
+    if lines.iter().all(Vec::is_empty) {
+        return Ok(());
+    }
+    writeln!(out, "    Costs on existing tables, by operation:")?;
+    for (operation, line) in migration.operations.iter().zip(lines) {
+        writeln!(out, "      {}", operation.describe())?;
+        for cost in line {
+            writeln!(out, "        {cost}")?;
+        }
     }
     Ok(())
 }

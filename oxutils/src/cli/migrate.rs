@@ -4,8 +4,8 @@ use super::{CliError, DatabaseArg, find_app, load_all};
 use crate::apps::App;
 use crate::db::Connection;
 use crate::migrations::{
-    AssumingQuestioner, Executor, Interrupted, LockPolicy, MigrateError, MigrateOptions, Migration, MigrationKey,
-    Progress, Target, make_migrations,
+    AssumingQuestioner, Executor, Interrupted, LockPolicy, MigrateError, MigrateOptions, Migration,
+    MigrationKey, Progress, Target, explain_migration, make_migrations,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -51,7 +51,8 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration such as 5s or 200ms"))?;
+    let number: u64 =
+        number.parse().map_err(|_| format!("`{text}` is not a duration such as 5s or 200ms"))?;
     let millis = match unit.trim() {
         "" | "ms" => number,
         "s" => number * 1000,
@@ -79,6 +80,7 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
     };
     let unmigrated = models_have_changes(apps, &migrations);
     let mut connection = Connection::open(&args.database.database)?;
+    let executor_backend = connection.backend();
     let mut executor = Executor::new(&mut connection, migrations)?;
     // Checked whether or not anything is pending: an applied migration edited since is never silent.
     let edited = executor.edited();
@@ -112,10 +114,15 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
         for step in &plan {
             let verb = if step.backwards { "Undo " } else { "" };
             writeln!(out, "{verb}{}{}", step.migration, resumes(&step.migration))?;
-            let migration = executor.graph().migration(&step.migration).cloned();
-            for operation in migration.iter().flat_map(|m| m.operations.iter()) {
-                writeln!(out, "    {}", operation.describe())?;
+            let Some(migration) = executor.graph().migration(&step.migration).cloned() else { continue };
+            let backend = executor_backend;
+            let explained = explain_migration(executor.graph(), &step.migration, backend, step.backwards)?;
+            if explained.is_empty() {
+                for operation in &migration.operations {
+                    writeln!(out, "    {}", operation.describe())?;
+                }
             }
+            super::write_explained(out, &migration, &explained, false)?;
         }
         return Ok(ExitCode::SUCCESS);
     }

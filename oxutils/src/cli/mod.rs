@@ -153,6 +153,47 @@ impl CliError {
     }
 }
 
+/// What each statement of a migration costs, by operation: `-- Add field sku to product` once per operation,
+/// then each statement's cost, `indent`ed; with `sql`, each statement after its cost (`sqlmigrate`).
+fn write_explained(
+    out: &mut dyn std::io::Write,
+    migration: &Migration,
+    explained: &[crate::migrations::ExplainedStatement],
+    sql: bool,
+) -> std::io::Result<()> {
+    let mut operation = None;
+    let (comment, indent) = if sql { ("-- ", "") } else { ("", "    ") };
+    for statement in explained {
+        if operation != Some(statement.operation) {
+            operation = Some(statement.operation);
+            let described = migration.operations.get(statement.operation).map(|op| op.describe());
+            if sql {
+                writeln!(out, "--\n-- {}\n--", described.unwrap_or_default())?;
+            } else {
+                writeln!(out, "{indent}{}", described.unwrap_or_default())?;
+            }
+        }
+        let transaction = if statement.outside_transaction {
+            "outside a transaction; "
+        } else if statement.new_transaction {
+            "in a new transaction; "
+        } else {
+            ""
+        };
+        // A table the migration creates costs nobody anything: its statements go without a comment.
+        let new_table = statement.cost.work() == crate::migrations::Work::NewTable;
+        if sql {
+            if !new_table || !transaction.is_empty() {
+                writeln!(out, "{comment}{transaction}{}", statement.cost)?;
+            }
+            writeln!(out, "{};", statement.sql)?;
+        } else {
+            writeln!(out, "{indent}    {transaction}{}", statement.cost)?;
+        }
+    }
+    Ok(())
+}
+
 /// Every migration of every app.
 fn load_all(apps: &[App]) -> Result<Vec<Migration>, MigrationFileError> {
     crate::apps::load_migrations(apps)

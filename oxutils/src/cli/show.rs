@@ -4,7 +4,7 @@ use super::{CliError, DatabaseArg, find_app, load_all};
 use crate::apps::App;
 use crate::db::Connection;
 use crate::dialect::Backend;
-use crate::migrations::{Executor, Interrupted, MigrationGraph, MigrationKey, migration_sql};
+use crate::migrations::{Executor, Interrupted, MigrationGraph, MigrationKey, explain_migration};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::ExitCode;
@@ -135,9 +135,13 @@ pub fn sqlmigrate(apps: &[App], args: &SqlArgs, out: &mut dyn Write) -> Result<E
         }
     };
     let graph = MigrationGraph::build(migrations, &BTreeSet::new())?;
-    let statements = migration_sql(&graph, &MigrationKey::new(app.label, name), backend, args.backwards)?;
-    for statement in statements {
-        writeln!(out, "{statement};")?;
+    let key = MigrationKey::new(app.label, name);
+    let explained = explain_migration(&graph, &key, backend, args.backwards)?;
+    let migration =
+        graph.migration(&key).cloned().ok_or(crate::migrations::GraphError::UnknownMigration(key))?;
+    if let Some(reason) = &migration.plain_ddl {
+        writeln!(out, "-- plain DDL, as the file asks: {reason}")?;
     }
+    super::write_explained(out, &migration, &explained, true)?;
     Ok(ExitCode::SUCCESS)
 }

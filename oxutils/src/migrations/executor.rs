@@ -8,16 +8,18 @@
 use super::fake_initial::{self, FakeInitial};
 use super::file::{Migration, MigrationKey};
 use super::graph::{GraphError, MigrationGraph, describe_conflicts};
+use super::online;
+use super::online::cost::Cost;
+use super::online::postgres::{Placement, Planned, Tables, safe_forms};
+use super::operation::Operation;
 use super::operation::StateError;
+use super::phased::{LockPolicy, LockTimeout, PhaseError, run_phased};
 use super::recorder::{self, Recorded};
 use super::replay::{self, ReplayError};
 use super::resume;
 use super::schema_editor::editor;
 use super::sql;
 use super::state::ProjectState;
-use super::online::postgres::{Placement, Planned, Tables, safe_forms};
-use super::operation::Operation;
-use super::phased::{LockPolicy, LockTimeout, PhaseError, run_phased};
 use super::statement_hook::{self, Event};
 use crate::db::{Connection, DbError};
 use crate::dialect::Backend;
@@ -641,7 +643,8 @@ impl<'c> Executor<'c> {
             } else {
                 let statements: Vec<String> = planned.into_iter().map(|statement| statement.sql).collect();
                 let run = if editor(backend).transactional_ddl() {
-                    run_atomic(self.connection, &migration, &statements, step.backwards).map_err(Stopped::from)
+                    run_atomic(self.connection, &migration, &statements, step.backwards)
+                        .map_err(Stopped::from)
                 } else {
                     run_resumable(self.connection, &migration, &statements, step.backwards)
                 };
@@ -683,6 +686,51 @@ pub fn migration_sql(
     Ok(planned_sql(graph, key, backend, backwards)?.into_iter().map(|statement| statement.sql).collect())
 }
 
+/// One statement of a migration as it runs, with what it costs the traffic on its table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExplainedStatement {
+    /// The SQL.
+    pub sql: String,
+    /// The operation it comes from, by position in the migration.
+    pub operation: usize,
+    /// PostgreSQL: it runs outside any transaction (`CONCURRENTLY`).
+    pub outside_transaction: bool,
+    /// PostgreSQL: it starts a transaction of its own, after the statements before it committed.
+    pub new_transaction: bool,
+    /// The lock it takes and what it does to the rows.
+    pub cost: Cost,
+}
+
+/// The statements of migration `key` as `migration_sql` gives them, each with its cost on `backend` and
+/// the transaction it runs in: what `sqlmigrate`, `migrate --plan` and `makemigrations` show.
+pub fn explain_migration(
+    graph: &MigrationGraph,
+    key: &MigrationKey,
+    backend: Backend,
+    backwards: bool,
+) -> Result<Vec<ExplainedStatement>, MigrateError> {
+    let (planned, states) = planned_with_states(graph, key, backend, backwards)?;
+    let costs = online::costs(&planned, &states, backend, backwards);
+    let mut previous_alone = false;
+    Ok(planned
+        .into_iter()
+        .zip(costs)
+        .map(|(statement, cost)| {
+            let outside_transaction = statement.placement == Placement::NoTransaction;
+            let new_transaction = statement.placement == Placement::OwnTransaction
+                || (statement.placement == Placement::Shared && previous_alone);
+            previous_alone = statement.placement != Placement::Shared;
+            ExplainedStatement {
+                sql: statement.sql,
+                operation: statement.operation,
+                outside_transaction,
+                new_transaction,
+                cost,
+            }
+        })
+        .collect())
+}
+
 /// The statements of migration `key` as `migration_sql` finds them, each with its operation and how it
 /// runs (PostgreSQL's phases).
 pub(crate) fn planned_sql(
@@ -691,11 +739,21 @@ pub(crate) fn planned_sql(
     backend: Backend,
     backwards: bool,
 ) -> Result<Vec<Planned>, MigrateError> {
+    Ok(planned_with_states(graph, key, backend, backwards)?.0)
+}
+
+/// `planned_sql`, with the states around each operation.
+fn planned_with_states(
+    graph: &MigrationGraph,
+    key: &MigrationKey,
+    backend: Backend,
+    backwards: bool,
+) -> Result<(Vec<Planned>, Vec<ProjectState>), MigrateError> {
     let migration = graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
     let ancestors: BTreeSet<MigrationKey> = graph.forwards_plan(key)?.into_iter().collect();
     let mut states = replay_states(graph, &BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
     let states = states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
-    planned(migration, &states, backend, backwards)
+    Ok((planned(migration, &states, backend, backwards)?, states))
 }
 
 /// The statements of `migration` on `backend` as they run, in PostgreSQL's lock-safe forms unless the file
@@ -732,7 +790,8 @@ pub(crate) fn planned(
     }
     // The tables that exist when the migration starts, in its direction.
     let start = if backwards { states.last() } else { states.first() };
-    let tables = Tables::new(start.into_iter().flat_map(ProjectState::models).map(|model| model.table.clone()));
+    let tables =
+        Tables::new(start.into_iter().flat_map(ProjectState::models).map(|model| model.table.clone()));
     Ok(safe_forms(sql, tables, migration.plain_ddl.is_some()))
 }
 

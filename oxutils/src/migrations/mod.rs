@@ -8,10 +8,10 @@ pub mod file;
 pub(crate) mod graph;
 pub mod introspect;
 pub mod make;
-pub(crate) mod online;
+pub mod online;
 pub(crate) mod operation;
-mod phased;
 pub mod optimizer;
+mod phased;
 pub(crate) mod questioner;
 pub mod recorder;
 mod replay;
@@ -28,18 +28,19 @@ pub mod statement_hook;
 
 pub use autodetector::{AppChanges, detect};
 pub use executor::{
-    Executor, Interrupted, MigrateError, MigrateOptions, Progress, StatementsDone, Step, Target,
-    migration_sql,
+    Executor, ExplainedStatement, Interrupted, MigrateError, MigrateOptions, Progress, StatementsDone, Step,
+    Target, explain_migration, migration_sql,
 };
-pub use phased::{LockPolicy, LockTimeout};
-pub use schema_editor::postgres::LockHolder;
 pub use file::{Acknowledged, FileProblem, Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};
+pub use online::cost::{Algorithm, Cost, PostgresLock, Work};
 pub use operation::{BackendSql, Operation, StateError};
+pub use phased::{LockPolicy, LockTimeout};
 pub use questioner::{
     AssumingQuestioner, InteractiveQuestioner, NonInteractiveQuestioner, NotNullAlteration, Question,
     QuestionError, Questioner,
 };
+pub use schema_editor::postgres::LockHolder;
 pub use squash::squash;
 pub use state::ProjectState;

@@ -57,7 +57,7 @@ pub struct LockTimeout {
 
 impl std::fmt::Display for LockTimeout {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let lock = self.lock.map_or("its lock".to_owned(), |lock| format!("an {lock} lock"));
+        let lock = self.lock.map_or("its lock".to_owned(), |lock| format!("its {lock} lock"));
         let table = self.table.as_deref().map_or(String::new(), |table| format!(" on \"{table}\""));
         write!(
             f,
@@ -131,8 +131,10 @@ pub(crate) fn run_phased(
                     (false, true) => recorder::record_unapplying(connection, &key, &checksum, phase.end),
                 }
             };
-            let in_doubt = phase.start == begun && begun > 0;
-            Retries { connection: &mut *connection, policy, first: planned.get(phase.start) }
+            // Where the last run stopped, a statement outside a transaction may have run unrecorded.
+            let in_doubt = phase.start == begun;
+            let first = planned.get(phase.start);
+            Retries { connection: &mut *connection, policy, first, atomic: phase.atomic }
                 .run(|connection| run_phase(connection, migration, planned, *phase, in_doubt, &record))
                 .map_err(|error| PhasedStop { error, done: phase.start })?;
         }
@@ -172,9 +174,10 @@ fn run_phase(
                 return record(connection);
             }
             // Left invalid by a build that failed or was killed: it is dropped and built again.
-            Some(false) => {
-                connection.batch(&format!("DROP INDEX CONCURRENTLY IF EXISTS {}", Backend::Postgres.quote_identifier(&name)))?
-            }
+            Some(false) => connection.batch(&format!(
+                "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                Backend::Postgres.quote_identifier(&name)
+            ))?,
             _ => {}
         }
         statement_hook::notify(Event::Running, &key, phase.start);
@@ -201,6 +204,7 @@ struct Retries<'c> {
     connection: &'c mut Connection,
     policy: LockPolicy,
     first: Option<&'c Planned>,
+    atomic: bool,
 }
 
 impl Retries<'_> {
@@ -224,10 +228,11 @@ impl Retries<'_> {
     }
 
     /// The error of a phase whose lock was never granted; the statement that waited is the one the server
-    /// names, else the phase's first.
+    /// names in a transaction, else the phase's one statement (which may have waited in the clean-up of an
+    /// earlier try's invalid index).
     fn timed_out(self, error: DbError, attempts: u32) -> LockTimeout {
         let statement = match &error {
-            DbError::Query { sql, .. } => sql.clone(),
+            DbError::Query { sql, .. } if self.atomic => sql.clone(),
             _ => self.first.map(|first| first.sql.clone()).unwrap_or_default(),
         };
         let ddl = classify(&statement, Backend::Postgres);

@@ -86,7 +86,10 @@ fn migrate_show_unapply_and_check() {
 
     let (code, out, _) = manage(&database, &["sqlmigrate", "audit", "0001", "--backend", "mysql"]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("CREATE TABLE `audit_logexportstate`"), "{out}");
+    assert!(
+        out.starts_with("--\n-- Create model LogExportState\n--\nCREATE TABLE `audit_logexportstate`"),
+        "{out}"
+    );
 
     let (code, _, err) = manage(&database, &["migrate", "nosuchapp"]);
     assert_eq!(code, 2, "an app that is not installed is a wrong command line");

@@ -174,6 +174,7 @@ pub(crate) fn cost(ddl: &Ddl, backend: Backend, context: &Context<'_>) -> Cost {
         Backend::Sqlite => Cost::Sqlite {
             work: match ddl {
                 _ if context.rebuild => Work::Rewrite,
+                Ddl::CreateTable { .. } => Work::NewTable,
                 Ddl::Other => Work::Unknown,
                 Ddl::Rows { .. } => Work::Rows,
                 _ if context.new_table => Work::NewTable,

@@ -55,6 +55,11 @@ impl Tables {
         self.existing.contains(table) && !self.created.contains(table)
     }
 
+    /// Whether `table` is one the migration created, which nobody else uses yet.
+    pub(crate) fn is_new(&self, table: &str) -> bool {
+        self.created.contains(table)
+    }
+
     /// Takes `ddl` into account for the statements after it.
     pub(crate) fn follow(&mut self, ddl: &Ddl) {
         match ddl {

@@ -181,7 +181,11 @@ impl std::fmt::Display for LockHolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let application = if self.application.is_empty() { "no application_name" } else { &self.application };
         let query: String = self.query.split_whitespace().collect::<Vec<_>>().join(" ");
-        let query = if query.len() > 120 { format!("{}...", &query[..query.floor_char_boundary(117)]) } else { query };
+        let query = if query.len() > 120 {
+            format!("{}...", &query[..query.floor_char_boundary(117)])
+        } else {
+            query
+        };
         write!(
             f,
             "pid {} ({application}, {} for {:.1}s, holding {}): {query}",
@@ -238,6 +242,9 @@ pub(crate) fn index_validity(connection: &mut Connection, name: &str) -> Result<
 }
 
 /// The session's `lock_timeout`: how long each statement waits for a lock before it gives up.
-pub(crate) fn set_lock_timeout(connection: &mut Connection, timeout: std::time::Duration) -> Result<(), DbError> {
+pub(crate) fn set_lock_timeout(
+    connection: &mut Connection,
+    timeout: std::time::Duration,
+) -> Result<(), DbError> {
     connection.batch(&format!("SET lock_timeout = '{}ms'", timeout.as_millis().max(1)))
 }
