@@ -18,6 +18,7 @@ mod manage_command;
 mod migrations_engine;
 mod migrations_evolve;
 mod mysql_kill_resume;
+mod online_mysql;
 mod online_postgres;
 mod real_histories;
 mod schema_snapshots;

@@ -241,20 +241,19 @@ fn mysql(ddl: &Ddl, context: &Context<'_>) -> Cost {
         | Ddl::RenameConstraint { .. }
         | Ddl::AlterColumnCatalog { .. }
         | Ddl::Comment { .. }
-        | Ddl::DropIndex { .. }
-        | Ddl::DropColumn { .. } => (Instant, Work::Catalog),
+        | Ddl::DropConstraint { .. } => (Instant, Work::Catalog),
+        // A column in an index takes the index with it, which is in place (MariaDB's NOCOPY).
+        Ddl::DropColumn { table, column } => {
+            if indexed(context.before, table, column) {
+                (Inplace, Work::Catalog)
+            } else {
+                (Instant, Work::Catalog)
+            }
+        }
+        // In place without a copy (MariaDB's NOCOPY): the index's pages are freed, rows untouched.
+        Ddl::DropIndex { .. } => (Inplace, Work::Catalog),
         Ddl::AddColumn { default: ColumnDefault::Volatile, .. } => (Copy, Work::Rewrite),
         Ddl::AddColumn { .. } => (Instant, Work::Catalog),
-        // A foreign key dropped is in place; a CHECK dropped is instant.
-        Ddl::DropConstraint { name, table } => {
-            let foreign_key = context.before.models().filter(|model| model.table == *table).any(|model| {
-                model.fields.iter().any(|field| {
-                    field.foreign_key.is_some()
-                        && crate::schema::foreign_key_name(&model.table, &field.column) == *name
-                })
-            });
-            if foreign_key { (Inplace, Work::Catalog) } else { (Instant, Work::Catalog) }
-        }
         Ddl::CreateIndex { .. } | Ddl::AddUnique { .. } => (Inplace, Work::Scan),
         // InnoDB checks the existing rows by copying the table, unless foreign_key_checks is off.
         Ddl::AddForeignKey { .. } | Ddl::AddCheck { .. } => (Copy, Work::Scan),
@@ -269,19 +268,41 @@ fn mysql(ddl: &Ddl, context: &Context<'_>) -> Cost {
     Cost::Mysql { algorithm: Some(algorithm), work }
 }
 
-/// InnoDB's `MODIFY COLUMN`, by what changed.
+/// InnoDB's `MODIFY COLUMN`, by what changed. A `varchar` made longer is a catalog change while its
+/// length still fits the same number of length bytes (255 bytes of utf8mb4: 63 characters); any other type
+/// change copies the table.
 fn modify(old: &FieldSchema, new: &FieldSchema) -> (Algorithm, Work) {
-    if old.column_type != new.column_type && !text_widened(old.column_type, new.column_type) {
+    let retyped = match (old.column_type, new.column_type) {
+        (before, after) if before == after => false,
+        (ColumnType::String { max_length: before }, ColumnType::String { max_length: after }) => {
+            let one_length_byte = |length: u32| length * 4 <= 255;
+            after < before || one_length_byte(before) != one_length_byte(after)
+        }
+        _ => true,
+    };
+    if retyped {
         return (Algorithm::Copy, Work::Rewrite);
     }
-    if old.nullable && !new.nullable {
-        // Rebuilt in place, reads and writes going on, every row checked.
-        return (Algorithm::Inplace, Work::Rewrite);
-    }
-    if old.column_type != new.column_type {
+    if old.nullable != new.nullable {
+        // Rebuilt in place, reads and writes going on (MariaDB 10.11 refuses INSTANT either way).
         return (Algorithm::Inplace, Work::Rewrite);
     }
     (Algorithm::Instant, Work::Catalog)
+}
+
+/// Whether `column` of `table` is in an index: its own, a unique key, a foreign key's, or a composite one.
+fn indexed(state: &ProjectState, table: &str, column: &str) -> bool {
+    state.models().filter(|model| model.table == table).any(|model| {
+        let own = model.fields.iter().any(|field| {
+            field.column == column && (field.index || field.unique || field.foreign_key.is_some())
+        });
+        let composite = model.indexes.iter().any(|index| index.columns.iter().any(|c| c == column));
+        let unique = model.constraints.iter().any(|constraint| match constraint {
+            crate::schema::ConstraintSchema::Unique { columns, .. } => columns.iter().any(|c| c == column),
+            crate::schema::ConstraintSchema::Check { .. } => false,
+        });
+        own || composite || unique
+    })
 }
 
 /// A `varchar` made longer, or turned into `text`: PostgreSQL changes the catalog only.
