@@ -94,6 +94,11 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
         describe(migration, out)?;
         if let Ok(graph) = &graph {
             describe_costs(graph, migration, out)?;
+            // The lint's findings as warnings: the migration is written all the same.
+            let backend = super::lint::default_backend();
+            if let Ok(findings) = crate::migrations::online::lint::lint(graph, &[migration.key()], backend) {
+                super::lint::write_findings(&findings, out, "    warning: ")?;
+            }
         }
     }
     if args.check {

@@ -3,7 +3,9 @@
 //!
 //! Exit codes: 0 success; 1 the command failed (or `--check` found changes); 2 the command line was wrong.
 
+mod diffdb;
 mod export;
+mod lint;
 mod make;
 mod migrate;
 mod show;
@@ -11,6 +13,7 @@ mod show;
 use crate::apps::App;
 use crate::migrations::{Migration, MigrationFileError};
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -32,6 +35,11 @@ pub(crate) enum Command {
     Showmigrations(show::ShowArgs),
     /// Replaces a range of an app's migrations by one.
     Squashmigrations(make::SquashArgs),
+    /// Lists what differs between the database and what its applied migrations make; exits 1 on any.
+    Diffdb(diffdb::DiffdbArgs),
+    /// Flags the operations of migrations that block traffic or lose data, with the safe alternative;
+    /// exits 1 on any not acknowledged in its file.
+    Lint(lint::LintArgs),
     /// Exports audit entries to log storage as a ZIP (the audit app; settings from `OXI_*` variables).
     ExportLogs(export::ExportArgs),
 }
@@ -50,6 +58,16 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    run_to(apps, arguments, &mut std::io::stdout().lock(), &mut std::io::stderr())
+}
+
+/// Runs a command line for `apps` with its output written to `out` and its errors to `err` (Django's
+/// `call_command` with `stdout=`): for a test that checks what a command says.
+pub fn run_to<I, T>(apps: &[App], arguments: I, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     use clap::{CommandFactory, FromArgMatches};
     let mut command = Cli::command();
     if let Ok(name) = std::env::var(COMMAND_NAME_VARIABLE) {
@@ -59,7 +77,8 @@ where
         match command.try_get_matches_from(arguments).and_then(|matches| Cli::from_arg_matches(&matches)) {
             Ok(cli) => cli,
             Err(error) => {
-                let _ = error.print();
+                let text = error.render();
+                let _ = if error.use_stderr() { write!(err, "{text}") } else { write!(out, "{text}") };
                 return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
             }
         };
@@ -67,24 +86,25 @@ where
     let problems = crate::checks::check_apps(apps);
     if !problems.is_empty() {
         for problem in &problems {
-            eprintln!("error: {problem}");
+            let _ = writeln!(err, "error: {problem}");
         }
-        eprintln!("System check identified {} issue(s); nothing was done.", problems.len());
+        let _ = writeln!(err, "System check identified {} issue(s); nothing was done.", problems.len());
         return ExitCode::FAILURE;
     }
-    let mut out = std::io::stdout().lock();
     let result = match cli.command {
-        Command::Makemigrations(args) => make::makemigrations(apps, &args, &mut out),
-        Command::Migrate(args) => migrate::migrate(apps, &args, &mut out),
-        Command::Sqlmigrate(args) => show::sqlmigrate(apps, &args, &mut out),
-        Command::Showmigrations(args) => show::showmigrations(apps, &args, &mut out),
-        Command::Squashmigrations(args) => make::squashmigrations(apps, &args, &mut out),
-        Command::ExportLogs(args) => export::export_logs(&args, &mut out),
+        Command::Makemigrations(args) => make::makemigrations(apps, &args, out),
+        Command::Migrate(args) => migrate::migrate(apps, &args, out),
+        Command::Sqlmigrate(args) => show::sqlmigrate(apps, &args, out),
+        Command::Showmigrations(args) => show::showmigrations(apps, &args, out),
+        Command::Squashmigrations(args) => make::squashmigrations(apps, &args, out),
+        Command::Diffdb(args) => diffdb::diffdb(apps, &args, out),
+        Command::Lint(args) => lint::lint_command(apps, &args, out),
+        Command::ExportLogs(args) => export::export_logs(&args, out),
     };
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            let _ = writeln!(err, "error: {error}");
             error.exit_code()
         }
     }
@@ -156,7 +176,7 @@ impl CliError {
 /// What each statement of a migration costs, by operation: `-- Add field sku to product` once per operation,
 /// then each statement's cost, `indent`ed; with `sql`, each statement after its cost (`sqlmigrate`).
 fn write_explained(
-    out: &mut dyn std::io::Write,
+    out: &mut dyn Write,
     migration: &Migration,
     explained: &[crate::migrations::ExplainedStatement],
     sql: bool,

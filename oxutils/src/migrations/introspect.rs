@@ -145,12 +145,17 @@ impl DbSchema {
     /// What differs from `other`, one line each (`table.column: type varchar(10) here, text there`);
     /// empty when the two are equal.
     pub fn differences(&self, other: &DbSchema) -> Vec<String> {
+        self.differences_between(other, "here", "there")
+    }
+
+    /// `differences`, this side called `here` and `other` called `there` in the lines.
+    pub fn differences_between(&self, other: &DbSchema, here: &str, there: &str) -> Vec<String> {
         let mut found = Vec::new();
         for name in self.tables.keys().chain(other.tables.keys()).collect::<BTreeSet<_>>() {
             match (self.tables.get(name), other.tables.get(name)) {
-                (Some(_), None) => found.push(format!("table {name}: only here")),
-                (None, Some(_)) => found.push(format!("table {name}: only there")),
-                (Some(here), Some(there)) => here.differences(name, there, &mut found),
+                (Some(_), None) => found.push(format!("table {name}: only {here}")),
+                (None, Some(_)) => found.push(format!("table {name}: only {there}")),
+                (Some(this), Some(that)) => this.differences(name, that, (here, there), &mut found),
                 (None, None) => {}
             }
         }
@@ -159,18 +164,19 @@ impl DbSchema {
 }
 
 impl DbTable {
-    fn differences(&self, table: &str, other: &DbTable, found: &mut Vec<String>) {
-        compare(table, "column", &self.columns, &other.columns, found);
+    fn differences(&self, table: &str, other: &DbTable, sides: (&str, &str), found: &mut Vec<String>) {
+        let (here, there) = sides;
+        compare(table, "column", &self.columns, &other.columns, sides, found);
         if self.primary_key != other.primary_key {
             found.push(format!(
-                "{table}: primary key {:?} here, {:?} there",
+                "{table}: primary key {:?} {here}, {:?} {there}",
                 self.primary_key, other.primary_key
             ));
         }
-        compare(table, "index", &self.indexes, &other.indexes, found);
-        compare(table, "foreign key", &self.foreign_keys, &other.foreign_keys, found);
+        compare(table, "index", &self.indexes, &other.indexes, sides, found);
+        compare(table, "foreign key", &self.foreign_keys, &other.foreign_keys, sides, found);
         for check in self.checks.symmetric_difference(&other.checks) {
-            let side = if self.checks.contains(check) { "here" } else { "there" };
+            let side = if self.checks.contains(check) { here } else { there };
             found.push(format!("{table}: check {check} only {side}"));
         }
     }
@@ -181,14 +187,15 @@ fn compare<T: PartialEq + fmt::Debug>(
     what: &str,
     here: &BTreeMap<String, T>,
     there: &BTreeMap<String, T>,
+    (on_here, on_there): (&str, &str),
     found: &mut Vec<String>,
 ) {
     for name in here.keys().chain(there.keys()).collect::<BTreeSet<_>>() {
         match (here.get(name), there.get(name)) {
-            (Some(_), None) => found.push(format!("{table}: {what} {name} only here")),
-            (None, Some(_)) => found.push(format!("{table}: {what} {name} only there")),
+            (Some(_), None) => found.push(format!("{table}: {what} {name} only {on_here}")),
+            (None, Some(_)) => found.push(format!("{table}: {what} {name} only {on_there}")),
             (Some(a), Some(b)) if a != b => {
-                found.push(format!("{table}: {what} {name} is {a:?} here, {b:?} there"))
+                found.push(format!("{table}: {what} {name} is {a:?} {on_here}, {b:?} {on_there}"))
             }
             _ => {}
         }

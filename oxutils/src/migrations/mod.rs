@@ -2,6 +2,7 @@
 //! files that hold them, the graph that orders them and the executor that applies them.
 
 pub(crate) mod autodetector;
+pub mod drift;
 pub(crate) mod executor;
 pub(crate) mod fake_initial;
 pub mod file;

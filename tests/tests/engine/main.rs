@@ -13,6 +13,7 @@ mod ddl_mysql;
 mod ddl_postgres;
 mod ddl_sqlite;
 mod differential;
+mod drift_and_lint;
 mod fake_initial;
 mod manage_command;
 mod migrations_engine;

@@ -145,7 +145,11 @@ impl fmt::Display for Cost {
             }
             Cost::Postgres { lock: None, work: what } => f.write_str(work(what)),
             Cost::Mysql { algorithm: Some(algorithm), work: what } => {
-                let lock = if algorithm == Algorithm::Copy { ", writes wait" } else { ", LOCK=NONE" };
+                let lock = match algorithm {
+                    Algorithm::Copy => ", writes wait",
+                    Algorithm::Inplace => ", LOCK=NONE",
+                    Algorithm::Instant => "",
+                };
                 write!(f, "ALGORITHM={}{lock}, {}", algorithm.name(), work(what))
             }
             Cost::Mysql { algorithm: None, work: what } => f.write_str(work(what)),

@@ -65,3 +65,4 @@ pub(crate) fn costs(
         })
         .collect()
 }
+pub mod lint;

@@ -43,16 +43,31 @@ pub(crate) struct Planned {
 pub(crate) struct Tables {
     existing: BTreeSet<String>,
     created: BTreeSet<String>,
+    /// Indexes built on created tables, which a later `DROP INDEX` (naming no table) drops at no cost.
+    new_indexes: BTreeSet<String>,
 }
 
 impl Tables {
     pub(crate) fn new(existing: impl IntoIterator<Item = String>) -> Self {
-        Tables { existing: existing.into_iter().collect(), created: BTreeSet::new() }
+        Tables {
+            existing: existing.into_iter().collect(),
+            created: BTreeSet::new(),
+            new_indexes: BTreeSet::new(),
+        }
     }
 
     /// Whether `table` is one the migration has not created.
     pub(crate) fn is_existing(&self, table: &str) -> bool {
         self.existing.contains(table) && !self.created.contains(table)
+    }
+
+    /// Whether `ddl` changes a table the migration has not created (a `DROP INDEX`, which names no table:
+    /// unless it drops an index the migration built on a table it created).
+    pub(crate) fn on_existing(&self, ddl: &Ddl) -> bool {
+        match ddl {
+            Ddl::DropIndex { table: None, name, .. } => !self.new_indexes.contains(name),
+            _ => ddl.table().is_some_and(|table| self.is_existing(table)),
+        }
     }
 
     /// Whether `table` is one the migration created, which nobody else uses yet.
@@ -65,6 +80,14 @@ impl Tables {
         match ddl {
             Ddl::CreateTable { table } => {
                 self.created.insert(table.clone());
+            }
+            Ddl::CreateIndex { table, name, .. } if self.created.contains(table) => {
+                self.new_indexes.insert(name.clone());
+            }
+            // A table rebuilt under its own name (SQLite's copy into `new__<table>`) is still the table
+            // others use.
+            Ddl::RenameTable { table, to } if self.created.contains(table) && self.existing.contains(to) => {
+                self.created.remove(to);
             }
             Ddl::RenameTable { table, to } => {
                 if self.created.contains(table) {
@@ -90,7 +113,7 @@ pub(crate) fn safe_forms(
     let mut planned = Vec::new();
     for (operation, sql, ours) in statements {
         let ddl = classify(&sql, Backend::Postgres);
-        let existing = ddl.table().is_some_and(|table| tables.is_existing(table));
+        let existing = tables.on_existing(&ddl);
         tables.follow(&ddl);
         let mut push = |sql: String, placement| planned.push(Planned { sql, operation, placement });
         if plain || !ours || !existing {
