@@ -105,9 +105,11 @@ impl DbError {
     /// Whether the statement gave up waiting for a lock (PostgreSQL's `lock_timeout`), so that running it
     /// again later may succeed.
     pub fn is_lock_timeout(&self) -> bool {
+        // PostgreSQL's `lock_not_available` (55P03), read off the driver's error.
         #[cfg(feature = "postgres")]
-        if super::postgres::is_lock_timeout(self) {
-            return true;
+        if let DbError::Query { driver: Some(driver), .. } = self {
+            let code = driver.get().downcast_ref::<::postgres::Error>().and_then(::postgres::Error::code);
+            return code == Some(&::postgres::error::SqlState::LOCK_NOT_AVAILABLE);
         }
         false
     }

@@ -29,16 +29,6 @@ pub fn query(client: &mut Client, sql: &str, params: &[Value]) -> Result<Vec<Row
         .map_err(|error| classify(sql, error))
 }
 
-/// Whether `error` is PostgreSQL's `lock_not_available` (55P03): a statement gave up waiting for a lock
-/// under `lock_timeout`.
-pub(crate) fn is_lock_timeout(error: &DbError) -> bool {
-    let DbError::Query { driver: Some(driver), .. } = error else { return false };
-    driver
-        .get()
-        .downcast_ref::<::postgres::Error>()
-        .is_some_and(|error| error.code() == Some(&::postgres::error::SqlState::LOCK_NOT_AVAILABLE))
-}
-
 /// A typed constraint error where the server reports one, with its constraint and table.
 fn classify(sql: &str, error: ::postgres::Error) -> DbError {
     use ::postgres::error::SqlState;
