@@ -33,6 +33,8 @@ fn migrations() -> Vec<Migration> {
     let mut flag = field("flag", ColumnType::Boolean, false);
     flag.default = Some(Literal::Bool(true));
     let mut label_wider = field("label", ColumnType::String { max_length: 60 }, false);
+    let mut code = field("code", ColumnType::String { max_length: 20 }, true);
+    code.unique = true;
     let label_long = field("label", ColumnType::String { max_length: 100 }, false);
     let mut label_unique = label_long.clone();
     label_unique.unique = true;
@@ -85,6 +87,7 @@ fn migrations() -> Vec<Migration> {
         Operation::RemoveConstraint { model: on(), name: "shop_item_size_positive".into() },
         Operation::RemoveField { model: on(), name: "owner".into() },
         Operation::AlterField { model: on(), field: label_unique, backfill: None },
+        Operation::AddField { model: on(), field: code, backfill: None },
         Operation::AlterModelComment { name: on(), comment: Some("things".into()) },
         Operation::RemoveField { model: on(), name: "mass".into() },
         Operation::RenameModel { old_name: "Item".into(), new_name: "Thing".into() },

@@ -257,6 +257,8 @@ fn mysql(ddl: &Ddl, context: &Context<'_>) -> Cost {
         // In place without a copy (MariaDB's NOCOPY): the index's pages are freed, rows untouched.
         Ddl::DropIndex { .. } => (Inplace, Work::Catalog),
         Ddl::AddColumn { default: ColumnDefault::Volatile, .. } => (Copy, Work::Rewrite),
+        // Its unique index is built in place.
+        Ddl::AddColumn { unique: true, .. } => (Inplace, Work::Scan),
         Ddl::AddColumn { .. } => (Instant, Work::Catalog),
         Ddl::CreateIndex { .. } | Ddl::AddUnique { .. } => (Inplace, Work::Scan),
         // InnoDB checks the existing rows by copying the table, unless foreign_key_checks is off.

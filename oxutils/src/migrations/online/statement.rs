@@ -18,10 +18,12 @@ pub(crate) enum Ddl {
         table: String,
         to: String,
     },
+    /// `unique`: the definition carries `UNIQUE` (MySQL's), which builds an index.
     AddColumn {
         table: String,
         column: String,
         not_null: bool,
+        unique: bool,
         default: ColumnDefault,
     },
     DropColumn {
@@ -264,7 +266,8 @@ fn alter_table(table: String, change: &[Token<'_>]) -> Option<Ddl> {
             None => ColumnDefault::None,
             Some(at) => default_kind(&rest[at + 1..]),
         };
-        return Some(Ddl::AddColumn { table, column, not_null, default });
+        let unique = rest.iter().any(|token| is(token, "UNIQUE"));
+        return Some(Ddl::AddColumn { table, column, not_null, unique, default });
     }
     if let Some(rest) = after(change, &["DROP", "COLUMN"]) {
         return Some(Ddl::DropColumn { table, column: name(rest.first())? });
@@ -373,6 +376,7 @@ mod tests {
                     table: s("a"),
                     column: s("x"),
                     not_null: true,
+                    unique: false,
                     default: ColumnDefault::Constant,
                 },
             ),
@@ -382,6 +386,7 @@ mod tests {
                     table: s("a"),
                     column: s("x"),
                     not_null: false,
+                    unique: false,
                     default: ColumnDefault::Volatile,
                 },
             ),
