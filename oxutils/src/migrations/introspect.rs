@@ -182,7 +182,48 @@ impl DbTable {
     }
 }
 
-fn compare<T: PartialEq + fmt::Debug>(
+impl fmt::Display for DbColumnDef {
+    /// `integer NOT NULL DEFAULT 1`, as the column would be declared.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.column_type)?;
+        f.write_str(if self.nullable { " NULL" } else { " NOT NULL" })?;
+        if let Some(default) = &self.default {
+            write!(f, " DEFAULT {default}")?;
+        }
+        if self.auto_increment {
+            f.write_str(" generated")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for DbIndex {
+    /// `UNIQUE (a, b)`, and whether a constraint owns it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unique = if self.unique { "UNIQUE " } else { "" };
+        let constraint = if self.constraint { " (a constraint)" } else { "" };
+        write!(f, "{unique}({}){constraint}", self.columns.join(", "))
+    }
+}
+
+impl fmt::Display for DbForeignKey {
+    /// `(member_id) REFERENCES library_member (id) ON DELETE cascade`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let on_delete = OnDelete::NAMES
+            .iter()
+            .find(|name| OnDelete::from_name(name) == Some(self.on_delete))
+            .map_or("?".to_owned(), |name| name.replace('_', " ").to_uppercase());
+        write!(
+            f,
+            "({}) REFERENCES {} ({}) ON DELETE {on_delete}",
+            self.columns.join(", "),
+            self.to_table,
+            self.to_columns.join(", ")
+        )
+    }
+}
+
+fn compare<T: PartialEq + fmt::Display>(
     table: &str,
     what: &str,
     here: &BTreeMap<String, T>,
@@ -195,7 +236,7 @@ fn compare<T: PartialEq + fmt::Debug>(
             (Some(_), None) => found.push(format!("{table}: {what} {name} only {on_here}")),
             (None, Some(_)) => found.push(format!("{table}: {what} {name} only {on_there}")),
             (Some(a), Some(b)) if a != b => {
-                found.push(format!("{table}: {what} {name} is {a:?} {on_here}, {b:?} {on_there}"))
+                found.push(format!("{table}: {what} {name} is {a} {on_here}, {b} {on_there}"))
             }
             _ => {}
         }
