@@ -6,7 +6,7 @@
 //! migration of one phase, the usual case, is all or nothing as before.
 
 use super::file::Migration;
-use super::online::cost::{Context, cost};
+use super::online::cost::{Context, Cost, PostgresLock, cost};
 use super::online::postgres::{Phase, Planned, phases};
 use super::online::statement::{Ddl, classify};
 use super::recorder;
@@ -111,7 +111,6 @@ pub(crate) fn run_phased(
     let checksum = if backwards { recorded.applied[&key].clone() } else { migration.file_checksum() };
     let begun = if backwards { &recorded.unapplying } else { &recorded.in_progress }.get(&key).copied();
     let begun = begun.unwrap_or(0);
-    set_lock_timeout(connection, policy.timeout).map_err(stop(begun))?;
     let mut phases = phases(planned);
     if phases.is_empty() {
         // Nothing to run (faked, or a change to the state only): the record is all there is to write.
@@ -131,6 +130,9 @@ pub(crate) fn run_phased(
                     (false, true) => recorder::record_unapplying(connection, &key, &checksum, phase.end),
                 }
             };
+            let timeout = blocks_while_waiting(&planned[phase.start..phase.end]).then_some(policy.timeout);
+            set_lock_timeout(connection, timeout)
+                .map_err(|error| PhasedStop { error: PhaseError::Database(error), done: phase.start })?;
             // Where the last run stopped, a statement outside a transaction may have run unrecorded.
             let in_doubt = phase.start == begun;
             let first = planned.get(phase.start);
@@ -143,6 +145,27 @@ pub(crate) fn run_phased(
     let reset = connection.batch("RESET lock_timeout");
     result?;
     reset.map_err(stop(planned.len()))
+}
+
+/// The table lock a statement takes on PostgreSQL; `None` for one the engine does not read.
+fn lock_of(sql: &str) -> Option<PostgresLock> {
+    let empty = ProjectState::new();
+    let context = Context { before: &empty, after: &empty, new_table: false, rebuild: false };
+    match cost(&classify(sql, Backend::Postgres), Backend::Postgres, &context) {
+        Cost::Postgres { lock, .. } => lock,
+        _ => None,
+    }
+}
+
+/// Whether a statement of `statements` blocks the table's readers or writers while it waits for its lock
+/// (PostgreSQL queues every later lock request behind a waiting one that conflicts with it). A concurrent
+/// build or a validation waits for SHARE UPDATE EXCLUSIVE, which no read or write conflicts with: it may
+/// wait as long as it needs (for old snapshots, say), so `lock_timeout` is for the other phases.
+fn blocks_while_waiting(statements: &[Planned]) -> bool {
+    statements.iter().any(|statement| {
+        lock_of(&statement.sql).is_none_or(|lock| lock > PostgresLock::ShareUpdateExclusive)
+            && !matches!(classify(&statement.sql, Backend::Postgres), Ddl::Rows { .. })
+    })
 }
 
 /// One phase: its statements and its record in one transaction, or its one statement outside any, then
@@ -235,14 +258,8 @@ impl Retries<'_> {
             DbError::Query { sql, .. } if self.atomic => sql.clone(),
             _ => self.first.map(|first| first.sql.clone()).unwrap_or_default(),
         };
-        let ddl = classify(&statement, Backend::Postgres);
-        let table = ddl.table().map(str::to_owned);
-        let empty = ProjectState::new();
-        let context = Context { before: &empty, after: &empty, new_table: false, rebuild: false };
-        let lock = match cost(&ddl, Backend::Postgres, &context) {
-            super::online::cost::Cost::Postgres { lock, .. } => lock.map(|lock| lock.name()),
-            _ => None,
-        };
+        let table = classify(&statement, Backend::Postgres).table().map(str::to_owned);
+        let lock = lock_of(&statement).map(PostgresLock::name);
         let holders = table
             .as_deref()
             .map(|table| lock_holders(self.connection, table).unwrap_or_default())

@@ -230,10 +230,11 @@ fn a_held_lock_makes_migrate_wait_retry_and_fail_naming_the_holder_then_succeed(
     );
     let message = error.to_string();
     let holder = format!("pid {holder_pid} (report job, idle in transaction");
-    for expected in [holder.as_str(), "lock on \"shop_item\"", "lock_timeout", "3 tries"] {
+    for expected in [holder.as_str(), "its ACCESS EXCLUSIVE lock on \"shop_item\"", "lock_timeout", "3 tries"]
+    {
         assert!(message.contains(expected), "no `{expected}` in: {message}");
     }
-    // The index build, outside any transaction, waited first; nothing of 0002 is recorded or left behind.
+    // The column added first waited; nothing of 0002 is recorded or left behind.
     let recorded = recorder::read(&mut database.connection).unwrap();
     assert!(
         !recorded.applied.contains_key(&key("0002_change"))
@@ -292,15 +293,22 @@ fn a_concurrent_index_build_lets_a_writer_keep_inserting() {
             }
         })
     };
+    // A lock_timeout far shorter than the build waits: a concurrent build blocks no reads or writes while it
+    // waits, so it runs without one.
+    let lock = LockPolicy { timeout: Duration::from_millis(50), retries: 5, backoff: Duration::from_millis(10) };
     let migrate = {
         let url = url.clone();
         std::thread::spawn(move || {
             let mut connection = Connection::open(&url).unwrap();
             let mut executor = Executor::new(&mut connection, migrations()).unwrap();
-            executor.migrate(&Target::Latest, MigrateOptions::default()).map(|_| ())
+            executor
+                .migrate(&Target::Latest, MigrateOptions { lock, ..MigrateOptions::default() })
+                .map(|_| ())
         })
     };
     build_in_progress(&url);
+    // Held for four times the lock_timeout on purpose (a duration, not a guess at where another thread is).
+    std::thread::sleep(lock.timeout * 4);
     let before = written.load(Ordering::Relaxed);
     poll("the writer to commit rows during the build", || {
         (written.load(Ordering::Relaxed) >= before + 20).then_some(())

@@ -241,10 +241,12 @@ pub(crate) fn index_validity(connection: &mut Connection, name: &str) -> Result<
     Ok(rows.first().map(|row| matches!(row[0], Value::Bool(Some(true)))))
 }
 
-/// The session's `lock_timeout`: how long each statement waits for a lock before it gives up.
+/// The session's `lock_timeout`: how long each statement waits for a lock before it gives up; `None`
+/// waits as long as it takes.
 pub(crate) fn set_lock_timeout(
     connection: &mut Connection,
-    timeout: std::time::Duration,
+    timeout: Option<std::time::Duration>,
 ) -> Result<(), DbError> {
-    connection.batch(&format!("SET lock_timeout = '{}ms'", timeout.as_millis().max(1)))
+    let millis = timeout.map_or(0, |timeout| timeout.as_millis().max(1));
+    connection.batch(&format!("SET lock_timeout = '{millis}ms'"))
 }
