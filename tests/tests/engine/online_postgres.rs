@@ -295,7 +295,8 @@ fn a_concurrent_index_build_lets_a_writer_keep_inserting() {
     };
     // A lock_timeout far shorter than the build waits: a concurrent build blocks no reads or writes while it
     // waits, so it runs without one.
-    let lock = LockPolicy { timeout: Duration::from_millis(50), retries: 5, backoff: Duration::from_millis(10) };
+    let lock =
+        LockPolicy { timeout: Duration::from_millis(50), retries: 5, backoff: Duration::from_millis(10) };
     let migrate = {
         let url = url.clone();
         std::thread::spawn(move || {
