@@ -17,6 +17,9 @@ pub struct LintArgs {
     /// else PostgreSQL.
     #[arg(long)]
     pub backend: Option<Backend>,
+    /// A database to count the rows a deleted model would lose: a table found empty is no finding.
+    #[arg(long)]
+    pub database: Option<String>,
 }
 
 /// Exit 1 when a finding is not acknowledged in its migration's file, so that CI can run it.
@@ -33,7 +36,10 @@ pub fn lint_command(apps: &[App], args: &LintArgs, out: &mut dyn Write) -> Resul
     let backend = args.backend.unwrap_or_else(default_backend);
     let graph = MigrationGraph::build(migrations, &BTreeSet::new())?;
     let ordered: Vec<MigrationKey> = graph.ordered().into_iter().filter(|key| keys.contains(key)).collect();
-    let findings = lint(&graph, &ordered, backend)?;
+    let mut findings = lint(&graph, &ordered, backend)?;
+    if let Some(url) = &args.database {
+        count_dropped_rows(&mut findings, &mut crate::db::Connection::open(url)?)?;
+    }
     let open = write_findings(&findings, out, "")?;
     let acknowledged = findings.len() - open;
     writeln!(
@@ -43,6 +49,38 @@ pub fn lint_command(apps: &[App], args: &LintArgs, out: &mut dyn Write) -> Resul
         backend.name()
     )?;
     Ok(if open == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Says how many rows each deleted model's table holds in the database, and drops the findings of empty
+/// ones (or of tables not there), which lose nothing.
+fn count_dropped_rows(
+    findings: &mut Vec<Finding>,
+    connection: &mut crate::db::Connection,
+) -> Result<(), CliError> {
+    let backend = connection.backend();
+    let mut kept = Vec::new();
+    for mut finding in std::mem::take(findings) {
+        if let Some(table) = finding.dropped_table.clone() {
+            let count =
+                connection.query(&format!("SELECT COUNT(*) FROM {}", backend.quote_identifier(&table)), &[]);
+            let rows = match count
+                .ok()
+                .and_then(|rows| rows.into_iter().next())
+                .and_then(|row| row.into_iter().next())
+            {
+                Some(sea_query::Value::BigInt(Some(n))) => n,
+                Some(sea_query::Value::Int(Some(n))) => n.into(),
+                _ => 0,
+            };
+            if rows == 0 {
+                continue;
+            }
+            finding.problem.push_str(&format!(" ({rows} rows in {table} now)"));
+        }
+        kept.push(finding);
+    }
+    *findings = kept;
+    Ok(())
 }
 
 /// PostgreSQL, or MySQL when `OXI_DATABASE_URL` names it.

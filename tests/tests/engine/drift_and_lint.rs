@@ -184,3 +184,41 @@ fn lint_costs_and_warnings_on_a_hand_written_migration() {
         assert!(out.contains(expected), "no `{expected}` in:\n{out}");
     }
 }
+
+#[test]
+fn a_deleted_model_is_a_finding_while_its_table_holds_rows() {
+    let Some(mut database) = Backend::Sqlite.database() else { return };
+    let host = host();
+    std::fs::write(
+        host.0.join("src/migrations/0004_delete_bookevent.json"),
+        "{\n  \"dependencies\": [\n    {\"app\": \"library\", \"name\": \"0003_member_loan\"}\n  ],\n  \"operations\": [\n    \
+         {\"op\": \"delete_model\", \"name\": \"BookEvent\"}\n  ]\n}\n",
+    )
+    .unwrap();
+    assert_eq!(manage(&host.0, &database.url, &["migrate", "library", "0003"]).0, 0);
+    let lint = |database: &str| {
+        let mut arguments = vec!["lint", "library", "--backend", "postgres"];
+        if !database.is_empty() {
+            arguments.extend(["--database", database]);
+        }
+        manage(&host.0, "", &arguments)
+    };
+    let (code, out, _) = lint("");
+    assert_eq!(code, 1, "without a database, every deleted model is a finding: {out}");
+    assert!(out.contains("[delete-model]"), "{out}");
+    let (code, out, _) = lint(&database.url);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "4 migration(s) read for postgres: 0 finding(s), 0 acknowledged.\n")
+    );
+    database
+        .connection
+        .batch("INSERT INTO library_bookevent (book_id, action, title) VALUES (1, 'created', 'Dune')")
+        .unwrap();
+    let (code, out, _) = lint(&database.url);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("drops the table of BookEvent and every row in it (1 rows in library_bookevent now)"),
+        "{out}"
+    );
+}

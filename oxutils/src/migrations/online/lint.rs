@@ -32,6 +32,8 @@ pub struct Finding {
     pub safe: String,
     /// The reason the migration's file gives for accepting it, if it does.
     pub acknowledged: Option<String>,
+    /// The table a `delete-model` finding drops, so that a lint given a database can count its rows.
+    pub dropped_table: Option<String>,
 }
 
 /// The findings of the migrations `keys` of `graph` on `backend`, in order.
@@ -54,6 +56,10 @@ pub fn lint(
                 .max_by_key(|statement| (statement.cost.blocks_traffic(), statement.cost.work()))
                 .map(|statement| statement.cost.to_string())
                 .unwrap_or_else(|| "no statement".to_owned());
+            let dropped = statements.iter().find_map(|statement| match classify(&statement.sql, backend) {
+                Ddl::DropTable { table } => Some(table),
+                _ => None,
+            });
             let mut push = |code: &'static str, cost: String, problem: String, safe: String| {
                 if !found.iter().any(|finding| finding.operation == index && finding.code == code) {
                     found.push(Finding {
@@ -66,6 +72,7 @@ pub fn lint(
                         problem,
                         safe,
                         acknowledged: acknowledged(migration, index, code),
+                        dropped_table: dropped.clone().filter(|_| code == "delete-model"),
                     });
                 }
             };
