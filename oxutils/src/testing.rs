@@ -27,6 +27,21 @@ pub struct TestDatabase {
     throwaway: Option<Throwaway>,
 }
 
+/// A test database is used as its connection: `Author::objects().all(&mut database)`.
+impl std::ops::Deref for TestDatabase {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+impl std::ops::DerefMut for TestDatabase {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.connection
+    }
+}
+
 enum Throwaway {
     /// A database on a server: the server's URL and the database's name.
     Database { server: String, name: String },

@@ -49,10 +49,11 @@ pub fn export_logs(args: &ExportArgs, out: &mut dyn Write) -> Result<ExitCode, C
     match &report.key {
         Some(key) => writeln!(
             out,
-            "Exported {} entries in {} batch{} to {key} ({} bytes).",
+            "Exported {} entries in {} batch{} to {} ({} bytes).",
             report.records,
             report.batches,
             if report.batches == 1 { "" } else { "es" },
+            exporter.storage().location(key),
             report.size
         )?,
         None => writeln!(out, "No audit entries to export.")?,

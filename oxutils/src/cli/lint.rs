@@ -104,7 +104,10 @@ pub(super) fn write_findings(
         writeln!(
             out,
             "{prefix}{} operation {} ({}) [{}]",
-            finding.migration, finding.operation, finding.description, finding.code
+            finding.migration,
+            finding.operation,
+            finding.description,
+            super::paint::warn(finding.code)
         )?;
         writeln!(out, "{prefix}  {}: {}", finding.backend.name(), finding.cost)?;
         writeln!(out, "{prefix}  problem: {}", finding.problem)?;

@@ -155,14 +155,14 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
                     .and_then(|()| out.flush())
             }
             Progress::Done(step, took) => {
-                let outcome = if step.faked { "FAKED" } else { "OK" };
+                let outcome = if step.faked { super::paint::warn("FAKED") } else { super::paint::good("OK") };
                 writeln!(out, " {outcome} ({:.3}s)", took.as_secs_f64())
             }
         };
     };
     let done = executor.migrate_reporting(&target, options, &mut report);
     if let Err(error) = done {
-        writeln!(out, " FAILED")?;
+        writeln!(out, " {}", super::paint::bad("FAILED"))?;
         return Err(error.into());
     }
     if plan.is_empty() {

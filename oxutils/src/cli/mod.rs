@@ -8,6 +8,7 @@ mod export;
 mod lint;
 mod make;
 mod migrate;
+mod paint;
 mod show;
 
 use crate::apps::App;
@@ -40,6 +41,12 @@ pub(crate) enum Command {
     /// Flags the operations of migrations that block traffic or lose data, with the safe alternative;
     /// exits 1 on any not acknowledged in its file.
     Lint(lint::LintArgs),
+    /// Prints a completion script for SHELL (bash, zsh, fish, elvish, powershell): `manage completions bash
+    /// > ~/.local/share/bash-completion/completions/manage`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Exports audit entries to log storage as a ZIP (the audit app; settings from `OXI_*` variables).
     ExportLogs(export::ExportArgs),
 }
@@ -58,6 +65,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    paint::enable_for_stdout();
     run_to(apps, arguments, &mut std::io::stdout().lock(), &mut std::io::stderr())
 }
 
@@ -73,6 +81,7 @@ where
     if let Ok(name) = std::env::var(COMMAND_NAME_VARIABLE) {
         command = command.bin_name(name);
     }
+    let completion_name = command.get_bin_name().unwrap_or("manage").replace(' ', "-");
     let cli =
         match command.try_get_matches_from(arguments).and_then(|matches| Cli::from_arg_matches(&matches)) {
             Ok(cli) => cli,
@@ -100,11 +109,15 @@ where
         Command::Diffdb(args) => diffdb::diffdb(apps, &args, out),
         Command::Lint(args) => lint::lint_command(apps, &args, out),
         Command::ExportLogs(args) => export::export_logs(&args, out),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), completion_name, out);
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
         Err(error) => {
-            let _ = writeln!(err, "error: {error}");
+            let _ = writeln!(err, "{} {error}", paint::bad("error:"));
             error.exit_code()
         }
     }

@@ -78,6 +78,11 @@ impl Storage for LocalStorage {
         Ok(keys)
     }
 
+    fn location(&self, key: &str) -> String {
+        let path = self.root.join(key);
+        std::path::absolute(&path).unwrap_or(path).display().to_string()
+    }
+
     fn url(&self, key: &str) -> Result<String, StorageError> {
         let (key, path) = self.path(key)?;
         let path = std::path::absolute(&path).map_err(io(&key))?;
@@ -150,4 +155,17 @@ fn collect(root: &Path, folder: &Path, keys: &mut Vec<String>) -> std::io::Resul
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_location_is_the_files_absolute_path() {
+        let storage = LocalStorage::new("relative/media");
+        let location = storage.location("oxi_logs/a.zip");
+        assert!(Path::new(&location).is_absolute(), "{location}");
+        assert!(location.ends_with("relative/media/oxi_logs/a.zip"), "{location}");
+    }
 }

@@ -51,6 +51,12 @@ pub trait Storage: Send + Sync {
     /// Where the object can be fetched: on S3 a custom-domain URL, or else a presigned URL valid for an
     /// hour; locally a `file://` URL.
     fn url(&self, key: &str) -> Result<String, StorageError>;
+
+    /// Where the object under `key` is, for a person to find it: a local file's absolute path,
+    /// `s3://bucket/location/key` on S3; by default the key itself.
+    fn location(&self, key: &str) -> String {
+        key.to_owned()
+    }
 }
 
 /// An object being written. Bytes go out as they come; [`finish`](ObjectWriter::finish) makes the object

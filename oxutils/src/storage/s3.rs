@@ -320,6 +320,11 @@ impl Storage for S3Storage {
         Ok(keys)
     }
 
+    fn location(&self, key: &str) -> String {
+        let object_key = self.object_key(key).map_or_else(|_| key.to_owned(), |(_, object_key)| object_key);
+        format!("s3://{}/{object_key}", self.config.bucket)
+    }
+
     fn url(&self, key: &str) -> Result<String, StorageError> {
         match &self.config.custom_domain {
             Some(domain) => {

@@ -160,6 +160,11 @@ fn a_custom_domain_gives_plain_urls() {
     let url = storage.url(&stored.key).unwrap();
     let name = stored.key.strip_prefix("shared/").unwrap().replace(' ', "%20");
     assert_eq!(url, format!("https://cdn.example.com/private/shared/{name}"));
+    // Where `export-logs` says an archive went: the bucket and the object's whole key.
+    assert_eq!(
+        storage.location(&stored.key),
+        format!("s3://{}/private/{}", config(&server).bucket, stored.key)
+    );
 }
 
 #[test]

@@ -37,6 +37,7 @@ fn migrate_show_unapply_and_check() {
     assert!(out.starts_with("6 unapplied migration(s):\n  audit.0001_initial\n"), "{out}");
     let (code, out, _) = manage(&database, &["migrate"]);
     assert_eq!(code, 0);
+    assert!(!out.contains('\x1b'), "no colour into a pipe: {out:?}");
     for migration in [
         "audit.0001_initial",
         "audit.0002_logentry",
@@ -94,6 +95,27 @@ fn migrate_show_unapply_and_check() {
     let (code, _, err) = manage(&database, &["migrate", "nosuchapp"]);
     assert_eq!(code, 2, "an app that is not installed is a wrong command line");
     assert!(err.contains("no installed app `nosuchapp`; installed: audit, library"), "{err}");
+    let (code, out, _) = manage(&database, &["completions", "bash"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("_manage()") && out.contains("makemigrations") && out.contains("diffdb"), "{out}");
+    // Colour where the environment asks for it even into a pipe, never with NO_COLOR.
+    let forced = Command::new(env!("CARGO_BIN_EXE_manage"))
+        .args(["migrate", "nosuchapp"])
+        .env("OXI_DATABASE_URL", &database)
+        .env("CLICOLOR_FORCE", "1")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let forced = String::from_utf8(forced.stderr).unwrap();
+    assert!(forced.starts_with("\x1b[1m\x1b[31merror:"), "{forced:?}");
+    let plain = Command::new(env!("CARGO_BIN_EXE_manage"))
+        .args(["migrate", "nosuchapp"])
+        .env("OXI_DATABASE_URL", &database)
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(plain.stderr).unwrap().starts_with("error: no installed app"));
     let (code, _, err) = manage(&database, &["explode"]);
     assert_eq!(code, 2, "{err}");
     let _ = std::fs::remove_dir_all(&directory);

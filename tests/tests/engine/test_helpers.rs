@@ -32,6 +32,11 @@ fn a_test_gets_a_migrated_in_memory_database() {
     let mut database = migrated_database(&installed_apps()).unwrap();
     assert_eq!(database.connection.backend(), Backend::Sqlite);
     assert_migrated(&mut database);
+    // The database is its connection: no `.connection` needed to query it.
+    use oxutils::prelude::*;
+    let authors = tests::models::Author::objects().all(&mut database).unwrap();
+    assert!(authors.is_empty());
+    assert_eq!(database.backend(), Backend::Sqlite);
 }
 
 /// `migrated_database_on` a server, per server, as its own named test.
