@@ -2,7 +2,6 @@
 
 use super::{CliError, DatabaseArg, load_all};
 use crate::apps::App;
-use crate::db::Connection;
 use crate::migrations::drift::drift;
 use std::io::Write;
 use std::process::ExitCode;
@@ -16,9 +15,9 @@ pub struct DiffdbArgs {
 /// Exit 1 when anything differs, so that a deploy or a CI job can run it.
 pub fn diffdb(apps: &[App], args: &DiffdbArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     let migrations = load_all(apps)?;
-    let url = &args.database.database;
-    let mut connection = Connection::open(url)?;
-    let found = drift(&mut connection, url, migrations)?;
+    let url = args.database.url();
+    let mut connection = args.database.open()?;
+    let found = drift(&mut connection, &url, migrations)?;
     if found.differences.is_empty() {
         writeln!(
             out,

@@ -3,7 +3,6 @@
 use super::{CliError, DatabaseArg};
 use crate::audit::export::{ExportOptions, LogExporter};
 use crate::conf::Settings;
-use crate::db::Connection;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::io::Write;
 use std::process::ExitCode;
@@ -37,7 +36,7 @@ pub fn export_logs(args: &ExportArgs, out: &mut dyn Write) -> Result<ExitCode, C
     let settings = Settings::from_env()?;
     let options = ExportOptions { batch_size: args.batch_size, ..ExportOptions::default() };
     let exporter = LogExporter::from_settings(&settings)?.with_options(options);
-    let mut connection = Connection::open(&args.database.database)?;
+    let mut connection = args.database.open()?;
     let to = args.to.unwrap_or_else(Utc::now);
     let report = match args.from {
         Some(from) => exporter.export_logs_from_date(&mut connection, from, to)?,

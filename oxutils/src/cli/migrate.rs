@@ -2,7 +2,6 @@
 
 use super::{CliError, DatabaseArg, find_app, load_all};
 use crate::apps::App;
-use crate::db::Connection;
 use crate::migrations::{
     AssumingQuestioner, Executor, Interrupted, LockPolicy, MigrateError, MigrateOptions, Migration,
     MigrationKey, Progress, Target, explain_migration, make_migrations,
@@ -79,7 +78,7 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
         }
     };
     let unmigrated = models_have_changes(apps, &migrations);
-    let mut connection = Connection::open(&args.database.database)?;
+    let mut connection = args.database.open()?;
     let executor_backend = connection.backend();
     let mut executor = Executor::new(&mut connection, migrations)?;
     // Checked whether or not anything is pending: an applied migration edited since is never silent.

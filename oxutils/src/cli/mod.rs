@@ -245,7 +245,67 @@ fn find_app<'a>(apps: &'a [App], label: &str) -> Result<&'a App, CliError> {
 /// The database URL: `--database`, else `OXI_DATABASE_URL`, else `sqlite://db.sqlite3`.
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct DatabaseArg {
-    /// The database URL: sqlite://PATH, postgres://..., mysql://...
+    /// The database URL: sqlite://PATH (a relative PATH is from the package's root), postgres://...,
+    /// mysql://...
     #[arg(long, env = "OXI_DATABASE_URL", default_value = "sqlite://db.sqlite3")]
     pub(crate) database: String,
+}
+
+impl DatabaseArg {
+    /// The URL, a relative SQLite path made absolute from the package's root, so that a command run from
+    /// `src/` finds the same file: the folder `cargo run` and `cargo oxutils` name in `CARGO_MANIFEST_DIR`,
+    /// else (a deployed binary) the current directory.
+    pub(crate) fn url(&self) -> String {
+        resolve_sqlite_path(
+            &self.database,
+            std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from),
+        )
+    }
+
+    /// Opens the database; says where, on stderr, when that creates a SQLite file.
+    pub(crate) fn open(&self) -> Result<crate::db::Connection, crate::db::DbError> {
+        let url = self.url();
+        let file = sqlite_file(&url).filter(|path| !path.exists());
+        let connection = crate::db::Connection::open(&url)?;
+        if let Some(path) = file {
+            eprintln!("Created the SQLite database {}", path.display());
+        }
+        Ok(connection)
+    }
+}
+
+/// The file of a `sqlite://PATH` URL.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://")?;
+    (!path.is_empty() && !path.starts_with(':'))
+        .then(|| std::path::PathBuf::from(path.split('?').next().unwrap_or(path)))
+}
+
+fn resolve_sqlite_path(url: &str, root: Option<std::path::PathBuf>) -> String {
+    match (sqlite_file(url), root) {
+        (Some(path), Some(root)) if path.is_relative() => {
+            let rest = url.strip_prefix("sqlite://").unwrap_or_default();
+            format!("sqlite://{}", root.join(rest).display())
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_sqlite_path;
+    use std::path::PathBuf;
+
+    #[test]
+    fn a_relative_sqlite_path_is_from_the_package_root() {
+        let root = Some(PathBuf::from("/work/shop"));
+        assert_eq!(
+            resolve_sqlite_path("sqlite://db.sqlite3", root.clone()),
+            "sqlite:///work/shop/db.sqlite3"
+        );
+        assert_eq!(resolve_sqlite_path("sqlite:///tmp/x.db", root.clone()), "sqlite:///tmp/x.db");
+        assert_eq!(resolve_sqlite_path("sqlite::memory:", root.clone()), "sqlite::memory:");
+        assert_eq!(resolve_sqlite_path("postgres://h/db", root), "postgres://h/db");
+        assert_eq!(resolve_sqlite_path("sqlite://db.sqlite3", None), "sqlite://db.sqlite3");
+    }
 }

@@ -2,7 +2,6 @@
 
 use super::{CliError, DatabaseArg, find_app, load_all};
 use crate::apps::App;
-use crate::db::Connection;
 use crate::dialect::Backend;
 use crate::migrations::{Executor, Interrupted, MigrationGraph, MigrationKey, explain_migration};
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,7 +49,7 @@ pub fn showmigrations(apps: &[App], args: &ShowArgs, out: &mut dyn Write) -> Res
         find_app(apps, label)?;
     }
     let migrations = load_all(apps)?;
-    let mut connection = Connection::open(&args.database.database)?;
+    let mut connection = args.database.open()?;
     let executor = Executor::new(&mut connection, migrations)?;
     let edited: BTreeSet<MigrationKey> = executor.edited().into_iter().collect();
     let interrupted: BTreeMap<MigrationKey, Interrupted> =

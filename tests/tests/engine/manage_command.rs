@@ -185,3 +185,31 @@ fn a_half_unapplied_migration_is_shown_refused_and_finished() {
     let (_, out, _) = manage(&url, &["showmigrations", "library"]);
     assert_eq!(out, "library\n [X] 0001_initial\n [X] 0002_book_events\n [X] 0003_member_loan\n");
 }
+
+/// `sqlite://db.sqlite3`, the default, is the file at the package's root whatever folder the command runs
+/// in (`cargo run` and `cargo oxutils` name the root in `CARGO_MANIFEST_DIR`), and the command that creates
+/// it says where.
+#[test]
+fn the_default_sqlite_file_lives_at_the_package_root() {
+    let root = std::env::temp_dir().join(support::unique_database_name("oxutils_root"));
+    let src = root.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let _guard = support::TempDir(root.clone());
+    let run = |arguments: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_manage"))
+            .args(arguments)
+            .current_dir(&src)
+            .env("CARGO_MANIFEST_DIR", &root)
+            .env_remove("OXI_DATABASE_URL")
+            .output()
+            .unwrap();
+        (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
+    };
+    let (_, err) = run(&["migrate"]);
+    let file = root.join("db.sqlite3");
+    assert_eq!(err, format!("Created the SQLite database {}\n", file.display()));
+    assert!(file.exists() && !src.join("db.sqlite3").exists());
+    let (out, err) = run(&["showmigrations", "audit"]);
+    assert_eq!(err, "", "the file exists now: nothing to say");
+    assert!(out.contains("[X] 0001_initial"), "{out}");
+}
