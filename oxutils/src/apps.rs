@@ -59,6 +59,41 @@ impl App {
     }
 }
 
+impl App {
+    /// How the migration files built into the binary differ from the folder, when the folder is here: the
+    /// files only in the folder (added since the build), only built in (removed since), or changed. Empty
+    /// when they agree or the folder is absent (a deployed binary). A `build.rs` with
+    /// `cargo:rerun-if-changed=src/migrations` (which `cargo oxutils init` writes) keeps them in step.
+    pub fn embedded_differences(&self) -> Vec<String> {
+        let directory = Path::new(self.migrations_dir);
+        let Ok(entries) = std::fs::read_dir(directory) else { return Vec::new() };
+        let mut on_disk: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".json"))
+            .collect();
+        on_disk.sort();
+        let mut differences = Vec::new();
+        for name in &on_disk {
+            match self.embedded.iter().find(|file| file.file_name == name) {
+                None => differences.push(format!("{name} is not built in")),
+                Some(file) => {
+                    let text = std::fs::read_to_string(directory.join(name)).unwrap_or_default();
+                    if crate::migrations::file::checksum(&text)
+                        != crate::migrations::file::checksum(file.text)
+                    {
+                        differences.push(format!("{name} changed since the build"));
+                    }
+                }
+            }
+        }
+        for file in self.embedded.iter().filter(|file| !on_disk.iter().any(|name| name == file.file_name)) {
+            differences.push(format!("{} is built in but gone from the folder", file.file_name));
+        }
+        differences
+    }
+}
+
 /// Every migration of every app in `apps`: the one loader every command and `testing` use.
 pub fn load_migrations(apps: &[App]) -> Result<Vec<Migration>, MigrationFileError> {
     let mut migrations = Vec::new();

@@ -88,6 +88,10 @@ struct Target {
     binary: String,
     manifest: PathBuf,
     has_binary: bool,
+    /// The library target's crate name, when the package has one.
+    library: Option<String>,
+    /// Whether the package has a binary other than the manage binary (then `default-run` names it).
+    other_binary: Option<String>,
 }
 
 fn run(args: &OxutilsArgs) -> Result<ExitCode, CargoOxutilsError> {
@@ -163,11 +167,20 @@ fn find_target(args: &OxutilsArgs) -> Result<Target, CargoOxutilsError> {
         .unwrap_or("manage")
         .to_owned();
     let has_binary = package.targets.iter().any(|target| target.is_bin() && target.name == binary);
+    let library =
+        package.targets.iter().find(|target| target.is_lib()).map(|target| target.name.replace('-', "_"));
+    let other_binary = package
+        .targets
+        .iter()
+        .find(|target| target.is_bin() && target.name != binary)
+        .map(|target| target.name.clone());
     Ok(Target {
         package: package.name.to_string(),
         binary,
         manifest: package.manifest_path.clone().into(),
         has_binary,
+        library,
+        other_binary,
     })
 }
 
@@ -175,30 +188,142 @@ fn package_dir(package: &cargo_metadata::Package) -> &Path {
     package.manifest_path.parent().map_or_else(|| Path::new("/"), |dir| dir.as_std_path())
 }
 
+/// The manage binary, listing the apps oxutils ships and the package's own (`{app}`: `crate::models::APP`).
 const MANAGE_TEMPLATE: &str = r#"//! This crate's manage command: `cargo oxutils <command>` (makemigrations, migrate, showmigrations, ...).
 
 fn main() -> std::process::ExitCode {
-    // The apps oxutils ships; add your own, declared with `oxutils::app!(label = ..., models = [...],
-    // migrations = "src/migrations")`.
-    let apps: Vec<oxutils::apps::App> = oxutils::UTILS_APPS.iter().copied().collect();
+    // The apps oxutils ships (the audit app), then this crate's.
+    let apps: Vec<oxutils::apps::App> = oxutils::UTILS_APPS.iter().copied().chain([{app}]).collect();
     oxutils::cli::main(&apps)
 }
 "#;
 
+/// The package's app: its models, and the folder `makemigrations` writes their migrations to.
+const MODELS_TEMPLATE: &str = r#"//! This crate's models and the app that holds them. Add a model here and list it in `APP`, then run
+//! `cargo oxutils makemigrations` and `cargo oxutils migrate`.
+
+use oxutils::prelude::*;
+
+/// An example model; rename it, change it, or delete it (and remove it from `APP`).
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(app = "{label}")]
+pub struct Note {
+    pub id: i64,
+    #[ox(max_length = 200)]
+    pub title: String,
+    #[ox(auto_now_add)]
+    pub created_at: DateTime<Utc>,
+}
+
+/// This crate's app.
+pub const APP: oxutils::apps::App =
+    oxutils::app!(label = "{label}", models = [Note], migrations = "src/migrations");
+"#;
+
+/// Makes cargo build the package again when a migration file is added, changed or removed, so that the
+/// manage binary always embeds the migrations the folder holds.
+const BUILD_TEMPLATE: &str = r#"//! Rebuilds the crate when its migrations change: `oxutils::app!` embeds the migration files in the
+//! binary, and without this cargo would not see a file added to the folder.
+
+fn main() {
+    println!("cargo:rerun-if-changed=src/migrations");
+}
+"#;
+
+/// What `init` wrote or found, one line each.
+struct Scaffold {
+    lines: Vec<String>,
+}
+
+impl Scaffold {
+    /// Writes `text` to `path` unless a file is there.
+    fn file(&mut self, path: &Path, text: &str) -> Result<(), CargoOxutilsError> {
+        if path.exists() {
+            self.lines.push(format!("kept {}", path.display()));
+            return Ok(());
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|error| CargoOxutilsError::Init(error.to_string()))?;
+        }
+        std::fs::write(path, text).map_err(|error| CargoOxutilsError::Init(error.to_string()))?;
+        self.lines.push(format!("wrote {}", path.display()));
+        Ok(())
+    }
+
+    /// Adds `line` to the file at `path` (creating it) unless a line of it is that already.
+    fn line(&mut self, path: &Path, line: &str, what: &str) -> Result<(), CargoOxutilsError> {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.lines().any(|existing| existing.trim() == line) {
+            return Ok(());
+        }
+        let separator = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
+        std::fs::write(path, format!("{text}{separator}{line}\n"))
+            .map_err(|error| CargoOxutilsError::Init(error.to_string()))?;
+        self.lines.push(format!("added {what} to {}", path.display()));
+        Ok(())
+    }
+}
+
+/// Scaffolds what a package needs, keeping whatever is there, so that it can run again: the app module
+/// (`src/models.rs`, declared in `src/lib.rs`), the manage binary, a `build.rs` that rebuilds when the
+/// migrations change, `default-run` when the package has another binary, and `.gitignore` entries.
 fn init(target: &Target) -> Result<(), CargoOxutilsError> {
-    if target.has_binary {
-        return Err(CargoOxutilsError::Init(format!(
-            "package `{}` has a binary `{}` already",
-            target.package, target.binary
-        )));
+    let root = target.manifest.parent().unwrap_or_else(|| Path::new(".")).to_path_buf();
+    let mut scaffold = Scaffold { lines: Vec::new() };
+    let label = target.package.replace('-', "_");
+    let library = target.library.clone().unwrap_or_else(|| label.clone());
+    let has_models = root.join("src/models.rs").exists();
+    scaffold.file(&root.join("src/models.rs"), &MODELS_TEMPLATE.replace("{label}", &label))?;
+    if !has_models || target.library.is_none() {
+        scaffold.line(&root.join("src/lib.rs"), "pub mod models;", "`pub mod models;`")?;
     }
-    let directory = target.manifest.parent().unwrap_or_else(|| Path::new(".")).join("src/bin");
-    let path = directory.join(format!("{}.rs", target.binary));
-    if path.exists() {
-        return Err(CargoOxutilsError::Init(format!("{} exists already", path.display())));
+    if !target.has_binary {
+        // The package's own app when its models module declares one as `init` writes it.
+        let models = std::fs::read_to_string(root.join("src/models.rs")).unwrap_or_default();
+        let manage = if models.contains("pub const APP") {
+            MANAGE_TEMPLATE.replace("{app}", &format!("{library}::models::APP"))
+        } else {
+            MANAGE_TEMPLATE
+                .replace(".chain([{app}])", "")
+                .replace("then this crate's.", "then this crate's: `.chain([my_crate::APP])`.")
+        };
+        scaffold.file(&root.join("src/bin").join(format!("{}.rs", target.binary)), &manage)?;
+    } else {
+        scaffold.lines.push(format!("kept the binary `{}`", target.binary));
     }
-    std::fs::create_dir_all(&directory).map_err(|error| CargoOxutilsError::Init(error.to_string()))?;
-    std::fs::write(&path, MANAGE_TEMPLATE).map_err(|error| CargoOxutilsError::Init(error.to_string()))?;
-    println!("wrote {}; run `cargo oxutils makemigrations` next", path.display());
+    let build = root.join("build.rs");
+    let had_build = build.exists();
+    scaffold.file(&build, BUILD_TEMPLATE)?;
+    if had_build
+        && !std::fs::read_to_string(&build).unwrap_or_default().contains("rerun-if-changed=src/migrations")
+    {
+        scaffold.lines.push(
+            "build.rs has no `cargo:rerun-if-changed=src/migrations`: add it, or a new migration file is not built in"
+                .to_owned(),
+        );
+    }
+    if let Some(other) = &target.other_binary {
+        let manifest = std::fs::read_to_string(&target.manifest)
+            .map_err(|error| CargoOxutilsError::Init(error.to_string()))?;
+        if !manifest.lines().any(|line| line.trim_start().starts_with("default-run")) {
+            let edited =
+                manifest.replacen("[package]\n", &format!("[package]\ndefault-run = \"{other}\"\n"), 1);
+            if edited != manifest {
+                std::fs::write(&target.manifest, edited)
+                    .map_err(|error| CargoOxutilsError::Init(error.to_string()))?;
+                scaffold
+                    .lines
+                    .push(format!("set default-run = \"{other}\" in {}", target.manifest.display()));
+            }
+        }
+    }
+    let gitignore = root.join(".gitignore");
+    scaffold.line(&gitignore, "/target", "`/target`")?;
+    scaffold.line(&gitignore, "/db.sqlite3", "`/db.sqlite3` (the default database)")?;
+    scaffold.line(&gitignore, "/media", "`/media` (local file and log storage)")?;
+    for line in &scaffold.lines {
+        println!("{line}");
+    }
+    println!("next: `cargo oxutils makemigrations`, then `cargo oxutils migrate`");
     Ok(())
 }

@@ -100,6 +100,22 @@ where
         let _ = writeln!(err, "System check identified {} issue(s); nothing was done.", problems.len());
         return ExitCode::FAILURE;
     }
+    // A binary built before its migrations changed reads the folder when it is here, but would ship the old
+    // files: say so, so that it is rebuilt before it is deployed.
+    for app in apps {
+        let differences = app.embedded_differences();
+        if !differences.is_empty() {
+            let _ = writeln!(
+                err,
+                "{} this binary's migrations of `{}` differ from {}: {}. Rebuild it before deploying it (a build.rs \
+                 with `cargo:rerun-if-changed=src/migrations`, as `cargo oxutils init` writes, makes cargo do so).",
+                paint::warn("warning:"),
+                app.label,
+                app.migrations_dir,
+                differences.join(", ")
+            );
+        }
+    }
     let result = match cli.command {
         Command::Makemigrations(args) => make::makemigrations(apps, &args, out),
         Command::Migrate(args) => migrate::migrate(apps, &args, out),

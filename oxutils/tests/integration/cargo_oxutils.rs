@@ -233,3 +233,91 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A package as `cargo new` makes it (a library and a main binary), scaffolded by `cargo oxutils init`
+/// twice, then migrated; its binary embeds each new migration at the next build (the `build.rs` init
+/// writes), so that it applies it with the folder gone; without the `build.rs` a binary that was not
+/// rebuilt says its migrations are stale.
+#[test]
+fn init_scaffolds_a_crate_whose_binary_always_embeds_its_migrations() {
+    let root = std::env::temp_dir().join(format!("oxutils_init_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let package = root.join("shop");
+    std::fs::create_dir_all(package.join("src")).unwrap();
+    std::fs::write(package.join("src/lib.rs"), "//! The shop.\n").unwrap();
+    std::fs::write(package.join("src/main.rs"), "fn main() {\n    println!(\"the shop\");\n}\n").unwrap();
+    std::fs::write(
+        package.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\noxutils = {{ path = \
+             {:?} }}\n\n[package.metadata.oxutils]\nmanage = \"shop-manage\"\n\n[workspace]\n",
+            workspace().join("oxutils").display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::copy(workspace().join("Cargo.lock"), package.join("Cargo.lock")).unwrap();
+    let database = format!("sqlite://{}", root.join("db.sqlite3").display());
+
+    let (code, out, err) = cargo_oxutils(&package, &database, &["init"]);
+    assert_eq!(code, 0, "{err}");
+    for expected in [
+        "wrote ",
+        "src/models.rs",
+        "added `pub mod models;` to",
+        "src/bin/shop-manage.rs",
+        "build.rs",
+        "set default-run = \"shop\"",
+        "added `/db.sqlite3` (the default database) to",
+    ] {
+        assert!(out.contains(expected), "no `{expected}` in:\n{out}");
+    }
+    let (code, again, err) = cargo_oxutils(&package, &database, &["init"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!again.contains("wrote ") && !again.contains("added ") && !again.contains("set "), "{again}");
+    let manifest = std::fs::read_to_string(package.join("Cargo.toml")).unwrap();
+    assert_eq!(manifest.matches("default-run").count(), 1, "{manifest}");
+
+    let (code, out, err) = cargo_oxutils(&package, &database, &["makemigrations"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("0001_initial.json") && out.contains("- Create model Note"), "{out}");
+    let (code, out, err) = cargo_oxutils(&package, &database, &["migrate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Applying shop.0001_initial... OK"), "{out}");
+
+    // A migration written without a change to any source file: the next build embeds it all the same.
+    let (code, _, err) =
+        cargo_oxutils(&package, &database, &["makemigrations", "shop", "--empty", "--name", "noop"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cargo_oxutils(&package, &database, &["showmigrations"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("differ from"), "the rebuilt binary embeds the new file: {err}");
+    let binary = workspace().join("target/debug/shop-manage");
+    let hidden = root.join("migrations-away");
+    std::fs::rename(package.join("src/migrations"), &hidden).unwrap();
+    let deployed = |arguments: &[&str]| {
+        let output =
+            Command::new(&binary).args(arguments).env("OXI_DATABASE_URL", &database).output().unwrap();
+        (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
+    };
+    let (out, err) = deployed(&["showmigrations", "shop"]);
+    assert_eq!(out, "shop\n [X] 0001_initial\n [ ] 0002_noop\n", "{err}");
+    let (out, err) = deployed(&["migrate"]);
+    assert!(out.contains("Applying shop.0002_noop... OK"), "{out}{err}");
+    std::fs::rename(&hidden, package.join("src/migrations")).unwrap();
+
+    // Without the build.rs, a file added after the last build is not in the binary, which says so.
+    std::fs::remove_file(package.join("build.rs")).unwrap();
+    let (code, _, err) = cargo_oxutils(&package, &database, &["showmigrations"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) =
+        cargo_oxutils(&package, &database, &["makemigrations", "shop", "--empty", "--name", "later"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cargo_oxutils(&package, &database, &["showmigrations"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: this binary's migrations of `shop` differ from")
+            && err.contains("0003_later.json is not built in"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
