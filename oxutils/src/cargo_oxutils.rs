@@ -92,6 +92,8 @@ struct Target {
     library: Option<String>,
     /// Whether the package has a binary other than the manage binary (then `default-run` names it).
     other_binary: Option<String>,
+    /// Where cargo builds: a manage binary not built yet there is built with cargo's progress shown.
+    target_directory: PathBuf,
 }
 
 fn run(args: &OxutilsArgs) -> Result<ExitCode, CargoOxutilsError> {
@@ -108,15 +110,18 @@ fn run(args: &OxutilsArgs) -> Result<ExitCode, CargoOxutilsError> {
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
-    command.args([
-        "run",
-        "--quiet",
-        "--package",
-        &target.package,
-        "--bin",
-        &target.binary,
-        "--manifest-path",
-    ]);
+    command.arg("run");
+    // The first build takes minutes: cargo's progress shows then; after it, only the command's output.
+    let profile = if args.release { "release" } else { "debug" };
+    if target.target_directory.join(profile).join(&target.binary).exists() {
+        command.arg("--quiet");
+    } else {
+        eprintln!(
+            "Building {}'s manage binary `{}` (the first time takes a while)...",
+            target.package, target.binary
+        );
+    }
+    command.args(["--package", &target.package, "--bin", &target.binary, "--manifest-path"]);
     command.arg(&target.manifest);
     if args.release {
         command.arg("--release");
@@ -181,6 +186,9 @@ fn find_target(args: &OxutilsArgs) -> Result<Target, CargoOxutilsError> {
         has_binary,
         library,
         other_binary,
+        target_directory: std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| metadata.target_directory.clone().into()),
     })
 }
 

@@ -277,9 +277,14 @@ fn init_scaffolds_a_crate_whose_binary_always_embeds_its_migrations() {
     let manifest = std::fs::read_to_string(package.join("Cargo.toml")).unwrap();
     assert_eq!(manifest.matches("default-run").count(), 1, "{manifest}");
 
+    // The first build shows cargo's progress instead of minutes of silence.
+    let _ = std::fs::remove_file(workspace().join("target/debug/shop-manage"));
     let (code, out, err) = cargo_oxutils(&package, &database, &["makemigrations"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("0001_initial.json") && out.contains("- Create model Note"), "{out}");
+    assert!(err.contains("Building shop's manage binary `shop-manage`") && err.contains("Compiling shop"), "{err}");
+    let (_, _, err) = cargo_oxutils(&package, &database, &["showmigrations"]);
+    assert!(!err.contains("Building"), "built already: quiet: {err}");
     let (code, out, err) = cargo_oxutils(&package, &database, &["migrate"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Applying shop.0001_initial... OK"), "{out}");
