@@ -9,7 +9,8 @@ use syn::{Ident, LitStr, Path, Token};
 
 struct AppInput {
     label: LitStr,
-    models: Vec<Path>,
+    /// `None`: every model whose `#[ox(app = ...)]` names the label, from the registry.
+    models: Option<Vec<Path>>,
     migrations: LitStr,
 }
 
@@ -46,7 +47,7 @@ impl Parse for AppInput {
         let missing = |key: &str| syn::Error::new(input.span(), format!("missing `{key} = ...`"));
         Ok(AppInput {
             label: label.ok_or_else(|| missing("label"))?,
-            models: models.ok_or_else(|| missing("models"))?,
+            models,
             migrations: migrations.ok_or_else(|| missing("migrations"))?,
         })
     }
@@ -73,9 +74,13 @@ pub fn app(input: TokenStream) -> TokenStream {
         }
     });
     let folder = format!("/{folder}");
+    let models = match models {
+        Some(models) => quote! { ::std::vec![#(<#models as ::oxutils::__private::Model>::schema()),*] },
+        None => quote! { ::oxutils::__private::registered_models(#label) },
+    };
     quote! {{
         fn models() -> ::std::vec::Vec<&'static ::oxutils::__private::ModelSchema> {
-            ::std::vec![#(<#models as ::oxutils::__private::Model>::schema()),*]
+            #models
         }
         ::oxutils::__private::App {
             label: #label,

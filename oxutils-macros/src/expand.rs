@@ -61,7 +61,18 @@ fn implementation(model: &Model) -> TokenStream {
     let field_names: Vec<_> = model.fields.iter().map(Field::name).collect();
     let handles = column_handles(model);
     let hook = write_hook(model);
+    let registration = quote::format_ident!("__OXUTILS_MODEL_{}", ident.to_string().to_uppercase());
     quote! {
+        // The model in the program's registry, where an `app!` without `models = [...]` finds it.
+        #[::oxutils::__private::linkme::distributed_slice(::oxutils::__private::MODELS)]
+        #[linkme(crate = ::oxutils::__private::linkme)]
+        #[doc(hidden)]
+        static #registration: ::oxutils::__private::ModelEntry = ::oxutils::__private::ModelEntry {
+            app: #app,
+            name: #name,
+            schema: <#ident as ::oxutils::__private::Model>::schema,
+        };
+
         #[automatically_derived]
         impl ::oxutils::__private::Model for #ident {
             const APP: &'static str = #app;

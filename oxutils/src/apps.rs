@@ -4,6 +4,31 @@ use crate::migrations::{FileProblem, Migration, MigrationFileError};
 use crate::schema::ModelSchema;
 use std::path::Path;
 
+/// A model that `#[derive(OxModel)]` declared, found wherever it is in the program: an app whose `app!`
+/// lists no models collects those that name it, so that a model is declared in one place, its struct.
+#[derive(Clone, Copy)]
+pub struct ModelEntry {
+    /// The model's app label (`#[ox(app = "...")]`).
+    pub app: &'static str,
+    /// The model's name.
+    pub name: &'static str,
+    /// Its schema.
+    pub schema: fn() -> &'static ModelSchema,
+}
+
+/// Every model of the program, each registered by its derive (a `linkme` distributed slice: the linker
+/// gathers them, no code runs at start-up).
+#[linkme::distributed_slice]
+pub static MODELS: [ModelEntry];
+
+/// The registered models of app `label`, by name.
+pub fn registered_models(label: &str) -> Vec<&'static ModelSchema> {
+    let mut entries: Vec<&ModelEntry> = MODELS.iter().filter(|entry| entry.app == label).collect();
+    entries.sort_by_key(|entry| entry.name);
+    entries.dedup_by_key(|entry| entry.name);
+    entries.into_iter().map(|entry| (entry.schema)()).collect()
+}
+
 /// An installed app.
 #[derive(Clone, Copy)]
 pub struct App {
@@ -63,8 +88,13 @@ impl App {
     /// How the migration files built into the binary differ from the folder, when the folder is here: the
     /// files only in the folder (added since the build), only built in (removed since), or changed. Empty
     /// when they agree or the folder is absent (a deployed binary). A `build.rs` with
-    /// `cargo:rerun-if-changed=src/migrations` (which `cargo oxutils init` writes) keeps them in step.
+    /// `cargo:rerun-if-changed=src/migrations` (which `cargo oxutils init` writes) keeps them in step. An
+    /// app with no file built in (declared at run time, or built before its first migration) has nothing to
+    /// compare.
     pub fn embedded_differences(&self) -> Vec<String> {
+        if self.embedded.is_empty() {
+            return Vec::new();
+        }
         let directory = Path::new(self.migrations_dir);
         let Ok(entries) = std::fs::read_dir(directory) else { return Vec::new() };
         let mut on_disk: Vec<String> = entries

@@ -207,12 +207,12 @@ fn main() -> std::process::ExitCode {
 "#;
 
 /// The package's app: its models, and the folder `makemigrations` writes their migrations to.
-const MODELS_TEMPLATE: &str = r#"//! This crate's models and the app that holds them. Add a model here and list it in `APP`, then run
-//! `cargo oxutils makemigrations` and `cargo oxutils migrate`.
+const MODELS_TEMPLATE: &str = r#"//! This crate's models and the app that holds them. A model with `#[ox(app = "{label}")]` belongs to the app
+//! wherever it is declared; add one, then run `cargo oxutils makemigrations` and `cargo oxutils migrate`.
 
 use oxutils::prelude::*;
 
-/// An example model; rename it, change it, or delete it (and remove it from `APP`).
+/// An example model; rename it, change it, or delete it.
 #[derive(OxModel, Debug, Clone, PartialEq)]
 #[ox(app = "{label}")]
 pub struct Note {
@@ -223,9 +223,8 @@ pub struct Note {
     pub created_at: DateTime<Utc>,
 }
 
-/// This crate's app.
-pub const APP: oxutils::apps::App =
-    oxutils::app!(label = "{label}", models = [Note], migrations = "src/migrations");
+/// This crate's app: every model that names it, and its migrations folder.
+pub const APP: oxutils::apps::App = oxutils::app!(label = "{label}", migrations = "src/migrations");
 "#;
 
 /// Makes cargo build the package again when a migration file is added, changed or removed, so that the

@@ -50,6 +50,12 @@ pub enum CheckError {
         /// The models that share it.
         models: Vec<String>,
     },
+    /// A model names an installed app in `#[ox(app = ...)]`, but that app's `app!` lists its models and
+    /// leaves this one out: it would be silently ignored.
+    LeftOutOfApp {
+        /// The model, as `app.Model`.
+        model: String,
+    },
     /// Two models of one app share one name.
     DuplicateModel {
         /// The model, as `app.Model`.
@@ -85,6 +91,12 @@ impl fmt::Display for CheckError {
                 "models {} all use table `{table}`: give each its own `#[ox(table = ...)]`",
                 models.iter().map(|model| format!("`{model}`")).collect::<Vec<_>>().join(", ")
             ),
+            CheckError::LeftOutOfApp { model } => write!(
+                f,
+                "model `{model}` names its app in `#[ox(app = ...)]`, but the app's `app!` lists its models and \
+                 leaves it out: add it to `models = [...]`, or drop `models` so that the app collects every model \
+                 that names it"
+            ),
             CheckError::DuplicateModel { model } => {
                 write!(f, "model `{model}` is listed twice: list each model once")
             }
@@ -113,6 +125,12 @@ pub fn check_apps(apps: &[App]) -> Vec<CheckError> {
                     .push(CheckError::AppNotInstalled { model: qualified(model), app: model.app.clone() });
             }
             models.push(model);
+        }
+        let listed: BTreeSet<String> = (app.models)().iter().map(|model| model.name.clone()).collect();
+        for registered in crate::apps::registered_models(app.label) {
+            if !listed.contains(&registered.name) {
+                problems.push(CheckError::LeftOutOfApp { model: qualified(registered) });
+            }
         }
     }
     problems.extend(check_models(&models));

@@ -1,7 +1,7 @@
 //! What generated code calls. Not a public API: it changes with the macro crate, which is pinned to this
 //! exact version of `oxutils`.
 
-pub use crate::apps::{App, EmbeddedMigration};
+pub use crate::apps::{App, EmbeddedMigration, MODELS, ModelEntry, registered_models};
 pub use crate::audit::writer::{AuditOptions, write_audit_entry};
 pub use crate::db::{Connection, DbError};
 pub use crate::field::choices::OxChoices;
@@ -13,6 +13,7 @@ pub use crate::model::statement_cache::StatementCache;
 pub use crate::model::write_event::WriteEvent;
 pub use crate::orm::column::Column;
 pub use crate::schema::{ModelSchema, OnDelete};
+pub use linkme;
 pub use rusqlite::types::ValueRef as SqliteValueRef;
 pub use sea_query::Value;
 pub use std::sync::OnceLock;

@@ -9,19 +9,9 @@ use oxutils::apps::App;
 use oxutils::model::Model;
 use oxutils::schema::ModelSchema;
 
-/// The `library` app: its models and its migrations in `tests/src/migrations/`.
-pub const LIBRARY: App = oxutils::app!(
-    label = "library",
-    models = [
-        models::Author,
-        models::Book,
-        models::ExportReceipt,
-        models::BookEvent,
-        models::Member,
-        models::Loan
-    ],
-    migrations = "src/migrations"
-);
+/// The `library` app: the models that name it (`#[ox(app = "library")]`, found wherever they are) and its
+/// migrations in `tests/src/migrations/`.
+pub const LIBRARY: App = oxutils::app!(label = "library", migrations = "src/migrations");
 
 /// What this host installs: the apps oxutils ships, then its own.
 pub fn installed_apps() -> Vec<App> {

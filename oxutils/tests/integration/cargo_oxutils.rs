@@ -282,7 +282,10 @@ fn init_scaffolds_a_crate_whose_binary_always_embeds_its_migrations() {
     let (code, out, err) = cargo_oxutils(&package, &database, &["makemigrations"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("0001_initial.json") && out.contains("- Create model Note"), "{out}");
-    assert!(err.contains("Building shop's manage binary `shop-manage`") && err.contains("Compiling shop"), "{err}");
+    assert!(
+        err.contains("Building shop's manage binary `shop-manage`") && err.contains("Compiling shop"),
+        "{err}"
+    );
     let (_, _, err) = cargo_oxutils(&package, &database, &["showmigrations"]);
     assert!(!err.contains("Building"), "built already: quiet: {err}");
     let (code, out, err) = cargo_oxutils(&package, &database, &["migrate"]);

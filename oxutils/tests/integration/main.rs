@@ -8,4 +8,5 @@ mod audit_schema;
 mod cargo_oxutils;
 mod conf;
 mod migration_files;
+mod registry;
 mod storage_local;
