@@ -62,6 +62,7 @@ fn implementation(model: &Model) -> TokenStream {
     let handles = column_handles(model);
     let hook = write_hook(model);
     let registration = quote::format_ident!("__OXUTILS_MODEL_{}", ident.to_string().to_uppercase());
+    let audited = model.attrs.audited.get().is_some();
     quote! {
         // The model in the program's registry, where an `app!` without `models = [...]` finds it.
         #[::oxutils::__private::linkme::distributed_slice(::oxutils::__private::MODELS)]
@@ -71,6 +72,7 @@ fn implementation(model: &Model) -> TokenStream {
             app: #app,
             name: #name,
             schema: <#ident as ::oxutils::__private::Model>::schema,
+            audited: #audited,
         };
 
         #[automatically_derived]

@@ -14,6 +14,13 @@ pub struct ModelEntry {
     pub name: &'static str,
     /// Its schema.
     pub schema: fn() -> &'static ModelSchema,
+    /// `#[ox(audited)]`: its writes add rows to the audit app's `LogEntry`.
+    pub audited: bool,
+}
+
+/// Whether the model `name` of app `app` is audited, as its derive registered it.
+pub fn is_audited(app: &str, name: &str) -> bool {
+    MODELS.iter().any(|entry| entry.app == app && entry.name == name && entry.audited)
 }
 
 /// Every model of the program, each registered by its derive (a `linkme` distributed slice: the linker

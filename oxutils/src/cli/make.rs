@@ -76,7 +76,10 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
         } else {
             Box::new(InteractiveQuestioner::new(std::io::stdin().lock(), std::io::stdout()).refusing_at_end())
         };
-        make_migrations(&models, existing, &only, args.name.as_deref(), questioner.as_mut())?
+        let mut new =
+            make_migrations(&models, existing.clone(), &only, args.name.as_deref(), questioner.as_mut())?;
+        depend_on_audit_log(&mut new, &existing);
+        new
     };
     if new.is_empty() {
         writeln!(
@@ -150,6 +153,28 @@ fn describe(migration: &Migration, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "    - {}", operation.describe())?;
     }
     Ok(())
+}
+
+/// A migration that creates an audited model depends on the audit app's latest migration (which has made
+/// `LogEntry` by then), so that migrating the model's app alone gives its writes a table to log to.
+fn depend_on_audit_log(new: &mut [Migration], existing: &[Migration]) {
+    let audit = crate::audit::APP.label;
+    let latest = existing
+        .iter()
+        .chain(new.iter())
+        .filter(|migration| migration.app == audit)
+        .max_by_key(|migration| migration.number())
+        .map(Migration::key);
+    let Some(latest) = latest else { return };
+    for migration in new.iter_mut().filter(|migration| migration.app != audit) {
+        let creates_audited = migration.operations.iter().any(|operation| {
+            matches!(operation, crate::migrations::Operation::CreateModel { model } if crate::apps::is_audited(&model.app, &model.name))
+        });
+        let depends = migration.dependencies.iter().any(|dependency| dependency.app == audit);
+        if creates_audited && !depends {
+            migration.dependencies.push(latest.clone());
+        }
+    }
 }
 
 /// Under each operation of a new migration, what it costs on each backend: PostgreSQL's locks, MySQL's
