@@ -60,6 +60,22 @@ pub use orm::query::Query;
 pub use oxutils_macros::{OxChoices, OxModel, app};
 pub use sea_query::Value;
 
+/// Registers `function` as the data migration `name` of app `app`, for the `run_rust` operations of its
+/// migrations (`{"op": "run_rust", "forward": "name", "backward": "other"}`). The function is
+/// `fn(&mut Connection, &Historical) -> Result<(), DbError>`; it runs inside the migration's transaction and
+/// reads and writes the tables and columns as [`Historical`](migrations::Historical) names them.
+#[macro_export]
+macro_rules! data_migration {
+    (app = $app:literal, name = $name:literal, function = $function:path $(,)?) => {
+        const _: () = {
+            #[$crate::__private::linkme::distributed_slice($crate::__private::DATA_MIGRATIONS)]
+            #[linkme(crate = $crate::__private::linkme)]
+            static ENTRY: $crate::__private::DataMigration =
+                $crate::__private::DataMigration { app: $app, name: $name, function: $function };
+        };
+    };
+}
+
 /// The apps oxutils ships, to list before a project's own: today the audit app. Defined here, above both
 /// `apps` and `audit`, so that neither module imports the other.
 pub const UTILS_APPS: &[apps::App] = &[audit::APP];

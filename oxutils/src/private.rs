@@ -7,6 +7,7 @@ pub use crate::db::{Connection, DbError};
 pub use crate::field::choices::OxChoices;
 pub use crate::field::row::{RowError, RowReader, RowWriter};
 pub use crate::field::{AutoNowField, ColumnSpec, FileField, LengthLimitedField, OxField, ValueError};
+pub use crate::migrations::data::{DATA_MIGRATIONS, DataMigration};
 pub use crate::model::Model;
 pub use crate::model::foreign_key::{ForeignKeyField, NullableForeignKey};
 pub use crate::model::statement_cache::StatementCache;

@@ -79,7 +79,7 @@ impl Eq for DriverError {}
 
 impl DbError {
     /// A statement failed for a reason given in words, with no driver error behind it.
-    pub(crate) fn query(sql: &str, message: impl fmt::Display) -> Self {
+    pub fn query(sql: &str, message: impl fmt::Display) -> Self {
         DbError::Query { sql: sql.to_owned(), message: message.to_string(), driver: None }
     }
 

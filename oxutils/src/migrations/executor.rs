@@ -5,6 +5,7 @@
 //! `BEGIN IMMEDIATE` queues writers, and each migration checks again, inside its transaction, that no one
 //! applied it meanwhile.
 
+use super::data::DataStep;
 use super::fake_initial::{self, FakeInitial};
 use super::file::{Migration, MigrationKey};
 use super::graph::{GraphError, MigrationGraph, describe_conflicts};
@@ -641,12 +642,10 @@ impl<'c> Executor<'c> {
                     },
                 )?;
             } else {
-                let statements: Vec<String> = planned.into_iter().map(|statement| statement.sql).collect();
                 let run = if editor(backend).transactional_ddl() {
-                    run_atomic(self.connection, &migration, &statements, step.backwards)
-                        .map_err(Stopped::from)
+                    run_atomic(self.connection, &migration, &planned, step.backwards).map_err(Stopped::from)
                 } else {
-                    run_resumable(self.connection, &migration, &statements, step.backwards)
+                    run_resumable(self.connection, &migration, &planned, step.backwards)
                 };
                 run.map_err(|stopped| database_error(stopped.progress, stopped.error))?;
             }
@@ -779,20 +778,30 @@ pub(crate) fn planned(
         } else {
             sql::forwards(operation, &migration.app, before, after, backend)
         };
-        let ours = !matches!(operation, Operation::RunSql { .. });
+        let ours = !matches!(operation, Operation::RunSql { .. } | Operation::RunRust { .. });
         sql.extend(statements.map_err(state_error)?.into_iter().map(|statement| (index, statement, ours)));
     }
-    if backend != Backend::Postgres {
-        return Ok(sql
-            .into_iter()
-            .map(|(operation, sql, _)| Planned { sql, operation, placement: Placement::Shared })
-            .collect());
+    let mut planned = if backend == Backend::Postgres {
+        // The tables that exist when the migration starts, in its direction.
+        let start = if backwards { states.last() } else { states.first() };
+        let tables =
+            Tables::new(start.into_iter().flat_map(ProjectState::models).map(|model| model.table.clone()));
+        safe_forms(sql, tables, migration.plain_ddl.is_some())
+    } else {
+        sql.into_iter().map(|(operation, sql, _)| Planned::sql(sql, operation, Placement::Shared)).collect()
+    };
+    // A `run_rust` step calls its function, with the state of the models before its operation.
+    for statement in &mut planned {
+        if let Operation::RunRust { forward, backward } = &migration.operations[statement.operation] {
+            let function = if backwards { backward.clone().unwrap_or_default() } else { forward.clone() };
+            statement.data = Some(Box::new(DataStep {
+                app: migration.app.clone(),
+                function,
+                state: states[statement.operation].clone(),
+            }));
+        }
     }
-    // The tables that exist when the migration starts, in its direction.
-    let start = if backwards { states.last() } else { states.first() };
-    let tables =
-        Tables::new(start.into_iter().flat_map(ProjectState::models).map(|model| model.table.clone()));
-    Ok(safe_forms(sql, tables, migration.plain_ddl.is_some()))
+    Ok(planned)
 }
 
 /// One transaction for the whole migration and its record; on SQLite, foreign keys are checked at the end
@@ -800,7 +809,7 @@ pub(crate) fn planned(
 fn run_atomic(
     connection: &mut Connection,
     migration: &Migration,
-    statements: &[String],
+    statements: &[Planned],
     backwards: bool,
 ) -> Result<(), DbError> {
     let editor = editor(connection.backend());
@@ -813,7 +822,7 @@ fn run_atomic(
             return transaction.commit();
         }
         for statement in statements {
-            transaction.batch(statement)?;
+            statement.run(&mut transaction)?;
         }
         editor.check_before_commit(&mut transaction)?;
         if backwards {
@@ -845,7 +854,7 @@ impl From<DbError> for Stopped {
 fn run_resumable(
     connection: &mut Connection,
     migration: &Migration,
-    statements: &[String],
+    statements: &[Planned],
     backwards: bool,
 ) -> Result<(), Stopped> {
     let key = migration.key();
@@ -871,11 +880,22 @@ fn run_resumable(
     for (index, statement) in statements.iter().enumerate().skip(begun.unwrap_or(0)) {
         let stopped = |error| Stopped { error, progress: progress(index) };
         let uncertain = begun == Some(index) && !recorded.refused.contains(&key);
-        if uncertain && resume::already_applied(connection, statement).map_err(stopped)? {
+        if uncertain
+            && statement.data.is_none()
+            && resume::already_applied(connection, &statement.sql).map_err(stopped)?
+        {
             statement_hook::notify(Event::Skipped, &key, index);
         } else {
             statement_hook::notify(Event::Running, &key, index);
-            if let Err(error) = connection.batch(statement) {
+            // A data migration's rows are written in a transaction of their own: all or none of them.
+            let ran = match &statement.data {
+                Some(step) => connection.transaction().and_then(|mut transaction| {
+                    step.run(&mut transaction)?;
+                    transaction.commit()
+                }),
+                None => connection.batch(&statement.sql),
+            };
+            if let Err(error) = ran {
                 // Left in doubt if this fails too (the connection is gone): the next run then looks.
                 let _ = recorder::record_refused(connection, &key, &checksum, index, backwards);
                 return Err(stopped(error));

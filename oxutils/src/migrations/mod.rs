@@ -2,6 +2,7 @@
 //! files that hold them, the graph that orders them and the executor that applies them.
 
 pub(crate) mod autodetector;
+pub mod data;
 pub mod drift;
 pub(crate) mod executor;
 pub(crate) mod fake_initial;
@@ -28,6 +29,7 @@ pub(crate) mod state;
 pub mod statement_hook;
 
 pub use autodetector::{AppChanges, detect};
+pub use data::{DataFunction, DataMigration, Historical};
 pub use executor::{
     Executor, ExplainedStatement, Interrupted, MigrateError, MigrateOptions, Progress, StatementsDone, Step,
     Target, explain_migration, migration_sql,

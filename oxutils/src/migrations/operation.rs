@@ -121,6 +121,16 @@ pub enum Operation {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         backward: Option<BackendSql>,
     },
+    /// A data migration: a Rust function of the app, registered by name with `oxutils::data_migration!`,
+    /// run in the migration's transaction with the models as they are at this point of the history;
+    /// without `backward`, the migration cannot be unapplied.
+    RunRust {
+        /// The function applying runs.
+        forward: String,
+        /// The function unapplying runs, if it can be unapplied.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backward: Option<String>,
+    },
 }
 
 /// SQL for each backend; `all` is used where a backend has no text of its own.
@@ -242,8 +252,8 @@ pub enum StateError {
         /// The constraint, by name.
         constraint: String,
     },
-    /// Unapplies a `RunSql` that has no `backward` SQL.
-    #[error("a RunSql operation without `backward` SQL cannot be unapplied")]
+    /// Unapplies a `RunSql` or `RunRust` that has no `backward`.
+    #[error("a run_sql or run_rust operation without `backward` cannot be unapplied")]
     Irreversible,
     #[error(
         "changing which field is the primary key of `{model}` is not supported: create a new model and copy the rows"
@@ -382,7 +392,7 @@ impl Operation {
                 let position = position.ok_or_else(|| missing_constraint(app, model, name))?;
                 schema.constraints.remove(position);
             }
-            Operation::RunSql { .. } => {}
+            Operation::RunSql { .. } | Operation::RunRust { .. } => {}
         }
         Ok(())
     }
@@ -408,6 +418,7 @@ impl Operation {
             }
             Operation::RemoveConstraint { model, name } => format!("Remove constraint {name} from {model}"),
             Operation::RunSql { .. } => "Raw SQL operation".to_owned(),
+            Operation::RunRust { forward, .. } => format!("Run Rust function {forward}"),
         }
     }
 
@@ -433,6 +444,7 @@ impl Operation {
             Operation::AddConstraint { constraint, .. } => constraint.name().to_owned(),
             Operation::RemoveConstraint { model, name } => format!("remove_{}_{name}", lower(model)),
             Operation::RunSql { .. } => "run_sql".to_owned(),
+            Operation::RunRust { forward, .. } => forward.clone(),
         }
     }
 
@@ -452,7 +464,7 @@ impl Operation {
             | Operation::RemoveIndex { model, .. }
             | Operation::AddConstraint { model, .. }
             | Operation::RemoveConstraint { model, .. } => Some(model),
-            Operation::RunSql { .. } => None,
+            Operation::RunSql { .. } | Operation::RunRust { .. } => None,
         }
     }
 
@@ -526,6 +538,12 @@ impl Operation {
                     return Err(StateError::Irreversible);
                 }
             },
+            Operation::RunRust { forward, backward } => match backward {
+                Some(backward) => {
+                    Operation::RunRust { forward: backward.clone(), backward: Some(forward.clone()) }
+                }
+                None => return Err(StateError::Irreversible),
+            },
         })
     }
 
@@ -542,7 +560,7 @@ impl Operation {
 
     /// Whether the operation can run backwards.
     pub fn is_reversible(&self) -> bool {
-        !matches!(self, Operation::RunSql { backward: None, .. })
+        !matches!(self, Operation::RunSql { backward: None, .. } | Operation::RunRust { backward: None, .. })
     }
 }
 

@@ -96,7 +96,11 @@ fn fold(earlier: &Operation, later: &Operation) -> Fold {
             backfill: altered_backfill.clone().or_else(|| backfill.clone()),
         }))),
         _ if later.model_name().is_some_and(same_model) || references(earlier, later) => Fold::Blocked,
-        _ if matches!(earlier, RunSql { .. }) || matches!(later, RunSql { .. }) => Fold::Blocked,
+        _ if matches!(earlier, RunSql { .. } | RunRust { .. })
+            || matches!(later, RunSql { .. } | RunRust { .. }) =>
+        {
+            Fold::Blocked
+        }
         _ => Fold::Independent,
     }
 }

@@ -183,7 +183,7 @@ fn run_phase(
     if phase.atomic {
         let mut transaction = connection.transaction()?;
         for statement in statements {
-            transaction.batch(&statement.sql)?;
+            statement.run(&mut transaction)?;
         }
         record(&mut transaction)?;
         return transaction.commit();

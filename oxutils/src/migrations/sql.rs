@@ -67,6 +67,8 @@ pub fn forwards(
         Operation::RunSql { forward, .. } => {
             forward.for_backend(backend).map(str::to_owned).into_iter().collect()
         }
+        // A comment that stands for the function where SQL is shown (sqlmigrate); the executor calls it.
+        Operation::RunRust { forward, .. } => vec![super::data::marker(app, forward)],
     };
     Ok(sql)
 }

@@ -9,6 +9,7 @@
 mod support;
 
 mod autodetector;
+mod data_migrations;
 mod ddl_mysql;
 mod ddl_postgres;
 mod ddl_sqlite;

@@ -14,6 +14,7 @@
 
 use super::statement::{Ddl, classify};
 use crate::dialect::Backend;
+use crate::migrations::data::DataStep;
 use crate::schema::not_null_check_name;
 use std::collections::BTreeSet;
 
@@ -30,12 +31,29 @@ pub(crate) enum Placement {
 }
 
 /// One statement of a migration as the executor runs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Planned {
     pub(crate) sql: String,
     /// The operation it comes from, by position in the migration.
     pub(crate) operation: usize,
     pub(crate) placement: Placement,
+    /// A `run_rust` step: the function to call instead of running `sql`, which only names it.
+    pub(crate) data: Option<Box<DataStep>>,
+}
+
+impl Planned {
+    /// A statement that runs as it is written.
+    pub(crate) fn sql(sql: String, operation: usize, placement: Placement) -> Self {
+        Planned { sql, operation, placement, data: None }
+    }
+
+    /// Runs the statement, or calls its data migration.
+    pub(crate) fn run(&self, connection: &mut crate::db::Connection) -> Result<(), crate::db::DbError> {
+        match &self.data {
+            Some(step) => step.run(connection),
+            None => connection.batch(&self.sql),
+        }
+    }
 }
 
 /// The tables of a migration's statements, walked in order: those that existed before it, and those it
@@ -115,7 +133,7 @@ pub(crate) fn safe_forms(
         let ddl = classify(&sql, Backend::Postgres);
         let existing = tables.on_existing(&ddl);
         tables.follow(&ddl);
-        let mut push = |sql: String, placement| planned.push(Planned { sql, operation, placement });
+        let mut push = |sql: String, placement| planned.push(Planned::sql(sql, operation, placement));
         if plain || !ours || !existing {
             push(sql, Placement::Shared);
             continue;
@@ -256,7 +274,7 @@ mod tests {
             expected.into_iter().map(|(sql, placement)| (sql.to_owned(), placement)).collect();
         assert_eq!(planned, expected);
         let planned: Vec<Planned> =
-            planned.into_iter().map(|(sql, placement)| Planned { sql, operation: 0, placement }).collect();
+            planned.into_iter().map(|(sql, placement)| Planned::sql(sql, 0, placement)).collect();
         let phases: Vec<(usize, usize, bool)> =
             phases(&planned).into_iter().map(|phase| (phase.start, phase.end, phase.atomic)).collect();
         assert_eq!(

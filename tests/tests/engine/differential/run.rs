@@ -691,5 +691,6 @@ fn operation_name(operation: &Operation) -> &'static str {
         Operation::AddConstraint { .. } => "AddConstraint",
         Operation::RemoveConstraint { .. } => "RemoveConstraint",
         Operation::RunSql { .. } => "RunSql",
+        Operation::RunRust { .. } => "RunRust",
     }
 }
