@@ -74,13 +74,7 @@ impl App {
             file: self.migrations_dir.to_owned(),
             problem: FileProblem::Read(problem),
         };
-        let mut names: Vec<String> = std::fs::read_dir(directory)
-            .map_err(error)?
-            .filter_map(Result::ok)
-            .filter_map(|entry| entry.file_name().into_string().ok())
-            .filter(|name| name.ends_with(".json"))
-            .collect();
-        names.sort();
+        let names = migration_file_names(directory).map_err(error)?;
         names
             .iter()
             .map(|name| {
@@ -103,13 +97,7 @@ impl App {
             return Vec::new();
         }
         let directory = Path::new(self.migrations_dir);
-        let Ok(entries) = std::fs::read_dir(directory) else { return Vec::new() };
-        let mut on_disk: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter_map(|entry| entry.file_name().into_string().ok())
-            .filter(|name| name.ends_with(".json"))
-            .collect();
-        on_disk.sort();
+        let Ok(on_disk) = migration_file_names(directory) else { return Vec::new() };
         let mut differences = Vec::new();
         for name in &on_disk {
             match self.embedded.iter().find(|file| file.file_name == name) {
@@ -129,6 +117,17 @@ impl App {
         }
         differences
     }
+}
+
+/// The migration files of a folder, by name.
+fn migration_file_names(directory: &Path) -> std::io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(directory)?
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 /// Every migration of every app in `apps`: the one loader every command and `testing` use.
