@@ -3,16 +3,20 @@
 use crate::attr::{self, FieldAttrs, ModelAttrs};
 use crate::ctxt::Errors;
 use syn::ext::IdentExt;
-use syn::{Data, DeriveInput, Fields, Ident, Type};
+use syn::{Data, DeriveInput, Fields, Ident, Type, Visibility};
 
 pub struct Model<'a> {
     pub ident: &'a Ident,
+    pub vis: &'a Visibility,
     pub attrs: ModelAttrs,
     pub fields: Vec<Field<'a>>,
 }
 
 pub struct Field<'a> {
     pub ident: &'a Ident,
+    pub vis: &'a Visibility,
+    /// Its doc comments, which `New<Model>` repeats.
+    pub docs: Vec<&'a syn::Attribute>,
     pub ty: &'a Type,
     pub attrs: FieldAttrs,
 }
@@ -58,10 +62,17 @@ impl<'a> Model<'a> {
             .iter()
             .filter_map(|field| {
                 let ident = field.ident.as_ref()?;
-                Some(Field { ident, ty: &field.ty, attrs: attr::field_attrs(&field.attrs, errors) })
+                let docs = field.attrs.iter().filter(|attr| attr.path().is_ident("doc")).collect();
+                Some(Field {
+                    ident,
+                    vis: &field.vis,
+                    docs,
+                    ty: &field.ty,
+                    attrs: attr::field_attrs(&field.attrs, errors),
+                })
             })
             .collect();
-        Some(Model { ident: &input.ident, attrs, fields })
+        Some(Model { ident: &input.ident, vis: &input.vis, attrs, fields })
     }
 
     /// The fields that are the primary key: those marked, or else a field named `id`.

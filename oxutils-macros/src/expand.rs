@@ -22,22 +22,75 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
     }
     // Type checks run even beside other errors, so that one build reports every mistake.
     let assertions = model.as_ref().map(type_assertions).unwrap_or_default();
-    let body = match (errors.finish(), &model) {
-        (Ok(()), Some(model)) => implementation(model),
+    let (body, new_row) = match (errors.finish(), &model) {
+        (Ok(()), Some(model)) => (implementation(model), new_row(model)),
         (Err(error), _) => {
             let stub = fallback::model_stub(&input);
             let error = error.to_compile_error();
-            quote! { #stub #error }
+            (quote! { #stub #error }, TokenStream::new())
         }
-        (Ok(()), None) => unreachable_without_error(),
+        (Ok(()), None) => (unreachable_without_error(), TokenStream::new()),
     };
     quote! {
+        #new_row
         #[doc(hidden)]
         #[allow(non_upper_case_globals, clippy::all)]
         const _: () = {
             #body
             #assertions
         };
+    }
+}
+
+/// `New<Model>`: the model's fields without the key the database generates (an integer primary key) and the
+/// timestamps `insert` sets (`auto_now`, `auto_now_add`), so that an insert needs no placeholder values;
+/// its `insert` fills them in and returns the row as stored.
+fn new_row(model: &Model) -> TokenStream {
+    let ident = model.ident;
+    let vis = model.vis;
+    let new_ident = format_ident!("New{}", ident);
+    let keys = model.primary_keys();
+    let generated_key = |field: &Field| {
+        keys.len() == 1
+            && std::ptr::eq(keys[0].ident, field.ident)
+            && matches!(&field.ty, syn::Type::Path(path) if path.path.segments.last().is_some_and(|segment| {
+                ["i16", "i32", "i64", "u16", "u32", "u64"].contains(&segment.ident.to_string().as_str())
+            }))
+    };
+    let filled = |field: &Field| {
+        generated_key(field) || field.attrs.auto_now.is_set() || field.attrs.auto_now_add.is_set()
+    };
+    let (given, skipped): (Vec<&Field>, Vec<&Field>) = model.fields.iter().partition(|field| !filled(field));
+    let given_idents: Vec<_> = given.iter().map(|field| field.ident).collect();
+    let given_types: Vec<_> = given.iter().map(|field| field.ty).collect();
+    let given_vis: Vec<_> = given.iter().map(|field| field.vis).collect();
+    let given_docs: Vec<_> = given.iter().map(|field| &field.docs).collect();
+    let skipped_idents: Vec<_> = skipped.iter().map(|field| field.ident).collect();
+    let doc = format!(
+        "[`{ident}`] without what the database and `insert` fill in (its generated key and automatic \
+         timestamps): `{new_ident} {{ .. }}.insert(&mut connection)` returns the row as stored."
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(clippy::all)]
+        #vis struct #new_ident {
+            #(#(#given_docs)* #given_vis #given_idents: #given_types,)*
+        }
+
+        #[automatically_derived]
+        impl #new_ident {
+            /// Inserts the row: the database generates the key, and `auto_now`/`auto_now_add` fields are now.
+            #vis fn insert(
+                self,
+                connection: &mut ::oxutils::__private::Connection,
+            ) -> ::core::result::Result<#ident, ::oxutils::__private::DbError> {
+                let row = #ident {
+                    #(#given_idents: self.#given_idents,)*
+                    #(#skipped_idents: ::core::default::Default::default(),)*
+                };
+                ::oxutils::__private::ModelExt::insert(&row, connection)
+            }
+        }
     }
 }
 

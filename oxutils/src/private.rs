@@ -13,6 +13,7 @@ pub use crate::model::foreign_key::{ForeignKeyField, NullableForeignKey};
 pub use crate::model::statement_cache::StatementCache;
 pub use crate::model::write_event::WriteEvent;
 pub use crate::orm::column::Column;
+pub use crate::orm::crud::ModelExt;
 pub use crate::schema::{ModelSchema, OnDelete};
 pub use linkme;
 pub use rusqlite::types::ValueRef as SqliteValueRef;

@@ -7,7 +7,7 @@ use oxutils::db::{ConstraintKind, DbError};
 use oxutils::testing::migrated_database_on;
 use oxutils::{ForeignKey, ModelExt, Query};
 use tests::installed_apps;
-use tests::models::{Author, Book, BookEvent, Genre};
+use tests::models::{Author, Book, BookEvent, Genre, NewAuthor, NewLoan, NewMember};
 
 fn author(email: &str) -> Author {
     Author {
@@ -269,8 +269,49 @@ fn contains_is_literal_and_a_dropped_transaction_rolls_back(mut database: TestDa
     );
 }
 
+/// `NewAuthor`, which the derive writes: the fields an insert needs, without the generated key and the
+/// automatic timestamp, no placeholders.
+fn a_new_row_needs_no_placeholders(mut database: TestDatabase) {
+    let backend = database.backend();
+    let before = Utc::now() - chrono::Duration::seconds(1);
+    let stored = NewAuthor { name: "Ursula".into(), email: "u@example.com".into(), born: None }
+        .insert(&mut database)
+        .unwrap();
+    assert!(stored.id > 0 && stored.created_at >= before, "key and timestamp filled on {backend}");
+    let found = Author::get(&mut database, &stored.id).unwrap();
+    assert_eq!((&found.name, &found.email), (&stored.name, &stored.email), "{backend}");
+    assert_eq!(found.created_at.timestamp_micros(), stored.created_at.timestamp_micros(), "{backend}");
+    // A key the database does not generate (a text one) stays a field to give; a foreign key is made from
+    // the row it points at.
+    let member = NewMember {
+        name: "Ged".into(),
+        email: "ged@example.com".into(),
+        password: "secret".into(),
+        token: None,
+        born: None,
+        active: true,
+        last_seen: None,
+    }
+    .insert(&mut database)
+    .unwrap();
+    let loan = NewLoan {
+        code: "L-1".into(),
+        member: ForeignKey::from(&member),
+        title: "A Wizard of Earthsea".into(),
+        days: 14,
+        pin: "1234".into(),
+        password: "x".into(),
+        reminded_at: None,
+    }
+    .insert(&mut database)
+    .unwrap();
+    assert_eq!((loan.code.as_str(), loan.member.id()), ("L-1", &member.id), "{backend}");
+    assert!(member.updated_at >= before, "auto_now filled on {backend}");
+}
+
 on_every_backend!(
     with_migrated =>
+    a_new_row_needs_no_placeholders,
     insert_get_save_delete,
     insert_in_place_fills_in_the_key_and_timestamps,
     queries_filter_order_limit_count_and_follow_keys,
