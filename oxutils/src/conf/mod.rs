@@ -6,4 +6,4 @@ mod secret;
 mod settings;
 
 pub use secret::Secret;
-pub use settings::{BucketSettings, ConfigError, LogStorage, Settings};
+pub use settings::{BucketSettings, ConfigError, ConfigProblem, LogStorage, Settings};

@@ -66,13 +66,42 @@ const DEFAULT_LOG_LOCATION: &str = "oxi_logs";
 /// Everything wrong with the settings, found in one pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
-    /// One line per problem, naming the variables.
-    pub problems: Vec<String>,
+    /// Each problem, naming the variables.
+    pub problems: Vec<ConfigProblem>,
+}
+
+/// One thing wrong with the settings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigProblem {
+    /// A flag that is not a boolean.
+    #[error("{variable} must be True, False, true, false, 1 or 0, not `{value}`")]
+    NotABoolean {
+        /// The variable.
+        variable: String,
+        /// What it holds.
+        value: String,
+    },
+    /// The private bucket as log storage, without the private bucket.
+    #[error("OXI_USE_PRIVATE_S3_AS_LOG requires OXI_USE_PRIVATE_S3=true")]
+    LogOnPrivateWithoutPrivate,
+    /// The private S3 bucket is on and variables it needs are not set.
+    #[error("Missing required private S3 configuration: {}", .missing.join(", "))]
+    MissingPrivateS3 {
+        /// The variables not set.
+        missing: Vec<String>,
+    },
+    /// Log storage on S3 and variables it needs are not set.
+    #[error("Missing required log S3 configuration: {}", .missing.join(", "))]
+    MissingLogS3 {
+        /// The variables not set.
+        missing: Vec<String>,
+    },
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.problems.join("\n"))
+        let lines: Vec<String> = self.problems.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
     }
 }
 
@@ -97,7 +126,8 @@ impl Settings {
             Some("True" | "true" | "1") => true,
             Some("False" | "false" | "0") => false,
             Some(other) => {
-                problems.push(format!("{key} must be True, False, true, false, 1 or 0, not `{other}`"));
+                problems
+                    .push(ConfigProblem::NotABoolean { variable: key.to_owned(), value: other.to_owned() });
                 false
             }
         };
@@ -105,7 +135,7 @@ impl Settings {
         let use_log = flag("OXI_USE_LOG_S3");
         let private_as_log = flag("OXI_USE_PRIVATE_S3_AS_LOG");
         if private_as_log && !use_private {
-            problems.push("OXI_USE_PRIVATE_S3_AS_LOG requires OXI_USE_PRIVATE_S3=true".to_owned());
+            problems.push(ConfigProblem::LogOnPrivateWithoutPrivate);
         }
 
         let bucket = |names: [&str; 3],
@@ -140,8 +170,7 @@ impl Settings {
             ) {
                 Ok(settings) => Some(settings),
                 Err(missing) => {
-                    problems
-                        .push(format!("Missing required private S3 configuration: {}", missing.join(", ")));
+                    problems.push(ConfigProblem::MissingPrivateS3 { missing });
                     None
                 }
             }
@@ -178,7 +207,7 @@ impl Settings {
                 }
             };
             if !missing.is_empty() {
-                problems.push(format!("Missing required log S3 configuration: {}", missing.join(", ")));
+                problems.push(ConfigProblem::MissingLogS3 { missing });
             }
             bucket_settings.map(LogStorage::S3)
         } else {

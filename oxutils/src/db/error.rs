@@ -6,7 +6,14 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DbError {
     /// The database could not be reached or opened.
-    Connect(String),
+    Connect {
+        /// The URL, its password left out.
+        url: String,
+        /// Why, in words.
+        message: String,
+        /// The driver's own error, where there was one: this error's `source()`.
+        driver: Option<DriverError>,
+    },
     /// A write broke a constraint; the constraint and table are named where the database says them.
     Constraint {
         /// Which kind of constraint.
@@ -83,6 +90,20 @@ impl DbError {
         DbError::Query { sql: sql.to_owned(), message: message.to_string(), driver: None }
     }
 
+    /// The database at `url` could not be opened, for `message`; `url` is shown without its password.
+    pub(crate) fn connect(url: &str, message: impl fmt::Display) -> Self {
+        DbError::Connect { url: redact_url(url), message: message.to_string(), driver: None }
+    }
+
+    /// The database at `url` could not be opened: the driver's `error`, kept as the source.
+    pub(crate) fn connect_driver(url: &str, error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        DbError::Connect {
+            url: redact_url(url),
+            message: error.to_string(),
+            driver: Some(DriverError(Arc::new(error))),
+        }
+    }
+
     /// A statement failed with the driver's `error`, in its own words; the error is kept as the source.
     pub(crate) fn from_driver(sql: &str, error: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::driver(sql, error.to_string(), error)
@@ -128,7 +149,7 @@ impl DbError {
 impl fmt::Display for DbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DbError::Connect(message) => write!(f, "cannot connect: {message}"),
+            DbError::Connect { url, message, .. } => write!(f, "cannot connect to {url}: {message}"),
             DbError::Constraint { kind, constraint, table, message } => {
                 write!(f, "{kind} constraint")?;
                 if let Some(constraint) = constraint {
@@ -162,7 +183,9 @@ impl std::error::Error for DbError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             DbError::Row(error) => Some(error),
-            DbError::Query { driver: Some(driver), .. } => Some(driver.get()),
+            DbError::Query { driver: Some(driver), .. } | DbError::Connect { driver: Some(driver), .. } => {
+                Some(driver.get())
+            }
             _ => None,
         }
     }
@@ -206,5 +229,20 @@ mod tests {
         assert!(error.to_string().starts_with("no such table: no_such_table"), "{error}");
         let source = error.source().expect("the driver's error");
         assert!(source.downcast_ref::<rusqlite::Error>().is_some(), "{source:?}");
+    }
+
+    #[test]
+    fn a_failed_connection_names_the_url_without_its_password_and_keeps_the_drivers_error() {
+        let Err(error) = Connection::open("sqlite:///no/such/folder/db.sqlite3") else { panic!("opened") };
+        assert!(
+            matches!(&error, super::DbError::Connect { url, .. } if url == "sqlite:///no/such/folder/db.sqlite3")
+        );
+        assert!(
+            error.to_string().starts_with("cannot connect to sqlite:///no/such/folder/db.sqlite3: "),
+            "{error}"
+        );
+        assert!(error.source().and_then(|source| source.downcast_ref::<rusqlite::Error>()).is_some());
+        let Err(error) = Connection::open("oracle://scott:tiger@db/x") else { panic!("opened") };
+        assert!(!error.to_string().contains("tiger"), "{error}");
     }
 }

@@ -109,16 +109,19 @@ impl Connection {
             // Reached only when the backend's feature is off.
             #[allow(unreachable_patterns)]
             "postgres" | "postgresql" | "mysql" | "mariadb" => {
-                return Err(DbError::Connect(format!(
-                    "{scheme} support is not built in: enable the `{}` feature of oxutils",
-                    if scheme.starts_with("postgres") { "postgres" } else { "mysql" }
-                )));
+                return Err(DbError::connect(
+                    url,
+                    format!(
+                        "{scheme} support is not built in: enable the `{}` feature of oxutils",
+                        if scheme.starts_with("postgres") { "postgres" } else { "mysql" }
+                    ),
+                ));
             }
             _ => {
-                return Err(DbError::Connect(format!(
-                    "unsupported database URL `{}`: expected sqlite://PATH, sqlite::memory:, postgres://... or mysql://...",
-                    error::redact_url(url)
-                )));
+                return Err(DbError::connect(
+                    url,
+                    "unsupported database URL: expected sqlite://PATH, sqlite::memory:, postgres://... or mysql://...",
+                ));
             }
         };
         Ok(Connection { driver, depth: 0 })

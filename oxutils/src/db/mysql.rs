@@ -8,13 +8,12 @@ use chrono::{Datelike, NaiveDate, Timelike};
 use sea_query::Value;
 
 pub fn open(url: &str) -> Result<Conn, DbError> {
-    let redacted = super::error::redact_url(url);
-    let options = Opts::from_url(url).map_err(|error| DbError::Connect(format!("{redacted}: {error}")))?;
+    let options = Opts::from_url(url).map_err(|error| DbError::connect_driver(url, error))?;
     // Count the rows an UPDATE matches, not only those it changed, as the other backends do: saving a row
     // unchanged is not "not found".
     let options = ::mysql::OptsBuilder::from_opts(options)
         .additional_capabilities(::mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS);
-    Conn::new(options).map_err(|error| DbError::Connect(format!("{redacted}: {error}")))
+    Conn::new(options).map_err(|error| DbError::connect_driver(url, error))
 }
 
 pub fn batch(connection: &mut Conn, sql: &str) -> Result<(), DbError> {

@@ -7,8 +7,7 @@ use sea_query::Value;
 use sea_query_postgres::{PostgresValue, PostgresValues};
 
 pub fn open(url: &str) -> Result<Client, DbError> {
-    Client::connect(url, NoTls)
-        .map_err(|error| DbError::Connect(format!("{}: {error}", super::error::redact_url(url))))
+    Client::connect(url, NoTls).map_err(|error| DbError::connect_driver(url, error))
 }
 
 pub fn batch(client: &mut Client, sql: &str) -> Result<(), DbError> {

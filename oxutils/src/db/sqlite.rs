@@ -252,12 +252,12 @@ pub fn open(url: &str) -> Result<SqliteConnection, DbError> {
             rusqlite::Connection::open(path)
         }
     }
-    .map_err(|error| DbError::Connect(format!("{url}: {error}")))?;
-    connection.busy_timeout(BUSY_TIMEOUT).map_err(|error| DbError::Connect(error.to_string()))?;
+    .map_err(|error| DbError::connect_driver(url, error))?;
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(|error| DbError::connect_driver(url, error))?;
     // SQLite leaves foreign keys unenforced unless asked, per connection.
     connection
         .execute_batch("PRAGMA foreign_keys = ON")
-        .map_err(|error| DbError::Connect(error.to_string()))?;
+        .map_err(|error| DbError::connect_driver(url, error))?;
     Ok(SqliteConnection { cell: ConnectionWithStatements::new(connection, |_| HashMap::default()) })
 }
 

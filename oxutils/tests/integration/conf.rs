@@ -73,22 +73,26 @@ fn every_problem_is_reported_at_once_and_names_exactly_what_is_missing() {
     ])
     .unwrap_err();
     assert_eq!(
-        error.problems,
-        [
-            "OXI_USE_PRIVATE_S3_AS_LOG must be True, False, true, false, 1 or 0, not `yes`",
-            "Missing required log S3 configuration: OXI_SERVICE_NAME, OXI_LOG_S3_STORAGE_BUCKET_NAME",
-        ]
+        error.to_string(),
+        "OXI_USE_PRIVATE_S3_AS_LOG must be True, False, true, false, 1 or 0, not `yes`\n\
+         Missing required log S3 configuration: OXI_SERVICE_NAME, OXI_LOG_S3_STORAGE_BUCKET_NAME"
+    );
+    assert_eq!(
+        error.problems[0],
+        oxutils::conf::ConfigProblem::NotABoolean {
+            variable: "OXI_USE_PRIVATE_S3_AS_LOG".into(),
+            value: "yes".into()
+        }
     );
     assert!(!error.to_string().contains("log-secret-value"));
 
     let error = load(&[("OXI_USE_PRIVATE_S3_AS_LOG", "true"), ("OXI_SERVICE_NAME", "billing")]).unwrap_err();
-    assert_eq!(error.problems, ["OXI_USE_PRIVATE_S3_AS_LOG requires OXI_USE_PRIVATE_S3=true"]);
+    assert_eq!(error.problems, [oxutils::conf::ConfigProblem::LogOnPrivateWithoutPrivate]);
+    assert_eq!(error.to_string(), "OXI_USE_PRIVATE_S3_AS_LOG requires OXI_USE_PRIVATE_S3=true");
 
     let error = load(&[("OXI_USE_PRIVATE_S3", "1"), ("OXI_PRIVATE_S3_ACCESS_KEY_ID", "AKIA")]).unwrap_err();
     assert_eq!(
-        error.problems,
-        [
-            "Missing required private S3 configuration: OXI_PRIVATE_S3_STORAGE_BUCKET_NAME, OXI_PRIVATE_S3_SECRET_ACCESS_KEY"
-        ]
+        error.to_string(),
+        "Missing required private S3 configuration: OXI_PRIVATE_S3_STORAGE_BUCKET_NAME, OXI_PRIVATE_S3_SECRET_ACCESS_KEY"
     );
 }
