@@ -55,5 +55,18 @@ pub fn squash(
     let first = range.first().map_or(0, |migration| migration.number());
     let last = range.last().map_or(0, |migration| migration.number());
     let name = format!("{first:04}_squashed_{last:04}");
-    Ok(new_migration(app, &name, dependencies, replaces, operations))
+    let mut squashed = new_migration(app, &name, dependencies, replaces, operations);
+    // A migration of the range that asked for plain DDL keeps asking for it in the squash, with its reason.
+    // Lint acknowledgements are not carried over: they name operations by position, which the optimizer
+    // changes, so `lint` shows their findings again, to be acknowledged on the squash.
+    let reasons: Vec<String> = range
+        .iter()
+        .filter_map(|migration| {
+            migration.plain_ddl.as_ref().map(|reason| format!("{}: {reason}", migration.name))
+        })
+        .collect();
+    if !reasons.is_empty() {
+        squashed.plain_ddl = Some(reasons.join("; "));
+    }
+    Ok(squashed)
 }

@@ -250,6 +250,12 @@ fn squashable() -> (Vec<Migration>, Migration) {
         "the added field folds into its CreateModel: {:?}",
         squashed.operations
     );
+    assert_eq!(squashed.plain_ddl, None);
+    // A migration of the range that asked for plain DDL keeps asking in the squash, with its reason.
+    let mut plain = originals.clone();
+    plain[1].plain_ddl = Some("shop_order is small".into());
+    let kept = squash(&plain, "shop", None, "0003_invoice").unwrap();
+    assert_eq!(kept.plain_ddl.as_deref(), Some("0002_note: shop_order is small"));
     (originals, squashed)
 }
 
