@@ -208,7 +208,8 @@ fn stamp<M: Model>(values: &mut [Value], action: WriteAction) {
         return;
     }
     let fields = &M::schema().fields;
-    let now = chrono::Utc::now();
+    // To the microsecond, which PostgreSQL and MySQL keep: the row `insert` returns is then the row stored.
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
     for (field, value) in fields.iter().zip(values.iter_mut()) {
         if field.auto_now || (field.auto_now_add && action == WriteAction::Insert) {
             *value = match field.column_type {
