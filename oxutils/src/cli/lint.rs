@@ -28,7 +28,7 @@ pub fn lint_command(apps: &[App], args: &LintArgs, out: &mut dyn Write) -> Resul
         find_app(apps, label)?;
     }
     let migrations = load_all(apps)?;
-    let keys: Vec<MigrationKey> = migrations
+    let keys: BTreeSet<MigrationKey> = migrations
         .iter()
         .filter(|migration| args.apps.is_empty() || args.apps.contains(&migration.app))
         .map(Migration::key)

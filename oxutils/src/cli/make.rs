@@ -53,9 +53,8 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
         find_app(apps, label)?;
     }
     let existing = load_all(apps)?;
-    let existing_for_costs = existing.clone();
     let new = if args.merge {
-        merge_migrations(existing)?
+        merge_migrations(existing.clone())?
     } else if args.empty {
         if args.apps.is_empty() {
             return Err(CliError::EmptyWithoutApps);
@@ -89,17 +88,17 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    let graph = MigrationGraph::build(
-        existing_for_costs.into_iter().chain(new.iter().cloned()).collect(),
-        &BTreeSet::new(),
-    );
+    let graph =
+        MigrationGraph::build(existing.into_iter().chain(new.iter().cloned()).collect(), &BTreeSet::new());
+    let lint_backend = super::lint::default_backend();
     for migration in &new {
         describe(migration, out)?;
         if let Ok(graph) = &graph {
             describe_costs(graph, migration, out)?;
             // The lint's findings as warnings: the migration is written all the same.
-            let backend = super::lint::default_backend();
-            if let Ok(findings) = crate::migrations::online::lint::lint(graph, &[migration.key()], backend) {
+            if let Ok(findings) =
+                crate::migrations::online::lint::lint(graph, &[migration.key()], lint_backend)
+            {
                 super::lint::write_findings(&findings, out, "    warning: ")?;
             }
         }

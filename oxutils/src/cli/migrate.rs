@@ -79,7 +79,7 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
     };
     let unmigrated = models_have_changes(apps, &migrations);
     let mut connection = args.database.open()?;
-    let executor_backend = connection.backend();
+    let backend = connection.backend();
     let mut executor = Executor::new(&mut connection, migrations)?;
     // Checked whether or not anything is pending: an applied migration edited since is never silent.
     let edited = executor.edited();
@@ -113,15 +113,14 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
         for step in &plan {
             let verb = if step.backwards { "Undo " } else { "" };
             writeln!(out, "{verb}{}{}", step.migration, resumes(&step.migration))?;
-            let Some(migration) = executor.graph().migration(&step.migration).cloned() else { continue };
-            let backend = executor_backend;
+            let Some(migration) = executor.graph().migration(&step.migration) else { continue };
             let explained = explain_migration(executor.graph(), &step.migration, backend, step.backwards)?;
             if explained.is_empty() {
                 for operation in &migration.operations {
                     writeln!(out, "    {}", operation.describe())?;
                 }
             }
-            super::write_explained(out, &migration, &explained, false)?;
+            super::write_explained(out, migration, &explained, false)?;
         }
         return Ok(ExitCode::SUCCESS);
     }

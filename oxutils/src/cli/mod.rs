@@ -202,8 +202,9 @@ impl CliError {
     }
 }
 
-/// What each statement of a migration costs, by operation: `-- Add field sku to product` once per operation,
-/// then each statement's cost, `indent`ed; with `sql`, each statement after its cost (`sqlmigrate`).
+/// What each statement of a migration costs, by operation: the operation once, then each statement's cost
+/// and transaction. With `sql` (`sqlmigrate`) as SQL comments, each statement after its cost; else
+/// (`migrate --plan`) indented under the migration.
 fn write_explained(
     out: &mut dyn Write,
     migration: &Migration,
@@ -211,15 +212,15 @@ fn write_explained(
     sql: bool,
 ) -> std::io::Result<()> {
     let mut operation = None;
-    let (comment, indent) = if sql { ("-- ", "") } else { ("", "    ") };
     for statement in explained {
         if operation != Some(statement.operation) {
             operation = Some(statement.operation);
-            let described = migration.operations.get(statement.operation).map(|op| op.describe());
+            let described =
+                migration.operations.get(statement.operation).map(|op| op.describe()).unwrap_or_default();
             if sql {
-                writeln!(out, "--\n-- {}\n--", described.unwrap_or_default())?;
+                writeln!(out, "--\n-- {described}\n--")?;
             } else {
-                writeln!(out, "{indent}{}", described.unwrap_or_default())?;
+                writeln!(out, "    {described}")?;
             }
         }
         let transaction = if statement.outside_transaction {
@@ -229,16 +230,15 @@ fn write_explained(
         } else {
             ""
         };
-        // A table the migration creates costs nobody anything: its statements go without a comment.
-        let new_table = statement.cost.work() == crate::migrations::Work::NewTable;
-        if sql {
-            if !new_table || !transaction.is_empty() {
-                writeln!(out, "{comment}{transaction}{}", statement.cost)?;
-            }
-            writeln!(out, "{};", statement.sql)?;
-        } else {
-            writeln!(out, "{indent}    {transaction}{}", statement.cost)?;
+        if !sql {
+            writeln!(out, "        {transaction}{}", statement.cost)?;
+            continue;
         }
+        // A table the migration creates costs nobody anything: its statements go without a comment.
+        if statement.cost.work() != crate::migrations::Work::NewTable || !transaction.is_empty() {
+            writeln!(out, "-- {transaction}{}", statement.cost)?;
+        }
+        writeln!(out, "{};", statement.sql)?;
     }
     Ok(())
 }

@@ -137,10 +137,10 @@ pub fn sqlmigrate(apps: &[App], args: &SqlArgs, out: &mut dyn Write) -> Result<E
     let key = MigrationKey::new(app.label, name);
     let explained = explain_migration(&graph, &key, backend, args.backwards)?;
     let migration =
-        graph.migration(&key).cloned().ok_or(crate::migrations::GraphError::UnknownMigration(key))?;
+        graph.migration(&key).ok_or(crate::migrations::GraphError::UnknownMigration(key.clone()))?;
     if let Some(reason) = &migration.plain_ddl {
         writeln!(out, "-- plain DDL, as the file asks: {reason}")?;
     }
-    super::write_explained(out, &migration, &explained, true)?;
+    super::write_explained(out, migration, &explained, true)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -782,11 +782,7 @@ pub(crate) fn planned(
         sql.extend(statements.map_err(state_error)?.into_iter().map(|statement| (index, statement, ours)));
     }
     let mut planned = if backend == Backend::Postgres {
-        // The tables that exist when the migration starts, in its direction.
-        let start = if backwards { states.last() } else { states.first() };
-        let tables =
-            Tables::new(start.into_iter().flat_map(ProjectState::models).map(|model| model.table.clone()));
-        safe_forms(sql, tables, migration.plain_ddl.is_some())
+        safe_forms(sql, Tables::at_start(states, backwards), migration.plain_ddl.is_some())
     } else {
         sql.into_iter().map(|(operation, sql, _)| Planned::sql(sql, operation, Placement::Shared)).collect()
     };
@@ -880,22 +876,12 @@ fn run_resumable(
     for (index, statement) in statements.iter().enumerate().skip(begun.unwrap_or(0)) {
         let stopped = |error| Stopped { error, progress: progress(index) };
         let uncertain = begun == Some(index) && !recorded.refused.contains(&key);
-        if uncertain
-            && statement.data.is_none()
-            && resume::already_applied(connection, &statement.sql).map_err(stopped)?
-        {
+        // A `run_rust` step's text is a comment, which `resume` does not recognise: it runs again.
+        if uncertain && resume::already_applied(connection, &statement.sql).map_err(stopped)? {
             statement_hook::notify(Event::Skipped, &key, index);
         } else {
             statement_hook::notify(Event::Running, &key, index);
-            // A data migration's rows are written in a transaction of their own: all or none of them.
-            let ran = match &statement.data {
-                Some(step) => connection.transaction().and_then(|mut transaction| {
-                    step.run(&mut transaction)?;
-                    transaction.commit()
-                }),
-                None => connection.batch(&statement.sql),
-            };
-            if let Err(error) = ran {
+            if let Err(error) = statement.run(connection) {
                 // Left in doubt if this fails too (the connection is gone): the next run then looks.
                 let _ = recorder::record_refused(connection, &key, &checksum, index, backwards);
                 return Err(stopped(error));

@@ -7,7 +7,7 @@
 
 use super::file::Migration;
 use super::online::cost::{Context, Cost, PostgresLock, cost};
-use super::online::postgres::{Phase, Planned, phases};
+use super::online::postgres::{Phase, Planned, drop_index_concurrently, phases};
 use super::online::statement::{Ddl, classify};
 use super::recorder;
 use super::schema_editor::postgres::{LockHolder, index_validity, lock_holders, set_lock_timeout};
@@ -79,12 +79,6 @@ impl std::fmt::Display for LockTimeout {
 pub(crate) enum PhaseError {
     Database(DbError),
     Lock(Box<LockTimeout>),
-}
-
-impl From<DbError> for PhaseError {
-    fn from(error: DbError) -> Self {
-        PhaseError::Database(error)
-    }
 }
 
 /// A failed run and how many statements of the migration are recorded as done (0: nothing recorded).
@@ -197,20 +191,14 @@ fn run_phase(
                 return record(connection);
             }
             // Left invalid by a build that failed or was killed: it is dropped and built again.
-            Some(false) => connection.batch(&format!(
-                "DROP INDEX CONCURRENTLY IF EXISTS {}",
-                Backend::Postgres.quote_identifier(&name)
-            ))?,
+            Some(false) => connection.batch(&drop_index_concurrently(&name))?,
             _ => {}
         }
         statement_hook::notify(Event::Running, &key, phase.start);
         if let Err(error) = connection.batch(&statement.sql) {
             // A build that failed (a duplicate, a lock) leaves an invalid index behind: gone at once, so that
             // the database is as before the statement.
-            let _ = connection.batch(&format!(
-                "DROP INDEX CONCURRENTLY IF EXISTS {}",
-                Backend::Postgres.quote_identifier(&name)
-            ));
+            let _ = connection.batch(&drop_index_concurrently(&name));
             return Err(error);
         }
     } else {

@@ -3,6 +3,7 @@
 //! flags what blocks or loses data (`lint.rs`), all read off the statements themselves (`statement.rs`).
 
 pub mod cost;
+pub mod lint;
 pub(crate) mod postgres;
 pub(crate) mod statement;
 
@@ -22,9 +23,7 @@ pub(crate) fn costs(
     backend: Backend,
     backwards: bool,
 ) -> Vec<Cost> {
-    let start = if backwards { states.last() } else { states.first() };
-    let mut tables =
-        Tables::new(start.into_iter().flat_map(ProjectState::models).map(|model| model.table.clone()));
+    let mut tables = Tables::at_start(states, backwards);
     let rebuilt: BTreeSet<usize> = planned
         .iter()
         .filter(|statement| {
@@ -65,4 +64,3 @@ pub(crate) fn costs(
         })
         .collect()
 }
-pub mod lint;

@@ -47,10 +47,15 @@ impl Planned {
         Planned { sql, operation, placement, data: None }
     }
 
-    /// Runs the statement, or calls its data migration.
+    /// Runs the statement, or calls its data migration in a transaction of its own (a savepoint inside the
+    /// migration's; on MySQL, which commits DDL as it goes, a transaction): its rows are written all or none.
     pub(crate) fn run(&self, connection: &mut crate::db::Connection) -> Result<(), crate::db::DbError> {
         match &self.data {
-            Some(step) => step.run(connection),
+            Some(step) => {
+                let mut transaction = connection.transaction()?;
+                step.run(&mut transaction)?;
+                transaction.commit()
+            }
             None => connection.batch(&self.sql),
         }
     }
@@ -66,6 +71,13 @@ pub(crate) struct Tables {
 }
 
 impl Tables {
+    /// The tables of the state a migration starts from, in its direction: `states[0]` forwards, the last
+    /// backwards.
+    pub(crate) fn at_start(states: &[crate::migrations::state::ProjectState], backwards: bool) -> Self {
+        let start = if backwards { states.last() } else { states.first() };
+        Tables::new(start.into_iter().flat_map(|state| state.models()).map(|model| model.table.clone()))
+    }
+
     pub(crate) fn new(existing: impl IntoIterator<Item = String>) -> Self {
         Tables {
             existing: existing.into_iter().collect(),
@@ -145,7 +157,7 @@ pub(crate) fn safe_forms(
                 push(format!("{create}CONCURRENTLY {rest}"), Placement::NoTransaction);
             }
             Ddl::DropIndex { concurrently: false, table: None, name } => {
-                push(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", q(name)), Placement::NoTransaction);
+                push(drop_index_concurrently(name), Placement::NoTransaction);
             }
             Ddl::AddUnique { table, name, columns, using_index: false } => {
                 let columns: Vec<String> = columns.iter().map(|column| q(column)).collect();
@@ -194,6 +206,12 @@ pub(crate) fn safe_forms(
         }
     }
     planned
+}
+
+/// `DROP INDEX CONCURRENTLY IF EXISTS`: safe to run again, and what clears an invalid index a failed or
+/// killed concurrent build left.
+pub(crate) fn drop_index_concurrently(name: &str) -> String {
+    format!("DROP INDEX CONCURRENTLY IF EXISTS {}", Backend::Postgres.quote_identifier(name))
 }
 
 /// One run of statements: a transaction, or one statement outside any.
