@@ -46,8 +46,9 @@ pub fn drift(
     Ok(Drift { applied, differences })
 }
 
-/// The catalog without the recorder's table, which no migration creates.
-fn schema_of(connection: &mut Connection) -> Result<DbSchema, DbError> {
+/// The catalog without the recorder's table, which no migration creates: what two databases migrated from
+/// the same files share.
+pub fn schema_of(connection: &mut Connection) -> Result<DbSchema, DbError> {
     let mut schema = database_schema(connection)?;
     schema.tables.remove("oxutils_migrations");
     Ok(schema)

@@ -7,17 +7,12 @@ use super::rows::{Expectation, Row};
 use super::world::{GenModel, Kind, Val, World};
 use oxutils::db::{Connection, DbError};
 use oxutils::ddl::{self, Backend};
-use oxutils::migrations::introspect::{DbSchema, database_schema};
 use oxutils::schema::{Literal, ModelSchema};
 use oxutils::{OxField, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The catalog without the recorder's table, which the models do not declare.
-pub fn schema_of(connection: &mut Connection) -> Result<DbSchema, DbError> {
-    let mut schema = database_schema(connection)?;
-    schema.tables.remove("oxutils_migrations");
-    Ok(schema)
-}
+pub use oxutils::migrations::drift::schema_of;
 
 /// Creates every model's table with `ddl::create_model`, each after the tables its keys point at; a key
 /// that closes a cycle is added once its target exists (SQLite checks no target when creating a table).
