@@ -80,6 +80,9 @@ pub struct FieldAttrs {
     pub unique: Attr<()>,
     pub index: Attr<bool>,
     pub max_length: Attr<u32>,
+    /// `max_digits` and `decimal_places` of a decimal field.
+    pub max_digits: Attr<u32>,
+    pub decimal_places: Attr<u32>,
     pub default: Attr<Expr>,
     pub auto_now: Attr<()>,
     pub auto_now_add: Attr<()>,
@@ -158,6 +161,8 @@ pub fn field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
         unique: Attr::none(symbol::UNIQUE),
         index: Attr::none(symbol::INDEX),
         max_length: Attr::none(symbol::MAX_LENGTH),
+        max_digits: Attr::none(symbol::MAX_DIGITS),
+        decimal_places: Attr::none(symbol::DECIMAL_PLACES),
         default: Attr::none(symbol::DEFAULT),
         auto_now: Attr::none(symbol::AUTO_NOW),
         auto_now_add: Attr::none(symbol::AUTO_NOW_ADD),
@@ -192,6 +197,32 @@ pub fn field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
                         errors.spanned(&length, "`max_length` is a whole number from 1 to 4294967295")
                     }
                     Ok(value) => field.max_length.set(errors, span, value),
+                }
+            }
+            // rust_decimal holds 28 digits, so a wider column could hold values its field cannot read.
+            symbol::MAX_DIGITS => {
+                let digits: LitInt = meta.value()?.parse()?;
+                match digits.base10_parse::<u32>() {
+                    Ok(value @ 1..=28) => field.max_digits.set(errors, span, value),
+                    _ => {
+                        errors.spanned(
+                            &digits,
+                            "`max_digits` is a whole number from 1 to 28, the digits `rust_decimal::Decimal` \
+                             holds",
+                        );
+                        // Written all the same: `decimal_places` beside it is not reported as alone.
+                        field.max_digits.set(errors, span, 28);
+                    }
+                }
+            }
+            symbol::DECIMAL_PLACES => {
+                let places: LitInt = meta.value()?.parse()?;
+                match places.base10_parse::<u32>() {
+                    Ok(value @ 0..=28) => field.decimal_places.set(errors, span, value),
+                    _ => {
+                        errors.spanned(&places, "`decimal_places` is a whole number from 0 to 28");
+                        field.decimal_places.set(errors, span, 0);
+                    }
                 }
             }
             symbol::DEFAULT => field.default.set(errors, span, meta.value()?.parse()?),
@@ -232,7 +263,28 @@ pub fn field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
         }
         field.s3_file.set(errors, span, upload_to.value.map(|(_, value)| value));
     }
+    check_decimal_pair(&field, errors);
     field
+}
+
+/// A decimal column needs both numbers, as Django's `DecimalField` does, and room for its places.
+fn check_decimal_pair(field: &FieldAttrs, errors: &mut Errors) {
+    match (
+        (field.max_digits.get(), field.max_digits.span()),
+        (field.decimal_places.get(), field.decimal_places.span()),
+    ) {
+        ((Some(digits), _), (Some(places), Some(span))) if places > digits => errors.push(syn::Error::new(
+            span,
+            format!("`decimal_places = {places}` leaves no room: it is more than `max_digits = {digits}`"),
+        )),
+        ((Some(_), Some(span)), (None, _)) => {
+            errors.push(syn::Error::new(span, "`max_digits` needs `decimal_places` beside it"))
+        }
+        ((None, _), (Some(_), Some(span))) => {
+            errors.push(syn::Error::new(span, "`decimal_places` needs `max_digits` beside it"))
+        }
+        _ => {}
+    }
 }
 
 pub fn choices_attrs(attrs: &[Attribute], errors: &mut Errors) -> ChoicesAttrs {

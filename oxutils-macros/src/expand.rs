@@ -277,6 +277,13 @@ fn field_schema(field: &Field, primary_key: bool) -> TokenStream {
     let unique = attrs.unique.is_set();
     let index = optional(attrs.index.get().map(|on| quote!(#on)));
     let max_length = optional(attrs.max_length.get().map(|length| quote!(#length)));
+    let decimal = optional(
+        attrs
+            .max_digits
+            .get()
+            .zip(attrs.decimal_places.get())
+            .map(|(digits, places)| quote!((#digits, #places))),
+    );
     let default = optional(attrs.default.get().map(|expr| {
         quote_spanned! {syn::spanned::Spanned::span(expr)=>
             ::oxutils::__private::default_value::<#ty>(::core::convert::Into::into(#expr))
@@ -298,6 +305,7 @@ fn field_schema(field: &Field, primary_key: bool) -> TokenStream {
             unique: #unique,
             index: #index,
             max_length: #max_length,
+            decimal: #decimal,
             default: #default,
             auto_now: #auto_now,
             auto_now_add: #auto_now_add,
@@ -350,6 +358,7 @@ fn type_assertions(model: &Model) -> TokenStream {
         assert(attrs.s3_file.span(), "assert_file");
         assert(attrs.on_delete.span(), "assert_foreign_key");
         assert(attrs.max_length.span(), "assert_length_limited");
+        assert(attrs.max_digits.span(), "assert_decimal");
         if attrs.on_delete.get().is_some_and(|action| action.value() == "set_null") {
             assert(attrs.on_delete.get().map(LitStr::span), "assert_nullable_foreign_key");
         }

@@ -22,6 +22,8 @@ pub const PRIMARY_KEY: &str = "primary_key";
 pub const COLUMN: &str = "column";
 pub const UNIQUE: &str = "unique";
 pub const MAX_LENGTH: &str = "max_length";
+pub const MAX_DIGITS: &str = "max_digits";
+pub const DECIMAL_PLACES: &str = "decimal_places";
 pub const DEFAULT: &str = "default";
 pub const AUTO_NOW: &str = "auto_now";
 pub const AUTO_NOW_ADD: &str = "auto_now_add";
@@ -32,8 +34,20 @@ pub const RENAME_ALL: &str = "rename_all";
 pub const RENAME: &str = "rename";
 
 pub const MODEL_KEYS: &[&str] = &[APP, TABLE, DB_COMMENT, INDEX, UNIQUE_TOGETHER, CHECK, ON_WRITE, AUDITED];
-pub const FIELD_KEYS: &[&str] =
-    &[PRIMARY_KEY, COLUMN, UNIQUE, INDEX, MAX_LENGTH, DEFAULT, AUTO_NOW, AUTO_NOW_ADD, ON_DELETE, DB_COMMENT];
+pub const FIELD_KEYS: &[&str] = &[
+    PRIMARY_KEY,
+    COLUMN,
+    UNIQUE,
+    INDEX,
+    MAX_LENGTH,
+    MAX_DIGITS,
+    DECIMAL_PLACES,
+    DEFAULT,
+    AUTO_NOW,
+    AUTO_NOW_ADD,
+    ON_DELETE,
+    DB_COMMENT,
+];
 pub const FILE_KEYS: &[&str] = &[UPLOAD_TO];
 pub const CHECK_KEYS: &[&str] = &[NAME, EXPR];
 pub const AUDITED_KEYS: &[&str] = &[MASK, UNMASK, EXCLUDE, REPR];

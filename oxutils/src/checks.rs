@@ -2,7 +2,7 @@
 //! with each other before any migration file is written or any SQL runs.
 
 use crate::apps::App;
-use crate::schema::{ConstraintSchema, ModelSchema};
+use crate::schema::{ColumnType, ConstraintSchema, ModelSchema};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -56,6 +56,13 @@ pub enum CheckError {
         /// The model, as `app.Model`.
         model: String,
     },
+    /// A decimal field without `#[ox(max_digits = P, decimal_places = S)]`: every backend needs both.
+    DecimalWithoutDigits {
+        /// The model, as `app.Model`.
+        model: String,
+        /// The field.
+        field: String,
+    },
     /// Two models of one app share one name.
     DuplicateModel {
         /// The model, as `app.Model`.
@@ -96,6 +103,11 @@ impl fmt::Display for CheckError {
                 "model `{model}` names its app in `#[ox(app = ...)]`, but the app's `app!` lists its models and \
                  leaves it out: add it to `models = [...]`, or drop `models` so that the app collects every model \
                  that names it"
+            ),
+            CheckError::DecimalWithoutDigits { model, field } => write!(
+                f,
+                "field `{model}.{field}` is a decimal without its size: add `#[ox(max_digits = 10, \
+                 decimal_places = 2)]` (the most digits, and the digits after the point)"
             ),
             CheckError::DuplicateModel { model } => {
                 write!(f, "model `{model}` is listed twice: list each model once")
@@ -148,6 +160,12 @@ pub fn check_models(models: &[&ModelSchema]) -> Vec<CheckError> {
     }
     for model in models {
         for field in &model.fields {
+            if field.column_type == (ColumnType::Decimal { max_digits: 0, decimal_places: 0 }) {
+                problems.push(CheckError::DecimalWithoutDigits {
+                    model: qualified(model),
+                    field: field.name.clone(),
+                });
+            }
             let Some(target) = &field.foreign_key else { continue };
             if !seen.contains(&(target.to_app.as_str(), target.to_model.as_str())) {
                 problems.push(CheckError::UnknownTarget {
@@ -225,6 +243,12 @@ mod tests {
         });
         line.fields.push(key);
         line.indexes.push(IndexSchema { name: "orders_line_sku_idx".into(), columns: vec!["sku".into()] });
+        // A decimal field whose derive had no `max_digits`/`decimal_places`.
+        line.fields.push(FieldSchema::new(
+            "price",
+            ColumnType::Decimal { max_digits: 0, decimal_places: 0 },
+            false,
+        ));
         let twin = model("orders", "Twin", "orders_line");
         let problems: Vec<String> = check_models(&[&line, &twin]).iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -232,6 +256,8 @@ mod tests {
             [
                 "field `orders.Line.product` is a foreign key to `shop.Product`, which no installed app holds: \
                  install the app that holds it, or remove the key",
+                "field `orders.Line.price` is a decimal without its size: add `#[ox(max_digits = 10, \
+                 decimal_places = 2)]` (the most digits, and the digits after the point)",
                 "index `orders_line_sku_idx` of model `orders.Line` names column `sku`, which the model does not \
                  have: name one of its fields",
                 "models `orders.Line`, `orders.Twin` all use table `orders_line`: give each its own \
@@ -240,6 +266,7 @@ mod tests {
         );
         let product = model("shop", "Product", "shop_product");
         line.indexes.clear();
+        line.fields.last_mut().unwrap().column_type = ColumnType::Decimal { max_digits: 10, decimal_places: 2 };
         assert_eq!(check_models(&[&line, &product]), []);
     }
 }

@@ -84,4 +84,5 @@ pub const UTILS_APPS: &[apps::App] = &[audit::APP];
 pub mod prelude {
     pub use crate::{ForeignKey, Model, ModelExt, OxChoices, OxField, OxModel, S3File};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+    pub use rust_decimal::Decimal;
 }

@@ -6,7 +6,9 @@ pub use crate::audit::writer::{AuditOptions, write_audit_entry};
 pub use crate::db::{Connection, DbError};
 pub use crate::field::choices::OxChoices;
 pub use crate::field::row::{RowError, RowReader, RowWriter};
-pub use crate::field::{AutoNowField, ColumnSpec, FileField, LengthLimitedField, OxField, ValueError};
+pub use crate::field::{
+    AutoNowField, ColumnSpec, DecimalField, FileField, LengthLimitedField, OxField, ValueError,
+};
 pub use crate::migrations::data::{DATA_MIGRATIONS, DataMigration};
 pub use crate::model::Model;
 pub use crate::model::foreign_key::{ForeignKeyField, NullableForeignKey};
@@ -33,6 +35,8 @@ pub struct FieldAttrs {
     pub unique: bool,
     pub index: Option<bool>,
     pub max_length: Option<u32>,
+    /// `(max_digits, decimal_places)` of a decimal field.
+    pub decimal: Option<(u32, u32)>,
     pub default: Option<Value>,
     pub auto_now: bool,
     pub auto_now_add: bool,
@@ -46,6 +50,11 @@ pub fn field_schema<T: OxField>(attrs: FieldAttrs) -> FieldSchema {
     let spec = T::column();
     let column_type = match (spec.column_type, attrs.max_length) {
         (ColumnType::String { .. } | ColumnType::Text, Some(max_length)) => ColumnType::String { max_length },
+        (ColumnType::Decimal { .. }, _) => match attrs.decimal {
+            Some((max_digits, decimal_places)) => ColumnType::Decimal { max_digits, decimal_places },
+            // Left unset (0 digits) for the system checks to name the field.
+            None => ColumnType::Decimal { max_digits: 0, decimal_places: 0 },
+        },
         (column_type, _) => column_type,
     };
     let mut field = FieldSchema::new(attrs.name, column_type, spec.nullable);
@@ -178,5 +187,6 @@ pub const fn assert_file<T: FileField>() {}
 pub const fn assert_foreign_key<T: ForeignKeyField>() {}
 pub const fn assert_nullable_foreign_key<T: NullableForeignKey>() {}
 pub const fn assert_length_limited<T: LengthLimitedField>() {}
+pub const fn assert_decimal<T: DecimalField>() {}
 /// `audited(repr = "display")` names the object by its `Display` implementation.
 pub const fn assert_display<T: std::fmt::Display>() {}

@@ -105,6 +105,7 @@ fn to_mysql(value: &Value) -> ::mysql::Value {
         Value::ChronoDateTimeLocal(v) => or_null(v.map(|v| date_time(&v.naive_utc()))),
         Value::ChronoDateTimeWithTimeZone(v) => or_null(v.map(|v| date_time(&v.naive_utc()))),
         Value::Uuid(v) => or_null(v.map(|v| My::Bytes(v.hyphenated().to_string().into_bytes()))),
+        Value::Decimal(v) => or_null(v.map(|v| My::Bytes(v.to_string().into_bytes()))),
         other => My::Bytes(format!("{other:?}").into_bytes()),
     }
 }

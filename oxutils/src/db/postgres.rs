@@ -70,6 +70,7 @@ fn value_of(row: &::postgres::Row, index: usize) -> Result<Value, ::postgres::Er
         Type::TIMESTAMP => Value::ChronoDateTime(row.try_get(index)?),
         Type::TIMESTAMPTZ => Value::ChronoDateTimeUtc(row.try_get(index)?),
         Type::UUID => Value::Uuid(row.try_get(index)?),
+        Type::NUMERIC => Value::Decimal(row.try_get(index)?),
         Type::JSON | Type::JSONB => {
             Value::Json(row.try_get::<_, Option<serde_json::Value>>(index)?.map(Box::new))
         }

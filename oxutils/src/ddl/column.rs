@@ -82,6 +82,11 @@ pub fn type_name(column_type: ColumnType, backend: Backend) -> String {
         (ColumnType::Json, Postgres) => "jsonb",
         (ColumnType::Json, Mysql) => "json",
         (ColumnType::Json, Sqlite) => "text",
+        // SQLite has no such type, but a declared `numeric(..)` gives its column NUMERIC affinity, as
+        // Django's `decimal` does, and says what the model declares.
+        (ColumnType::Decimal { max_digits, decimal_places }, _) => {
+            return format!("numeric({max_digits}, {decimal_places})");
+        }
     };
     name.to_owned()
 }

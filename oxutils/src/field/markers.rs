@@ -40,3 +40,15 @@ pub trait LengthLimitedField {}
 impl LengthLimitedField for String {}
 impl LengthLimitedField for S3File {}
 impl<T: LengthLimitedField> LengthLimitedField for Option<T> {}
+
+/// Types stored as `numeric(max_digits, decimal_places)`, which `#[ox(max_digits = P, decimal_places = S)]`
+/// sets.
+#[diagnostic::on_unimplemented(
+    message = "`max_digits` and `decimal_places` apply to decimal fields, not `{Self}`",
+    label = "not stored as a decimal",
+    note = "they apply to `rust_decimal::Decimal` and `Option<rust_decimal::Decimal>`"
+)]
+pub trait DecimalField {}
+
+impl DecimalField for rust_decimal::Decimal {}
+impl<T: DecimalField> DecimalField for Option<T> {}

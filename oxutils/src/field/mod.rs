@@ -5,6 +5,7 @@
 
 pub(crate) mod choices;
 mod chrono_types;
+mod decimal;
 pub(crate) mod file;
 mod markers;
 mod other_types;
@@ -14,7 +15,7 @@ mod std_types;
 
 // Public, not only in `__private`, so that a type error under an attribute names the trait (`AutoNowField`),
 // which these docs explain, rather than a hidden path.
-pub use markers::{AutoNowField, FileField, LengthLimitedField};
+pub use markers::{AutoNowField, DecimalField, FileField, LengthLimitedField};
 
 use crate::schema::ColumnType;
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -26,7 +27,7 @@ use std::fmt;
     message = "`{Self}` cannot be stored in a column of an OxModel",
     label = "this type does not implement `oxutils::OxField`",
     note = "supported: integers, f32, f64, bool, String, Vec<u8>, chrono dates and times, uuid::Uuid, \
-            serde_json::Value, Option<T>, ForeignKey<T>, S3File and #[derive(OxChoices)] enums",
+            serde_json::Value, rust_decimal::Decimal, Option<T>, ForeignKey<T>, S3File and #[derive(OxChoices)] enums",
     note = "for a type of your own, implement `oxutils::OxField` for it"
 )]
 pub trait OxField: Sized {

@@ -25,6 +25,9 @@ impl rusqlite::ToSql for Bind<'_> {
             Value::Double(Some(v)) => Ok(ToSqlOutput::Owned(Stored::Real(*v))),
             Value::String(Some(v)) => Ok(ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes()))),
             Value::Bytes(Some(v)) => Ok(ToSqlOutput::Borrowed(ValueRef::Blob(v))),
+            // As text, which NUMERIC affinity stores as a number when that loses nothing, and as the
+            // text itself when it would.
+            Value::Decimal(Some(v)) => Ok(ToSqlOutput::Owned(Stored::Text(v.to_string()))),
             other if crate::field::is_null(other) => Ok(ToSqlOutput::Owned(Stored::Null)),
             // Dates, times, UUIDs and JSON: as sea-query-rusqlite writes them, so every path stores one form.
             other => {

@@ -608,5 +608,6 @@ fn empty_value(column_type: ColumnType) -> Literal {
         ColumnType::DateTime | ColumnType::TimestampTz => Literal::Text("1970-01-01 00:00:00".to_owned()),
         ColumnType::Uuid => Literal::Text(uuid::Uuid::nil().hyphenated().to_string()),
         ColumnType::Json => Literal::Json(serde_json::json!({})),
+        ColumnType::Decimal { .. } => Literal::Decimal("0".to_owned()),
     }
 }

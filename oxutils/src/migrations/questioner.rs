@@ -423,6 +423,7 @@ fn value_hint(column_type: ColumnType) -> &'static str {
         ColumnType::DateTime | ColumnType::TimestampTz => "YYYY-MM-DD HH:MM:SS, in UTC",
         ColumnType::Uuid => "a UUID",
         ColumnType::Json => "JSON",
+        ColumnType::Decimal { .. } => "a decimal number, like 12.50",
     }
 }
 

@@ -37,6 +37,13 @@ pub enum ColumnType {
     Uuid,
     /// A JSON document.
     Json,
+    /// An exact decimal number: `numeric(max_digits, decimal_places)`, read as `rust_decimal::Decimal`.
+    Decimal {
+        /// The most digits the column holds, before and after the point together.
+        max_digits: u32,
+        /// The digits after the point.
+        decimal_places: u32,
+    },
 }
 
 impl ColumnType {
@@ -63,6 +70,7 @@ impl ColumnType {
             ColumnType::TimestampTz => Value::ChronoDateTimeUtc(None),
             ColumnType::Uuid => Value::Uuid(None),
             ColumnType::Json => Value::Json(None),
+            ColumnType::Decimal { .. } => Value::Decimal(None),
         }
     }
 }

@@ -21,6 +21,8 @@ pub enum Literal {
     Bytes(String),
     /// A JSON document.
     Json(serde_json::Value),
+    /// An exact decimal number, as text so that the file keeps every digit (`"12.50"`).
+    Decimal(String),
 }
 
 impl Literal {
@@ -52,6 +54,7 @@ impl Literal {
             Value::ChronoDateTimeLocal(Some(v)) => Literal::Text(v.to_rfc3339()),
             Value::ChronoDateTimeWithTimeZone(Some(v)) => Literal::Text(v.to_rfc3339()),
             Value::Uuid(Some(v)) => Literal::Text(v.hyphenated().to_string()),
+            Value::Decimal(Some(v)) => Literal::Decimal(v.to_string()),
             _ => Literal::Null,
         }
     }
@@ -71,6 +74,10 @@ impl Literal {
                 None => Value::String(Some(hex.clone())),
             },
             Literal::Json(v) => Value::String(Some(v.to_string())),
+            Literal::Decimal(text) => match text.parse::<rust_decimal::Decimal>() {
+                Ok(number) => Value::Decimal(Some(number)),
+                Err(_) => Value::String(Some(text.clone())),
+            },
         }
     }
 }
@@ -151,8 +158,32 @@ impl Literal {
                 Ok(value) => Ok(Literal::Json(value)),
                 Err(error) => Err(format!("`{text}` is not JSON: {error}")),
             },
+            ColumnType::Decimal { max_digits, decimal_places } => {
+                let number: rust_decimal::Decimal = text.parse().map_err(|_| expected("a decimal number"))?;
+                check_decimal_fits(number, max_digits, decimal_places)?;
+                Ok(Literal::Decimal(number.to_string()))
+            }
         }
     }
+}
+
+/// Whether `number` fits `numeric(max_digits, decimal_places)`, as Django's DecimalValidator has it: at
+/// most `decimal_places` digits after the point, and at most `max_digits - decimal_places` before it.
+pub fn check_decimal_fits(
+    number: rust_decimal::Decimal,
+    max_digits: u32,
+    decimal_places: u32,
+) -> Result<(), String> {
+    let number = number.normalize();
+    if number.scale() > decimal_places {
+        return Err(format!("{number} has more than {decimal_places} digits after the point"));
+    }
+    let whole_digits = number.trunc().abs().to_string().trim_start_matches('0').len() as u32;
+    let room = max_digits.saturating_sub(decimal_places);
+    if whole_digits > room {
+        return Err(format!("{number} has more than {room} digits before the point"));
+    }
+    Ok(())
 }
 
 /// Text as typed, without the line end; `""` stands for the empty string.
@@ -191,5 +222,16 @@ mod tests {
         );
         assert!(Literal::parse_for(ColumnType::Date, "May 1st").is_err());
         assert!(Literal::parse_for(ColumnType::Json, "null").is_err());
+        let money = ColumnType::Decimal { max_digits: 6, decimal_places: 2 };
+        assert_eq!(Literal::parse_for(money, "1234.50"), Ok(Literal::Decimal("1234.50".into())));
+        assert_eq!(
+            Literal::parse_for(money, "12.345"),
+            Err("12.345 has more than 2 digits after the point".into())
+        );
+        assert_eq!(
+            Literal::parse_for(money, "12345"),
+            Err("12345 has more than 4 digits before the point".into())
+        );
+        assert_eq!(Literal::parse_for(money, "-0.5"), Ok(Literal::Decimal("-0.5".into())));
     }
 }

@@ -13,6 +13,7 @@ mod data_migrations;
 mod ddl_mysql;
 mod ddl_postgres;
 mod ddl_sqlite;
+mod decimals;
 mod differential;
 mod drift_and_lint;
 mod fake_initial;

@@ -75,6 +75,10 @@ pub struct Order {
     pub fragile: bool,
     pub raw: Vec<u8>,
     pub due: NaiveDate,
+    #[ox(max_digits = 12, decimal_places = 2, default = Decimal::ZERO)]
+    pub discount: Decimal,
+    #[ox(max_digits = 6, decimal_places = 4)]
+    pub tax_rate: Option<Decimal>,
 }
 
 /// A write hook beside the audit entry.

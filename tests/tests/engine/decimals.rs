@@ -1,0 +1,106 @@
+//! Decimal fields on every backend: `rust_decimal::Decimal` in `numeric(p, s)`, written and read back to
+//! the last digit (28 of them on PostgreSQL and MySQL; SQLite keeps 15 significant digits, as it does for
+//! Django), compared in filters, given a default, widened by a migration over existing rows, and narrowed
+//! back only once no row is too wide for it.
+
+use crate::support::{self, Database};
+
+use oxutils::db::Connection;
+use oxutils::ddl::Backend;
+use oxutils::migrations::make::new_migration;
+use oxutils::migrations::{
+    Executor, MigrateError, MigrateOptions, Migration, MigrationKey, Operation, Target,
+};
+use oxutils::prelude::*;
+use oxutils::schema::ColumnType;
+use std::str::FromStr;
+
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(app = "money")]
+pub struct Invoice {
+    pub id: i64,
+    #[ox(max_digits = 12, decimal_places = 2, default = Decimal::new(500, 2))]
+    pub total: Decimal,
+    #[ox(max_digits = 28, decimal_places = 10)]
+    pub rate: Option<Decimal>,
+}
+
+fn decimal(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+fn migration(name: &str, previous: Option<&str>, operations: Vec<Operation>) -> Migration {
+    let dependencies = previous.map(|previous| MigrationKey::new("money", previous)).into_iter().collect();
+    let migration = new_migration("money", name, dependencies, vec![], operations);
+    Migration::parse("money", &migration.file_name(), &migration.render()).expect("a migration file")
+}
+
+/// The model as declared, then its total widened to 14 digits.
+fn migrations() -> Vec<Migration> {
+    let mut wider = Invoice::schema().field("total").unwrap().clone();
+    wider.column_type = ColumnType::Decimal { max_digits: 14, decimal_places: 2 };
+    vec![
+        migration("0001_initial", None, vec![Operation::CreateModel { model: Invoice::schema().clone() }]),
+        migration(
+            "0002_wider_total",
+            Some("0001_initial"),
+            vec![Operation::AlterField { model: "Invoice".into(), field: wider, backfill: None }],
+        ),
+    ]
+}
+
+fn migrate(connection: &mut Connection, target: Target) -> Result<(), MigrateError> {
+    Executor::new(connection, migrations())?.migrate(&target, MigrateOptions::default()).map(|_| ())
+}
+
+fn decimals_keep_every_digit(database: &mut Database) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    let initial = || Target::Migration(MigrationKey::new("money", "0001_initial"));
+    migrate(connection, initial()).unwrap();
+    let written = [
+        (decimal("1234567890.12"), Some(decimal("123456789012345678.1234567891"))),
+        (decimal("-0.01"), Some(decimal("0.1000000001"))),
+        (decimal("0.10"), None),
+    ];
+    let mut stored = Vec::new();
+    for (total, rate) in written {
+        stored.push(Invoice { id: 0, total, rate }.insert(connection).unwrap());
+    }
+    let read = Invoice::objects().order_by(Invoice::ID).all(connection).unwrap();
+    if backend == Backend::Sqlite {
+        // NUMERIC affinity stores what a float holds: the first 15 significant digits.
+        assert_eq!(read[0].rate, Some(decimal("123456789012345680")));
+        assert_eq!(read[1..], stored[1..]);
+    } else {
+        assert_eq!(read, stored, "every digit kept on {backend}");
+    }
+    let positive = Invoice::objects().filter(Invoice::TOTAL.gt(decimal("0.05"))).count(connection).unwrap();
+    assert_eq!(positive, 2, "compared as numbers on {backend}");
+
+    // The declared default fills a row that does not name the column.
+    connection.batch("INSERT INTO money_invoice (rate) VALUES (NULL)").unwrap();
+    let defaulted = Invoice::objects().order_by(Invoice::ID).all(connection).unwrap();
+    assert_eq!(defaulted.last().unwrap().total, decimal("5.00"), "{backend}");
+
+    migrate(connection, Target::Latest).unwrap();
+    let widened = decimal("999999999999.99");
+    Invoice { id: 0, total: widened, rate: None }.insert(connection).unwrap();
+    let after = Invoice::objects().order_by(Invoice::ID).all(connection).unwrap();
+    assert_eq!(after[..3], read[..], "rows kept by the widening on {backend}");
+    assert_eq!(after.last().unwrap().total, widened, "{backend}");
+
+    // Narrowing back cannot hold the widest total: the servers refuse and keep the column as it was.
+    // SQLite does not enforce a numeric's size, so its rebuild goes through.
+    if backend != Backend::Sqlite {
+        let refused = migrate(connection, initial()).expect_err("the widest row does not fit");
+        assert!(refused.to_string().contains("0002_wider_total"), "{refused}");
+        let kept = Invoice::objects().order_by(Invoice::ID).all(connection).unwrap();
+        assert_eq!(kept, after, "nothing lost on {backend}");
+        connection.batch("DELETE FROM money_invoice WHERE total > 9999999999").unwrap();
+    }
+    migrate(connection, Target::Zero("money".into())).unwrap();
+    assert!(!support::tables(connection).contains(&"money_invoice".to_owned()), "{backend}");
+}
+
+on_every_backend!(decimals_keep_every_digit);
