@@ -266,7 +266,8 @@ mod tests {
         );
         let product = model("shop", "Product", "shop_product");
         line.indexes.clear();
-        line.fields.last_mut().unwrap().column_type = ColumnType::Decimal { max_digits: 10, decimal_places: 2 };
+        line.fields.last_mut().unwrap().column_type =
+            ColumnType::Decimal { max_digits: 10, decimal_places: 2 };
         assert_eq!(check_models(&[&line, &product]), []);
     }
 }

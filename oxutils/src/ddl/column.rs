@@ -87,6 +87,9 @@ pub fn type_name(column_type: ColumnType, backend: Backend) -> String {
         (ColumnType::Decimal { max_digits, decimal_places }, _) => {
             return format!("numeric({max_digits}, {decimal_places})");
         }
+        (ColumnType::Custom(custom), Sqlite) => custom.sqlite.as_str(),
+        (ColumnType::Custom(custom), Postgres) => custom.postgres.as_str(),
+        (ColumnType::Custom(custom), Mysql) => custom.mysql.as_str(),
     };
     name.to_owned()
 }

@@ -602,7 +602,9 @@ fn empty_value(column_type: ColumnType) -> Literal {
         ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger => Literal::Integer(0),
         ColumnType::Float | ColumnType::Double => Literal::Float(0.0),
         ColumnType::Boolean => Literal::Bool(false),
-        ColumnType::String { .. } | ColumnType::Text | ColumnType::Binary => Literal::Text(String::new()),
+        ColumnType::String { .. } | ColumnType::Text | ColumnType::Binary | ColumnType::Custom(_) => {
+            Literal::Text(String::new())
+        }
         ColumnType::Date => Literal::Text("1970-01-01".to_owned()),
         ColumnType::Time => Literal::Text("00:00:00".to_owned()),
         ColumnType::DateTime | ColumnType::TimestampTz => Literal::Text("1970-01-01 00:00:00".to_owned()),

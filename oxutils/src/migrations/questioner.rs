@@ -424,6 +424,7 @@ fn value_hint(column_type: ColumnType) -> &'static str {
         ColumnType::Uuid => "a UUID",
         ColumnType::Json => "JSON",
         ColumnType::Decimal { .. } => "a decimal number, like 12.50",
+        ColumnType::Custom(_) => "the value as SQL text, \"\" for empty",
     }
 }
 

@@ -44,9 +44,78 @@ pub enum ColumnType {
         /// The digits after the point.
         decimal_places: u32,
     },
+    /// A type of the user's own, named per backend (`citext` on PostgreSQL, say), for an `OxField`
+    /// whose column no portable type describes. Its values bind as the field's `to_value` gives them.
+    Custom(CustomType),
+}
+
+/// The SQL type a user's `OxField` declares on each backend, as it is written in DDL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomType {
+    /// On SQLite, e.g. `text COLLATE NOCASE`.
+    pub sqlite: SqlTypeName,
+    /// On PostgreSQL, e.g. `citext`.
+    pub postgres: SqlTypeName,
+    /// On MySQL and MariaDB, e.g. `varchar(254)`.
+    pub mysql: SqlTypeName,
+}
+
+/// A SQL type's name as DDL writes it.
+///
+/// `&'static` so that [`ColumnType`] stays `Copy` throughout the engine: a type declared in code is
+/// static already, and one read from a migration file is interned, once per distinct name, so the memory
+/// it keeps is bounded by the names a project's files use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SqlTypeName(pub &'static str);
+
+impl SqlTypeName {
+    /// The name as DDL writes it.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    fn interned(name: String) -> SqlTypeName {
+        use std::collections::BTreeSet;
+        use std::sync::Mutex;
+        static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+        let mut names = NAMES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = names.get(name.as_str()) {
+            return SqlTypeName(known);
+        }
+        let leaked: &'static str = Box::leak(name.into_boxed_str());
+        names.insert(leaked);
+        SqlTypeName(leaked)
+    }
+}
+
+impl Serialize for SqlTypeName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SqlTypeName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        if name.trim().is_empty() {
+            return Err(serde::de::Error::custom("a custom SQL type name cannot be empty"));
+        }
+        Ok(SqlTypeName::interned(name))
+    }
 }
 
 impl ColumnType {
+    /// A column of a type of your own, named per backend, for [`OxField::column`](crate::OxField::column):
+    /// `ColumnType::custom("text COLLATE NOCASE", "citext", "varchar(254)")`.
+    pub const fn custom(sqlite: &'static str, postgres: &'static str, mysql: &'static str) -> ColumnType {
+        ColumnType::Custom(CustomType {
+            sqlite: SqlTypeName(sqlite),
+            postgres: SqlTypeName(postgres),
+            mysql: SqlTypeName(mysql),
+        })
+    }
+
     /// Whether this is one of the integer types.
     pub fn is_integer(self) -> bool {
         matches!(self, ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger)
@@ -71,6 +140,8 @@ impl ColumnType {
             ColumnType::Uuid => Value::Uuid(None),
             ColumnType::Json => Value::Json(None),
             ColumnType::Decimal { .. } => Value::Decimal(None),
+            // Text is what a driver sends untyped, which the server casts to the column's type.
+            ColumnType::Custom(_) => Value::String(None),
         }
     }
 }

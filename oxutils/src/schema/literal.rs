@@ -120,7 +120,7 @@ impl Literal {
                     Ok(Literal::Text(value))
                 }
             }
-            ColumnType::Text => Ok(Literal::Text(plain_text(input))),
+            ColumnType::Text | ColumnType::Custom(_) => Ok(Literal::Text(plain_text(input))),
             ColumnType::Binary => {
                 let hex = text.strip_prefix("0x").unwrap_or(text).to_lowercase();
                 if hex.len().is_multiple_of(2) && hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {

@@ -8,7 +8,7 @@ mod column_type;
 mod literal;
 mod naming;
 
-pub use column_type::ColumnType;
+pub use column_type::{ColumnType, CustomType, SqlTypeName};
 pub use literal::Literal;
 pub(crate) use naming::{
     check_name, foreign_key_name, not_null_check_name, postgres_primary_key_name, unique_key_name,

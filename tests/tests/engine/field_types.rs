@@ -1,18 +1,26 @@
-//! Decimal fields on every backend: `rust_decimal::Decimal` in `numeric(p, s)`, written and read back to
+//! Field types beyond the portable ones, on every backend.
+//!
+//! Decimal fields: `rust_decimal::Decimal` in `numeric(p, s)`, written and read back to
 //! the last digit (28 of them on PostgreSQL and MySQL; SQLite keeps 15 significant digits, as it does for
 //! Django), compared in filters, given a default, widened by a migration over existing rows, and narrowed
 //! back only once no row is too wide for it.
+//!
+//! A user's own type that declares its SQL type per backend: an e-mail address compared without case
+//! (`citext` on PostgreSQL, `text COLLATE NOCASE` on SQLite, MySQL's case-insensitive `varchar`), its type
+//! kept through the migration file.
 
 use crate::support::{self, Database};
 
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
+use oxutils::migrations::BackendSql;
 use oxutils::migrations::make::new_migration;
 use oxutils::migrations::{
     Executor, MigrateError, MigrateOptions, Migration, MigrationKey, Operation, Target,
 };
 use oxutils::prelude::*;
 use oxutils::schema::ColumnType;
+use oxutils::{ColumnSpec, Value, ValueError};
 use std::str::FromStr;
 
 #[derive(OxModel, Debug, Clone, PartialEq)]
@@ -104,3 +112,65 @@ fn decimals_keep_every_digit(database: &mut Database) {
 }
 
 on_every_backend!(decimals_keep_every_digit);
+
+/// An e-mail address: one address whatever its case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email(pub String);
+
+impl OxField for Email {
+    fn column() -> ColumnSpec {
+        ColumnSpec::of(ColumnType::custom("text COLLATE NOCASE", "citext", "varchar(254)"))
+    }
+
+    fn to_value(&self) -> Value {
+        self.0.to_value()
+    }
+
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        String::from_value(value).map(Email)
+    }
+}
+
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(app = "people")]
+pub struct Account {
+    pub id: i64,
+    #[ox(unique)]
+    pub email: Email,
+}
+
+fn people_migrations() -> Vec<Migration> {
+    let citext =
+        BackendSql { postgres: Some("CREATE EXTENSION IF NOT EXISTS citext".into()), ..Default::default() };
+    let operations = vec![
+        Operation::RunSql { forward: citext, backward: Some(BackendSql::default()) },
+        Operation::CreateModel { model: Account::schema().clone() },
+    ];
+    let migration = new_migration("people", "0001_initial", vec![], vec![], operations);
+    let file = migration.render();
+    assert!(file.contains(r#""postgres": "citext""#), "the file names each backend's type:\n{file}");
+    vec![Migration::parse("people", &migration.file_name(), &file).expect("a migration file")]
+}
+
+fn a_type_of_ones_own_declares_its_sql_type_per_backend(database: &mut Database) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    let mut executor = Executor::new(connection, people_migrations()).unwrap();
+    executor.migrate(&Target::Latest, MigrateOptions::default()).unwrap();
+    let ada = Account { id: 0, email: Email("Ada@Example.com".into()) }.insert(connection).unwrap();
+    let found = Account::objects().filter(Account::EMAIL.eq(Email("ada@example.COM".into()))).all(connection);
+    assert_eq!(found.unwrap(), [ada], "compared without case on {backend}");
+    let twin = Account { id: 0, email: Email("ADA@EXAMPLE.COM".into()) }.insert(connection);
+    assert!(
+        matches!(
+            twin,
+            Err(oxutils::db::DbError::Constraint { kind: oxutils::db::ConstraintKind::Unique, .. })
+        ),
+        "one address whatever its case on {backend}: {twin:?}"
+    );
+    let mut executor = Executor::new(connection, people_migrations()).unwrap();
+    executor.migrate(&Target::Zero("people".into()), MigrateOptions::default()).unwrap();
+    assert!(!support::tables(connection).contains(&"people_account".to_owned()), "{backend}");
+}
+
+on_every_backend!(a_type_of_ones_own_declares_its_sql_type_per_backend);
