@@ -5,6 +5,7 @@
 
 mod diffdb;
 mod export;
+mod inspectdb;
 mod lint;
 mod make;
 mod migrate;
@@ -41,6 +42,9 @@ pub(crate) enum Command {
     /// Flags the operations of migrations that block traffic or lose data, with the safe alternative;
     /// exits 1 on any not acknowledged in its file.
     Lint(lint::LintArgs),
+    /// Prints models for the tables of an existing database (all but the migration recorder's, or the
+    /// TABLEs named), to review, then `makemigrations` and `migrate --fake-initial`.
+    Inspectdb(inspectdb::InspectdbArgs),
     /// Prints a completion script for SHELL (bash, zsh, fish, elvish, powershell): `manage completions bash
     /// > ~/.local/share/bash-completion/completions/manage`.
     Completions {
@@ -124,6 +128,7 @@ where
         Command::Squashmigrations(args) => make::squashmigrations(apps, &args, out),
         Command::Diffdb(args) => diffdb::diffdb(apps, &args, out),
         Command::Lint(args) => lint::lint_command(apps, &args, out),
+        Command::Inspectdb(args) => inspectdb::inspectdb(apps, &args, out),
         Command::ExportLogs(args) => export::export_logs(&args, out),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), completion_name, out);
@@ -149,6 +154,10 @@ pub(crate) enum CliError {
     UnknownMigration { app: String, prefix: String },
     #[error("`{prefix}` matches several migrations of `{app}`; give more of the name")]
     AmbiguousMigration { app: String, prefix: String },
+    #[error("inspectdb needs `--app LABEL` for the models' `#[ox(app = ...)]`: installed: {}", installed.join(", "))]
+    InspectdbNeedsApp { installed: Vec<String> },
+    #[error("the database has no table `{table}`")]
+    UnknownTable { table: String },
     #[error("--empty needs the apps to write an empty migration for")]
     EmptyWithoutApps,
     #[error("{} exists already; nothing was written", path.display())]
@@ -196,6 +205,8 @@ impl CliError {
             | CliError::UnknownMigration { .. }
             | CliError::AmbiguousMigration { .. }
             | CliError::EmptyWithoutApps
+            | CliError::InspectdbNeedsApp { .. }
+            | CliError::UnknownTable { .. }
             | CliError::UnknownBackend(_) => ExitCode::from(2),
             _ => ExitCode::FAILURE,
         }

@@ -234,6 +234,30 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// A package `name` in `root` as `cargo new` makes it (a library and a main binary that prints `the
+/// <name>`), depending on this checkout's oxutils and on `dependencies` (manifest lines), its manage binary
+/// named `<name>-manage` so that it replaces no other in the shared target folder.
+fn cargo_new(root: &Path, name: &str, dependencies: &str) -> PathBuf {
+    let package = root.join(name);
+    std::fs::create_dir_all(package.join("src")).unwrap();
+    std::fs::write(package.join("src/lib.rs"), format!("//! The {name}.\n")).unwrap();
+    std::fs::write(package.join("src/main.rs"), format!("fn main() {{\n    println!(\"the {name}\");\n}}\n"))
+        .unwrap();
+    let oxutils = workspace().join("oxutils").display().to_string();
+    std::fs::write(
+        package.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n\
+             oxutils = {{ path = {oxutils:?} }}\n{dependencies}\n[package.metadata.oxutils]\nmanage = \
+             \"{name}-manage\"\n\n[workspace]\n"
+        ),
+    )
+    .unwrap();
+    // The same versions as this workspace, so the build reuses what is compiled already.
+    std::fs::copy(workspace().join("Cargo.lock"), package.join("Cargo.lock")).unwrap();
+    package
+}
+
 /// A package as `cargo new` makes it (a library and a main binary), scaffolded by `cargo oxutils init`
 /// twice, then migrated; its binary embeds each new migration at the next build (the `build.rs` init
 /// writes), so that it applies it with the folder gone; without the `build.rs` a binary that was not
@@ -242,20 +266,7 @@ fn the_whole_workflow_on_a_copy_of_the_host_crate() {
 fn init_scaffolds_a_crate_whose_binary_always_embeds_its_migrations() {
     let root = std::env::temp_dir().join(format!("oxutils_init_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    let package = root.join("shop");
-    std::fs::create_dir_all(package.join("src")).unwrap();
-    std::fs::write(package.join("src/lib.rs"), "//! The shop.\n").unwrap();
-    std::fs::write(package.join("src/main.rs"), "fn main() {\n    println!(\"the shop\");\n}\n").unwrap();
-    std::fs::write(
-        package.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\noxutils = {{ path = \
-             {:?} }}\n\n[package.metadata.oxutils]\nmanage = \"shop-manage\"\n\n[workspace]\n",
-            workspace().join("oxutils").display().to_string()
-        ),
-    )
-    .unwrap();
-    std::fs::copy(workspace().join("Cargo.lock"), package.join("Cargo.lock")).unwrap();
+    let package = cargo_new(&root, "shop", "");
     let database = format!("sqlite://{}", root.join("db.sqlite3").display());
 
     let (code, out, err) = cargo_oxutils(&package, &database, &["init"]);
@@ -327,5 +338,97 @@ fn init_scaffolds_a_crate_whose_binary_always_embeds_its_migrations() {
             && err.contains("0003_later.json is not built in"),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Tables made by hand and by Django 5.2 (its `sqlmigrate` output, in `tests/fixtures/django_catalog`),
+/// with rows: `inspectdb` writes their models, the crate compiles them, `makemigrations` writes the initial
+/// migration, `migrate --fake-initial` records it without touching the tables, after which there is nothing
+/// to change; the rows read back through the written models.
+#[test]
+fn inspectdb_writes_models_that_take_over_an_existing_database() {
+    let root = std::env::temp_dir().join(format!("oxutils_inspectdb_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let package = cargo_new(&root, "legacy", "chrono = \"0.4\"\n");
+    let path = root.join("db.sqlite3");
+    let database = format!("sqlite://{}", path.display());
+    {
+        let mut connection = oxutils::db::Connection::open(&database).unwrap();
+        connection
+            .batch(
+                "CREATE TABLE legacy_author (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, name varchar(100) NOT \
+                 NULL, email varchar(254) NOT NULL UNIQUE, born date NULL, rating numeric(4, 2) NOT NULL DEFAULT 0);
+                 CREATE TABLE legacy_book (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, author_id bigint NOT NULL \
+                 REFERENCES legacy_author (id) ON DELETE CASCADE, title varchar(200) NOT NULL, pages integer NOT \
+                 NULL DEFAULT 100, in_print bool NOT NULL DEFAULT 1, \"type\" varchar(20) NOT NULL DEFAULT 'novel', \
+                 published datetime NULL, notes text NULL, weight real NULL);
+                 CREATE INDEX legacy_book_title_idx ON legacy_book (title);
+                 CREATE INDEX legacy_book_author_id_idx ON legacy_book (author_id);
+                 CREATE UNIQUE INDEX legacy_book_author_title_uniq ON legacy_book (author_id, title);
+                 CREATE TABLE legacy_pair (a integer NOT NULL, b integer NOT NULL, PRIMARY KEY (a, b));
+                 INSERT INTO legacy_author (name, email, born, rating) VALUES ('Ursula', 'u@example.com', '1929-10-21', 4.5);
+                 INSERT INTO legacy_book (author_id, title, published) VALUES (1, 'The Dispossessed', '1974-05-01 00:00:00');",
+            )
+            .unwrap();
+        let django =
+            std::fs::read_to_string(workspace().join("tests/fixtures/django_catalog/sqlite.sql")).unwrap();
+        connection.batch(&django).unwrap();
+        connection
+            .batch(
+                "INSERT INTO catalog_publisher (name, website) VALUES ('Ace', '');
+                 INSERT INTO catalog_title (name, pages, price, in_print, publisher_id) VALUES ('Rocannon', 117, 0.95, 1, 1);",
+            )
+            .unwrap();
+    }
+
+    let (code, _, err) = cargo_oxutils(&package, &database, &["init"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, legacy, err) =
+        cargo_oxutils(&package, &database, &["inspectdb", "legacy_author", "legacy_book", "legacy_pair"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("inspectdb_hand_written_sqlite", legacy);
+    let (code, catalog, err) = cargo_oxutils(
+        &package,
+        &database,
+        &["inspectdb", "--app", "legacy", "catalog_publisher", "catalog_title"],
+    );
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("inspectdb_django_sqlite", catalog);
+    let body = |source: &str| {
+        source.split_once("use oxutils::prelude::*;\n").map_or(String::new(), |(_, rest)| rest.to_owned())
+    };
+    // The written models replace init's example; the app the manage binary lists stays.
+    let app = "\npub const APP: oxutils::apps::App = oxutils::app!(label = \"legacy\", migrations = \"src/migrations\");\n";
+    std::fs::write(package.join("src/models.rs"), format!("{legacy}{}{app}", body(&catalog))).unwrap();
+    std::fs::create_dir_all(package.join("src/bin")).unwrap();
+    std::fs::write(
+        package.join("src/bin/read.rs"),
+        "use legacy::models::{Book, CatalogTitle};\nuse oxutils::prelude::*;\n\nfn main() {\n    let url = \
+         std::env::var(\"OXI_DATABASE_URL\").unwrap();\n    let mut connection = oxutils::db::Connection::open(&url).unwrap();\n    \
+         for book in Book::objects().all(&mut connection).unwrap() {\n        println!(\"{book:?}\");\n    }\n    \
+         for title in CatalogTitle::objects().all(&mut connection).unwrap() {\n        println!(\"{title:?}\");\n    }\n}\n",
+    )
+    .unwrap();
+
+    let (code, out, err) = cargo_oxutils(&package, &database, &["makemigrations"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("- Create model Author") && out.contains("- Create model CatalogTitle"), "{out}");
+    let (code, out, err) = cargo_oxutils(&package, &database, &["migrate", "--fake-initial"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("FAKED"), "{out}");
+    let (code, out, err) = cargo_oxutils(&package, &database, &["makemigrations", "--check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes detected"), "{out}");
+    let read = Command::new("cargo")
+        .args(["run", "--quiet", "--bin", "read"])
+        .current_dir(&package)
+        .env("OXI_DATABASE_URL", &database)
+        .env("CARGO_TARGET_DIR", workspace().join("target"))
+        .output()
+        .unwrap();
+    let rows = String::from_utf8(read.stdout).unwrap();
+    assert!(read.status.success(), "{rows}{}", String::from_utf8_lossy(&read.stderr));
+    assert!(rows.contains("title: \"The Dispossessed\"") && rows.contains("pages: 100"), "{rows}");
+    assert!(rows.contains("name: \"Rocannon\"") && rows.contains("price: 0.95"), "{rows}");
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -17,6 +17,7 @@ mod differential;
 mod drift_and_lint;
 mod fake_initial;
 mod field_types;
+mod inspectdb;
 mod manage_command;
 mod migrations_engine;
 mod migrations_evolve;
