@@ -3,7 +3,7 @@
 use super::{CliError, DatabaseArg};
 use crate::apps::App;
 use crate::migrations::inspect::models_source;
-use crate::migrations::introspect::{database_schema, table_columns};
+use crate::migrations::introspect::{check_expressions, database_schema, table_columns};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
@@ -44,7 +44,8 @@ pub fn inspectdb(apps: &[App], args: &InspectdbArgs, out: &mut dyn Write) -> Res
         let columns = table_columns(&mut connection, table)?.unwrap_or_default();
         column_order.insert(table.clone(), columns.into_iter().map(|column| column.name).collect());
     }
-    let source = models_source(&schema, &column_order, connection.backend(), &app, &args.tables);
+    let checks = check_expressions(&mut connection)?;
+    let source = models_source(&schema, &column_order, &checks, connection.backend(), &app, &args.tables);
     out.write_all(source.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -14,10 +14,12 @@ use std::fmt::Write;
 
 /// The source of a models module for the tables of `schema` (all of them when `only` is empty, except
 /// the migration recorder's), each model in `app`, its fields in the order of `column_order` (each table's
-/// columns as declared; the catalog lists them by name).
+/// columns as declared; the catalog lists them by name), with the CHECK constraints whose expressions
+/// `checks` holds by (table, name).
 pub fn models_source(
     schema: &DbSchema,
     column_order: &BTreeMap<String, Vec<String>>,
+    checks: &BTreeMap<(String, String), String>,
     backend: Backend,
     app: &str,
     only: &[String],
@@ -41,7 +43,12 @@ pub fn models_source(
         out.push('\n');
         let order =
             column_order.get(*name).cloned().unwrap_or_else(|| table.columns.keys().cloned().collect());
-        out.push_str(&model_source(name, table, &order, backend, app, &structs));
+        let table_checks: BTreeMap<&str, &str> = checks
+            .iter()
+            .filter(|((of, _), _)| of == name)
+            .map(|((_, check), expression)| (check.as_str(), expression.as_str()))
+            .collect();
+        out.push_str(&model_source(name, table, &order, &table_checks, backend, app, &structs));
     }
     out
 }
@@ -56,6 +63,7 @@ fn model_source(
     table_name: &str,
     table: &DbTable,
     order: &[String],
+    checks: &BTreeMap<&str, &str>,
     backend: Backend,
     app: &str,
     structs: &BTreeMap<&str, String>,
@@ -98,10 +106,18 @@ fn model_source(
     }
     let _ = writeln!(out, "/// The table `{table_name}`.");
     for check in &table.checks {
-        let _ = writeln!(
-            out,
-            "// inspectdb: check constraint `{check}` is not declared: add `check(name, expr)`."
-        );
+        match checks.get(check.as_str()) {
+            // MariaDB's own check that a JSON column holds JSON, named after the column.
+            Some(expression) if table.columns.contains_key(check) && expression.starts_with("json_valid") => {
+            }
+            Some(expression) => model_attrs.push(format!("check(name = {check:?}, expr = {expression:?})")),
+            None => {
+                let _ = writeln!(
+                    out,
+                    "// inspectdb: check constraint `{check}` is not declared: its expression is not readable."
+                );
+            }
+        }
     }
     let _ = writeln!(out, "#[derive(OxModel, Debug, Clone, PartialEq)]");
     let _ = writeln!(out, "#[ox({})]", model_attrs.join(", "));

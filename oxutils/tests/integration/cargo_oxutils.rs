@@ -361,7 +361,8 @@ fn inspectdb_writes_models_that_take_over_an_existing_database() {
                  CREATE TABLE legacy_book (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, author_id bigint NOT NULL \
                  REFERENCES legacy_author (id) ON DELETE CASCADE, title varchar(200) NOT NULL, pages integer NOT \
                  NULL DEFAULT 100, in_print bool NOT NULL DEFAULT 1, \"type\" varchar(20) NOT NULL DEFAULT 'novel', \
-                 published datetime NULL, notes text NULL, weight real NULL);
+                 published datetime NULL, notes text NULL, weight real NULL, CONSTRAINT \"pages_positive\" CHECK \
+                 (pages > 0 AND (pages < 100000)));
                  CREATE INDEX legacy_book_title_idx ON legacy_book (title);
                  CREATE INDEX legacy_book_author_id_idx ON legacy_book (author_id);
                  CREATE UNIQUE INDEX legacy_book_author_title_uniq ON legacy_book (author_id, title);

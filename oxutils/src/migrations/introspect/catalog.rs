@@ -86,7 +86,7 @@ fn sqlite_table(connection: &mut Connection, name: &str, definition: &str) -> Re
 }
 
 /// The names in `CONSTRAINT <name> CHECK` of a `CREATE TABLE` statement, outside string literals.
-fn check_names(definition: &str) -> Vec<String> {
+pub(super) fn check_names(definition: &str) -> Vec<String> {
     let tokens = tokens(definition);
     tokens
         .windows(3)
