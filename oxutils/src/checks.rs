@@ -160,7 +160,7 @@ pub fn check_models(models: &[&ModelSchema]) -> Vec<CheckError> {
     }
     for model in models {
         for field in &model.fields {
-            if field.column_type == (ColumnType::Decimal { max_digits: 0, decimal_places: 0 }) {
+            if field.column_type == ColumnType::UNSIZED_DECIMAL {
                 problems.push(CheckError::DecimalWithoutDigits {
                     model: qualified(model),
                     field: field.name.clone(),

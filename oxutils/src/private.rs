@@ -52,8 +52,8 @@ pub fn field_schema<T: OxField>(attrs: FieldAttrs) -> FieldSchema {
         (ColumnType::String { .. } | ColumnType::Text, Some(max_length)) => ColumnType::String { max_length },
         (ColumnType::Decimal { .. }, _) => match attrs.decimal {
             Some((max_digits, decimal_places)) => ColumnType::Decimal { max_digits, decimal_places },
-            // Left unset (0 digits) for the system checks to name the field.
-            None => ColumnType::Decimal { max_digits: 0, decimal_places: 0 },
+            // Left unsized for the system checks to name the field.
+            None => ColumnType::UNSIZED_DECIMAL,
         },
         (column_type, _) => column_type,
     };

@@ -15,7 +15,7 @@ const EXPECTED: &str = "a decimal number";
 impl OxField for Decimal {
     fn column() -> ColumnSpec {
         // The digits come from `#[ox(max_digits, decimal_places)]`; left at 0, the checks ask for them.
-        ColumnSpec::of(ColumnType::Decimal { max_digits: 0, decimal_places: 0 })
+        ColumnSpec::of(ColumnType::UNSIZED_DECIMAL)
     }
 
     fn to_value(&self) -> Value {

@@ -153,7 +153,7 @@ fn model_source(
         if primary && (name.ident != "id" || foreign_key.is_some()) {
             attrs.push("primary_key".to_owned());
         }
-        if primary && mapped.integer && !definition.auto_increment {
+        if primary && mapped.is_integer() && !definition.auto_increment {
             notes.push("the table's key is not generated; an integer key of a model is".to_owned());
         }
         if name.column_attr {
@@ -221,26 +221,20 @@ struct Mapped {
     ty: String,
     attrs: Vec<String>,
     notes: Vec<String>,
-    integer: bool,
-    text: bool,
-    boolean: bool,
 }
 
 impl Mapped {
     fn of(ty: &str) -> Mapped {
-        Mapped {
-            ty: ty.to_owned(),
-            attrs: Vec::new(),
-            notes: Vec::new(),
-            integer: matches!(ty, "i16" | "i32" | "i64"),
-            text: ty == "String",
-            boolean: ty == "bool",
-        }
+        Mapped { ty: ty.to_owned(), attrs: Vec::new(), notes: Vec::new() }
     }
 
     fn noted(mut self, note: String) -> Mapped {
         self.notes.push(note);
         self
+    }
+
+    fn is_integer(&self) -> bool {
+        matches!(self.ty.as_str(), "i16" | "i32" | "i64")
     }
 }
 
@@ -309,7 +303,7 @@ fn map_type(definition: &DbColumnDef, backend: Backend, primary: bool) -> Mapped
              `ColumnType::custom`"
         )),
     };
-    if unsigned && mapped.integer {
+    if unsigned && mapped.is_integer() {
         mapped.noted(format!("`{spelled}`: the model's integer is signed"))
     } else {
         mapped
@@ -341,18 +335,18 @@ fn default_attr(default: &str, mapped: &Mapped) -> Option<String> {
         .strip_prefix('\'')
         .and_then(|rest| rest.strip_suffix('\''))
         .map(|inside| inside.replace("''", "'"));
-    if mapped.text {
+    if mapped.ty == "String" {
         return quoted.map(|text| format!("{text:?}"));
     }
     let bare = quoted.as_deref().unwrap_or(literal);
-    if mapped.boolean {
+    if mapped.ty == "bool" {
         return match bare.to_lowercase().as_str() {
             "true" | "1" | "t" => Some("true".to_owned()),
             "false" | "0" | "f" => Some("false".to_owned()),
             _ => None,
         };
     }
-    if mapped.integer {
+    if mapped.is_integer() {
         return bare.parse::<i64>().ok().map(|number| number.to_string());
     }
     if mapped.ty == "f32" || mapped.ty == "f64" {

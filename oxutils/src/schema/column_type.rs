@@ -106,6 +106,10 @@ impl<'de> Deserialize<'de> for SqlTypeName {
 }
 
 impl ColumnType {
+    /// A decimal whose field says no size: what `Decimal::column()` gives until `#[ox(max_digits,
+    /// decimal_places)]` fills it in, and what the system checks report.
+    pub const UNSIZED_DECIMAL: ColumnType = ColumnType::Decimal { max_digits: 0, decimal_places: 0 };
+
     /// A column of a type of your own, named per backend, for [`OxField::column`](crate::OxField::column):
     /// `ColumnType::custom("text COLLATE NOCASE", "citext", "varchar(254)")`.
     pub const fn custom(sqlite: &'static str, postgres: &'static str, mysql: &'static str) -> ColumnType {

@@ -3,6 +3,7 @@
 
 use super::{DbColumnDef, DbForeignKey, DbIndex, DbSchema, DbTable, flag};
 use crate::db::{Connection, DbError};
+use crate::dialect::Backend;
 use crate::schema::OnDelete;
 use sea_query::Value;
 use std::collections::BTreeMap;
@@ -86,7 +87,7 @@ fn sqlite_table(connection: &mut Connection, name: &str, definition: &str) -> Re
 }
 
 /// The names in `CONSTRAINT <name> CHECK` of a `CREATE TABLE` statement, outside string literals.
-pub(super) fn check_names(definition: &str) -> Vec<String> {
+fn check_names(definition: &str) -> Vec<String> {
     let tokens = tokens(definition);
     tokens
         .windows(3)
@@ -350,6 +351,102 @@ fn split(list: Option<String>) -> Vec<String> {
     list.map(|list| list.split(',').map(str::to_owned).collect()).unwrap_or_default()
 }
 
+/// The expression of each CHECK constraint of the current database or schema, by (table, constraint), as
+/// the backend keeps it: PostgreSQL deparses it, MySQL/MariaDB normalize it, SQLite keeps the text written.
+pub(crate) fn check_expressions(
+    connection: &mut Connection,
+) -> Result<BTreeMap<(String, String), String>, DbError> {
+    let rows = match connection.backend() {
+        Backend::Postgres => connection.query(
+            "SELECT c.relname::text, co.conname::text, pg_get_constraintdef(co.oid) FROM pg_constraint co \
+             JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND co.contype = 'c'",
+            &[],
+        )?,
+        Backend::Mysql => connection.query(
+            "SELECT tc.table_name, tc.constraint_name, cc.check_clause FROM information_schema.table_constraints \
+             tc JOIN information_schema.check_constraints cc ON cc.constraint_schema = tc.constraint_schema \
+             AND cc.constraint_name = tc.constraint_name WHERE tc.constraint_schema = DATABASE() \
+             AND tc.constraint_type = 'CHECK'",
+            &[],
+        )?,
+        Backend::Sqlite => {
+            let tables =
+                connection.query("SELECT name, sql FROM sqlite_master WHERE type = 'table'", &[])?;
+            let mut found = BTreeMap::new();
+            for row in tables {
+                let (table, definition) = (text(&row[0]).unwrap_or_default(), text(&row[1]).unwrap_or_default());
+                for name in check_names(&definition) {
+                    if let Some(expression) = sqlite_check(&definition, &name) {
+                        found.insert((table.clone(), name), expression);
+                    }
+                }
+            }
+            return Ok(found);
+        }
+    };
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let clause = text(&row[2]).unwrap_or_default();
+            // PostgreSQL's `CHECK ((pages > 0))`: the expression inside.
+            let expression = clause.trim().strip_prefix("CHECK ").unwrap_or(&clause).trim();
+            (
+                (text(&row[0]).unwrap_or_default(), text(&row[1]).unwrap_or_default()),
+                unwrap_parentheses(expression).to_owned(),
+            )
+        })
+        .collect())
+}
+
+/// `((a > 0))` → `a > 0`, only where the outer parentheses enclose the whole expression.
+fn unwrap_parentheses(mut expression: &str) -> &str {
+    while expression.starts_with('(') && balanced_end(expression) == Some(expression.len() - 1) {
+        expression = expression[1..expression.len() - 1].trim();
+    }
+    expression
+}
+
+/// The byte position of the parenthesis closing the one `text` starts with, outside quotes.
+fn balanced_end(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (at, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(open), c) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The text of SQLite's `CONSTRAINT <name> CHECK (<expression>)` in a table's definition.
+fn sqlite_check(definition: &str, name: &str) -> Option<String> {
+    let lower = definition.to_ascii_lowercase();
+    for spelled in [format!("\"{name}\""), format!("`{name}`"), format!("[{name}]"), name.to_owned()] {
+        let needle = format!("constraint {}", spelled.to_ascii_lowercase());
+        let Some(at) = lower.find(&needle) else { continue };
+        let rest = definition[at + needle.len()..].trim_start();
+        let Some(after) = rest.get(..5).filter(|word| word.eq_ignore_ascii_case("check")).map(|_| &rest[5..])
+        else {
+            continue;
+        };
+        let body = after.trim_start();
+        let end = balanced_end(body)?;
+        return Some(body[1..end].trim().to_owned());
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,5 +455,14 @@ mod tests {
     fn check_names_are_read_outside_literals() {
         let sql = r#"CREATE TABLE "t" ( "a" integer, CONSTRAINT "t_a_positive" CHECK (a >= 0), b text DEFAULT 'CONSTRAINT "x" CHECK', CONSTRAINT "we""ird" CHECK (a < 9) )"#;
         assert_eq!(check_names(sql), ["t_a_positive", "we\"ird"]);
+    }
+
+    #[test]
+    fn check_expressions_are_cut_out_whole() {
+        let sql = r#"CREATE TABLE t (a integer, CONSTRAINT "a_range" CHECK ((a > 0) AND a < ')'), b text)"#;
+        assert_eq!(sqlite_check(sql, "a_range").as_deref(), Some("(a > 0) AND a < ')'"));
+        assert_eq!(sqlite_check(sql, "missing"), None);
+        assert_eq!(unwrap_parentheses("((pages > 0))"), "pages > 0");
+        assert_eq!(unwrap_parentheses("(a > 0) AND (b > 0)"), "(a > 0) AND (b > 0)");
     }
 }
