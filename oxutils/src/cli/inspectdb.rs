@@ -3,8 +3,7 @@
 use super::{CliError, DatabaseArg};
 use crate::apps::App;
 use crate::migrations::inspect::models_source;
-use crate::migrations::introspect::{check_expressions, database_schema, table_columns};
-use std::collections::BTreeMap;
+use crate::migrations::introspect::{catalog_details, database_schema};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -39,13 +38,8 @@ pub fn inspectdb(apps: &[App], args: &InspectdbArgs, out: &mut dyn Write) -> Res
     if let Some(missing) = args.tables.iter().find(|table| !schema.tables.contains_key(*table)) {
         return Err(CliError::UnknownTable { table: missing.clone() });
     }
-    let mut column_order = BTreeMap::new();
-    for table in schema.tables.keys() {
-        let columns = table_columns(&mut connection, table)?.unwrap_or_default();
-        column_order.insert(table.clone(), columns.into_iter().map(|column| column.name).collect());
-    }
-    let checks = check_expressions(&mut connection)?;
-    let source = models_source(&schema, &column_order, &checks, connection.backend(), &app, &args.tables);
+    let details = catalog_details(&mut connection, &schema)?;
+    let source = models_source(&schema, &details, connection.backend(), &app, &args.tables);
     out.write_all(source.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

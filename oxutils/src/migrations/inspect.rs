@@ -6,20 +6,18 @@
 //! what the model declares instead. What a model cannot be at all (a table without a primary key, or with
 //! one of several columns) is left out with a note, since `makemigrations` would create something else.
 
-use super::introspect::{DbColumnDef, DbSchema, DbTable};
+use super::introspect::{CatalogDetails, DbColumnDef, DbSchema, DbTable};
 use crate::dialect::Backend;
 use crate::schema::OnDelete;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// The source of a models module for the tables of `schema` (all of them when `only` is empty, except
-/// the migration recorder's), each model in `app`, its fields in the order of `column_order` (each table's
-/// columns as declared; the catalog lists them by name), with the CHECK constraints whose expressions
-/// `checks` holds by (table, name).
-pub fn models_source(
+/// the migration recorder's), each model in `app`, its fields in the columns' order, with the CHECK
+/// constraints and comments of `details`.
+pub(crate) fn models_source(
     schema: &DbSchema,
-    column_order: &BTreeMap<String, Vec<String>>,
-    checks: &BTreeMap<(String, String), String>,
+    details: &CatalogDetails,
     backend: Backend,
     app: &str,
     only: &[String],
@@ -41,14 +39,25 @@ pub fn models_source(
     );
     for (name, table) in &tables {
         out.push('\n');
-        let order =
-            column_order.get(*name).cloned().unwrap_or_else(|| table.columns.keys().cloned().collect());
-        let table_checks: BTreeMap<&str, &str> = checks
+        let order = details
+            .column_order
+            .get(*name)
+            .cloned()
+            .unwrap_or_else(|| table.columns.keys().cloned().collect());
+        let table_checks: BTreeMap<&str, &str> = details
+            .checks
             .iter()
             .filter(|((of, _), _)| of == name)
             .map(|((_, check), expression)| (check.as_str(), expression.as_str()))
             .collect();
-        out.push_str(&model_source(name, table, &order, &table_checks, backend, app, &structs));
+        let comments: BTreeMap<Option<&str>, &str> = details
+            .comments
+            .iter()
+            .filter(|((of, _), _)| of == name)
+            .map(|((_, column), comment)| (column.as_deref(), comment.as_str()))
+            .collect();
+        let inspected = Inspected { name, table, order: &order, checks: &table_checks, comments: &comments };
+        out.push_str(&model_source(&inspected, backend, app, &structs));
     }
     out
 }
@@ -59,15 +68,25 @@ fn is_bookkeeping(table: &str) -> bool {
     table == super::recorder::MigrationRecord::TABLE
 }
 
+/// One table as the catalog describes it.
+struct Inspected<'a> {
+    name: &'a str,
+    table: &'a DbTable,
+    /// Its columns in declaration order.
+    order: &'a [String],
+    /// Its CHECK expressions by constraint.
+    checks: &'a BTreeMap<&'a str, &'a str>,
+    /// Its comments by column, the table's own under `None`.
+    comments: &'a BTreeMap<Option<&'a str>, &'a str>,
+}
+
 fn model_source(
-    table_name: &str,
-    table: &DbTable,
-    order: &[String],
-    checks: &BTreeMap<&str, &str>,
+    inspected: &Inspected<'_>,
     backend: Backend,
     app: &str,
     structs: &BTreeMap<&str, String>,
 ) -> String {
+    let Inspected { name: table_name, table, order, checks, comments } = *inspected;
     let mut out = String::new();
     let struct_name = &structs[table_name];
     let [key] = table.primary_key.as_slice() else {
@@ -92,6 +111,9 @@ fn model_source(
     let mut unique_columns = BTreeSet::new();
     let mut indexed_columns = BTreeSet::new();
     let mut model_attrs = vec![format!("app = {app:?}"), format!("table = {table_name:?}")];
+    if let Some(comment) = comments.get(&None) {
+        model_attrs.push(format!("db_comment = {comment:?}"));
+    }
     for index in table.indexes.values() {
         match (index.columns.as_slice(), index.unique) {
             ([column], true) => {
@@ -169,6 +191,9 @@ fn model_source(
         }
         attrs.append(&mut mapped.attrs);
         notes.append(&mut mapped.notes);
+        if let Some(comment) = comments.get(&Some(column.as_str())) {
+            attrs.push(format!("db_comment = {comment:?}"));
+        }
         if let Some(default) = &definition.default
             && !primary
         {

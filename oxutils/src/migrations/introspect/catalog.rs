@@ -363,6 +363,12 @@ pub(crate) fn check_expressions(
              WHERE n.nspname = current_schema() AND co.contype = 'c'",
             &[],
         )?,
+        // MariaDB names a check within its table, and says which; MySQL 8 within the schema, and does not.
+        Backend::Mysql if mariadb_checks(connection)? => connection.query(
+            "SELECT table_name, constraint_name, check_clause FROM information_schema.check_constraints \
+             WHERE constraint_schema = DATABASE()",
+            &[],
+        )?,
         Backend::Mysql => connection.query(
             "SELECT tc.table_name, tc.constraint_name, cc.check_clause FROM information_schema.table_constraints \
              tc JOIN information_schema.check_constraints cc ON cc.constraint_schema = tc.constraint_schema \
@@ -393,10 +399,83 @@ pub(crate) fn check_expressions(
             let expression = clause.trim().strip_prefix("CHECK ").unwrap_or(&clause).trim();
             (
                 (text(&row[0]).unwrap_or_default(), text(&row[1]).unwrap_or_default()),
-                unwrap_parentheses(expression).to_owned(),
+                unquote_plain_names(unwrap_parentheses(expression)),
             )
         })
         .collect())
+}
+
+/// Whether `information_schema.check_constraints` says which table each check is on (MariaDB's does).
+fn mariadb_checks(connection: &mut Connection) -> Result<bool, DbError> {
+    let rows = connection.query(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = 'information_schema' \
+         AND table_name = 'CHECK_CONSTRAINTS' AND column_name = 'TABLE_NAME'",
+        &[],
+    )?;
+    Ok(!rows.is_empty())
+}
+
+/// The comment of each table (column `None`) and column of the current database or schema that has one,
+/// by (table, column); SQLite keeps none.
+pub(crate) fn comments(
+    connection: &mut Connection,
+) -> Result<BTreeMap<(String, Option<String>), String>, DbError> {
+    let rows = match connection.backend() {
+        Backend::Sqlite => return Ok(BTreeMap::new()),
+        Backend::Postgres => connection.query(
+            "SELECT c.relname::text, a.attname::text, col_description(c.oid, a.attnum) \
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 \
+             AND NOT a.attisdropped AND col_description(c.oid, a.attnum) IS NOT NULL \
+             UNION ALL SELECT c.relname::text, NULL, obj_description(c.oid, 'pg_class') \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
+             AND obj_description(c.oid, 'pg_class') IS NOT NULL",
+            &[],
+        )?,
+        Backend::Mysql => connection.query(
+            "SELECT table_name, column_name, column_comment FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND column_comment <> '' \
+             UNION ALL SELECT table_name, NULL, table_comment FROM information_schema.tables \
+             WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' AND table_comment <> ''",
+            &[],
+        )?,
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let comment = text(&row[2]).filter(|comment| !comment.is_empty())?;
+            Some(((text(&row[0]).unwrap_or_default(), text(&row[1])), comment))
+        })
+        .collect())
+}
+
+/// MySQL's `` `pages` > 0 `` → `pages > 0`: backticks run on MySQL alone, and a plain lowercase name needs
+/// no quotes anywhere. Names that need them, and string literals, are kept as written.
+fn unquote_plain_names(expression: &str) -> String {
+    let mut out = String::with_capacity(expression.len());
+    let mut rest = expression;
+    while let Some(at) = rest.find(['`', '\'']) {
+        out.push_str(&rest[..at]);
+        let quote = rest.as_bytes()[at] as char;
+        let after = &rest[at + 1..];
+        let end = after.find(quote).map_or(after.len(), |end| end + 1);
+        let (quoted, tail) = after.split_at(end);
+        let name = quoted.strip_suffix(quote).unwrap_or(quoted);
+        let plain = !name.is_empty()
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if quote == '`' && plain {
+            out.push_str(name);
+        } else {
+            out.push(quote);
+            out.push_str(quoted);
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `((a > 0))` → `a > 0`, only where the outer parentheses enclose the whole expression.
@@ -464,5 +543,9 @@ mod tests {
         assert_eq!(sqlite_check(sql, "missing"), None);
         assert_eq!(unwrap_parentheses("((pages > 0))"), "pages > 0");
         assert_eq!(unwrap_parentheses("(a > 0) AND (b > 0)"), "(a > 0) AND (b > 0)");
+        assert_eq!(
+            unquote_plain_names("`pages` > 0 and `Odd Name` <> '`x`'"),
+            "pages > 0 and `Odd Name` <> '`x`'"
+        );
     }
 }
