@@ -1,7 +1,7 @@
 //! PostgreSQL through the `postgres` crate.
 
 use super::{ConstraintKind, DbError, Row};
-use ::postgres::types::Type;
+use ::postgres::types::{FromSql, Kind, Type};
 use ::postgres::{Client, NoTls};
 use sea_query::Value;
 use sea_query_postgres::{PostgresValue, PostgresValues};
@@ -74,6 +74,24 @@ fn value_of(row: &::postgres::Row, index: usize) -> Result<Value, ::postgres::Er
         Type::JSON | Type::JSONB => {
             Value::Json(row.try_get::<_, Option<serde_json::Value>>(index)?.map(Box::new))
         }
+        _ if matches!(column_type.kind(), Kind::Enum(_)) => {
+            Value::String(row.try_get::<_, Option<EnumLabel>>(index)?.map(|label| label.0))
+        }
         _ => Value::String(row.try_get(index)?),
     })
+}
+
+/// The label of a value of an enum type (`CREATE TYPE mood AS ENUM (...)`), which a custom `OxField`
+/// reads as text: its binary form is the label's UTF-8, but the driver's `String` accepts text types only.
+/// (Binding needs nothing: a string parameter is sent as its bytes whatever type the server expects.)
+struct EnumLabel(String);
+
+impl<'a> FromSql<'a> for EnumLabel {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(EnumLabel(std::str::from_utf8(raw)?.to_owned()))
+    }
+
+    fn accepts(column_type: &Type) -> bool {
+        matches!(column_type.kind(), Kind::Enum(_))
+    }
 }

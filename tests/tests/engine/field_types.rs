@@ -7,7 +7,8 @@
 //!
 //! A user's own type that declares its SQL type per backend: an e-mail address compared without case
 //! (`citext` on PostgreSQL, `text COLLATE NOCASE` on SQLite, MySQL's case-insensitive `varchar`), its type
-//! kept through the migration file.
+//! kept through the migration file. A PostgreSQL enum type (MySQL's `enum`, SQLite's text with a CHECK),
+//! made and dropped by the migration that uses it, written, filtered and read back through its labels.
 
 use crate::support::{self, Database};
 
@@ -174,3 +175,83 @@ fn a_type_of_ones_own_declares_its_sql_type_per_backend(database: &mut Database)
 }
 
 on_every_backend!(a_type_of_ones_own_declares_its_sql_type_per_backend);
+
+/// How a diary entry's author felt: a PostgreSQL enum type of its own, MySQL's `enum`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mood {
+    Happy,
+    Sad,
+}
+
+impl OxField for Mood {
+    fn column() -> ColumnSpec {
+        ColumnSpec::of(ColumnType::custom(
+            "text CHECK (mood IN ('happy', 'sad'))",
+            "mood",
+            "enum('happy', 'sad')",
+        ))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(Some(match self {
+            Mood::Happy => "happy".to_owned(),
+            Mood::Sad => "sad".to_owned(),
+        }))
+    }
+
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match &value {
+            Value::String(Some(label)) if label == "happy" => Ok(Mood::Happy),
+            Value::String(Some(label)) if label == "sad" => Ok(Mood::Sad),
+            _ => Err(ValueError::new("a mood (happy or sad)", &value)),
+        }
+    }
+}
+
+#[derive(OxModel, Debug, Clone, PartialEq)]
+#[ox(app = "diary")]
+pub struct Entry {
+    pub id: i64,
+    pub mood: Mood,
+    pub later: Option<Mood>,
+}
+
+fn diary_migrations() -> Vec<Migration> {
+    let create = BackendSql {
+        postgres: Some("CREATE TYPE mood AS ENUM ('happy', 'sad')".into()),
+        ..Default::default()
+    };
+    let drop = BackendSql { postgres: Some("DROP TYPE mood".into()), ..Default::default() };
+    let operations = vec![
+        Operation::RunSql { forward: create, backward: Some(drop) },
+        Operation::CreateModel { model: Entry::schema().clone() },
+    ];
+    let migration = new_migration("diary", "0001_initial", vec![], vec![], operations);
+    vec![Migration::parse("diary", &migration.file_name(), &migration.render()).expect("a migration file")]
+}
+
+fn an_enum_type_of_ones_own_reads_back_by_its_labels(database: &mut Database) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    let mut executor = Executor::new(connection, diary_migrations()).unwrap();
+    executor.migrate(&Target::Latest, MigrateOptions::default()).unwrap();
+    let happy = Entry { id: 0, mood: Mood::Happy, later: Some(Mood::Sad) }.insert(connection).unwrap();
+    let sad = Entry { id: 0, mood: Mood::Sad, later: None }.insert(connection).unwrap();
+    assert_eq!(
+        Entry::objects().filter(Entry::MOOD.eq(Mood::Sad)).all(connection).unwrap(),
+        [sad],
+        "{backend}"
+    );
+    assert_eq!(
+        Entry::objects().filter(Entry::LATER.eq(Mood::Sad)).all(connection).unwrap(),
+        [happy],
+        "{backend}"
+    );
+    let refused = connection.batch("INSERT INTO diary_entry (mood) VALUES ('bored')");
+    assert!(refused.is_err(), "a label the type does not have is refused on {backend}");
+    let mut executor = Executor::new(connection, diary_migrations()).unwrap();
+    executor.migrate(&Target::Zero("diary".into()), MigrateOptions::default()).unwrap();
+    assert!(!support::tables(connection).contains(&"diary_entry".to_owned()), "{backend}");
+}
+
+on_every_backend!(an_enum_type_of_ones_own_reads_back_by_its_labels);
