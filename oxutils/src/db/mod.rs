@@ -62,11 +62,15 @@ impl<'a> Cell<'a> {
     }
 }
 
-/// The text of a statement. `Fixed` text lives as long as the program (each model's CRUD statements, built
-/// once): SQLite keeps its statement prepared on each connection, found by the text's address.
+/// The text of a statement, and how long its prepared form is worth keeping. `Fixed` text lives as long
+/// as the program (each model's CRUD statements, built once): SQLite and PostgreSQL keep its statement
+/// prepared on each connection, found by the text's address. `Repeated` text is built again on each call
+/// in a shape that repeats (a query's filters with their values as parameters): kept prepared by its
+/// text. `Built` text is anything else (DDL, a user's SQL).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum SqlText<'a> {
     Fixed(&'static str),
+    Repeated(&'a str),
     Built(&'a str),
 }
 
@@ -74,9 +78,36 @@ impl<'a> SqlText<'a> {
     pub(crate) fn text(self) -> &'a str {
         match self {
             SqlText::Fixed(text) => text,
-            SqlText::Built(text) => text,
+            SqlText::Repeated(text) | SqlText::Built(text) => text,
         }
     }
+}
+
+/// Whether every statement of `sql` leaves tables as they are (a read, a write of rows, transaction
+/// control, a setting), so that statements prepared against them stay valid. Unsure means no: a `;`
+/// inside a literal only makes it drop prepared statements it could have kept.
+pub(crate) fn leaves_schema_alone(sql: &str) -> bool {
+    const ROWS_ONLY: [&str; 15] = [
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "WITH",
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "RELEASE",
+        "SET",
+        "RESET",
+        "SHOW",
+        "VALUES",
+    ];
+    sql.split(';').all(|statement| {
+        let first = statement.split_whitespace().next();
+        first.is_none_or(|word| ROWS_ONLY.iter().any(|keyword| word.eq_ignore_ascii_case(keyword)))
+    })
 }
 
 /// The driver behind a connection.
@@ -84,7 +115,7 @@ impl<'a> SqlText<'a> {
 enum Driver {
     Sqlite(sqlite::SqliteConnection),
     #[cfg(feature = "postgres")]
-    Postgres(::postgres::Client),
+    Postgres(postgres::PgConnection),
     #[cfg(feature = "mysql")]
     Mysql(::mysql::Conn),
 }
@@ -143,7 +174,7 @@ impl Connection {
         match &mut self.driver {
             Driver::Sqlite(connection) => sqlite::batch(connection, sql),
             #[cfg(feature = "postgres")]
-            Driver::Postgres(client) => postgres::batch(client, sql),
+            Driver::Postgres(client) => client.batch(sql),
             #[cfg(feature = "mysql")]
             Driver::Mysql(connection) => mysql::batch(connection, sql),
         }
@@ -155,10 +186,11 @@ impl Connection {
     }
 
     pub(crate) fn execute_sql(&mut self, sql: SqlText<'_>, params: &[Value]) -> Result<u64, DbError> {
+        let outside_transaction = self.depth == 0;
         match &mut self.driver {
             Driver::Sqlite(connection) => connection.execute(sql, params),
             #[cfg(feature = "postgres")]
-            Driver::Postgres(client) => postgres::execute(client, sql.text(), params),
+            Driver::Postgres(client) => client.execute(sql, params, outside_transaction),
             #[cfg(feature = "mysql")]
             Driver::Mysql(connection) => mysql::execute(connection, sql.text(), params),
         }
@@ -191,10 +223,11 @@ impl Connection {
     }
 
     pub(crate) fn query_sql(&mut self, sql: SqlText<'_>, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        let outside_transaction = self.depth == 0;
         match &mut self.driver {
             Driver::Sqlite(connection) => sqlite::query(connection, sql, params),
             #[cfg(feature = "postgres")]
-            Driver::Postgres(client) => postgres::query(client, sql.text(), params),
+            Driver::Postgres(client) => client.query(sql, params, outside_transaction),
             #[cfg(feature = "mysql")]
             Driver::Mysql(connection) => mysql::query(connection, sql.text(), params),
         }

@@ -1,31 +1,164 @@
-//! PostgreSQL through the `postgres` crate.
+//! PostgreSQL through the `postgres` crate, with the connection's prepared statements kept.
+//!
+//! `Client::execute` with SQL text prepares it on every call: a round trip to the server before the one
+//! that runs it. Each model's CRUD statement (text that lives as long as the program) and each query shape
+//! is prepared once per connection instead, as hand-written code holds its `Statement`.
 
-use super::{ConstraintKind, DbError, Row};
+use super::{ConstraintKind, DbError, Row, SqlText};
 use ::postgres::types::{FromSql, Kind, Type};
-use ::postgres::{Client, NoTls};
+use ::postgres::{Client, NoTls, Statement};
 use sea_query::Value;
 use sea_query_postgres::{PostgresValue, PostgresValues};
+use std::collections::HashMap;
 
-pub fn open(url: &str) -> Result<Client, DbError> {
-    Client::connect(url, NoTls).map_err(|error| DbError::connect_driver(url, error))
+/// Query shapes kept at most; past it the cache starts again, so that a program that builds unbounded
+/// distinct queries does not grow the server's memory or its own.
+const MAX_QUERY_SHAPES: usize = 256;
+
+/// A client and the statements prepared on it.
+pub struct PgConnection {
+    client: Client,
+    /// By the address and length of fixed text.
+    fixed: HashMap<(usize, usize), Statement>,
+    /// By the text of a query built again on each call.
+    repeated: HashMap<String, Statement>,
 }
 
-pub fn batch(client: &mut Client, sql: &str) -> Result<(), DbError> {
-    client.batch_execute(sql).map_err(|error| classify(sql, error))
+pub fn open(url: &str) -> Result<PgConnection, DbError> {
+    let client = Client::connect(url, NoTls).map_err(|error| DbError::connect_driver(url, error))?;
+    Ok(PgConnection { client, fixed: HashMap::new(), repeated: HashMap::new() })
 }
 
-pub fn execute(client: &mut Client, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-    let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
-    client.execute(sql, &values.as_params()).map_err(|error| classify(sql, error))
+impl PgConnection {
+    pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        if !super::leaves_schema_alone(sql) {
+            self.forget_statements();
+        }
+        self.client.batch_execute(sql).map_err(|error| classify(sql, error))
+    }
+
+    /// Runs `sql`; `retry` says whether a statement whose plan went stale (a table another connection
+    /// altered) may run once more, prepared again: only outside a transaction, which the error aborts.
+    pub fn execute(&mut self, sql: SqlText<'_>, params: &[Value], retry: bool) -> Result<u64, DbError> {
+        let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
+        let params = values.as_params();
+        self.with_statement(sql, retry, |client, statement| match statement {
+            Some(statement) => client.execute(statement, &params),
+            None => client.execute(sql.text(), &params),
+        })
+    }
+
+    pub fn query(&mut self, sql: SqlText<'_>, params: &[Value], retry: bool) -> Result<Vec<Row>, DbError> {
+        let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
+        let params = values.as_params();
+        let rows = self.with_statement(sql, retry, |client, statement| match statement {
+            Some(statement) => client.query(statement, &params),
+            None => client.query(sql.text(), &params),
+        })?;
+        rows.iter()
+            .map(|row| (0..row.len()).map(|index| value_of(row, index)).collect::<Result<Row, _>>())
+            .collect::<Result<_, _>>()
+            .map_err(|error| classify(sql.text(), error))
+    }
+
+    /// Runs `run` with the statement prepared for `sql` (none for text built once, which runs unprepared,
+    /// as the client does it: a schema change in it must not leave stale plans behind).
+    fn with_statement<T>(
+        &mut self,
+        sql: SqlText<'_>,
+        retry: bool,
+        mut run: impl FnMut(&mut Client, Option<&Statement>) -> Result<T, ::postgres::Error>,
+    ) -> Result<T, DbError> {
+        let text = sql.text();
+        let key = match sql {
+            SqlText::Built(text) => {
+                if !super::leaves_schema_alone(text) {
+                    self.forget_statements();
+                }
+                return run(&mut self.client, None).map_err(|error| classify(text, error));
+            }
+            SqlText::Fixed(text) => Key::Fixed(text),
+            SqlText::Repeated(text) => Key::Repeated(text),
+        };
+        let statement = self.prepared(&key)?;
+        match run(&mut self.client, Some(&statement)) {
+            Err(error) if is_stale_plan(&error) => {
+                self.forget(&key);
+                if !retry {
+                    return Err(classify(text, error));
+                }
+                let statement = self.prepared(&key)?;
+                run(&mut self.client, Some(&statement)).map_err(|error| classify(text, error))
+            }
+            result => result.map_err(|error| classify(text, error)),
+        }
+    }
+
+    /// The statement for `key`, prepared now if it is not yet. (A `Statement` is a reference-counted
+    /// handle: the clone is cheap.)
+    fn prepared(&mut self, key: &Key<'_>) -> Result<Statement, DbError> {
+        let held = match key {
+            Key::Fixed(text) => self.fixed.get(&address(text)),
+            Key::Repeated(text) => self.repeated.get(*text),
+        };
+        if let Some(statement) = held {
+            return Ok(statement.clone());
+        }
+        let text = key.text();
+        let statement = self.client.prepare(text).map_err(|error| classify(text, error))?;
+        match key {
+            Key::Fixed(text) => {
+                self.fixed.insert(address(text), statement.clone());
+            }
+            Key::Repeated(text) => {
+                if self.repeated.len() >= MAX_QUERY_SHAPES {
+                    self.repeated.clear();
+                }
+                self.repeated.insert((*text).to_owned(), statement.clone());
+            }
+        }
+        Ok(statement)
+    }
+
+    fn forget(&mut self, key: &Key<'_>) {
+        match key {
+            Key::Fixed(text) => self.fixed.remove(&address(text)),
+            Key::Repeated(text) => self.repeated.remove(*text),
+        };
+    }
+
+    /// Drops every prepared statement: the schema they were planned against may be changing.
+    fn forget_statements(&mut self) {
+        self.fixed.clear();
+        self.repeated.clear();
+    }
 }
 
-pub fn query(client: &mut Client, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-    let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
-    let rows = client.query(sql, &values.as_params()).map_err(|error| classify(sql, error))?;
-    rows.iter()
-        .map(|row| (0..row.len()).map(|index| value_of(row, index)).collect::<Result<Row, _>>())
-        .collect::<Result<_, _>>()
-        .map_err(|error| classify(sql, error))
+enum Key<'a> {
+    Fixed(&'static str),
+    Repeated(&'a str),
+}
+
+impl Key<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Key::Fixed(text) => text,
+            Key::Repeated(text) => text,
+        }
+    }
+}
+
+/// Fixed text is found by where it lives, as SQLite's held statements are: no hashing of the text.
+fn address(text: &'static str) -> (usize, usize) {
+    (text.as_ptr() as usize, text.len())
+}
+
+/// "cached plan must not change result type": a prepared statement's table changed under it.
+fn is_stale_plan(error: &::postgres::Error) -> bool {
+    error.as_db_error().is_some_and(|db| {
+        *db.code() == ::postgres::error::SqlState::FEATURE_NOT_SUPPORTED
+            && db.message().contains("cached plan")
+    })
 }
 
 /// A typed constraint error where the server reports one, with its constraint and table.

@@ -92,7 +92,7 @@ impl SqliteConnection {
                 };
                 run(statement)
             }
-            SqlText::Built(text) => {
+            SqlText::Repeated(text) | SqlText::Built(text) => {
                 let mut statement =
                     connection.prepare_cached(text).map_err(|error| DbError::from_driver(text, error))?;
                 run(&mut statement)

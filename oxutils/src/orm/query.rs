@@ -93,7 +93,7 @@ impl<M: Model> Query<M> {
     pub fn all(&self, connection: &mut Connection) -> Result<Vec<M>, DbError> {
         let (sql, values) = self.select().build_for(connection.backend());
         let mut rows = Vec::new();
-        connection.query_field_rows(SqlText::Built(&sql), &values, |row| {
+        connection.query_field_rows(SqlText::Repeated(&sql), &values, |row| {
             rows.push(row);
             true
         })?;

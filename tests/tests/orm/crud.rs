@@ -308,6 +308,56 @@ fn a_new_row_needs_no_placeholders(mut database: TestDatabase) {
     assert!(member.updated_at >= before, "auto_now filled on {backend}");
 }
 
+/// A deploy migrates while the application runs: another connection changes a column's type under the
+/// statements this connection holds prepared. Outside a transaction the read is planned again and
+/// succeeds; on PostgreSQL, inside one, the server refuses the stale plan (aborting the transaction, as
+/// for any error there), and the next transaction reads again.
+fn a_column_altered_by_another_connection_is_read_again(mut database: TestDatabase) {
+    let backend = database.connection.backend();
+    let url = database.url().expect("a second connection");
+    let connection = &mut database.connection;
+    let event = BookEvent { id: 0, book_id: 1, action: "insert".into(), title: "One".into() };
+    let event = event.insert(connection).unwrap();
+    assert_eq!(BookEvent::get(connection, &event.id).unwrap(), event, "{backend}");
+    let query = BookEvent::objects().filter(BookEvent::ACTION.eq("insert".to_owned()));
+    assert_eq!(query.all(connection).unwrap(), [event.clone()], "{backend}");
+    let mut deploy = oxutils::db::Connection::open(&url).unwrap();
+    let (widen, back) = match backend {
+        oxutils::ddl::Backend::Postgres => (
+            "ALTER TABLE library_bookevent ALTER COLUMN action TYPE text",
+            "ALTER TABLE library_bookevent ALTER COLUMN action TYPE varchar(10)",
+        ),
+        oxutils::ddl::Backend::Mysql => (
+            "ALTER TABLE library_bookevent MODIFY action longtext NOT NULL",
+            "ALTER TABLE library_bookevent MODIFY action varchar(10) NOT NULL",
+        ),
+        oxutils::ddl::Backend::Sqlite => (
+            "ALTER TABLE library_bookevent ADD COLUMN extra integer NULL",
+            "ALTER TABLE library_bookevent DROP COLUMN extra",
+        ),
+    };
+    deploy.batch(widen).unwrap();
+    assert_eq!(BookEvent::get(connection, &event.id).unwrap(), event, "planned again on {backend}");
+    assert_eq!(query.all(connection).unwrap(), [event.clone()], "planned again on {backend}");
+
+    deploy.batch(back).unwrap();
+    let mut transaction = connection.transaction().unwrap();
+    let inside = BookEvent::get(&mut transaction, &event.id);
+    if backend == oxutils::ddl::Backend::Postgres {
+        let error = inside.unwrap_err();
+        assert!(error.to_string().contains("cached plan"), "{error}");
+    } else {
+        assert_eq!(inside.unwrap(), event, "{backend}");
+    }
+    drop(transaction);
+    assert_eq!(BookEvent::get(connection, &event.id).unwrap(), event, "the next read on {backend}");
+}
+
+on_every_backend!(
+    with_migrated_file =>
+    a_column_altered_by_another_connection_is_read_again,
+);
+
 on_every_backend!(
     with_migrated =>
     a_new_row_needs_no_placeholders,
