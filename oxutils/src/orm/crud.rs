@@ -4,30 +4,17 @@
 //! inside the write's transaction, with the row before and after: what it writes (an audit entry, say)
 //! commits or rolls back with the write itself.
 
+use super::generated::{asks_for_a_key, key_value, shape, stamp};
 use crate::db::{Connection, DbError, SqlText, Statement};
 use crate::dialect::Backend;
 use crate::field::OxField;
 use crate::model::Model;
 use crate::model::foreign_key::ForeignKey;
-use crate::model::statement_cache::Shape;
 pub use crate::model::write_event::{WriteAction, WriteEvent};
 use crate::orm::column::Column;
 use crate::orm::query::{Assignment, Query};
-use crate::schema::ColumnType;
 use sea_query::{Alias, Expr, ExprTrait, Query as Sql, Value};
 use std::sync::OnceLock;
-
-fn shape<M: Model>() -> &'static Shape {
-    M::statements().shape.get_or_init(|| {
-        let fields = &M::schema().fields;
-        let key_index = fields.iter().position(|field| field.primary_key);
-        Shape {
-            key_index,
-            auto_increment: key_index.is_some_and(|index| fields[index].auto_increment),
-            stamps: fields.iter().any(|field| field.auto_now || field.auto_now_add),
-        }
-    })
-}
 
 fn cached(
     slots: &'static [OnceLock<String>; 3],
@@ -103,10 +90,13 @@ pub trait ModelExt: Model {
         Ok(())
     }
 
-    /// Inserts every row in one transaction and returns them as stored.
+    /// Inserts every row in one transaction and returns them as stored: in multi-row `INSERT`s, as many
+    /// rows to a statement as the backend takes parameters for (at most 500), each write hook called
+    /// after them. (On MySQL with `innodb_autoinc_lock_mode = 2`, MySQL 8's default, a statement per row,
+    /// since the keys of one statement's rows may not be consecutive there.)
     fn bulk_insert(connection: &mut Connection, rows: &[Self]) -> Result<Vec<Self>, DbError> {
         let mut transaction = connection.transaction()?;
-        let stored = rows.iter().map(|row| row.insert(&mut transaction)).collect::<Result<Vec<_>, _>>()?;
+        let stored = super::bulk::insert_rows(&mut transaction, rows)?;
         transaction.commit()?;
         Ok(stored)
     }
@@ -202,25 +192,6 @@ fn key_is<M: Model>() -> Expr {
     Expr::col((Alias::new(M::TABLE), Alias::new(M::PRIMARY_KEY_COLUMN))).eq(key)
 }
 
-/// Fills `auto_now_add` on insert and `auto_now` on every write, with the current time in each field's type.
-fn stamp<M: Model>(values: &mut [Value], action: WriteAction) {
-    if !shape::<M>().stamps {
-        return;
-    }
-    let fields = &M::schema().fields;
-    // To the microsecond, which PostgreSQL and MySQL keep: the row `insert` returns is then the row stored.
-    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
-    for (field, value) in fields.iter().zip(values.iter_mut()) {
-        if field.auto_now || (field.auto_now_add && action == WriteAction::Insert) {
-            *value = match field.column_type {
-                ColumnType::Date => Value::ChronoDate(Some(now.date_naive())),
-                ColumnType::DateTime => Value::ChronoDateTime(Some(now.naive_utc())),
-                _ => Value::ChronoDateTimeUtc(Some(now)),
-            };
-        }
-    }
-}
-
 /// How an insert binds a row straight from the model: possible on SQLite when no hook needs the row's
 /// values and no timestamp is filled in. Whether the key is left for the database to generate.
 #[derive(Clone, Copy)]
@@ -236,12 +207,6 @@ fn direct_insert<M: Model>(row: &M, backend: Backend) -> Option<DirectInsert> {
     let generated =
         shape.key_index.filter(|_| shape.auto_increment && asks_for_a_key(&row.primary_key().to_value()));
     Some(DirectInsert { generated })
-}
-
-/// An auto-increment key of 0 or NULL asks the database for one.
-fn asks_for_a_key(value: &Value) -> bool {
-    matches!(value, Value::BigInt(Some(0)) | Value::Int(Some(0)) | Value::SmallInt(Some(0)))
-        || crate::field::is_null(value)
 }
 
 /// Inserts `row` binding its fields in place, and fills in the key the database generated.
@@ -278,15 +243,6 @@ fn insert_sql<M: Model>(backend: Backend, generated: Option<usize>) -> SqlText<'
         }
         sql_of(&insert, backend)
     })
-}
-
-/// A generated key as the value of its column's type.
-fn key_value(column_type: &ColumnType, id: i64) -> Value {
-    match column_type {
-        ColumnType::SmallInteger => Value::SmallInt(i16::try_from(id).ok()),
-        ColumnType::Integer => Value::Int(i32::try_from(id).ok()),
-        _ => Value::BigInt(Some(id)),
-    }
 }
 
 /// Inserts `values`; a generated key is written back into them.

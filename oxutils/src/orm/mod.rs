@@ -1,9 +1,11 @@
 //! The ORM, on top of models and connections: typed columns and filters, queries, CRUD and its write
 //! hooks, and rows deleted together with their files.
 
+mod bulk;
 pub(crate) mod column;
 pub(crate) mod crud;
 pub(crate) mod files;
+mod generated;
 pub(crate) mod query;
 
 pub use column::{Column, Filter};

@@ -353,6 +353,55 @@ fn a_column_altered_by_another_connection_is_read_again(mut database: TestDataba
     assert_eq!(BookEvent::get(connection, &event.id).unwrap(), event, "the next read on {backend}");
 }
 
+/// Many rows in multi-row statements: more than one statement holds (500 rows), keys asked for and keys
+/// given mixed, the generated keys filled in in order and each row read back by its key; the write hook
+/// sees every row; one row that breaks a constraint leaves none of them.
+fn bulk_insert_writes_many_rows_a_statement(mut database: TestDatabase) {
+    let backend = database.connection.backend();
+    let connection = &mut database.connection;
+    let events: Vec<BookEvent> = (0..1_203)
+        .map(|n| BookEvent {
+            // Rows 600 to 609 come with a key of their own.
+            id: if (600..610).contains(&n) { 1_000_000 + n } else { 0 },
+            book_id: n,
+            action: "bulk".into(),
+            title: format!("Event {n}"),
+        })
+        .collect();
+    let stored = BookEvent::bulk_insert(connection, &events).unwrap();
+    assert_eq!(stored.len(), events.len());
+    for (given, stored) in events.iter().zip(&stored) {
+        assert_eq!((stored.book_id, &stored.title), (given.book_id, &given.title), "{backend}");
+        if given.id != 0 {
+            assert_eq!(stored.id, given.id, "a key given is kept on {backend}");
+        }
+        assert_eq!(&BookEvent::get(connection, &stored.id).unwrap(), stored, "{backend}");
+    }
+    let generated: Vec<i64> =
+        stored.iter().filter(|event| event.id < 1_000_000).map(|event| event.id).collect();
+    assert!(generated.windows(2).all(|pair| pair[0] < pair[1]), "generated keys in order on {backend}");
+    assert_eq!(BookEvent::objects().count(connection).unwrap(), 1_203, "{backend}");
+
+    // The write hook of `Book` writes an event per row, and `auto_now_add` is filled in.
+    let before = Utc::now() - chrono::Duration::seconds(1);
+    let ursula = author("u@example.com").insert(connection).unwrap();
+    let books: Vec<Book> = (1..=700).map(|n| book(&ursula, &format!("Bulk {n}"), n)).collect();
+    let stored = Book::bulk_insert(connection, &books).unwrap();
+    let hooked = BookEvent::objects().filter(BookEvent::ACTION.eq("insert".to_owned())).count(connection);
+    assert_eq!(hooked.unwrap(), 700, "one hook call per row on {backend}");
+    assert_eq!(Book::get(connection, &stored[699].id).unwrap().title, "Bulk 700", "{backend}");
+    let authors = [author("a@example.com"), author("b@example.com")];
+    let stored_authors = Author::bulk_insert(connection, &authors).unwrap();
+    assert!(stored_authors.iter().all(|author| author.created_at >= before), "{backend}");
+
+    // A taken e-mail in the second statement: the first statement's rows go too.
+    let mut clash: Vec<Author> = (0..800).map(|n| author(&format!("{n}@example.com"))).collect();
+    clash[700].email = "u@example.com".into();
+    let error = Author::bulk_insert(connection, &clash).unwrap_err();
+    assert!(matches!(error, DbError::Constraint { kind: ConstraintKind::Unique, .. }), "{backend}: {error}");
+    assert_eq!(Author::objects().count(connection).unwrap(), 3, "no row of the failed bulk on {backend}");
+}
+
 on_every_backend!(
     with_migrated_file =>
     a_column_altered_by_another_connection_is_read_again,
@@ -360,6 +409,7 @@ on_every_backend!(
 
 on_every_backend!(
     with_migrated =>
+    bulk_insert_writes_many_rows_a_statement,
     a_new_row_needs_no_placeholders,
     insert_get_save_delete,
     insert_in_place_fills_in_the_key_and_timestamps,
