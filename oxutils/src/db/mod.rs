@@ -83,33 +83,6 @@ impl<'a> SqlText<'a> {
     }
 }
 
-/// Whether every statement of `sql` leaves tables as they are (a read, a write of rows, transaction
-/// control, a setting), so that statements prepared against them stay valid. Unsure means no: a `;`
-/// inside a literal only makes it drop prepared statements it could have kept.
-pub(crate) fn leaves_schema_alone(sql: &str) -> bool {
-    const ROWS_ONLY: [&str; 15] = [
-        "SELECT",
-        "INSERT",
-        "UPDATE",
-        "DELETE",
-        "WITH",
-        "BEGIN",
-        "START",
-        "COMMIT",
-        "ROLLBACK",
-        "SAVEPOINT",
-        "RELEASE",
-        "SET",
-        "RESET",
-        "SHOW",
-        "VALUES",
-    ];
-    sql.split(';').all(|statement| {
-        let first = statement.split_whitespace().next();
-        first.is_none_or(|word| ROWS_ONLY.iter().any(|keyword| word.eq_ignore_ascii_case(keyword)))
-    })
-}
-
 /// The driver behind a connection.
 #[allow(clippy::large_enum_variant)] // one per connection, never held in bulk: its size costs nothing
 enum Driver {
@@ -186,11 +159,10 @@ impl Connection {
     }
 
     pub(crate) fn execute_sql(&mut self, sql: SqlText<'_>, params: &[Value]) -> Result<u64, DbError> {
-        let outside_transaction = self.depth == 0;
         match &mut self.driver {
             Driver::Sqlite(connection) => connection.execute(sql, params),
             #[cfg(feature = "postgres")]
-            Driver::Postgres(client) => client.execute(sql, params, outside_transaction),
+            Driver::Postgres(client) => client.execute(sql, params, self.depth == 0),
             #[cfg(feature = "mysql")]
             Driver::Mysql(connection) => mysql::execute(connection, sql.text(), params),
         }
@@ -223,11 +195,10 @@ impl Connection {
     }
 
     pub(crate) fn query_sql(&mut self, sql: SqlText<'_>, params: &[Value]) -> Result<Vec<Row>, DbError> {
-        let outside_transaction = self.depth == 0;
         match &mut self.driver {
             Driver::Sqlite(connection) => sqlite::query(connection, sql, params),
             #[cfg(feature = "postgres")]
-            Driver::Postgres(client) => client.query(sql, params, outside_transaction),
+            Driver::Postgres(client) => client.query(sql, params, self.depth == 0),
             #[cfg(feature = "mysql")]
             Driver::Mysql(connection) => mysql::query(connection, sql.text(), params),
         }
@@ -279,6 +250,9 @@ impl Connection {
     ) -> Result<(), DbError> {
         match &mut self.driver {
             Driver::Sqlite(connection) => connection.query_field_rows(sql, params, keep),
+            #[cfg(feature = "postgres")]
+            Driver::Postgres(client) => client
+                .query_each(sql, params, self.depth == 0, |values| Ok(keep(R::from_field_values(values)?))),
             #[allow(unreachable_patterns)]
             _ => {
                 for row in self.query_sql(sql, params)? {

@@ -31,7 +31,7 @@ pub fn open(url: &str) -> Result<PgConnection, DbError> {
 
 impl PgConnection {
     pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
-        if !super::leaves_schema_alone(sql) {
+        if !leaves_schema_alone(sql) {
             self.forget_statements();
         }
         self.client.batch_execute(sql).map_err(|error| classify(sql, error))
@@ -61,6 +61,41 @@ impl PgConnection {
             .map_err(|error| classify(sql.text(), error))
     }
 
+    /// Runs a query and hands each row's values to `keep`, converted as it reads them (no row of values
+    /// is collected first), until it returns `false`.
+    pub fn query_each(
+        &mut self,
+        sql: SqlText<'_>,
+        params: &[Value],
+        retry: bool,
+        mut keep: impl FnMut(&mut dyn Iterator<Item = Value>) -> Result<bool, DbError>,
+    ) -> Result<(), DbError> {
+        let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
+        let params = values.as_params();
+        let rows = self.with_statement(sql, retry, |client, statement| match statement {
+            Some(statement) => client.query(statement, &params),
+            None => client.query(sql.text(), &params),
+        })?;
+        for row in &rows {
+            let mut failed = None;
+            let mut values = (0..row.len()).map_while(|index| match value_of(row, index) {
+                Ok(value) => Some(value),
+                Err(error) => {
+                    failed = Some(error);
+                    None
+                }
+            });
+            let more = keep(&mut values);
+            if let Some(error) = failed {
+                return Err(classify(sql.text(), error));
+            }
+            if !more? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Runs `run` with the statement prepared for `sql` (none for text built once, which runs unprepared,
     /// as the client does it: a schema change in it must not leave stale plans behind).
     fn with_statement<T>(
@@ -72,7 +107,7 @@ impl PgConnection {
         let text = sql.text();
         let key = match sql {
             SqlText::Built(text) => {
-                if !super::leaves_schema_alone(text) {
+                if !leaves_schema_alone(text) {
                     self.forget_statements();
                 }
                 return run(&mut self.client, None).map_err(|error| classify(text, error));
@@ -151,6 +186,33 @@ impl Key<'_> {
 /// Fixed text is found by where it lives, as SQLite's held statements are: no hashing of the text.
 fn address(text: &'static str) -> (usize, usize) {
     (text.as_ptr() as usize, text.len())
+}
+
+/// Whether every statement of `sql` leaves tables as they are (a read, a write of rows, transaction
+/// control, a setting), so that statements prepared against them stay valid. Unsure means no: a `;`
+/// inside a literal only makes it drop prepared statements it could have kept.
+fn leaves_schema_alone(sql: &str) -> bool {
+    const ROWS_ONLY: [&str; 15] = [
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "WITH",
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "RELEASE",
+        "SET",
+        "RESET",
+        "SHOW",
+        "VALUES",
+    ];
+    sql.split(';').all(|statement| {
+        let first = statement.split_whitespace().next();
+        first.is_none_or(|word| ROWS_ONLY.iter().any(|keyword| word.eq_ignore_ascii_case(keyword)))
+    })
 }
 
 /// "cached plan must not change result type": a prepared statement's table changed under it.

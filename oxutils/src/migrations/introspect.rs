@@ -3,8 +3,12 @@
 //! create.
 
 mod catalog;
+#[cfg(feature = "cli")]
+mod details;
 mod mysql_table;
 
+#[cfg(feature = "cli")]
+pub(crate) use details::{CatalogDetails, catalog_details};
 pub use mysql_table::{
     MysqlColumn, MysqlConstraint, MysqlConstraintKind, MysqlIndex, MysqlReference, MysqlTable, mysql_table,
     mysql_tables,
@@ -78,35 +82,6 @@ pub fn database_schema(connection: &mut Connection) -> Result<DbSchema, DbError>
         Backend::Postgres => catalog::postgres(connection),
         Backend::Mysql => catalog::mysql(connection),
     }
-}
-
-/// What `inspectdb` reads beside a [`DbSchema`], which compares databases and so keeps no column order,
-/// check expressions or comments.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct CatalogDetails {
-    /// Each table's columns in declaration order.
-    pub(crate) column_order: BTreeMap<String, Vec<String>>,
-    /// Each CHECK constraint's expression by (table, constraint), as the backend keeps it.
-    pub(crate) checks: BTreeMap<(String, String), String>,
-    /// Each comment by (table, column), the table's own under column `None`.
-    pub(crate) comments: BTreeMap<(String, Option<String>), String>,
-}
-
-/// The column order, check expressions and comments of the tables of `schema`.
-pub(crate) fn catalog_details(
-    connection: &mut Connection,
-    schema: &DbSchema,
-) -> Result<CatalogDetails, DbError> {
-    let mut column_order = BTreeMap::new();
-    for table in schema.tables.keys() {
-        let columns = table_columns(connection, table)?.unwrap_or_default();
-        column_order.insert(table.clone(), columns.into_iter().map(|column| column.name).collect());
-    }
-    Ok(CatalogDetails {
-        column_order,
-        checks: catalog::check_expressions(connection)?,
-        comments: catalog::comments(connection)?,
-    })
 }
 
 /// A database's tables, by name.

@@ -8,6 +8,7 @@ pub(crate) mod executor;
 pub(crate) mod fake_initial;
 pub mod file;
 pub(crate) mod graph;
+#[cfg(feature = "cli")]
 pub(crate) mod inspect;
 pub mod introspect;
 pub mod make;
