@@ -1,7 +1,7 @@
 //! CRUD through the derive beside the same work written by hand with rusqlite prepared statements, in
 //! one run: insert 100,000 rows in one transaction (through `insert`, which returns a copy of each row as
-//! stored, and through `insert_in_place`, which fills the generated key into the row), get 100,000 rows
-//! by primary key, and a filtered scan.
+//! stored, through `insert_in_place`, which fills the generated key into the row, and through
+//! `bulk_insert` and `bulk_insert_in_place`, in multi-row statements), get 100,000 rows by primary key, and a filtered scan.
 //!
 //! `cargo bench -p tests --bench crud`. The README gives the ratios.
 
@@ -118,6 +118,23 @@ fn crud(c: &mut Criterion) {
             || (oxutils_database(), data.clone()),
             |(mut connection, mut rows)| {
                 oxutils_insert_in_place(&mut connection, &mut rows);
+                rows
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("bulk_insert 100k / oxutils", |b| {
+        b.iter_batched(
+            oxutils_database,
+            |mut connection| drop(black_box(Measurement::bulk_insert(&mut connection, &data).unwrap())),
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("bulk_insert_in_place 100k / oxutils", |b| {
+        b.iter_batched(
+            || (oxutils_database(), data.clone()),
+            |(mut connection, mut rows)| {
+                Measurement::bulk_insert_in_place(&mut connection, &mut rows).unwrap();
                 rows
             },
             BatchSize::PerIteration,

@@ -1,6 +1,6 @@
 //! CRUD through the derive on PostgreSQL and MariaDB beside the same work written by hand with the
 //! `postgres` and `mysql` crates and prepared statements, in one run: insert 10,000 rows in one
-//! transaction (through `insert`, `insert_in_place` and `bulk_insert`, against the hand-written loop of
+//! transaction (through `insert`, `insert_in_place`, `bulk_insert` and `bulk_insert_in_place`, against the hand-written loop of
 //! single-row inserts), get 10,000 rows by primary key, and a filtered scan of half of them. Each side
 //! has a throw-away database of its own on the same server, over one connection.
 //!
@@ -104,6 +104,18 @@ fn oxutils_cases(c: &mut Criterion, name: &str, connection: &mut Connection, dat
         b.iter_custom(|iterations| {
             timed(iterations, &mut *connection, truncate, |connection| {
                 drop(black_box(Measurement::bulk_insert(connection, data).unwrap()))
+            })
+        })
+    });
+    group.bench_function("bulk_insert_in_place 10k / oxutils", |b| {
+        b.iter_custom(|iterations| {
+            let mut state = (&mut *connection, data.to_vec());
+            let reset = |(connection, rows): &mut (&mut Connection, Vec<Measurement>)| {
+                truncate(connection);
+                rows.iter_mut().for_each(|row| row.id = 0);
+            };
+            timed(iterations, &mut state, reset, |(connection, rows)| {
+                Measurement::bulk_insert_in_place(connection, rows).unwrap()
             })
         })
     });

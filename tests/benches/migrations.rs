@@ -1,10 +1,14 @@
 //! Migration speed at N = 10, 100, 500 generated models (a dozen fields of mixed types and a foreign key to
-//! the previous model), beside the floor (the same DDL run raw through SQLite in one transaction) and, when
-//! Python is here, Django 5.2 on the same schema in the same run.
+//! the previous model), beside the floor (the same DDL run raw over one connection, in one transaction
+//! where the backend has transactional DDL) and, when Python is here, Django 5.2 on the same schema in the
+//! same run: on a SQLite file, and on the PostgreSQL and MariaDB servers `OXI_TEST_POSTGRES_URL` and
+//! `OXI_TEST_MYSQL_URL` name (each run on a throw-away database of its own there).
 //!
-//! `cargo bench -p tests --bench migrations` (set `OXI_BENCH_SIZES=10,100` to choose sizes and
-//! `OXI_BENCH_DJANGO=0` to leave Django out). Django is installed into `target/bench-django-venv` on first
-//! use. Times are wall-clock seconds of the work each tool does for one command; ratios are in the table.
+//! `cargo bench -p tests --bench migrations` (set `OXI_BENCH_SIZES=10,100` to choose sizes,
+//! `OXI_BENCH_DJANGO=0` to leave Django out, `OXI_BENCH_DJANGO_MAX` (default 500) for the largest N Django
+//! runs at). Django is installed into `target/bench-django-venv` on first use, with psycopg and PyMySQL
+//! for the servers. Times are wall-clock seconds of the work each tool does for one command; ratios are in
+//! the table.
 
 use oxutils::db::Connection;
 use oxutils::ddl::{self, Backend};
@@ -109,12 +113,37 @@ fn load(directory: &Path) -> Vec<Migration> {
 }
 
 fn migrate(database: &Path, directory: &Path) {
-    let mut connection = Connection::open(&format!("sqlite://{}", database.display())).unwrap();
-    let migrations = load(directory);
+    migrate_url(&format!("sqlite://{}", database.display()), directory, usize::MAX);
+}
+
+/// `migrate` on the database at `url`, with the first `count` migration files of `directory`.
+fn migrate_url(url: &str, directory: &Path, count: usize) {
+    let mut connection = Connection::open(url).unwrap();
+    let mut migrations = load(directory);
+    migrations.truncate(count);
     Executor::new(&mut connection, migrations)
         .unwrap()
         .migrate(&Target::Latest, MigrateOptions::default())
         .unwrap();
+}
+
+/// A database server the benchmark migrates on too.
+struct Server {
+    name: &'static str,
+    backend: Backend,
+    /// The server's URL (of any database on it).
+    server: String,
+    /// The URL of the throw-away database a run uses; empty until it has one.
+    url: String,
+}
+
+impl Server {
+    /// This server with a fresh, empty database of its own, dropped with the guard.
+    fn fresh(&self) -> (Server, oxutils::testing::TestDatabase) {
+        let database = oxutils::testing::migrated_database_on(Some(&self.server), &[]).unwrap();
+        let url = database.url().unwrap();
+        (Server { name: self.name, backend: self.backend, server: self.server.clone(), url }, database)
+    }
 }
 
 struct Row {
@@ -123,6 +152,78 @@ struct Row {
     /// The initial DDL and the change's ALTERs, raw.
     raw_sql: [f64; 2],
     django: Option<[f64; 5]>,
+}
+
+/// The `migrate` rounds on a server: oxutils, the raw floor and Django, initial then change.
+struct ServerRow {
+    name: &'static str,
+    size: usize,
+    oxutils: [f64; 2],
+    raw_sql: [f64; 2],
+    django: Option<[f64; 2]>,
+}
+
+/// oxutils' `migrate` of the files `run_oxutils` wrote, initial then change, on a fresh database of
+/// `server`, and the floor: the same DDL sent raw over one connection (in one transaction on PostgreSQL;
+/// MySQL commits each DDL statement itself) on another. Each side runs three times, each time on a
+/// database of its own, first in turns, and keeps its fastest: one run of large DDL on a server varies by
+/// half a second at N = 500, whichever side sends it.
+fn run_server(size: usize, work: &Path, server: &Server) -> ([f64; 2], [f64; 2]) {
+    let directory = work.join(format!("oxutils_{size}")).join("migrations");
+    let creates: Vec<String> =
+        models(size, false).iter().flat_map(|m| ddl::create_model(m, server.backend)).collect();
+    let extra = FieldSchema::new("extra", ColumnType::Integer, true);
+    let alters: Vec<String> =
+        models(size, false).iter().map(|m| ddl::add_column(&m.table, &extra, server.backend)).collect();
+    let raw = |url: &str, statements: &[String]| match server.backend {
+        Backend::Postgres => {
+            let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            let mut transaction = client.transaction().unwrap();
+            for statement in statements {
+                transaction.batch_execute(statement).unwrap();
+            }
+            transaction.commit().unwrap();
+        }
+        _ => {
+            use mysql::prelude::Queryable;
+            let mut connection = mysql::Conn::new(mysql::Opts::from_url(url).unwrap()).unwrap();
+            for statement in statements {
+                connection.query_drop(statement).unwrap();
+            }
+        }
+    };
+    let mut ours = [f64::MAX; 2];
+    let mut floor = [f64::MAX; 2];
+    let keep = |best: &mut [f64; 2], times: [f64; 2]| {
+        for (best, time) in best.iter_mut().zip(times) {
+            *best = best.min(time);
+        }
+    };
+    for round in 0..3 {
+        // Both databases are made before either side runs, and the first side alternates.
+        let (first, _first_guard) = server.fresh();
+        let (second, _second_guard) = server.fresh();
+        let (floor_url, ours_url) =
+            if round % 2 == 0 { (&first.url, &second.url) } else { (&second.url, &first.url) };
+        let run_floor = |floor: &mut [f64; 2]| {
+            let initial = time(|| raw(floor_url, &creates)).0;
+            let change = time(|| raw(floor_url, &alters)).0;
+            keep(floor, [initial, change]);
+        };
+        let run_ours = |ours: &mut [f64; 2]| {
+            let initial = time(|| migrate_url(ours_url, &directory, 1)).0;
+            let change = time(|| migrate_url(ours_url, &directory, usize::MAX)).0;
+            keep(ours, [initial, change]);
+        };
+        if round % 2 == 0 {
+            run_floor(&mut floor);
+            run_ours(&mut ours);
+        } else {
+            run_ours(&mut ours);
+            run_floor(&mut floor);
+        }
+    }
+    (ours, floor)
 }
 
 fn run_oxutils(size: usize, work: &Path) -> ([f64; 5], [f64; 2]) {
@@ -186,7 +287,15 @@ fn django_python(work: &Path) -> Option<PathBuf> {
         let created = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().ok()?.success();
         let installed = created
             && Command::new(&python)
-                .args(["-m", "pip", "install", "-q", "django>=5.2,<5.3"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "django>=5.2,<5.3",
+                    "psycopg[binary]>=3.2",
+                    "pymysql>=1.1",
+                ])
                 .status()
                 .ok()?
                 .success();
@@ -229,22 +338,49 @@ fn django_models(size: usize, extra: bool) -> String {
     text
 }
 
-fn run_django(size: usize, work: &Path, python: &Path) -> [f64; 5] {
-    let project = work.join(format!("django_{size}"));
+/// Django's `DATABASES` entry for `server` (a throw-away database's URL), or SQLite's file.
+fn django_database(server: Option<&Server>) -> String {
+    let Some(server) = server else {
+        return "{'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'db.sqlite3'}".into();
+    };
+    // scheme://user[:password]@host[:port]/name[?options]
+    let rest = server.url.split_once("://").map_or(server.url.as_str(), |(_, rest)| rest);
+    let (credentials, place) = rest.rsplit_once('@').unwrap_or(("", rest));
+    let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
+    let (address, name) = place.split_once('/').unwrap_or((place, ""));
+    let name = name.split('?').next().unwrap_or(name);
+    let (host, port) = address.split_once(':').unwrap_or((address, ""));
+    let engine = match server.backend {
+        Backend::Postgres => "postgresql",
+        _ => "mysql",
+    };
+    format!(
+        "{{'ENGINE': 'django.db.backends.{engine}', 'NAME': '{name}', 'USER': '{user}', \
+         'PASSWORD': '{password}', 'HOST': '{host}', 'PORT': '{port}'}}"
+    )
+}
+
+fn run_django(size: usize, work: &Path, python: &Path, server: Option<&Server>) -> [f64; 5] {
+    let project = work.join(format!("django_{}_{size}", server.map_or("sqlite", |server| server.name)));
     let _ = std::fs::remove_dir_all(&project);
     std::fs::create_dir_all(project.join("bench/migrations")).unwrap();
     std::fs::write(project.join("bench/__init__.py"), "").unwrap();
     std::fs::write(project.join("bench/migrations/__init__.py"), "").unwrap();
     std::fs::write(
         project.join("settings.py"),
-        "SECRET_KEY = 'bench'\nINSTALLED_APPS = ['bench']\nUSE_TZ = True\n\
-         DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'db.sqlite3'}}\n\
-         DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n",
+        format!(
+            "SECRET_KEY = 'bench'\nINSTALLED_APPS = ['bench']\nUSE_TZ = True\n\
+             DATABASES = {{'default': {}}}\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n",
+            django_database(server)
+        ),
     )
     .unwrap();
     std::fs::write(
         project.join("manage.py"),
-        "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n\
+        // PyMySQL stands in for mysqlclient (a C build): Django checks the version it claims.
+        "import os, sys\ntry:\n    import pymysql\n    pymysql.version_info = (2, 2, 1, 'final', 0)\n    \
+         pymysql.install_as_MySQLdb()\nexcept ImportError:\n    pass\n\
+         os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n\
          from django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n",
     )
     .unwrap();
@@ -277,15 +413,73 @@ fn main() {
         .split(',')
         .filter_map(|size| size.trim().parse().ok())
         .collect();
+    let django_max: usize =
+        std::env::var("OXI_BENCH_DJANGO_MAX").ok().and_then(|max| max.parse().ok()).unwrap_or(500);
+    let servers: Vec<Server> = [
+        ("PostgreSQL", Backend::Postgres, "OXI_TEST_POSTGRES_URL"),
+        ("MariaDB", Backend::Mysql, "OXI_TEST_MYSQL_URL"),
+    ]
+    .into_iter()
+    .filter_map(|(name, backend, variable)| {
+        let server = std::env::var(variable).ok().filter(|url| !url.is_empty())?;
+        Some(Server { name, backend, server, url: String::new() })
+    })
+    .collect();
     let python = django_python(&work);
     let mut rows = Vec::new();
+    let mut server_rows = Vec::new();
     for size in sizes {
+        let django_python = python.as_deref().filter(|_| size <= django_max);
         let (oxutils, raw_sql) = run_oxutils(size, &work);
-        let django = python.as_deref().map(|python| run_django(size, &work, python));
+        let django = django_python.map(|python| run_django(size, &work, python, None));
         rows.push(Row { size, oxutils, raw_sql, django });
+        for server in &servers {
+            let (oxutils, raw_sql) = run_server(size, &work, server);
+            let django = django_python.map(|python| {
+                let (database, _guard) = server.fresh();
+                let times = run_django(size, &work, python, Some(&database));
+                [times[1], times[3]]
+            });
+            server_rows.push(ServerRow { name: server.name, size, oxutils, raw_sql, django });
+        }
     }
-    println!("| N | step | oxutils (s) | Django 5.2 (s) | oxutils / Django | raw SQL floor (s) |");
-    println!("| ---: | --- | ---: | ---: | ---: | ---: |");
+    print_sqlite(&rows);
+    if !server_rows.is_empty() {
+        println!();
+        print_servers(&server_rows);
+    }
+}
+
+fn print_servers(rows: &[ServerRow]) {
+    println!(
+        "| backend | N | step | oxutils (s) | Django 5.2 (s) | oxutils / Django | raw SQL floor (s) | oxutils / floor |"
+    );
+    println!("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+    for row in rows {
+        for (index, step) in ["migrate (initial)", "migrate (change)"].iter().enumerate() {
+            let ours = row.oxutils[index];
+            let (theirs, ratio) = match row.django {
+                Some(django) => {
+                    (format!("{:.3}", django[index]), format!("{:.2}%", 100.0 * ours / django[index]))
+                }
+                None => ("-".into(), "-".into()),
+            };
+            let floor = row.raw_sql[index];
+            println!(
+                "| {} | {} | {step} | {ours:.4} | {theirs} | {ratio} | {floor:.4} | {:.2} |",
+                row.name,
+                row.size,
+                ours / floor
+            );
+        }
+    }
+}
+
+fn print_sqlite(rows: &[Row]) {
+    println!(
+        "| N | step | oxutils (s) | Django 5.2 (s) | oxutils / Django | raw SQL floor (s) | oxutils / floor |"
+    );
+    println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
     let steps = [
         "makemigrations (initial)",
         "migrate (initial)",
@@ -293,7 +487,7 @@ fn main() {
         "migrate (change)",
         "makemigrations --check",
     ];
-    for row in &rows {
+    for row in rows {
         for (index, step) in steps.iter().enumerate() {
             let ours = row.oxutils[index];
             let (theirs, ratio) = match row.django {
@@ -302,12 +496,14 @@ fn main() {
                 }
                 None => ("-".into(), "-".into()),
             };
-            let floor = match index {
-                1 => format!("{:.4}", row.raw_sql[0]),
-                3 => format!("{:.4}", row.raw_sql[1]),
-                _ => String::new(),
+            let (floor, to_floor) = match index {
+                1 | 3 => {
+                    let floor = row.raw_sql[index / 2];
+                    (format!("{floor:.4}"), format!("{:.2}", ours / floor))
+                }
+                _ => (String::new(), String::new()),
             };
-            println!("| {} | {step} | {ours:.4} | {theirs} | {ratio} | {floor} |", row.size);
+            println!("| {} | {step} | {ours:.4} | {theirs} | {ratio} | {floor} | {to_floor} |", row.size);
         }
     }
 }

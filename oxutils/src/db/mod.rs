@@ -189,6 +189,33 @@ impl Connection {
         }
     }
 
+    /// Runs a multi-row write whose parameters are the fields of each of `rows` in turn, but the one at
+    /// `skip` of each. SQLite binds them in place; the other drivers take them as values.
+    pub(crate) fn execute_rows<R: FieldRow>(
+        &mut self,
+        sql: SqlText<'_>,
+        rows: &[R],
+        skip: Option<usize>,
+    ) -> Result<u64, DbError> {
+        match &mut self.driver {
+            Driver::Sqlite(connection) => connection.execute_rows(sql, rows, skip),
+            #[allow(unreachable_patterns)] // PostgreSQL and MySQL bind values
+            _ => {
+                let mut values = Vec::new();
+                for row in rows {
+                    values.extend(
+                        row.field_values()
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(index, _)| Some(*index) != skip)
+                            .map(|(_, value)| value),
+                    );
+                }
+                self.execute_sql(sql, &values)
+            }
+        }
+    }
+
     /// Runs a query with bound parameters and returns every row.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
         self.query_sql(SqlText::Built(sql), params)

@@ -124,6 +124,27 @@ impl SqliteConnection {
         })
     }
 
+    /// Runs a multi-row write whose parameters are the fields of each of `rows` in turn, but the one at
+    /// `skip` of each, bound in place.
+    pub fn execute_rows<R: FieldRow>(
+        &mut self,
+        sql: SqlText<'_>,
+        rows: &[R],
+        skip: Option<usize>,
+    ) -> Result<u64, DbError> {
+        self.with_statement(sql, |statement| {
+            let mut params = ParamWriter { statement, field: 0, parameter: 0, skip, error: None };
+            for row in rows {
+                params.field = 0;
+                row.write_fields(&mut params);
+            }
+            if let Some(error) = params.error {
+                return Err(DbError::from_driver(sql.text(), error));
+            }
+            run_execute(statement, sql.text())
+        })
+    }
+
     pub fn query_rows<T>(
         &mut self,
         sql: SqlText<'_>,

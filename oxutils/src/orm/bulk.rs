@@ -9,12 +9,12 @@
 //! inserts may interleave their numbers, so the rows are inserted one statement each, as before.
 
 use super::generated::{asks_for_a_key, key_value, shape, stamp};
-use crate::db::{Connection, DbError, SqlText, Statement};
+use crate::db::{Connection, DbError, SqlText};
 use crate::dialect::Backend;
 use crate::field::OxField;
 use crate::model::Model;
 use crate::model::write_event::{WriteAction, WriteEvent};
-use sea_query::{Alias, Expr, Query as Sql, Value};
+use sea_query::Value;
 
 /// Rows in one statement at most: past a few hundred, a longer statement saves no more time, and the text
 /// of a full statement is prepared once per connection.
@@ -65,6 +65,64 @@ pub(crate) fn insert_rows<M: Model>(connection: &mut Connection, rows: &[M]) -> 
     values.into_iter().map(|row| M::from_values(row).map_err(DbError::from)).collect()
 }
 
+/// Inserts `rows` on `connection` (a transaction the caller opened) and fills in what the database
+/// stored: generated keys and timestamps. On SQLite, without a hook or a timestamp to fill in, the fields
+/// are bound straight from the rows, as `insert_in_place` binds one.
+pub(crate) fn insert_rows_in_place<M: Model>(
+    connection: &mut Connection,
+    rows: &mut [M],
+) -> Result<(), DbError> {
+    let shape = shape::<M>();
+    if connection.backend() != Backend::Sqlite || M::HAS_WRITE_HOOK || shape.stamps {
+        let stored = insert_rows(connection, rows)?;
+        for (row, stored) in rows.iter_mut().zip(stored) {
+            *row = stored;
+        }
+        return Ok(());
+    }
+    let fields = &M::schema().fields;
+    let per_statement = rows_per_statement(Backend::Sqlite, fields.len());
+    let generates = |row: &M| {
+        shape.key_index.filter(|_| shape.auto_increment && asks_for_a_key(&row.primary_key().to_value()))
+    };
+    let mut start = 0;
+    let mut full_batch: Option<(Option<usize>, String)> = None;
+    while start < rows.len() {
+        let generated = generates(&rows[start]);
+        let mut end = start + 1;
+        while end < rows.len() && end - start < per_statement && generates(&rows[end]) == generated {
+            end += 1;
+        }
+        let count = end - start;
+        // A full batch's text is the same each time: written once per call.
+        let sql = match &full_batch {
+            Some((of, sql)) if count == per_statement && *of == generated => sql.clone(),
+            _ => {
+                let sql = batch_sql::<M>(Backend::Sqlite, generated, count);
+                if count == per_statement {
+                    full_batch = Some((generated, sql.clone()));
+                }
+                sql
+            }
+        };
+        let batch = &mut rows[start..end];
+        connection
+            .execute_rows(SqlText::Repeated(&sql), batch, generated)
+            .map_err(|error| error.on_table(M::TABLE))?;
+        if let Some(key) = generated {
+            // SQLite's one writer numbers a statement's rows one after another: the last is the last rowid.
+            let first = connection.last_insert_id()? - (count as i64 - 1);
+            for (offset, row) in batch.iter_mut().enumerate() {
+                let id = key_value(&fields[key].column_type, first + offset as i64);
+                *row.primary_key_mut() =
+                    M::PrimaryKey::from_value(id).map_err(|error| DbError::query(&sql, error))?;
+            }
+        }
+        start = end;
+    }
+    Ok(())
+}
+
 /// Rows of `fields` values each that fit under the backend's limit on a statement's parameters.
 fn rows_per_statement(backend: Backend, fields: usize) -> usize {
     let parameters = match backend {
@@ -98,17 +156,7 @@ fn insert_batch<M: Model>(
     let backend = connection.backend();
     let fields = &M::schema().fields;
     let columns: Vec<usize> = (0..fields.len()).filter(|index| Some(*index) != generated).collect();
-    let mut insert = Sql::insert();
-    insert
-        .into_table(Alias::new(M::TABLE))
-        .columns(columns.iter().map(|index| Alias::new(&fields[*index].column)));
-    for _ in rows.iter() {
-        insert.values_panic(columns.iter().map(|index| Expr::val(fields[*index].column_type.null_value())));
-    }
-    if generated.is_some() && backend == Backend::Postgres {
-        insert.returning_col(Alias::new(M::PRIMARY_KEY_COLUMN));
-    }
-    let sql = insert.build_for(backend).0;
+    let sql = batch_sql::<M>(backend, generated, rows.len());
     let params: Vec<Value> =
         rows.iter().flat_map(|row| columns.iter().map(|index| row[*index].clone())).collect();
     let on_table = |error: DbError| error.on_table(M::TABLE);
@@ -145,4 +193,46 @@ fn insert_batch<M: Model>(
         row[key] = key_value(key_type, id);
     }
     Ok(())
+}
+
+/// `INSERT INTO t (a, b) VALUES (?, ?), (?, ?), ...` for `rows` rows, without the key column when
+/// `generated` names it (then returning it on PostgreSQL). Written here rather than through sea-query,
+/// which would build and then drop a value per parameter: the text is the same for every full batch.
+fn batch_sql<M: Model>(backend: Backend, generated: Option<usize>, rows: usize) -> String {
+    let fields = &M::schema().fields;
+    let columns: Vec<&str> = fields
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| Some(*index) != generated)
+        .map(|(_, field)| field.column.as_str())
+        .collect();
+    let quoted: Vec<String> = columns.iter().map(|column| backend.quote_identifier(column)).collect();
+    let mut sql =
+        format!("INSERT INTO {} ({}) VALUES ", backend.quote_identifier(M::TABLE), quoted.join(", "));
+    let mut parameter = 0;
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns.len() {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            parameter += 1;
+            match backend {
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&parameter.to_string());
+                }
+                _ => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    if generated.is_some() && backend == Backend::Postgres {
+        sql.push_str(" RETURNING ");
+        sql.push_str(&backend.quote_identifier(M::PRIMARY_KEY_COLUMN));
+    }
+    sql
 }

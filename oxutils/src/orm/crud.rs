@@ -101,6 +101,15 @@ pub trait ModelExt: Model {
         Ok(stored)
     }
 
+    /// Inserts every row in one transaction and fills in what the database stored (generated keys,
+    /// timestamps): `bulk_insert` without the copies. On SQLite, for a model without a write hook or
+    /// timestamps, the fields are bound straight from the rows.
+    fn bulk_insert_in_place(connection: &mut Connection, rows: &mut [Self]) -> Result<(), DbError> {
+        let mut transaction = connection.transaction()?;
+        super::bulk::insert_rows_in_place(&mut transaction, rows)?;
+        transaction.commit()
+    }
+
     /// Writes every field of this row (found by its primary key) and returns it as stored, with `auto_now`
     /// timestamps updated. `NotFound` when no row has its key.
     fn save(&self, connection: &mut Connection) -> Result<Self, DbError> {

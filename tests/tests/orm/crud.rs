@@ -382,6 +382,20 @@ fn bulk_insert_writes_many_rows_a_statement(mut database: TestDatabase) {
     assert!(generated.windows(2).all(|pair| pair[0] < pair[1]), "generated keys in order on {backend}");
     assert_eq!(BookEvent::objects().count(connection).unwrap(), 1_203, "{backend}");
 
+    // In place: the same rows (on SQLite bound straight from them), keys filled into them.
+    let mut in_place: Vec<BookEvent> = events
+        .iter()
+        .map(|event| BookEvent { id: if event.id == 0 { 0 } else { event.id + 1_000_000 }, ..event.clone() })
+        .collect();
+    BookEvent::bulk_insert_in_place(connection, &mut in_place).unwrap();
+    for (given, row) in events.iter().zip(&in_place) {
+        assert_eq!(row.title, given.title, "{backend}");
+        assert!(row.id > 0 && (given.id == 0 || row.id == given.id + 1_000_000), "{backend}: {}", row.id);
+        assert_eq!(&BookEvent::get(connection, &row.id).unwrap(), row, "{backend}");
+    }
+    assert_eq!(BookEvent::objects().count(connection).unwrap(), 2 * 1_203, "{backend}");
+    BookEvent::objects().filter(BookEvent::ACTION.eq("bulk".to_owned())).delete(connection).unwrap();
+
     // The write hook of `Book` writes an event per row, and `auto_now_add` is filled in.
     let before = Utc::now() - chrono::Duration::seconds(1);
     let ursula = author("u@example.com").insert(connection).unwrap();
@@ -393,13 +407,16 @@ fn bulk_insert_writes_many_rows_a_statement(mut database: TestDatabase) {
     let authors = [author("a@example.com"), author("b@example.com")];
     let stored_authors = Author::bulk_insert(connection, &authors).unwrap();
     assert!(stored_authors.iter().all(|author| author.created_at >= before), "{backend}");
+    let mut third = [author("c@example.com")];
+    Author::bulk_insert_in_place(connection, &mut third).unwrap();
+    assert!(third[0].id > stored_authors[1].id && third[0].created_at >= before, "{backend}");
 
     // A taken e-mail in the second statement: the first statement's rows go too.
     let mut clash: Vec<Author> = (0..800).map(|n| author(&format!("{n}@example.com"))).collect();
     clash[700].email = "u@example.com".into();
     let error = Author::bulk_insert(connection, &clash).unwrap_err();
     assert!(matches!(error, DbError::Constraint { kind: ConstraintKind::Unique, .. }), "{backend}: {error}");
-    assert_eq!(Author::objects().count(connection).unwrap(), 3, "no row of the failed bulk on {backend}");
+    assert_eq!(Author::objects().count(connection).unwrap(), 4, "no row of the failed bulk on {backend}");
 }
 
 on_every_backend!(
