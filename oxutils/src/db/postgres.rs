@@ -49,12 +49,7 @@ impl PgConnection {
     }
 
     pub fn query(&mut self, sql: SqlText<'_>, params: &[Value], retry: bool) -> Result<Vec<Row>, DbError> {
-        let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
-        let params = values.as_params();
-        let rows = self.with_statement(sql, retry, |client, statement| match statement {
-            Some(statement) => client.query(statement, &params),
-            None => client.query(sql.text(), &params),
-        })?;
+        let rows = self.driver_rows(sql, params, retry)?;
         rows.iter()
             .map(|row| (0..row.len()).map(|index| value_of(row, index)).collect::<Result<Row, _>>())
             .collect::<Result<_, _>>()
@@ -70,12 +65,7 @@ impl PgConnection {
         retry: bool,
         mut keep: impl FnMut(&mut dyn Iterator<Item = Value>) -> Result<bool, DbError>,
     ) -> Result<(), DbError> {
-        let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
-        let params = values.as_params();
-        let rows = self.with_statement(sql, retry, |client, statement| match statement {
-            Some(statement) => client.query(statement, &params),
-            None => client.query(sql.text(), &params),
-        })?;
+        let rows = self.driver_rows(sql, params, retry)?;
         for row in &rows {
             let mut failed = None;
             let mut values = (0..row.len()).map_while(|index| match value_of(row, index) {
@@ -94,6 +84,21 @@ impl PgConnection {
             }
         }
         Ok(())
+    }
+
+    /// The rows of a query as the driver returns them.
+    fn driver_rows(
+        &mut self,
+        sql: SqlText<'_>,
+        params: &[Value],
+        retry: bool,
+    ) -> Result<Vec<::postgres::Row>, DbError> {
+        let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
+        let params = values.as_params();
+        self.with_statement(sql, retry, |client, statement| match statement {
+            Some(statement) => client.query(statement, &params),
+            None => client.query(sql.text(), &params),
+        })
     }
 
     /// Runs `run` with the statement prepared for `sql` (none for text built once, which runs unprepared,
