@@ -280,6 +280,10 @@ impl Connection {
             #[cfg(feature = "postgres")]
             Driver::Postgres(client) => client
                 .query_each(sql, params, self.depth == 0, |values| Ok(keep(R::from_field_values(values)?))),
+            #[cfg(feature = "mysql")]
+            Driver::Mysql(connection) => mysql::query_each(connection, sql.text(), params, |values| {
+                Ok(keep(R::from_field_values(values)?))
+            }),
             #[allow(unreachable_patterns)]
             _ => {
                 for row in self.query_sql(sql, params)? {

@@ -30,6 +30,24 @@ pub fn query(connection: &mut Conn, sql: &str, params: &[Value]) -> Result<Vec<R
     Ok(rows.into_iter().map(|row| row.unwrap().into_iter().map(value_of).collect()).collect())
 }
 
+/// Runs a query and hands each row's values to `keep` as the server sends the row (no rows collected
+/// first), until it returns `false`; the rest of the result is read and dropped.
+pub fn query_each(
+    connection: &mut Conn,
+    sql: &str,
+    params: &[Value],
+    mut keep: impl FnMut(&mut dyn Iterator<Item = Value>) -> Result<bool, DbError>,
+) -> Result<(), DbError> {
+    let mut result = connection.exec_iter(sql, bind(params)).map_err(|error| classify(sql, error))?;
+    for row in result.by_ref() {
+        let row = row.map_err(|error| classify(sql, error))?;
+        if !keep(&mut row.unwrap().into_iter().map(value_of))? {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// MySQL and MariaDB report constraints by error code, and name them only inside the message.
 fn classify(sql: &str, error: ::mysql::Error) -> DbError {
     let ::mysql::Error::MySqlError(server) = &error else { return DbError::from_driver(sql, error) };
