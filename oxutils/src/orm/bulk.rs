@@ -44,16 +44,8 @@ pub(crate) fn insert_rows<M: Model>(connection: &mut Connection, rows: &[M]) -> 
     let generates = |values: &[Value]| {
         shape.key_index.filter(|index| shape.auto_increment && asks_for_a_key(&values[*index]))
     };
-    let mut start = 0;
-    while start < values.len() {
-        // A run of rows that all ask for a key, or all give theirs: one statement shape.
-        let generated = generates(&values[start]);
-        let mut end = start + 1;
-        while end < values.len() && end - start < per_statement && generates(&values[end]) == generated {
-            end += 1;
-        }
-        insert_batch::<M>(connection, &mut values[start..end], generated, id_step.unwrap_or(1))?;
-        start = end;
+    for (range, generated) in runs(values.len(), per_statement, |index| generates(&values[index])) {
+        insert_batch::<M>(connection, &mut values[range], generated, id_step.unwrap_or(1))?;
     }
     if M::HAS_WRITE_HOOK {
         for row in &values {
@@ -85,15 +77,9 @@ pub(crate) fn insert_rows_in_place<M: Model>(
     let generates = |row: &M| {
         shape.key_index.filter(|_| shape.auto_increment && asks_for_a_key(&row.primary_key().to_value()))
     };
-    let mut start = 0;
     let mut full_batch: Option<(Option<usize>, String)> = None;
-    while start < rows.len() {
-        let generated = generates(&rows[start]);
-        let mut end = start + 1;
-        while end < rows.len() && end - start < per_statement && generates(&rows[end]) == generated {
-            end += 1;
-        }
-        let count = end - start;
+    for (range, generated) in runs(rows.len(), per_statement, |index| generates(&rows[index])) {
+        let count = range.len();
         // A full batch's text is the same each time: written once per call.
         let sql = match &full_batch {
             Some((of, sql)) if count == per_statement && *of == generated => sql.clone(),
@@ -105,22 +91,53 @@ pub(crate) fn insert_rows_in_place<M: Model>(
                 sql
             }
         };
-        let batch = &mut rows[start..end];
+        let batch = &mut rows[range];
         connection
             .execute_rows(SqlText::Repeated(&sql), batch, generated)
             .map_err(|error| error.on_table(M::TABLE))?;
         if let Some(key) = generated {
-            // SQLite's one writer numbers a statement's rows one after another: the last is the last rowid.
-            let first = connection.last_insert_id()? - (count as i64 - 1);
-            for (offset, row) in batch.iter_mut().enumerate() {
-                let id = key_value(&fields[key].column_type, first + offset as i64);
+            for (row, id) in batch.iter_mut().zip(consecutive_ids(connection, count, 1)?) {
+                let id = key_value(&fields[key].column_type, id);
                 *row.primary_key_mut() =
                     M::PrimaryKey::from_value(id).map_err(|error| DbError::query(&sql, error))?;
             }
         }
-        start = end;
     }
     Ok(())
+}
+
+/// The rows `0..len` split into runs that share one statement: at most `per_statement` rows, all asking
+/// for a generated key (`generated` names the key's field) or all giving theirs.
+fn runs(
+    len: usize,
+    per_statement: usize,
+    generated: impl Fn(usize) -> Option<usize>,
+) -> Vec<(std::ops::Range<usize>, Option<usize>)> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < len {
+        let key = generated(start);
+        let mut end = start + 1;
+        while end < len && end - start < per_statement && generated(end) == key {
+            end += 1;
+        }
+        runs.push((start..end, key));
+        start = end;
+    }
+    runs
+}
+
+/// The keys SQLite or MySQL generated for the `count` rows of the insert just run, in order, `step`
+/// apart: SQLite reports the last row's id (its one writer numbers a statement's rows one after
+/// another), MySQL the first's.
+fn consecutive_ids(connection: &mut Connection, count: usize, step: i64) -> Result<Vec<i64>, DbError> {
+    let reported = connection.last_insert_id()?;
+    let count = count as i64;
+    let first = match connection.backend() {
+        Backend::Sqlite => reported - (count - 1) * step,
+        _ => reported,
+    };
+    Ok((0..count).map(|offset| first + offset * step).collect())
 }
 
 /// Rows of `fields` values each that fit under the backend's limit on a statement's parameters.
@@ -173,17 +190,9 @@ fn insert_batch<M: Model>(
             .map(|row| i64::from_value(row.into_iter().next().unwrap_or(Value::BigInt(None))))
             .collect::<Result<_, _>>()
             .map_err(|error| DbError::query(&sql, error))?,
-        Backend::Sqlite => {
+        Backend::Sqlite | Backend::Mysql => {
             connection.execute_sql(SqlText::Repeated(&sql), &params).map_err(on_table)?;
-            // The last row's id: the others are the ones before it.
-            let last = connection.last_insert_id()?;
-            (0..rows.len() as i64).map(|back| last - (rows.len() as i64 - 1) + back).collect()
-        }
-        Backend::Mysql => {
-            connection.execute_sql(SqlText::Repeated(&sql), &params).map_err(on_table)?;
-            // The first row's id: the others follow it.
-            let first = connection.last_insert_id()?;
-            (0..rows.len() as i64).map(|offset| first + offset * id_step).collect()
+            consecutive_ids(connection, rows.len(), id_step)?
         }
     };
     if ids.len() != rows.len() {
