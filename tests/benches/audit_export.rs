@@ -1,10 +1,13 @@
 //! Exporting audit entries to S3: entries per second and peak memory, ours beside the original
-//! application's approach, in one run.
+//! application's approach, in one run, on SQLite and on the PostgreSQL and MariaDB servers.
 //!
-//! `cargo bench -p tests --bench audit_export` (`OXI_BENCH_EXPORT_ENTRIES`, default 1,000,000). The entries
-//! are written once into a SQLite file under `target/bench-export/`; the S3 server (s3s-fs, in process)
-//! runs in this process, and each approach runs in a child process of its own on a fresh copy of the
-//! database, so that its peak resident memory (`VmHWM`) is its own:
+//! `cargo bench -p tests --bench audit_export` (`OXI_BENCH_EXPORT_ENTRIES`, default 1,000,000;
+//! `OXI_TEST_POSTGRES_URL` and `OXI_TEST_MYSQL_URL` name the servers, and a backend without its URL is left
+//! out). The entries are written once per backend: into a SQLite file under `target/bench-export/` (kept
+//! for the next run), and into a throw-away database on each server. The S3 server (s3s-fs, in process)
+//! runs in this process, and each approach runs in a child process of its own, on a fresh copy of the
+//! SQLite file or on the server's database with every export undone, so that its peak resident memory
+//! (`VmHWM`) is its own:
 //!
 //! - **streaming** (oxutils): `LogExporter::export_logs_since_last_export` with its default options (deflate
 //!   level 4): claim a run of ids, stream pages of entries into the ZIP and the ZIP into a multipart
@@ -13,7 +16,7 @@
 //! - **in-memory** (the original's approach): load the window's entries, build the whole ZIP in memory
 //!   (level 6), then upload it, then record the state;
 //! - **row-claim**: the `UPDATE … SET export_id` that marks every entry, alone: how exports of a window with
-//!   bounds (and every export on MySQL) claim, and what the regular export's run of ids saves.
+//!   bounds claim, and what the regular export's run of ids saves.
 
 #[path = "../tests/audit/s3_server/mod.rs"]
 mod s3_server;
@@ -29,7 +32,7 @@ use oxutils::conf::Secret;
 use oxutils::db::Connection;
 use oxutils::migrations::{Executor, MigrateOptions, Target};
 use oxutils::storage::{S3Config, S3Storage, Storage};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -51,62 +54,92 @@ fn main() {
         std::env::var("OXI_BENCH_EXPORT_ENTRIES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
     let work = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-export");
     std::fs::create_dir_all(&work).unwrap();
-    let seed = work.join(format!("seed_{entries}.sqlite3"));
-    if !seed.exists() {
-        seed_database(&seed, entries);
-    }
     let server = s3_server::S3Server::start();
     println!("audit log export of {entries} entries to S3 (s3s-fs on 127.0.0.1), one child process each");
     println!(
-        "{:<18} {:>10} {:>14} {:>14} {:>12}",
-        "approach", "seconds", "entries/s", "peak RSS MiB", "ZIP MiB"
+        "{:<11} {:<18} {:>10} {:>14} {:>14} {:>12}",
+        "backend", "approach", "seconds", "entries/s", "peak RSS MiB", "ZIP MiB"
     );
+
+    let seed = work.join(format!("seed_{entries}.sqlite3"));
+    if !seed.exists() {
+        let mut connection = Connection::open(&format!("sqlite://{}", seed.display())).unwrap();
+        seed_database(&mut connection, entries);
+    }
     for approach in APPROACHES {
         let copy = work.join(format!("run_{approach}.sqlite3"));
         std::fs::copy(&seed, &copy).unwrap();
-        let output = Command::new(std::env::current_exe().unwrap())
-            .args(["--child", approach, &copy.display().to_string(), &server.endpoint])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{approach} failed: {text}{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let fields: Vec<f64> = text
-            .lines()
-            .find_map(|line| line.strip_prefix("RESULT "))
-            .expect("a RESULT line")
-            .split(' ')
-            .map(|field| field.parse().unwrap())
-            .collect();
-        let [records, seconds, peak_kib, size] = fields[..] else { panic!("{text}") };
-        assert_eq!(records as usize, entries, "{approach} exported every entry");
-        println!(
-            "{approach:<18} {seconds:>10.2} {:>14.0} {:>14.1} {:>12.1}",
-            records / seconds,
-            peak_kib / 1024.0,
-            size / 1_048_576.0
-        );
+        run("SQLite", approach, &format!("sqlite://{}", copy.display()), &server.endpoint, entries);
         let _ = std::fs::remove_file(&copy);
+    }
+
+    for (name, variable) in [("PostgreSQL", "OXI_TEST_POSTGRES_URL"), ("MariaDB", "OXI_TEST_MYSQL_URL")] {
+        let Some(url) = std::env::var(variable).ok().filter(|url| !url.is_empty()) else {
+            eprintln!("{name} left out: {variable} is not set");
+            continue;
+        };
+        let mut database = oxutils::testing::migrated_database_on(Some(&url), &[]).unwrap();
+        seed_database(&mut database.connection, entries);
+        let url = database.url().unwrap();
+        for approach in APPROACHES {
+            undo_exports(&mut database.connection);
+            run(name, approach, &url, &server.endpoint, entries);
+        }
     }
 }
 
-/// A SQLite file with `entries` audit entries, as audited writes would leave them.
-fn seed_database(path: &Path, entries: usize) {
-    eprintln!("writing {entries} entries into {}", path.display());
-    let url = format!("sqlite://{}", path.display());
-    let mut connection = Connection::open(&url).unwrap();
+/// Runs `approach` in a child process on the database at `url` and prints its line.
+fn run(backend: &str, approach: &str, url: &str, endpoint: &str, entries: usize) {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args(["--child", approach, url, endpoint])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{approach} failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+    let fields: Vec<f64> = text
+        .lines()
+        .find_map(|line| line.strip_prefix("RESULT "))
+        .expect("a RESULT line")
+        .split(' ')
+        .map(|field| field.parse().unwrap())
+        .collect();
+    let [records, seconds, peak_kib, size] = fields[..] else { panic!("{text}") };
+    assert_eq!(records as usize, entries, "{approach} exported every entry");
+    println!(
+        "{backend:<11} {approach:<18} {seconds:>10.2} {:>14.0} {:>14.1} {:>12.1}",
+        records / seconds,
+        peak_kib / 1024.0,
+        size / 1_048_576.0
+    );
+}
+
+/// Puts a server's database back as the seed left it: no export, every entry waiting. PostgreSQL's
+/// entries are vacuumed too, so that the rows a row claim rewrote leave no dead versions for the next
+/// approach to read past.
+fn undo_exports(connection: &mut Connection) {
+    for statement in [
+        "UPDATE audit_logentry SET export_id = NULL WHERE export_id IS NOT NULL",
+        "DELETE FROM audit_logexportrange",
+        "DELETE FROM audit_logexporthistory",
+        "DELETE FROM audit_logexportstate",
+    ] {
+        connection.batch(statement).unwrap();
+    }
+    if connection.backend() == oxutils::ddl::Backend::Postgres {
+        connection.batch("VACUUM ANALYZE audit_logentry").unwrap();
+    } else {
+        connection.batch("ANALYZE TABLE audit_logentry").unwrap();
+    }
+}
+
+/// Writes `entries` audit entries, as audited writes would leave them, into a database with no tables yet.
+fn seed_database(connection: &mut Connection, entries: usize) {
+    eprintln!("writing {entries} entries on {:?}", connection.backend());
     let migrations: Vec<_> =
         oxutils::UTILS_APPS.iter().flat_map(|app| app.load_migrations().unwrap()).collect();
-    Executor::new(&mut connection, migrations)
-        .unwrap()
-        .migrate(&Target::Latest, MigrateOptions::default())
-        .unwrap();
+    Executor::new(connection, migrations).unwrap().migrate(&Target::Latest, MigrateOptions::default()).unwrap();
     let start = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
-    let mut transaction = connection.transaction().unwrap();
-    for n in 0..entries {
+    let entry = |n: usize| {
         let action = [LogAction::Create, LogAction::Update, LogAction::Delete][n % 3];
         LogEntry {
             id: 0,
@@ -128,10 +161,12 @@ fn seed_database(path: &Path, entries: usize) {
             additional_data: Some(serde_json::json!({"source": "api", "version": n % 4})),
             export: None,
         }
-        .insert(&mut transaction)
-        .unwrap();
+    };
+    const CHUNK: usize = 10_000;
+    for first in (0..entries).step_by(CHUNK) {
+        let mut rows: Vec<LogEntry> = (first..entries.min(first + CHUNK)).map(entry).collect();
+        LogEntry::bulk_insert_in_place(connection, &mut rows).unwrap();
     }
-    transaction.commit().unwrap();
 }
 
 fn child(approach: &str, database: &str, endpoint: &str) {
@@ -147,7 +182,7 @@ fn child(approach: &str, database: &str, endpoint: &str) {
         part_size: 8 * 1024 * 1024,
     })
     .unwrap();
-    let mut connection = Connection::open(&format!("sqlite://{database}")).unwrap();
+    let mut connection = Connection::open(database).unwrap();
     let started = Instant::now();
     let (records, size) = match approach {
         "streaming" | "streaming-level-6" => {

@@ -504,7 +504,8 @@ fn an_entry_still_uncommitted_when_an_export_starts_is_exported_once(mut databas
     let root = folder();
     let mut written = write_entries(&mut database.connection, (0..100).map(at));
     // A writer's transaction holds an entry while the export starts; on PostgreSQL and MariaDB a later
-    // entry commits before it, with a higher id.
+    // entry commits before it, with a higher id: a run up to the highest id taken without waiting for the
+    // writer would own the held entry before it commits, and lose it.
     let mut holder = Connection::open(&url).unwrap();
     let mut transaction = holder.transaction().unwrap();
     let backend = transaction.backend();
@@ -512,15 +513,9 @@ fn an_entry_still_uncommitted_when_an_export_starts_is_exported_once(mut databas
     if backend != Backend::Sqlite {
         written.extend(write_entries(&mut database.connection, [at(101)]));
     }
-    let (done, finished) = std::sync::mpsc::channel();
     let export = std::thread::spawn({
         let (url, root) = (url.clone(), root.clone());
-        move || {
-            let report =
-                exporter(&root, 1000).export_logs_since_last_export(&mut Connection::open(&url).unwrap());
-            let _ = done.send(());
-            report
-        }
+        move || exporter(&root, 1000).export_logs_since_last_export(&mut Connection::open(&url).unwrap())
     });
     // The writer commits once the export is known to have met it.
     let (first_takes, second_takes) = match backend {
@@ -541,11 +536,19 @@ fn an_entry_still_uncommitted_when_an_export_starts_is_exported_once(mut databas
             });
             (102, 0)
         }
-        // The claim skips the uncommitted entry without waiting for it; the next export takes it.
+        // The fence (`LOCK TABLES ... READ`) waits for the writer's metadata lock, for `writer_wait`,
+        // then the claim takes everything up to the highest id.
         Backend::Mysql => {
-            let deadline = std::time::Duration::from_secs(60);
-            finished.recv_timeout(deadline).expect("the export ends while the writer is still open");
-            (101, 1)
+            support::poll("the export to wait for the open writer's metadata lock", || {
+                let waiting = support::text_column(
+                    &mut database.connection,
+                    "SELECT CAST(count(*) AS CHAR) FROM information_schema.processlist \
+                     WHERE state = 'Waiting for table metadata lock'",
+                    &[],
+                );
+                (waiting != ["0"]).then_some(())
+            });
+            (102, 0)
         }
     };
     transaction.commit().unwrap();

@@ -8,18 +8,22 @@
 //! nothing back by writing: being failed is what frees its entries.
 //!
 //! There are two ways to claim:
-//! - **A run of ids** (`export_logs_since_last_export` on SQLite and PostgreSQL): the export takes every id
-//!   from where the runs reach to the highest id, without writing to a single entry, and takes over the
-//!   runs and entries of failed exports. That is exact only if no entry with a lower id can still commit.
-//!   SQLite serializes writers behind its write lock, which the claim holds from its `BEGIN IMMEDIATE`;
-//!   on PostgreSQL the claim locks the entries' table in SHARE mode, which waits for every transaction that
-//!   has written an entry and holds new writers off until the claim commits (an INSERT takes its lock
-//!   before it draws its id from the sequence). When an open writer holds that lock past
+//! - **A run of ids** (`export_logs_since_last_export`): the export takes every id from where the runs
+//!   reach to the highest id no writer can still commit below, without writing to a single entry, and
+//!   takes over the runs and entries of failed exports. That needs a *fence*: a moment at which no
+//!   transaction that has written an entry is still open, so that every id up to the highest is final
+//!   (committed, or rolled back for good). SQLite serializes writers behind its write lock, which the claim
+//!   holds from its `BEGIN IMMEDIATE`. On PostgreSQL the claim locks the entries' table in SHARE mode,
+//!   which waits for every transaction that has written an entry and holds new writers off until the claim
+//!   commits (an INSERT takes its lock before it draws its id from the sequence). On MySQL the fence is
+//!   `LOCK TABLES … READ`, taken and let go before the claim's transaction: it waits for the metadata lock
+//!   every transaction that has written the table holds until it ends (taken when the INSERT opens the
+//!   table, before auto-increment hands out its id), so the highest id read under it is final, and ids
+//!   handed out later are higher. When an open writer keeps the fence out past
 //!   `ExportOptions::writer_wait`, the export marks rows instead, and the writer's entries wait for the
 //!   next export.
-//! - **Rows** (a window with bounds, and every export on MySQL, whose auto-increment hands out an id before
-//!   the row is locked, so that no lock makes the highest id final): one `UPDATE` sets `export` on every
-//!   waiting entry of the window.
+//! - **Rows** (a window with bounds, or a fence that could not be had): one `UPDATE` sets `export` on
+//!   every waiting entry of the window.
 
 use crate::ModelExt;
 use crate::audit::{ExportStatus, LogEntry, LogExportRange, LogExportState};
@@ -78,18 +82,39 @@ pub(super) fn claim(
     window: Window,
     writer_wait: Duration,
 ) -> Result<Option<Claim>, DbError> {
-    if connection.backend() == Backend::Mysql {
+    let serialized = ClaimLock::take(connection)?;
+    let claim = claim_serialized(connection, window, writer_wait);
+    let released = serialized.release(connection);
+    let claim = claim?;
+    released?;
+    Ok(claim)
+}
+
+fn claim_serialized(
+    connection: &mut Connection,
+    window: Window,
+    writer_wait: Duration,
+) -> Result<Option<Claim>, DbError> {
+    let mysql = connection.backend() == Backend::Mysql;
+    // MySQL's fence comes before the claim's transaction: LOCK TABLES would commit it.
+    let mut final_ids = None;
+    if window.everything && mysql {
+        final_ids = mysql_fence(connection, writer_wait)?;
+    }
+    if mysql {
         // Under READ COMMITTED an UPDATE skips a row another transaction has inserted but not committed,
         // instead of waiting for it (and gap-locking new writers out meanwhile): such an entry stays
-        // waiting, for the next export. Row locks still keep two claims apart.
+        // waiting, for the next export.
         connection.batch("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")?;
     }
     let mut transaction = connection.transaction()?;
     serialize_claims(&mut transaction)?;
-    let by_run = window.everything && fence_writers(&mut transaction, writer_wait)?;
+    if window.everything && !mysql {
+        final_ids = fence_writers(&mut transaction, writer_wait)?;
+    }
     let state = LogExportState::create(&mut transaction)?;
-    let claim = if by_run {
-        take_run(&mut transaction, &state)?;
+    let claim = if let Some(newest) = final_ids {
+        take_run(&mut transaction, &state, newest)?;
         let runs = LogExportRange::objects()
             .filter(LogExportRange::STATE.eq(ForeignKey::new(state.id)))
             .order_by(LogExportRange::FIRST_ENTRY_ID)
@@ -117,8 +142,7 @@ pub fn entries_awaiting_export(connection: &mut Connection) -> Result<i64, DbErr
 }
 
 /// One claim at a time. SQLite's `BEGIN IMMEDIATE` has already queued this one behind every writer; on
-/// PostgreSQL the runs' table is locked against other claims. MySQL claims rows only, and its row locks
-/// keep two claims apart.
+/// PostgreSQL the runs' table is locked against other claims. MySQL's claims hold a [`ClaimLock`].
 fn serialize_claims(connection: &mut Connection) -> Result<(), DbError> {
     if connection.backend() == Backend::Postgres {
         let table = Backend::Postgres.quote_identifier(LogExportRange::TABLE);
@@ -127,42 +151,91 @@ fn serialize_claims(connection: &mut Connection) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Makes sure no entry with an id below the highest can still commit, so that a run of ids can be taken;
-/// `false` when that cannot be had, and the claim marks rows instead. SQLite's writers already wait behind
-/// this transaction. On PostgreSQL the entries' table is locked in SHARE mode, which waits for every open
-/// transaction that has written an entry: for at most `wait`, because writers that come after queue behind
-/// the lock, and one long transaction would otherwise hold every audited write up. MySQL has no such lock
-/// (its auto-increment hands out ids before rows are locked).
-fn fence_writers(connection: &mut Connection, wait: Duration) -> Result<bool, DbError> {
-    match connection.backend() {
-        Backend::Sqlite => Ok(true),
-        Backend::Mysql => Ok(false),
-        Backend::Postgres => {
-            let table = Backend::Postgres.quote_identifier(LogEntry::TABLE);
-            // In a savepoint, so that a lock that times out leaves the claim's transaction usable, and the
-            // timeout applies to this lock alone.
-            let mut savepoint = connection.transaction()?;
-            savepoint.batch(&format!("SET LOCAL lock_timeout = {}", wait.as_millis().max(1)))?;
-            if savepoint.batch(&format!("LOCK TABLE {table} IN SHARE MODE")).is_err() {
-                savepoint.rollback()?;
-                return Ok(false);
-            }
-            savepoint.batch("SET LOCAL lock_timeout = DEFAULT")?;
-            savepoint.commit()?;
-            Ok(true)
+/// MySQL's claims are serialized by a named lock of the database (`GET_LOCK`), held from before the fence
+/// to after the claim's transaction, and let go by the server if the connection dies. Other backends
+/// serialize claims inside the transaction, and take none.
+struct ClaimLock {
+    held: bool,
+}
+
+impl ClaimLock {
+    /// How long a claim waits for another one to finish: claims take milliseconds, and one that waits for
+    /// writers waits `writer_wait` at most.
+    const WAIT_SECONDS: u32 = 60;
+    const NAME: &str = "LEFT(CONCAT('oxutils.audit.claim:', DATABASE()), 64)";
+
+    fn take(connection: &mut Connection) -> Result<Self, DbError> {
+        if connection.backend() != Backend::Mysql {
+            return Ok(ClaimLock { held: false });
         }
+        let taken = integer(connection, &format!("SELECT GET_LOCK({}, {})", Self::NAME, Self::WAIT_SECONDS))?;
+        if taken != 1 {
+            let waited = format!("another export's claim held its lock for {} s", Self::WAIT_SECONDS);
+            return Err(DbError::query("claiming audit entries", waited));
+        }
+        Ok(ClaimLock { held: true })
+    }
+
+    fn release(self, connection: &mut Connection) -> Result<(), DbError> {
+        if self.held {
+            integer(connection, &format!("SELECT COALESCE(RELEASE_LOCK({}), 0)", Self::NAME))?;
+        }
+        Ok(())
     }
 }
 
-/// Takes over the failed exports' runs and entries, and the run from where the runs reach to the
-/// highest id.
-fn take_run(connection: &mut Connection, state: &LogExportState) -> Result<(), DbError> {
+/// The fence on SQLite and PostgreSQL, inside the claim's transaction: the highest id below which no entry
+/// can still commit, so that a run of ids can be taken; `None` when that cannot be had, and the claim
+/// marks rows instead. SQLite's writers already wait behind this transaction. On PostgreSQL the entries'
+/// table is locked in SHARE mode, which waits for every open transaction that has written an entry: for at
+/// most `wait`, because writers that come after queue behind the lock, and one long transaction would
+/// otherwise hold every audited write up.
+fn fence_writers(connection: &mut Connection, wait: Duration) -> Result<Option<i64>, DbError> {
+    if connection.backend() == Backend::Postgres {
+        let table = Backend::Postgres.quote_identifier(LogEntry::TABLE);
+        // In a savepoint, so that a lock that times out leaves the claim's transaction usable, and the
+        // timeout applies to this lock alone.
+        let mut savepoint = connection.transaction()?;
+        savepoint.batch(&format!("SET LOCAL lock_timeout = {}", wait.as_millis().max(1)))?;
+        if savepoint.batch(&format!("LOCK TABLE {table} IN SHARE MODE")).is_err() {
+            savepoint.rollback()?;
+            return Ok(None);
+        }
+        savepoint.batch("SET LOCAL lock_timeout = DEFAULT")?;
+        savepoint.commit()?;
+    }
+    highest(connection, LogEntry::TABLE, LogEntry::ID.column()).map(Some)
+}
+
+/// The fence on MySQL, outside any transaction: the highest id read while the entries' table is locked for
+/// reading, which waits for every transaction that has written an entry to end; `None` when that took
+/// longer than `wait` (rounded up to whole seconds, MySQL's unit for it). Writers that come while the
+/// fence waits are not held up (MySQL lets them pass a waiting read lock); those that come while it is held
+/// wait for one `MAX(id)`.
+fn mysql_fence(connection: &mut Connection, wait: Duration) -> Result<Option<i64>, DbError> {
+    let table = Backend::Mysql.quote_identifier(LogEntry::TABLE);
+    let seconds = wait.as_millis().div_ceil(1000).max(1);
+    connection.batch(&format!("SET SESSION lock_wait_timeout = {seconds}"))?;
+    let locked = connection.batch(&format!("LOCK TABLES {table} READ"));
+    let restored = connection.batch("SET SESSION lock_wait_timeout = DEFAULT");
+    if locked.is_err() {
+        restored?;
+        return Ok(None);
+    }
+    let newest = highest(connection, LogEntry::TABLE, LogEntry::ID.column());
+    connection.batch("UNLOCK TABLES")?;
+    restored?;
+    newest.map(Some)
+}
+
+/// Takes over the failed exports' runs and entries, and the run from where the runs reach to `newest`, the
+/// highest final id.
+fn take_run(connection: &mut Connection, state: &LogExportState, newest: i64) -> Result<(), DbError> {
     let owner = ForeignKey::<LogExportState>::new(state.id);
     LogExportRange::objects()
         .filter(runs_of_failed_exports())
         .update(connection, vec![LogExportRange::STATE.set(owner)])?;
     let reached = highest(connection, LogExportRange::TABLE, LogExportRange::LAST_ENTRY_ID.column())?;
-    let newest = highest(connection, LogEntry::TABLE, LogEntry::ID.column())?;
     if newest > reached {
         LogExportRange { id: 0, state: owner, first_entry_id: reached + 1, last_entry_id: newest }
             .insert(connection)?;
@@ -226,4 +299,11 @@ fn highest(connection: &mut Connection, table: &str, column: &str) -> Result<i64
     let value = connection.query_statement(&select)?.into_iter().flatten().next();
     let value = value.ok_or_else(|| DbError::query(table, "MAX returned no row"))?;
     i64::from_value(value).map_err(|error| DbError::query(table, error))
+}
+
+/// The one integer a query of one value returns.
+fn integer(connection: &mut Connection, sql: &str) -> Result<i64, DbError> {
+    let value = connection.query(sql, &[])?.into_iter().flatten().next();
+    let value = value.ok_or_else(|| DbError::query(sql, "the query returned no row"))?;
+    i64::from_value(value).map_err(|error| DbError::query(sql, error))
 }
