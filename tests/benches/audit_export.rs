@@ -137,7 +137,10 @@ fn seed_database(connection: &mut Connection, entries: usize) {
     eprintln!("writing {entries} entries on {:?}", connection.backend());
     let migrations: Vec<_> =
         oxutils::UTILS_APPS.iter().flat_map(|app| app.load_migrations().unwrap()).collect();
-    Executor::new(connection, migrations).unwrap().migrate(&Target::Latest, MigrateOptions::default()).unwrap();
+    Executor::new(connection, migrations)
+        .unwrap()
+        .migrate(&Target::Latest, MigrateOptions::default())
+        .unwrap();
     let start = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
     let entry = |n: usize| {
         let action = [LogAction::Create, LogAction::Update, LogAction::Delete][n % 3];

@@ -17,12 +17,14 @@ use sea_query::Value;
 /// A row as one value per selected column.
 pub type Row = Vec<Value>;
 
-/// One column of a row, borrowed from the driver: SQLite's own value, read in place without a copy, or a
-/// value the other drivers have already converted.
+/// One column of a row, borrowed from the driver: SQLite's own value, read in place without a copy, text
+/// (or JSON's text) borrowed from another driver's row, or a value the other drivers have converted.
 #[derive(Debug, Clone, Copy)]
 pub enum Cell<'a> {
     /// SQLite's value, borrowed from its row.
     Sqlite(rusqlite::types::ValueRef<'a>),
+    /// A text or JSON column that is not NULL, borrowed from the row another driver read.
+    Text(&'a str),
     /// A value another driver converted.
     Value(&'a Value),
 }
@@ -32,6 +34,7 @@ impl<'a> Cell<'a> {
     pub fn get<T: crate::field::OxField>(self) -> Result<T, crate::field::ValueError> {
         match self {
             Cell::Sqlite(value) => T::from_sqlite(value),
+            Cell::Text(text) => T::from_value(Value::String(Some(text.to_owned()))),
             Cell::Value(value) => T::from_value(value.clone()),
         }
     }
@@ -40,6 +43,7 @@ impl<'a> Cell<'a> {
     pub fn text(self) -> Option<&'a str> {
         match self {
             Cell::Sqlite(rusqlite::types::ValueRef::Text(bytes)) => std::str::from_utf8(bytes).ok(),
+            Cell::Text(text) => Some(text),
             Cell::Value(Value::String(Some(text))) => Some(text),
             _ => None,
         }
@@ -49,6 +53,7 @@ impl<'a> Cell<'a> {
     pub fn to_value(self) -> Value {
         match self {
             Cell::Sqlite(value) => crate::field::sqlite::value_of(value),
+            Cell::Text(text) => Value::String(Some(text.to_owned())),
             Cell::Value(value) => value.clone(),
         }
     }
@@ -57,8 +62,28 @@ impl<'a> Cell<'a> {
     pub fn is_null(self) -> bool {
         match self {
             Cell::Sqlite(value) => value == rusqlite::types::ValueRef::Null,
+            Cell::Text(_) => false,
             Cell::Value(value) => crate::field::is_null(value),
         }
+    }
+}
+
+/// Hands `read` the `width` cells of one row, as `cell` gives them, from the stack when the row is narrow
+/// enough (most are), so that a row costs no allocation.
+fn read_row<'a>(
+    width: usize,
+    mut cell: impl FnMut(usize) -> Result<Cell<'a>, DbError>,
+    read: &mut impl FnMut(&[Cell<'_>]) -> Result<(), DbError>,
+) -> Result<(), DbError> {
+    const ON_STACK: usize = 16;
+    if width <= ON_STACK {
+        let mut cells = [Cell::Text(""); ON_STACK];
+        for (index, slot) in cells.iter_mut().enumerate().take(width) {
+            *slot = cell(index)?;
+        }
+        read(&cells[..width])
+    } else {
+        read(&(0..width).map(cell).collect::<Result<Vec<_>, _>>()?)
     }
 }
 
@@ -251,18 +276,16 @@ impl Connection {
         &mut self,
         sql: &str,
         params: &[Value],
-        mut read: impl FnMut(&[Cell<'_>]) -> Result<(), DbError>,
+        read: impl FnMut(&[Cell<'_>]) -> Result<(), DbError>,
     ) -> Result<(), DbError> {
         match &mut self.driver {
             Driver::Sqlite(connection) => connection.query_cells(SqlText::Built(sql), params, read),
-            #[allow(unreachable_patterns)] // PostgreSQL and MySQL convert whole rows first
-            _ => {
-                for row in self.query(sql, params)? {
-                    let cells: Vec<Cell<'_>> = row.iter().map(Cell::Value).collect();
-                    read(&cells)?;
-                }
-                Ok(())
+            #[cfg(feature = "postgres")]
+            Driver::Postgres(client) => {
+                client.query_cells(SqlText::Built(sql), params, self.depth == 0, read)
             }
+            #[cfg(feature = "mysql")]
+            Driver::Mysql(connection) => mysql::query_cells(connection, sql, params, read),
         }
     }
 

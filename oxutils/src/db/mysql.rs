@@ -48,6 +48,42 @@ pub fn query_each(
     Ok(())
 }
 
+/// Runs a query and hands each row to `read` as the server sends it, as cells: text (and JSON) borrowed
+/// from the driver's row, the rest converted to values.
+pub fn query_cells(
+    connection: &mut Conn,
+    sql: &str,
+    params: &[Value],
+    mut read: impl FnMut(&[super::Cell<'_>]) -> Result<(), DbError>,
+) -> Result<(), DbError> {
+    use super::Cell;
+    use ::mysql::Value as My;
+    let mut result = connection.exec_iter(sql, bind(params)).map_err(|error| classify(sql, error))?;
+    let mut values = Vec::new();
+    for row in result.by_ref() {
+        let row = row.map_err(|error| classify(sql, error))?;
+        let text = |index: usize| match row.as_ref(index) {
+            Some(My::Bytes(bytes)) => std::str::from_utf8(bytes).ok(),
+            _ => None,
+        };
+        values.clear();
+        for index in 0..row.len() {
+            values.push(match text(index) {
+                Some(_) => Value::Bool(None),
+                None => value_of(row.as_ref(index).cloned().unwrap_or(My::NULL)),
+            });
+        }
+        let cell = |index: usize| {
+            Ok(match text(index) {
+                Some(text) => Cell::Text(text),
+                None => Cell::Value(&values[index]),
+            })
+        };
+        super::read_row(row.len(), cell, &mut read)?;
+    }
+    Ok(())
+}
+
 /// MySQL and MariaDB report constraints by error code, and name them only inside the message.
 fn classify(sql: &str, error: ::mysql::Error) -> DbError {
     let ::mysql::Error::MySqlError(server) = &error else { return DbError::from_driver(sql, error) };

@@ -86,6 +86,46 @@ impl PgConnection {
         Ok(())
     }
 
+    /// Runs a query and hands each row to `read` as cells: text and JSON columns borrowed from the driver's
+    /// row (JSON as the text the server sent), the rest converted to values.
+    pub fn query_cells(
+        &mut self,
+        sql: SqlText<'_>,
+        params: &[Value],
+        retry: bool,
+        mut read: impl FnMut(&[super::Cell<'_>]) -> Result<(), DbError>,
+    ) -> Result<(), DbError> {
+        use super::Cell;
+        let rows = self.driver_rows(sql, params, retry)?;
+        let Some(first) = rows.first() else { return Ok(()) };
+        let borrowed: Vec<bool> =
+            first.columns().iter().map(|column| BorrowedText::accepts(column.type_())).collect();
+        let null = Value::String(None);
+        let mut values = Vec::with_capacity(borrowed.len());
+        for row in &rows {
+            values.clear();
+            for (index, &borrowed) in borrowed.iter().enumerate() {
+                values.push(if borrowed {
+                    Value::Bool(None)
+                } else {
+                    value_of(row, index).map_err(|error| classify(sql.text(), error))?
+                });
+            }
+            let cell = |index: usize| -> Result<Cell<'_>, DbError> {
+                if !borrowed[index] {
+                    return Ok(Cell::Value(&values[index]));
+                }
+                let text = row.try_get::<_, Option<BorrowedText>>(index);
+                Ok(match text.map_err(|error| classify(sql.text(), error))? {
+                    Some(BorrowedText(text)) => Cell::Text(text),
+                    None => Cell::Value(&null),
+                })
+            };
+            super::read_row(borrowed.len(), cell, &mut read)?;
+        }
+        Ok(())
+    }
+
     /// The rows of a query as the driver returns them.
     fn driver_rows(
         &mut self,
@@ -279,6 +319,28 @@ fn value_of(row: &::postgres::Row, index: usize) -> Result<Value, ::postgres::Er
         }
         _ => Value::String(row.try_get(index)?),
     })
+}
+
+/// A text or JSON column's text, borrowed from the row: `jsonb`'s binary form is a version byte (1) and the
+/// JSON's text.
+struct BorrowedText<'a>(&'a str);
+
+impl<'a> FromSql<'a> for BorrowedText<'a> {
+    fn from_sql(column_type: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let raw = match (column_type, raw) {
+            (&Type::JSONB, [1, text @ ..]) => text,
+            (&Type::JSONB, _) => return Err("jsonb of an unknown version".into()),
+            _ => raw,
+        };
+        Ok(BorrowedText(std::str::from_utf8(raw)?))
+    }
+
+    fn accepts(column_type: &Type) -> bool {
+        matches!(
+            *column_type,
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::JSON | Type::JSONB
+        )
+    }
 }
 
 /// The label of a value of an enum type (`CREATE TYPE mood AS ENUM (...)`), which a custom `OxField`

@@ -170,18 +170,8 @@ impl SqliteConnection {
             let width = statement.column_count();
             let mut rows = statement.raw_query();
             while let Some(row) = rows.next().map_err(|error| classify(sql.text(), error))? {
-                let cell = |index| super::Cell::Sqlite(row.get_ref(index).unwrap_or(ValueRef::Null));
-                // Most rows fit on the stack; a wider one costs an allocation.
-                const ON_STACK: usize = 16;
-                if width <= ON_STACK {
-                    let mut cells = [super::Cell::Sqlite(ValueRef::Null); ON_STACK];
-                    for (index, slot) in cells.iter_mut().enumerate().take(width) {
-                        *slot = cell(index);
-                    }
-                    read(&cells[..width])?;
-                } else {
-                    read(&(0..width).map(cell).collect::<Vec<_>>())?;
-                }
+                let cell = |index| Ok(super::Cell::Sqlite(row.get_ref(index).unwrap_or(ValueRef::Null)));
+                super::read_row(width, cell, &mut read)?;
             }
             Ok(())
         })
