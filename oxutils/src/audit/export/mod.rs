@@ -508,8 +508,24 @@ fn read_page(
         .limit(page_size)
         .select();
     select.clear_selects().columns(ExportPage::COLUMNS.map(Alias::new));
+    if connection.backend() == crate::dialect::Backend::Mysql
+        && let Some(index) = export_order_index()
+    {
+        // MariaDB reads the index by `export_id` alone (a `ref` on the value or NULL) and filters the
+        // time bound per row, so that every page reads the export's entries from its first one again:
+        // 13.6 s instead of 4 s for 1,000,000 entries. Forced, it seeks to the page's start.
+        use sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
+        select.force_index(Alias::new(index), IndexHintScope::All);
+    }
     let (sql, values) = select.build_for(connection.backend());
     connection.query_cells(&sql, &values, |cells| page.push(cells))
+}
+
+/// The name of the index that holds an export's entries in export order: `(export_id, timestamp, id)`.
+fn export_order_index() -> Option<&'static str> {
+    let columns = [LogEntry::EXPORT.column(), LogEntry::TIMESTAMP.column(), LogEntry::ID.column()];
+    let index = <LogEntry as crate::model::Model>::schema().indexes.iter().find(|index| index.columns == columns)?;
+    Some(index.name.as_str())
 }
 
 fn touch(connection: &mut Connection, state_id: i64) -> Result<(), DbError> {
@@ -528,4 +544,12 @@ fn succeed(
 ) -> Result<LogExportState, DbError> {
     let size = i64::try_from(stored.size).unwrap_or(i64::MAX);
     state.set_success(connection, to, S3File::new(stored.key.clone()), size)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_index_of_export_order_is_found_by_its_columns() {
+        assert_eq!(super::export_order_index(), Some("audit_logentry_export_id_timestamp_id_idx"));
+    }
 }
