@@ -2,6 +2,7 @@
 //! application's approach, in one run, on SQLite and on the PostgreSQL and MariaDB servers.
 //!
 //! `cargo bench -p tests --bench audit_export` (`OXI_BENCH_EXPORT_ENTRIES`, default 1,000,000;
+//! `OXI_BENCH_EXPORT_APPROACHES=streaming,row-claim` runs only those;
 //! `OXI_TEST_POSTGRES_URL` and `OXI_TEST_MYSQL_URL` name the servers, and a backend without its URL is left
 //! out). The entries are written once per backend: into a SQLite file under `target/bench-export/` (kept
 //! for the next run), and into a throw-away database on each server. The S3 server (s3s-fs, in process)
@@ -52,6 +53,11 @@ fn main() {
     }
     let entries: usize =
         std::env::var("OXI_BENCH_EXPORT_ENTRIES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let chosen = std::env::var("OXI_BENCH_EXPORT_APPROACHES").unwrap_or_default();
+    let approaches: Vec<&str> = APPROACHES
+        .into_iter()
+        .filter(|approach| chosen.is_empty() || chosen.split(',').any(|chosen| chosen == *approach))
+        .collect();
     let work = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-export");
     std::fs::create_dir_all(&work).unwrap();
     let server = s3_server::S3Server::start();
@@ -66,7 +72,7 @@ fn main() {
         let mut connection = Connection::open(&format!("sqlite://{}", seed.display())).unwrap();
         seed_database(&mut connection, entries);
     }
-    for approach in APPROACHES {
+    for &approach in &approaches {
         let copy = work.join(format!("run_{approach}.sqlite3"));
         std::fs::copy(&seed, &copy).unwrap();
         run("SQLite", approach, &format!("sqlite://{}", copy.display()), &server.endpoint, entries);
@@ -81,7 +87,7 @@ fn main() {
         let mut database = oxutils::testing::migrated_database_on(Some(&url), &[]).unwrap();
         seed_database(&mut database.connection, entries);
         let url = database.url().unwrap();
-        for approach in APPROACHES {
+        for &approach in &approaches {
             undo_exports(&mut database.connection);
             run(name, approach, &url, &server.endpoint, entries);
         }

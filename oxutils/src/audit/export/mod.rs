@@ -524,7 +524,8 @@ fn read_page(
 /// The name of the index that holds an export's entries in export order: `(export_id, timestamp, id)`.
 fn export_order_index() -> Option<&'static str> {
     let columns = [LogEntry::EXPORT.column(), LogEntry::TIMESTAMP.column(), LogEntry::ID.column()];
-    let index = <LogEntry as crate::model::Model>::schema().indexes.iter().find(|index| index.columns == columns)?;
+    let index =
+        <LogEntry as crate::model::Model>::schema().indexes.iter().find(|index| index.columns == columns)?;
     Some(index.name.as_str())
 }
 
