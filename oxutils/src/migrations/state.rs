@@ -1,11 +1,12 @@
 //! The project state: every model of every app, as the migrations replay to.
 //!
-//! Models sit behind `Arc`, so cloning a state copies pointers and an operation copies only the model it
-//! changes: replaying hundreds of migrations, or keeping the state before each step of a backwards plan,
-//! stays cheap.
+//! The state is a persistent map (`imbl::OrdMap`) of models behind `Arc`: cloning a state is a pointer
+//! copy whatever its size, and an operation copies only the model it changes and the map's path to it.
+//! `migrate` keeps the state before each operation it runs; with a plain map that was a copy of every key
+//! and pointer per operation, quadratic in the models of an initial migration.
 
 use crate::schema::{FieldSchema, ModelSchema};
-use std::collections::BTreeMap;
+use imbl::OrdMap;
 use std::sync::Arc;
 
 /// A model's key in the state: its app label and its name.
@@ -15,7 +16,8 @@ pub type ModelKey = (String, String);
 /// `makemigrations` diffs against.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectState {
-    models: BTreeMap<ModelKey, Arc<ModelSchema>>,
+    /// By app label, then by model name: looked up by `&str` without building a key.
+    apps: OrdMap<String, OrdMap<String, Arc<ModelSchema>>>,
 }
 
 impl ProjectState {
@@ -35,32 +37,38 @@ impl ProjectState {
 
     /// Model `name` of `app`.
     pub fn model(&self, app: &str, name: &str) -> Option<&ModelSchema> {
-        self.models.get(&(app.to_owned(), name.to_owned())).map(Arc::as_ref)
+        self.apps.get(app)?.get(name).map(Arc::as_ref)
     }
 
     /// The model to change, copied only if another state shares it.
     pub fn model_mut(&mut self, app: &str, name: &str) -> Option<&mut ModelSchema> {
-        self.models.get_mut(&(app.to_owned(), name.to_owned())).map(Arc::make_mut)
+        self.apps.get_mut(app)?.get_mut(name).map(Arc::make_mut)
     }
 
     /// Adds `model`, replacing one with its app and name.
     pub fn insert(&mut self, model: ModelSchema) {
-        self.models.insert((model.app.clone(), model.name.clone()), Arc::new(model));
+        let models = self.apps.entry(model.app.clone()).or_default();
+        models.insert(model.name.clone(), Arc::new(model));
     }
 
     /// Removes model `name` of `app` and hands it back.
     pub fn remove(&mut self, app: &str, name: &str) -> Option<ModelSchema> {
-        self.models.remove(&(app.to_owned(), name.to_owned())).map(Arc::unwrap_or_clone)
+        let models = self.apps.get_mut(app)?;
+        let removed = models.remove(name).map(Arc::unwrap_or_clone);
+        if models.is_empty() {
+            self.apps.remove(app);
+        }
+        removed
     }
 
     /// Every model, ordered by app and name.
     pub fn models(&self) -> impl Iterator<Item = &ModelSchema> {
-        self.models.values().map(Arc::as_ref)
+        self.apps.values().flat_map(|models| models.values().map(Arc::as_ref))
     }
 
     /// The models of `app`, ordered by name.
     pub fn app_models<'a>(&'a self, app: &'a str) -> impl Iterator<Item = &'a ModelSchema> {
-        self.models().filter(move |model| model.app == app)
+        self.apps.get(app).into_iter().flat_map(|models| models.values().map(Arc::as_ref))
     }
 
     /// Points each foreign key of `fields` at its target's table as this state has it: a migration file
@@ -82,13 +90,12 @@ impl ProjectState {
         mut change: impl FnMut(&mut crate::schema::ForeignKeySchema),
     ) {
         let referencing: Vec<ModelKey> = self
-            .models
-            .iter()
-            .filter(|(_, schema)| schema.fields.iter().any(|field| field.points_at(app, model)))
-            .map(|(key, _)| key.clone())
+            .models()
+            .filter(|schema| schema.fields.iter().any(|field| field.points_at(app, model)))
+            .map(|schema| (schema.app.clone(), schema.name.clone()))
             .collect();
-        for key in referencing {
-            let Some(schema) = self.models.get_mut(&key).map(Arc::make_mut) else { continue };
+        for (referencing_app, referencing_model) in referencing {
+            let Some(schema) = self.model_mut(&referencing_app, &referencing_model) else { continue };
             for field in &mut schema.fields {
                 if let Some(target) = field.foreign_key.as_mut().filter(|target| target.targets(app, model)) {
                     change(target);
