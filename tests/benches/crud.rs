@@ -1,7 +1,8 @@
 //! CRUD through the derive beside the same work written by hand with rusqlite prepared statements, in
 //! one run: insert 100,000 rows in one transaction (through `insert`, which returns a copy of each row as
 //! stored, through `insert_in_place`, which fills the generated key into the row, and through
-//! `bulk_insert` and `bulk_insert_in_place`, in multi-row statements), get 100,000 rows by primary key, and a filtered scan.
+//! `bulk_insert` and `bulk_insert_in_place`, in multi-row statements), get 100,000 rows by primary key, the
+//! first row of a filtered query 100,000 times with other values, and a filtered scan.
 //!
 //! `cargo bench -p tests --bench crud`. The README gives the ratios.
 
@@ -93,6 +94,14 @@ fn rusqlite_get(connection: &rusqlite::Connection, id: i64) -> Measurement {
     statement.query_row([id], measurement).unwrap()
 }
 
+fn rusqlite_first(connection: &rusqlite::Connection, id: i64) -> Option<Measurement> {
+    let mut statement = connection
+        .prepare_cached("SELECT id, sensor, value, ratio FROM bench_measurement WHERE id = ?1 LIMIT 1")
+        .unwrap();
+    let mut rows = statement.query_map([id], measurement).unwrap();
+    rows.next().map(Result::unwrap)
+}
+
 fn rusqlite_scan(connection: &rusqlite::Connection, above: i64) -> Vec<Measurement> {
     let mut statement = connection
         .prepare_cached("SELECT id, sensor, value, ratio FROM bench_measurement WHERE value > ?1 ORDER BY id")
@@ -157,6 +166,19 @@ fn crud(c: &mut Criterion) {
     });
     group.bench_function("get 100k by key / rusqlite", |b| {
         b.iter(|| (1..=ROWS).for_each(|id| drop(black_box(rusqlite_get(&theirs, id)))))
+    });
+    // A filtered query run many times with other values: its SQL is built once per shape.
+    group.bench_function("first by filter 100k / oxutils", |b| {
+        b.iter(|| {
+            (1..=ROWS).for_each(|id| {
+                drop(black_box(
+                    Measurement::objects().filter(Measurement::ID.eq(id)).first(&mut ours).unwrap(),
+                ))
+            })
+        })
+    });
+    group.bench_function("first by filter 100k / rusqlite", |b| {
+        b.iter(|| (1..=ROWS).for_each(|id| drop(black_box(rusqlite_first(&theirs, id)))))
     });
     group.bench_function("filtered scan / oxutils", |b| {
         b.iter(|| {

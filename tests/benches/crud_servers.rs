@@ -1,7 +1,8 @@
 //! CRUD through the derive on PostgreSQL and MariaDB beside the same work written by hand with the
 //! `postgres` and `mysql` crates and prepared statements, in one run: insert 10,000 rows in one
 //! transaction (through `insert`, `insert_in_place`, `bulk_insert` and `bulk_insert_in_place`, against the hand-written loop of
-//! single-row inserts), get 10,000 rows by primary key, and a filtered scan of half of them. Each side
+//! single-row inserts), get 10,000 rows by primary key, the first row of a filtered query 10,000 times
+//! with other values, and a filtered scan of half of them. Each side
 //! has a throw-away database of its own on the same server, over one connection.
 //!
 //! `cargo bench -p tests --bench crud_servers`, with `OXI_TEST_POSTGRES_URL` and `OXI_TEST_MYSQL_URL`
@@ -28,6 +29,7 @@ pub struct Measurement {
 
 const INSERT: &str = "INSERT INTO bench_measurement (sensor, value, ratio) VALUES ($1, $2, $3) RETURNING id";
 const GET: &str = "SELECT id, sensor, value, ratio FROM bench_measurement WHERE id = $1";
+const FIRST: &str = "SELECT id, sensor, value, ratio FROM bench_measurement WHERE id = $1 LIMIT 1";
 const SCAN: &str = "SELECT id, sensor, value, ratio FROM bench_measurement WHERE value > $1 ORDER BY id";
 
 fn rows() -> Vec<Measurement> {
@@ -127,6 +129,15 @@ fn oxutils_cases(c: &mut Criterion, name: &str, connection: &mut Connection, dat
             (first..first + ROWS).for_each(|id| drop(black_box(Measurement::get(connection, &id).unwrap())))
         })
     });
+    group.bench_function("first by filter 10k / oxutils", |b| {
+        b.iter(|| {
+            (first..first + ROWS).for_each(|id| {
+                drop(black_box(
+                    Measurement::objects().filter(Measurement::ID.eq(id)).first(connection).unwrap(),
+                ))
+            })
+        })
+    });
     group.bench_function("filtered scan / oxutils", |b| {
         b.iter(|| {
             black_box(
@@ -145,6 +156,7 @@ fn postgres_cases(c: &mut Criterion, url: &str, data: &[Measurement]) {
     let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
     let insert = client.prepare(INSERT).unwrap();
     let get = client.prepare(GET).unwrap();
+    let first_by_filter = client.prepare(FIRST).unwrap();
     let scan = client.prepare(SCAN).unwrap();
     let read = |row: &postgres::Row| Measurement {
         id: row.get(0),
@@ -177,6 +189,13 @@ fn postgres_cases(c: &mut Criterion, url: &str, data: &[Measurement]) {
                 .for_each(|id| drop(black_box(read(&client.query_one(&get, &[&id]).unwrap()))))
         })
     });
+    group.bench_function("first by filter 10k / postgres crate", |b| {
+        b.iter(|| {
+            (first..first + ROWS).for_each(|id| {
+                drop(black_box(client.query_opt(&first_by_filter, &[&id]).unwrap().as_ref().map(read)))
+            })
+        })
+    });
     group.bench_function("filtered scan / postgres crate", |b| {
         b.iter(|| {
             black_box(client.query(&scan, &[&(ROWS / 2)]).unwrap().iter().map(read).collect::<Vec<_>>())
@@ -191,6 +210,7 @@ fn mysql_cases(c: &mut Criterion, url: &str, data: &[Measurement]) {
     let insert =
         connection.prep("INSERT INTO bench_measurement (sensor, value, ratio) VALUES (?, ?, ?)").unwrap();
     let get = connection.prep(GET.replace("$1", "?")).unwrap();
+    let first_by_filter = connection.prep(FIRST.replace("$1", "?")).unwrap();
     let scan = connection.prep(SCAN.replace("$1", "?")).unwrap();
     let truncate =
         |connection: &mut mysql::Conn| connection.query_drop("TRUNCATE TABLE bench_measurement").unwrap();
@@ -215,6 +235,15 @@ fn mysql_cases(c: &mut Criterion, url: &str, data: &[Measurement]) {
         b.iter(|| {
             (first..first + ROWS).for_each(|id| {
                 let row: Option<(i64, String, i64, f64)> = connection.exec_first(&get, (id,)).unwrap();
+                drop(black_box(row.map(read)));
+            })
+        })
+    });
+    group.bench_function("first by filter 10k / mysql crate", |b| {
+        b.iter(|| {
+            (first..first + ROWS).for_each(|id| {
+                let row: Option<(i64, String, i64, f64)> =
+                    connection.exec_first(&first_by_filter, (id,)).unwrap();
                 drop(black_box(row.map(read)));
             })
         })

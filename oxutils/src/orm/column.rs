@@ -5,7 +5,8 @@
 
 use crate::field::OxField;
 use crate::model::Model;
-use sea_query::{Alias, Expr, ExprTrait};
+use crate::orm::condition::{ColumnRef, Comparison, Condition};
+use sea_query::{Alias, Expr};
 use std::marker::PhantomData;
 
 /// The column of field type `T` of model `M`.
@@ -45,116 +46,125 @@ impl<M: Model, T: OxField> Column<M, T> {
         Expr::col((Alias::new(M::TABLE), Alias::new(self.column())))
     }
 
+    pub(crate) fn reference(&self) -> ColumnRef {
+        ColumnRef { index: self.index, name: self.column() }
+    }
+
     /// `column = value`.
     pub fn eq(&self, value: impl Into<T>) -> Filter<M> {
-        self.compare(value, ExprTrait::eq)
+        self.compare(value, Comparison::Eq)
     }
 
     /// `column <> value`.
     pub fn ne(&self, value: impl Into<T>) -> Filter<M> {
-        self.compare(value, ExprTrait::ne)
+        self.compare(value, Comparison::Ne)
     }
 
     /// `column < value`.
     pub fn lt(&self, value: impl Into<T>) -> Filter<M> {
-        self.compare(value, ExprTrait::lt)
+        self.compare(value, Comparison::Lt)
     }
 
     /// `column <= value`.
     pub fn le(&self, value: impl Into<T>) -> Filter<M> {
-        self.compare(value, ExprTrait::lte)
+        self.compare(value, Comparison::Le)
     }
 
     /// `column > value`.
     pub fn gt(&self, value: impl Into<T>) -> Filter<M> {
-        self.compare(value, ExprTrait::gt)
+        self.compare(value, Comparison::Gt)
     }
 
     /// `column >= value`.
     pub fn ge(&self, value: impl Into<T>) -> Filter<M> {
-        self.compare(value, ExprTrait::gte)
+        self.compare(value, Comparison::Ge)
     }
 
     /// `column IN (values)`.
     pub fn is_in(&self, values: impl IntoIterator<Item = T>) -> Filter<M> {
-        let values: Vec<_> = values.into_iter().map(|value| value.to_value()).collect();
-        Filter::new(self.expr().is_in(values))
+        let values = values.into_iter().map(|value| value.to_value()).collect();
+        Filter::new(Condition::In { column: self.reference(), values })
     }
 
     /// `low <= column <= high`.
     pub fn between(&self, low: impl Into<T>, high: impl Into<T>) -> Filter<M> {
-        Filter::new(self.expr().between(Expr::val(low.into().to_value()), Expr::val(high.into().to_value())))
+        let (low, high) = (low.into().to_value(), high.into().to_value());
+        Filter::new(Condition::Between { column: self.reference(), low, high })
     }
 
     /// `column IS NULL`.
     pub fn is_null(&self) -> Filter<M> {
-        Filter::new(self.expr().is_null())
+        Filter::new(Condition::Null { column: self.reference(), negated: false })
     }
 
     /// `column IS NOT NULL`.
     pub fn is_not_null(&self) -> Filter<M> {
-        Filter::new(self.expr().is_not_null())
+        Filter::new(Condition::Null { column: self.reference(), negated: true })
     }
 
-    fn compare(&self, value: impl Into<T>, operator: fn(Expr, Expr) -> Expr) -> Filter<M> {
-        Filter::new(operator(self.expr(), Expr::val(value.into().to_value())))
+    fn compare(&self, value: impl Into<T>, comparison: Comparison) -> Filter<M> {
+        let value = value.into().to_value();
+        Filter::new(Condition::Compare { column: self.reference(), comparison, value })
     }
 }
 
 impl<M: Model> Column<M, String> {
     /// A SQL `LIKE` pattern match: `%` stands for any text, `_` for one character.
     pub fn like(&self, pattern: &str) -> Filter<M> {
-        Filter::new(self.expr().like(pattern))
+        Filter::new(Condition::Like { column: self.reference(), pattern: pattern.to_owned(), escaped: false })
     }
 
     /// The text contains `needle`, taken literally: `%`, `_` and `\` in it match only themselves.
     pub fn contains(&self, needle: &str) -> Filter<M> {
         let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        Filter::new(self.expr().like(sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')))
+        let pattern = format!("%{escaped}%");
+        Filter::new(Condition::Like { column: self.reference(), pattern, escaped: true })
     }
 }
 
 /// A condition on rows of model `M`.
 pub struct Filter<M> {
-    expr: Expr,
+    pub(crate) condition: Condition,
     marker: PhantomData<fn() -> M>,
 }
 
 impl<M> Clone for Filter<M> {
     fn clone(&self) -> Self {
-        Filter { expr: self.expr.clone(), marker: PhantomData }
+        Filter { condition: self.condition.clone(), marker: PhantomData }
     }
 }
 
 impl<M> std::fmt::Debug for Filter<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Filter").field(&self.expr).finish()
+        f.debug_tuple("Filter").field(&self.condition).finish()
     }
 }
 
 impl<M> Filter<M> {
-    pub(crate) fn new(expr: Expr) -> Self {
-        Filter { expr, marker: PhantomData }
+    pub(crate) fn new(condition: Condition) -> Self {
+        Filter { condition, marker: PhantomData }
     }
 
     /// Both conditions hold.
     pub fn and(self, other: Filter<M>) -> Filter<M> {
-        Filter::new(self.expr.and(other.expr))
+        Filter::new(Condition::And(Box::new(self.condition), Box::new(other.condition)))
     }
 
     /// Either condition holds.
     pub fn or(self, other: Filter<M>) -> Filter<M> {
-        Filter::new(self.expr.or(other.expr))
+        Filter::new(Condition::Or(Box::new(self.condition), Box::new(other.condition)))
     }
 
     /// The condition does not hold.
     #[allow(clippy::should_implement_trait)] // `!filter` would read worse than `filter.not()` in a chain
     pub fn not(self) -> Filter<M> {
-        Filter::new(self.expr.not())
+        Filter::new(Condition::Not(Box::new(self.condition)))
     }
+}
 
+impl<M: Model> Filter<M> {
     /// The condition as a sea-query expression, for a `WHERE` clause.
     pub fn into_expr(self) -> Expr {
-        self.expr
+        self.condition.to_expr(M::TABLE)
     }
 }

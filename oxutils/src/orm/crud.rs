@@ -343,7 +343,7 @@ impl<M: Model> Query<M> {
             update.value(Alias::new(assignment.column), assignment.value);
         }
         if let Some(filter) = &self.filter {
-            update.and_where(filter.clone());
+            update.and_where(filter.to_expr(M::TABLE));
         }
         bulk_write::<M>(connection, self, WriteAction::Update, |connection| {
             connection.execute_statement(&update).map_err(|error| error.on_table(M::TABLE))
@@ -355,7 +355,7 @@ impl<M: Model> Query<M> {
         let mut delete = Sql::delete();
         delete.from_table(Alias::new(M::TABLE));
         if let Some(filter) = &self.filter {
-            delete.and_where(filter.clone());
+            delete.and_where(filter.to_expr(M::TABLE));
         }
         bulk_write::<M>(connection, self, WriteAction::Delete, |connection| {
             connection.execute_statement(&delete).map_err(|error| error.on_table(M::TABLE))

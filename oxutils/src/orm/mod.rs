@@ -3,6 +3,7 @@
 
 mod bulk;
 pub(crate) mod column;
+pub(crate) mod condition;
 pub(crate) mod crud;
 pub(crate) mod files;
 mod generated;

@@ -3,7 +3,7 @@
 use oxutils::testing::TestDatabase;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use oxutils::db::{ConstraintKind, DbError};
+use oxutils::db::{Connection, ConstraintKind, DbError};
 use oxutils::testing::migrated_database_on;
 use oxutils::{ForeignKey, ModelExt, Query};
 use tests::installed_apps;
@@ -115,6 +115,31 @@ fn queries_filter_order_limit_count_and_follow_keys(mut database: TestDatabase) 
         .map(|b| b.title)
         .collect();
     assert_eq!(page, ["Book 2", "Book 3"]);
+    // One shape, its SQL kept after the first call, run again with other values: other rows.
+    let titles = |query: Query<Book>, connection: &mut Connection| -> Vec<String> {
+        query.all(connection).unwrap().into_iter().map(|b| b.title).collect()
+    };
+    for (pages, offset, expected) in [(200, 1, ["Book 3", "Book 4"]), (300, 0, ["Book 3", "Book 4"])] {
+        let query = Book::objects().filter(Book::PAGES.ge(pages)).order_by(Book::ID).offset(offset).limit(2);
+        assert_eq!(titles(query, connection), expected, "{backend}");
+    }
+    // An offset without a limit, which SQLite and MySQL write with a limit of their own.
+    let rest = Book::objects().filter(Book::AUTHOR.eq(&ursula)).order_by(Book::ID).offset(3);
+    assert_eq!(titles(rest, connection), ["Book 4", "Book 5"], "{backend}");
+    assert!(titles(Book::objects().filter(Book::ID.is_in(Vec::new())), connection).is_empty(), "{backend}");
+    let not_none = Book::objects().filter(Book::ID.is_in(Vec::new()).not());
+    assert_eq!(not_none.count(connection).unwrap(), 6, "{backend}");
+    let first_of = |pages: i32, connection: &mut Connection| {
+        Book::objects()
+            .filter(Book::PAGES.gt(pages))
+            .order_by(Book::PAGES)
+            .first(connection)
+            .unwrap()
+            .map(|b| b.title)
+    };
+    assert_eq!(first_of(150, connection).as_deref(), Some("Book 2"), "{backend}");
+    assert_eq!(first_of(350, connection).as_deref(), Some("Book 4"), "{backend}");
+    assert_eq!(first_of(500, connection), None, "{backend}");
     assert_eq!(Book::objects().filter(Book::TITLE.like("Book %")).count(connection).unwrap(), 5);
     assert_eq!(
         Book::objects().filter(Book::PAGES.lt(100).or(Book::PAGES.gt(400))).count(connection).unwrap(),
