@@ -4,6 +4,7 @@ use super::{CliError, find_app, load_all};
 use crate::apps::App;
 use crate::dialect::Backend;
 use crate::migrations::Work;
+use crate::migrations::operation::CreateModel;
 use crate::migrations::{
     InteractiveQuestioner, Migration, MigrationGraph, NonInteractiveQuestioner, Questioner, empty_migration,
     explain_migration, make_migrations, merge_migrations, squash,
@@ -167,7 +168,7 @@ fn depend_on_audit_log(new: &mut [Migration], existing: &[Migration]) {
     let Some(latest) = latest else { return };
     for migration in new.iter_mut().filter(|migration| migration.app != audit) {
         let creates_audited = migration.operations.iter().any(|operation| {
-            matches!(operation, crate::migrations::Operation::CreateModel { model } if crate::apps::is_audited(&model.app, &model.name))
+            matches!(operation, crate::migrations::Operation::CreateModel(CreateModel { model }) if crate::apps::is_audited(&model.app, &model.name))
         });
         let depends = migration.dependencies.iter().any(|dependency| dependency.app == audit);
         if creates_audited && !depends {

@@ -5,6 +5,10 @@ use super::operation::Operation;
 use super::optimizer;
 use super::questioner::{NotNullAlteration, QuestionError, Questioner};
 use super::state::ProjectState;
+use crate::migrations::operation::{
+    AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, AlterModelTable, CreateModel,
+    DeleteModel, RemoveConstraint, RemoveField, RemoveIndex, RenameField, RenameModel,
+};
 use crate::schema::{ConstraintSchema, FieldSchema, ModelSchema};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,10 +54,10 @@ pub fn detect(
         // run them after the rename and find no such model.
         for operation in &app_changes.operations {
             match operation {
-                Operation::DeleteModel { name } => {
+                Operation::DeleteModel(DeleteModel { name }) => {
                     app_changes.deletes_after_apps.extend(apps_pointing_at(&renamed, app, name));
                 }
-                Operation::RenameModel { old_name, .. } => {
+                Operation::RenameModel(RenameModel { old_name, .. }) => {
                     app_changes.depends_on_apps.extend(apps_pointing_at(old, app, old_name));
                 }
                 _ => {}
@@ -93,10 +97,10 @@ fn model_renames(
         };
         if questioner.ask_rename_model(app, removed[position], new_model)? {
             let old_model = removed.remove(position);
-            renames.push(Operation::RenameModel {
+            renames.push(Operation::RenameModel(RenameModel {
                 old_name: old_model.name.clone(),
                 new_name: new_model.name.clone(),
-            });
+            }));
         }
     }
     Ok(renames)
@@ -108,15 +112,22 @@ fn table_renames(app: &str, old: &ProjectState, new: &ProjectState) -> Vec<Opera
     let tables = new
         .app_models(app)
         .filter(|model| old.model(app, &model.name).is_some_and(|before| before.table != model.table))
-        .map(|model| Operation::AlterModelTable { name: model.name.clone(), table: model.table.clone() });
+        .map(|model| {
+            Operation::AlterModelTable(AlterModelTable {
+                name: model.name.clone(),
+                table: model.table.clone(),
+            })
+        });
     let comments = new
         .app_models(app)
         .filter(|model| {
             old.model(app, &model.name).is_some_and(|before| before.db_comment != model.db_comment)
         })
-        .map(|model| Operation::AlterModelComment {
-            name: model.name.clone(),
-            comment: model.db_comment.clone(),
+        .map(|model| {
+            Operation::AlterModelComment(AlterModelComment {
+                name: model.name.clone(),
+                comment: model.db_comment.clone(),
+            })
         });
     tables.chain(comments).collect()
 }
@@ -153,11 +164,11 @@ fn detect_app(
     for model in creates.iter().chain(deferred.iter().map(|(model, _)| *model)) {
         depends_on_apps.extend(foreign_apps(app, &model.fields));
     }
-    operations.extend(creates.into_iter().map(|model| Operation::CreateModel { model: model.clone() }));
-    operations.extend(deferred.into_iter().map(|(model, field)| Operation::AddField {
-        model: model.name.clone(),
-        field: field.clone(),
-        backfill: None,
+    operations.extend(
+        creates.into_iter().map(|model| Operation::CreateModel(CreateModel { model: model.clone() })),
+    );
+    operations.extend(deferred.into_iter().map(|(model, field)| {
+        Operation::AddField(AddField { model: model.name.clone(), field: field.clone(), backfill: None })
     }));
 
     let mut field_operations = Vec::new();
@@ -166,7 +177,9 @@ fn detect_app(
         let Some(before) = old_models.get(name) else { continue };
         let model_changes = diff_model(app, before, after, questioner)?;
         for operation in &model_changes.fields {
-            if let Operation::AddField { field, .. } | Operation::AlterField { field, .. } = operation {
+            if let Operation::AddField(AddField { field, .. })
+            | Operation::AlterField(AlterField { field, .. }) = operation
+            {
                 depends_on_apps.extend(foreign_apps(app, std::slice::from_ref(field)));
             }
         }
@@ -179,7 +192,9 @@ fn detect_app(
     // Models that point at others go first, so no foreign key is left dangling.
     let all_removed = removed.clone();
     removed.sort_by_key(|name| referenced_by_count(name, &all_removed, &old_models));
-    operations.extend(removed.into_iter().map(|name| Operation::DeleteModel { name: name.to_owned() }));
+    operations.extend(
+        removed.into_iter().map(|name| Operation::DeleteModel(DeleteModel { name: name.to_owned() })),
+    );
 
     Ok(AppChanges {
         operations: optimizer::optimize(operations),
@@ -218,11 +233,11 @@ fn diff_model(
         };
         if questioner.ask_rename_field(app, &model, candidates[position], new_field)? {
             let old_field = candidates.remove(position);
-            let rename = Operation::RenameField {
+            let rename = Operation::RenameField(RenameField {
                 model: model.clone(),
                 old_name: old_field.name.clone(),
                 new_name: new_field.name.clone(),
-            };
+            });
             let _ = rename.state_forwards(app, &mut renamed);
             renames.push(rename);
         }
@@ -232,22 +247,22 @@ fn diff_model(
     // CHECKs go before the renames: MySQL refuses to rename a column a CHECK uses.
     for constraint in before.constraints.iter().filter(|constraint| !after.constraints.contains(constraint)) {
         if matches!(constraint, ConstraintSchema::Check { .. }) {
-            leading.push(Operation::RemoveConstraint {
+            leading.push(Operation::RemoveConstraint(RemoveConstraint {
                 model: model.clone(),
                 name: constraint.name().to_owned(),
-            });
+            }));
         }
     }
     leading.extend(renames);
     for index in before.indexes.iter().filter(|index| !after.indexes.contains(index)) {
-        leading.push(Operation::RemoveIndex { model: model.clone(), name: index.name.clone() });
+        leading.push(Operation::RemoveIndex(RemoveIndex { model: model.clone(), name: index.name.clone() }));
     }
     for constraint in before.constraints.iter().filter(|constraint| !after.constraints.contains(constraint)) {
         if matches!(constraint, ConstraintSchema::Unique { .. }) {
-            leading.push(Operation::RemoveConstraint {
+            leading.push(Operation::RemoveConstraint(RemoveConstraint {
                 model: model.clone(),
                 name: constraint.name().to_owned(),
-            });
+            }));
         }
     }
 
@@ -255,13 +270,13 @@ fn diff_model(
         before.fields.iter().filter(|f| after.field(&f.name).is_none()).collect();
     let added: Vec<&FieldSchema> = after.fields.iter().filter(|f| before.field(&f.name).is_none()).collect();
     for field in removed {
-        fields.push(Operation::RemoveField { model: model.clone(), name: field.name.clone() });
+        fields.push(Operation::RemoveField(RemoveField { model: model.clone(), name: field.name.clone() }));
     }
     for field in added {
         let needs_value = !field.nullable && field.default.is_none() && !field.auto_increment;
         let backfill =
             if needs_value { Some(questioner.ask_not_null_default(app, &model, field)?) } else { None };
-        fields.push(Operation::AddField { model: model.clone(), field: field.clone(), backfill });
+        fields.push(Operation::AddField(AddField { model: model.clone(), field: field.clone(), backfill }));
     }
     for field in &after.fields {
         let Some(old_field) = before.field(&field.name).filter(|old_field| *old_field != field) else {
@@ -276,14 +291,21 @@ fn diff_model(
         } else {
             None
         };
-        fields.push(Operation::AlterField { model: model.clone(), field: field.clone(), backfill });
+        fields.push(Operation::AlterField(AlterField {
+            model: model.clone(),
+            field: field.clone(),
+            backfill,
+        }));
     }
 
     for index in after.indexes.iter().filter(|index| !before.indexes.contains(index)) {
-        trailing.push(Operation::AddIndex { model: model.clone(), index: index.clone() });
+        trailing.push(Operation::AddIndex(AddIndex { model: model.clone(), index: index.clone() }));
     }
     for constraint in after.constraints.iter().filter(|constraint| !before.constraints.contains(constraint)) {
-        trailing.push(Operation::AddConstraint { model: model.clone(), constraint: constraint.clone() });
+        trailing.push(Operation::AddConstraint(AddConstraint {
+            model: model.clone(),
+            constraint: constraint.clone(),
+        }));
     }
     Ok(ModelChanges { leading, fields, trailing })
 }

@@ -24,6 +24,7 @@ use super::state::ProjectState;
 use super::statement_hook::{self, Event};
 use crate::db::{Connection, DbError};
 use crate::dialect::Backend;
+use crate::migrations::operation::{RunRust, RunSql};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -778,7 +779,8 @@ pub(crate) fn planned(
         } else {
             sql::forwards(operation, &migration.app, before, after, backend)
         };
-        let ours = !matches!(operation, Operation::RunSql { .. } | Operation::RunRust { .. });
+        let ours =
+            !matches!(operation, Operation::RunSql(RunSql { .. }) | Operation::RunRust(RunRust { .. }));
         sql.extend(statements.map_err(state_error)?.into_iter().map(|statement| (index, statement, ours)));
     }
     let mut planned = if backend == Backend::Postgres {
@@ -788,7 +790,8 @@ pub(crate) fn planned(
     };
     // A `run_rust` step calls its function, with the state of the models before its operation.
     for statement in &mut planned {
-        if let Operation::RunRust { forward, backward } = &migration.operations[statement.operation] {
+        if let Operation::RunRust(RunRust { forward, backward }) = &migration.operations[statement.operation]
+        {
             let function = if backwards { backward.clone().unwrap_or_default() } else { forward.clone() };
             statement.data = Some(Box::new(DataStep {
                 app: migration.app.clone(),

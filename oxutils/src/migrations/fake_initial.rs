@@ -8,6 +8,7 @@ use super::introspect::{DbColumn, table_columns};
 use super::operation::Operation;
 use super::state::ProjectState;
 use crate::db::{Connection, DbError};
+use crate::migrations::operation::{AddField, CreateModel};
 use crate::schema::ModelSchema;
 
 /// What `--fake-initial` does with one migration.
@@ -35,9 +36,11 @@ pub fn decide(
     let mut added = Vec::new();
     for operation in &migration.operations {
         match operation {
-            Operation::CreateModel { model } => created.extend(after.model(&migration.app, &model.name)),
+            Operation::CreateModel(CreateModel { model }) => {
+                created.extend(after.model(&migration.app, &model.name))
+            }
             // A field added to a model this migration creates is checked with the rest of its table.
-            Operation::AddField { model, field, .. } if !creates(migration, model) => {
+            Operation::AddField(AddField { model, field, .. }) if !creates(migration, model) => {
                 added.extend(after.model(&migration.app, model).map(|model| (model, field.name.as_str())))
             }
             _ => {}
@@ -77,7 +80,7 @@ fn creates(migration: &Migration, model_name: &str) -> bool {
     migration
         .operations
         .iter()
-        .any(|operation| matches!(operation, Operation::CreateModel { model } if model.name == model_name))
+        .any(|operation| matches!(operation, Operation::CreateModel(CreateModel { model }) if model.name == model_name))
 }
 
 /// How an existing table differs from the model the migration creates: missing and unexpected columns,

@@ -8,6 +8,7 @@ use super::operation::{Operation, StateError};
 use super::questioner::{QuestionError, Questioner};
 use super::replay::{self, ReplayError};
 use super::state::ProjectState;
+use crate::migrations::operation::{AddField, AlterField, CreateModel, DeleteModel};
 use crate::schema::ModelSchema;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -101,7 +102,7 @@ pub fn make_migrations(
             .operations
             .iter()
             .filter_map(|operation| match operation {
-                Operation::DeleteModel { name } => Some(name.clone()),
+                Operation::DeleteModel(DeleteModel { name }) => Some(name.clone()),
                 _ => None,
             })
             .collect();
@@ -120,7 +121,11 @@ pub fn make_migrations(
             })
         });
         let (main, deletes): (Vec<Operation>, Vec<Operation>) = if in_cycle {
-            change.operations.iter().cloned().partition(|op| !matches!(op, Operation::DeleteModel { .. }))
+            change
+                .operations
+                .iter()
+                .cloned()
+                .partition(|op| !matches!(op, Operation::DeleteModel(DeleteModel { .. })))
         } else {
             (change.operations.clone(), Vec::new())
         };
@@ -209,8 +214,9 @@ fn apps_that_pointed_at(graph: &MigrationGraph, app: &str, model: &str) -> BTree
         .filter(|migration| migration.app != app)
         .filter(|migration| {
             migration.operations.iter().any(|operation| match operation {
-                Operation::CreateModel { model } => model.fields.iter().any(points_at),
-                Operation::AddField { field, .. } | Operation::AlterField { field, .. } => points_at(field),
+                Operation::CreateModel(CreateModel { model }) => model.fields.iter().any(points_at),
+                Operation::AddField(AddField { field, .. })
+                | Operation::AlterField(AlterField { field, .. }) => points_at(field),
                 _ => false,
             })
         })

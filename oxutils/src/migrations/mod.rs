@@ -40,7 +40,11 @@ pub use file::{Acknowledged, FileProblem, Migration, MigrationFileError, Migrati
 pub use graph::{GraphError, MigrationGraph};
 pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};
 pub use online::cost::{Algorithm, Cost, PostgresLock, Work};
-pub use operation::{BackendSql, Operation, StateError};
+pub use operation::{
+    AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, AlterModelTable, BackendSql,
+    CreateModel, DeleteModel, Operation, RemoveConstraint, RemoveField, RemoveIndex, RenameField,
+    RenameModel, RunRust, RunSql, StateError,
+};
 pub use phased::{LockPolicy, LockTimeout};
 pub use questioner::{
     AssumingQuestioner, InteractiveQuestioner, NonInteractiveQuestioner, NotNullAlteration, Question,

@@ -205,7 +205,10 @@ mod tests {
     use super::*;
     use crate::ddl;
     use crate::dialect::Backend;
-    use crate::migrations::operation::Operation;
+    use crate::migrations::operation::{
+        AddConstraint, AddField, AddIndex, AlterField, AlterModelTable, CreateModel, DeleteModel, Operation,
+        RemoveConstraint, RemoveField, RemoveIndex,
+    };
     use crate::migrations::sql;
     use crate::migrations::state::ProjectState;
     use crate::schema::{
@@ -335,41 +338,47 @@ mod tests {
         let mut unique = FieldSchema::new("serial", ColumnType::String { max_length: 20 }, true);
         unique.unique = true;
         let operations = vec![
-            Operation::CreateModel { model: model("Owner", vec![]) },
-            Operation::CreateModel { model: item },
-            Operation::AddField {
+            Operation::CreateModel(CreateModel { model: model("Owner", vec![]) }),
+            Operation::CreateModel(CreateModel { model: item }),
+            Operation::AddField(AddField {
                 model: "Item".into(),
                 field: FieldSchema::new("size", ColumnType::Integer, false),
                 backfill: Some(Literal::Integer(0)),
-            },
-            Operation::AddField { model: "Item".into(), field: choice, backfill: None },
-            Operation::AddField { model: "Item".into(), field: added_owner, backfill: None },
-            Operation::AddField { model: "Item".into(), field: unique, backfill: None },
-            Operation::AlterField { model: "Item".into(), field: renamed_owner, backfill: None },
-            Operation::AlterField { model: "Item".into(), field: altered_code, backfill: None },
-            Operation::AddIndex {
+            }),
+            Operation::AddField(AddField { model: "Item".into(), field: choice, backfill: None }),
+            Operation::AddField(AddField { model: "Item".into(), field: added_owner, backfill: None }),
+            Operation::AddField(AddField { model: "Item".into(), field: unique, backfill: None }),
+            Operation::AlterField(AlterField { model: "Item".into(), field: renamed_owner, backfill: None }),
+            Operation::AlterField(AlterField { model: "Item".into(), field: altered_code, backfill: None }),
+            Operation::AddIndex(AddIndex {
                 model: "Item".into(),
                 index: IndexSchema { name: "shop_item_size_idx".into(), columns: vec!["size".into()] },
-            },
-            Operation::AddConstraint {
+            }),
+            Operation::AddConstraint(AddConstraint {
                 model: "Item".into(),
                 constraint: ConstraintSchema::Check {
                     name: "shop_item_size_positive".into(),
                     expr: "size >= 0".into(),
                 },
-            },
-            Operation::AddConstraint {
+            }),
+            Operation::AddConstraint(AddConstraint {
                 model: "Item".into(),
                 constraint: ConstraintSchema::Unique {
                     name: "shop_item_size_uniq".into(),
                     columns: vec!["size".into()],
                 },
-            },
-            Operation::RemoveConstraint { model: "Item".into(), name: "shop_item_kind_owner_id_uniq".into() },
-            Operation::RemoveIndex { model: "Item".into(), name: "shop_item_kind_code_idx".into() },
-            Operation::RemoveField { model: "Item".into(), name: "buyer_id".into() },
-            Operation::AlterModelTable { name: "Item".into(), table: "shop_article".into() },
-            Operation::DeleteModel { name: "Item".into() },
+            }),
+            Operation::RemoveConstraint(RemoveConstraint {
+                model: "Item".into(),
+                name: "shop_item_kind_owner_id_uniq".into(),
+            }),
+            Operation::RemoveIndex(RemoveIndex {
+                model: "Item".into(),
+                name: "shop_item_kind_code_idx".into(),
+            }),
+            Operation::RemoveField(RemoveField { model: "Item".into(), name: "buyer_id".into() }),
+            Operation::AlterModelTable(AlterModelTable { name: "Item".into(), table: "shop_article".into() }),
+            Operation::DeleteModel(DeleteModel { name: "Item".into() }),
         ];
         let mut states = vec![ProjectState::new()];
         for operation in &operations {

@@ -2,6 +2,7 @@
 //! backend, and the questions it asks (or refuses to guess) for renames and NOT NULL additions.
 
 use oxutils::ddl::Backend;
+use oxutils::migrations::{AddField, CreateModel, DeleteModel, RemoveField, RenameField};
 use oxutils::migrations::{
     Migration, MigrationGraph, NonInteractiveQuestioner, Operation, make_migrations, migration_sql,
 };
@@ -25,7 +26,7 @@ fn initial_migrations_and_their_sql_are_snapshotted() {
         .operations
         .iter()
         .filter_map(|op| match op {
-            Operation::CreateModel { model } => Some(model.name.as_str()),
+            Operation::CreateModel(CreateModel { model }) => Some(model.name.as_str()),
             _ => None,
         })
         .collect();
@@ -117,7 +118,7 @@ fn interactive_answers_become_operations() {
         .operations
         .iter()
         .filter_map(|operation| match operation {
-            Operation::AddField { backfill, .. } => Some(backfill.clone()),
+            Operation::AddField(AddField { backfill, .. }) => Some(backfill.clone()),
             _ => None,
         })
         .collect();
@@ -136,17 +137,23 @@ fn adjacent_operations_fold() {
     let tag = installed_models().into_iter().find(|m| m.name == "Author").unwrap().clone();
     let note = FieldSchema::new("note", ColumnType::Text, true);
     let folded = optimize(vec![
-        Operation::CreateModel { model: tag.clone() },
-        Operation::AddField { model: "Author".into(), field: note.clone(), backfill: None },
-        Operation::RenameField { model: "Author".into(), old_name: "note".into(), new_name: "remark".into() },
+        Operation::CreateModel(CreateModel { model: tag.clone() }),
+        Operation::AddField(AddField { model: "Author".into(), field: note.clone(), backfill: None }),
+        Operation::RenameField(RenameField {
+            model: "Author".into(),
+            old_name: "note".into(),
+            new_name: "remark".into(),
+        }),
     ]);
-    let [Operation::CreateModel { model }] = &folded[..] else { panic!("one CreateModel: {folded:?}") };
+    let [Operation::CreateModel(CreateModel { model })] = &folded[..] else {
+        panic!("one CreateModel: {folded:?}")
+    };
     assert_eq!(model.fields.last().map(|f| f.name.as_str()), Some("remark"));
     let cancelled = optimize(vec![
-        Operation::AddField { model: "Author".into(), field: note.clone(), backfill: None },
-        Operation::RemoveField { model: "Author".into(), name: "note".into() },
-        Operation::CreateModel { model: tag.clone() },
-        Operation::DeleteModel { name: "Author".into() },
+        Operation::AddField(AddField { model: "Author".into(), field: note.clone(), backfill: None }),
+        Operation::RemoveField(RemoveField { model: "Author".into(), name: "note".into() }),
+        Operation::CreateModel(CreateModel { model: tag.clone() }),
+        Operation::DeleteModel(DeleteModel { name: "Author".into() }),
     ]);
     assert_eq!(cancelled, []);
 }
@@ -165,5 +172,7 @@ fn a_new_model_gets_a_migration_of_its_app_under_the_given_name() {
         make_migrations(&refs, initial(), &["library"], Some("tags"), &mut NonInteractiveQuestioner).unwrap();
     assert_eq!(made.len(), 1);
     assert_eq!(made[0].name, "0002_tags");
-    assert!(matches!(&made[0].operations[..], [Operation::CreateModel { model }] if model.fields.len() == 2));
+    assert!(
+        matches!(&made[0].operations[..], [Operation::CreateModel(CreateModel { model })] if model.fields.len() == 2)
+    );
 }

@@ -4,6 +4,7 @@
 //! rows as they were and its migration unrecorded.
 
 use crate::support::{self, Database};
+use oxutils::migrations::{CreateModel, RenameField, RunRust};
 
 use oxutils::db::{Connection, DbError};
 use oxutils::migrations::make::new_migration;
@@ -41,21 +42,20 @@ fn migration(name: &str, previous: Option<&str>, operations: Vec<Operation>) -> 
 
 fn migrations() -> Vec<Migration> {
     let item = support::model("datashop", "Item", vec![FieldSchema::new("size", ColumnType::Integer, false)]);
-    let rust = |forward: &str, backward: Option<&str>| Operation::RunRust {
-        forward: forward.into(),
-        backward: backward.map(str::to_owned),
+    let rust = |forward: &str, backward: Option<&str>| {
+        Operation::RunRust(RunRust { forward: forward.into(), backward: backward.map(str::to_owned) })
     };
     vec![
-        migration("0001_initial", None, vec![Operation::CreateModel { model: item }]),
+        migration("0001_initial", None, vec![Operation::CreateModel(CreateModel { model: item })]),
         migration("0002_double", Some("0001_initial"), vec![rust("double_sizes", Some("halve_sizes"))]),
         migration(
             "0003_rename",
             Some("0002_double"),
-            vec![Operation::RenameField {
+            vec![Operation::RenameField(RenameField {
                 model: "Item".into(),
                 old_name: "size".into(),
                 new_name: "weight".into(),
-            }],
+            })],
         ),
         migration("0004_refused", Some("0003_rename"), vec![rust("refuse", None)]),
     ]

@@ -11,6 +11,7 @@
 //! made and dropped by the migration that uses it, written, filtered and read back through its labels.
 
 use crate::support::{self, Database};
+use oxutils::migrations::{AlterField, CreateModel, RunSql};
 
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
@@ -49,11 +50,15 @@ fn migrations() -> Vec<Migration> {
     let mut wider = Invoice::schema().field("total").unwrap().clone();
     wider.column_type = ColumnType::Decimal { max_digits: 14, decimal_places: 2 };
     vec![
-        migration("0001_initial", None, vec![Operation::CreateModel { model: Invoice::schema().clone() }]),
+        migration(
+            "0001_initial",
+            None,
+            vec![Operation::CreateModel(CreateModel { model: Invoice::schema().clone() })],
+        ),
         migration(
             "0002_wider_total",
             Some("0001_initial"),
-            vec![Operation::AlterField { model: "Invoice".into(), field: wider, backfill: None }],
+            vec![Operation::AlterField(AlterField { model: "Invoice".into(), field: wider, backfill: None })],
         ),
     ]
 }
@@ -144,8 +149,8 @@ fn people_migrations() -> Vec<Migration> {
     let citext =
         BackendSql { postgres: Some("CREATE EXTENSION IF NOT EXISTS citext".into()), ..Default::default() };
     let operations = vec![
-        Operation::RunSql { forward: citext, backward: Some(BackendSql::default()) },
-        Operation::CreateModel { model: Account::schema().clone() },
+        Operation::RunSql(RunSql { forward: citext, backward: Some(BackendSql::default()) }),
+        Operation::CreateModel(CreateModel { model: Account::schema().clone() }),
     ];
     let migration = new_migration("people", "0001_initial", vec![], vec![], operations);
     let file = migration.render();
@@ -223,8 +228,8 @@ fn diary_migrations() -> Vec<Migration> {
     };
     let drop = BackendSql { postgres: Some("DROP TYPE mood".into()), ..Default::default() };
     let operations = vec![
-        Operation::RunSql { forward: create, backward: Some(drop) },
-        Operation::CreateModel { model: Entry::schema().clone() },
+        Operation::RunSql(RunSql { forward: create, backward: Some(drop) }),
+        Operation::CreateModel(CreateModel { model: Entry::schema().clone() }),
     ];
     let migration = new_migration("diary", "0001_initial", vec![], vec![], operations);
     vec![Migration::parse("diary", &migration.file_name(), &migration.render()).expect("a migration file")]

@@ -3,6 +3,7 @@
 //! apply each migration once, a squash works from any point of its range, and bad graphs are refused.
 
 use crate::support;
+use oxutils::migrations::{AddField, CreateModel, RemoveField, RunSql};
 
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
@@ -36,7 +37,10 @@ fn migration(name: &str, dependencies: &[&str], operations: Vec<Operation>) -> M
 }
 
 fn raw(sql: &str) -> Operation {
-    Operation::RunSql { forward: BackendSql { all: Some(sql.into()), ..Default::default() }, backward: None }
+    Operation::RunSql(RunSql {
+        forward: BackendSql { all: Some(sql.into()), ..Default::default() },
+        backward: None,
+    })
 }
 
 fn migrate(
@@ -59,12 +63,16 @@ on_every_backend!(
 fn a_failed_migration_leaves_the_database_as_it_was(database: &mut support::Database) {
     let connection = &mut database.connection;
     let backend = connection.backend();
-    let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let first =
+        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
     migrate(connection, std::slice::from_ref(&first)).unwrap();
     let broken = migration(
         "0002_broken",
         &["0001_initial"],
-        vec![Operation::CreateModel { model: model("Invoice") }, raw("SELECT * FROM no_such_table")],
+        vec![
+            Operation::CreateModel(CreateModel { model: model("Invoice") }),
+            raw("SELECT * FROM no_such_table"),
+        ],
     );
     let error = migrate(connection, &[first.clone(), broken]).unwrap_err().to_string();
     assert!(error.contains("shop.0002_broken") && error.contains("no_such_table"), "{error}");
@@ -91,16 +99,17 @@ fn a_failed_migration_leaves_the_database_as_it_was(database: &mut support::Data
 fn a_failed_unapply_says_unapplying_and_what_was_kept(database: &mut support::Database) {
     let connection = &mut database.connection;
     let backend = connection.backend();
-    let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let first =
+        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
     // Backwards, the table is dropped first and the raw SQL then fails.
-    let failing_backwards = Operation::RunSql {
+    let failing_backwards = Operation::RunSql(RunSql {
         forward: BackendSql { all: Some("SELECT 1".into()), ..Default::default() },
         backward: Some(BackendSql { all: Some("SELECT * FROM no_such_table".into()), ..Default::default() }),
-    };
+    });
     let second = migration(
         "0002_invoice",
         &["0001_initial"],
-        vec![failing_backwards, Operation::CreateModel { model: model("Invoice") }],
+        vec![failing_backwards, Operation::CreateModel(CreateModel { model: model("Invoice") })],
     );
     let files = vec![first, second];
     migrate(connection, &files).unwrap();
@@ -148,7 +157,7 @@ fn mysql_resumes_after_the_last_statement(database: &mut support::Database) {
         "0001_initial",
         &[],
         vec![
-            Operation::CreateModel { model: model("Order") },
+            Operation::CreateModel(CreateModel { model: model("Order") }),
             raw("INSERT INTO shop_order (label) VALUES ('one')"),
             raw("SELEC 1"),
         ],
@@ -162,7 +171,7 @@ fn mysql_resumes_after_the_last_statement(database: &mut support::Database) {
         "0001_initial",
         &[],
         vec![
-            Operation::CreateModel { model: model("Order") },
+            Operation::CreateModel(CreateModel { model: model("Order") }),
             raw("INSERT INTO shop_order (label) VALUES ('one')"),
             raw("SELECT 1"),
         ],
@@ -178,15 +187,19 @@ fn mysql_resumes_after_the_last_statement(database: &mut support::Database) {
 
 fn a_migration_edited_after_it_was_applied_is_reported(database: &mut support::Database) {
     let connection = &mut database.connection;
-    let applied = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let applied =
+        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
     migrate(connection, std::slice::from_ref(&applied)).unwrap();
     let edited = migration(
         "0001_initial",
         &[],
-        vec![Operation::CreateModel { model: model("Order") }, raw("SELECT 1")],
+        vec![Operation::CreateModel(CreateModel { model: model("Order") }), raw("SELECT 1")],
     );
-    let next =
-        migration("0002_more", &["0001_initial"], vec![Operation::CreateModel { model: model("Invoice") }]);
+    let next = migration(
+        "0002_more",
+        &["0001_initial"],
+        vec![Operation::CreateModel(CreateModel { model: model("Invoice") })],
+    );
     let executor = Executor::new(connection, vec![edited.clone(), next.clone()]).unwrap();
     assert_eq!(executor.edited(), [MigrationKey::new("shop", "0001_initial")]);
     let error = migrate(connection, &[edited, next]).unwrap_err().to_string();
@@ -203,7 +216,7 @@ fn two_runs_at_once_apply_each_migration_once(database: &mut support::Database) 
             migration(
                 &name,
                 &dependencies,
-                vec![Operation::CreateModel { model: model(&format!("Table{number}")) }],
+                vec![Operation::CreateModel(CreateModel { model: model(&format!("Table{number}")) })],
             )
         })
         .collect();
@@ -229,18 +242,22 @@ fn two_runs_at_once_apply_each_migration_once(database: &mut support::Database) 
 
 /// Three migrations and their squash.
 fn squashable() -> (Vec<Migration>, Migration) {
-    let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let first =
+        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
     let second = migration(
         "0002_note",
         &["0001_initial"],
-        vec![Operation::AddField {
+        vec![Operation::AddField(AddField {
             model: "Order".into(),
             field: FieldSchema::new("note", ColumnType::Text, true),
             backfill: None,
-        }],
+        })],
     );
-    let third =
-        migration("0003_invoice", &["0002_note"], vec![Operation::CreateModel { model: model("Invoice") }]);
+    let third = migration(
+        "0003_invoice",
+        &["0002_note"],
+        vec![Operation::CreateModel(CreateModel { model: model("Invoice") })],
+    );
     let originals = vec![first, second, third];
     let squashed = squash(&originals, "shop", None, "0003_invoice").unwrap();
     assert_eq!(squashed.name, "0001_squashed_0003");
@@ -301,7 +318,8 @@ fn graphs_with_cycles_missing_dependencies_or_two_leaves_are_refused() {
     let error = MigrationGraph::build(vec![orphan], &BTreeSet::new()).err().unwrap().to_string();
     assert_eq!(error, "migration shop.0002_b depends on shop.0001_gone, which does not exist");
 
-    let root = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let root =
+        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
     let left = migration("0002_left", &["0001_initial"], vec![]);
     let right = migration("0002_right", &["0001_initial"], vec![]);
     let branches = vec![root, left, right];
@@ -319,11 +337,12 @@ fn graphs_with_cycles_missing_dependencies_or_two_leaves_are_refused() {
 }
 
 fn nonsense() -> Vec<Migration> {
-    let first = migration("0001_initial", &[], vec![Operation::CreateModel { model: model("Order") }]);
+    let first =
+        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
     let nonsense = migration(
         "0002_ghost",
         &["0001_initial"],
-        vec![Operation::RemoveField { model: "Order".into(), name: "ghost".into() }],
+        vec![Operation::RemoveField(RemoveField { model: "Order".into(), name: "ghost".into() })],
     );
     vec![first, nonsense]
 }

@@ -23,6 +23,10 @@
 //! finishes the half-done migration, which then finishes it (`killed_midway_the_other_way_...`).
 
 use crate::support;
+use oxutils::migrations::{
+    AddConstraint, AddField, AddIndex, AlterField, AlterModelTable, CreateModel, DeleteModel,
+    RemoveConstraint, RemoveField, RemoveIndex, RunSql,
+};
 
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
@@ -118,7 +122,8 @@ fn migration(name: &str, dependencies: &[&str], operations: Vec<Operation>) -> M
 }
 
 fn migrations() -> Vec<Migration> {
-    let initial = (0..TABLES).map(|number| Operation::CreateModel { model: node(number) }).collect();
+    let initial =
+        (0..TABLES).map(|number| Operation::CreateModel(CreateModel { model: node(number) })).collect();
     let on = |number: usize| format!("Node{number}");
     let mut owner = FieldSchema::new("owner", ColumnType::BigInteger, true);
     owner.column = "owner_id".into();
@@ -134,48 +139,51 @@ fn migrations() -> Vec<Migration> {
     let mut not_unique = node(8).fields[1].clone();
     not_unique.unique = false;
     let evolve = vec![
-        Operation::AddField {
+        Operation::AddField(AddField {
             model: on(1),
             field: FieldSchema::new("note", ColumnType::Text, true),
             backfill: None,
-        },
-        Operation::AddField {
+        }),
+        Operation::AddField(AddField {
             model: on(1),
             field: FieldSchema::new("size", ColumnType::Integer, false),
             backfill: Some(Literal::Integer(0)),
-        },
-        Operation::AddField { model: on(2), field: owner, backfill: None },
-        Operation::AddField { model: on(2), field: grade, backfill: None },
-        Operation::RemoveField { model: on(3), name: "parent".into() },
-        Operation::AlterField { model: on(4), field: renamed, backfill: None },
-        Operation::AlterField { model: on(4), field: kind(&["a", "b", "c"]), backfill: None },
-        Operation::AlterField { model: on(5), field: unique, backfill: None },
-        Operation::AlterField { model: on(8), field: not_unique, backfill: None },
-        Operation::AddIndex {
+        }),
+        Operation::AddField(AddField { model: on(2), field: owner, backfill: None }),
+        Operation::AddField(AddField { model: on(2), field: grade, backfill: None }),
+        Operation::RemoveField(RemoveField { model: on(3), name: "parent".into() }),
+        Operation::AlterField(AlterField { model: on(4), field: renamed, backfill: None }),
+        Operation::AlterField(AlterField { model: on(4), field: kind(&["a", "b", "c"]), backfill: None }),
+        Operation::AlterField(AlterField { model: on(5), field: unique, backfill: None }),
+        Operation::AlterField(AlterField { model: on(8), field: not_unique, backfill: None }),
+        Operation::AddIndex(AddIndex {
             model: on(1),
             index: IndexSchema {
                 name: "shop_node1_size_note_idx".into(),
                 columns: vec!["size".into(), "label".into()],
             },
-        },
-        Operation::RemoveIndex { model: on(10), name: "shop_node10_label_kind_idx".into() },
-        Operation::AddConstraint {
+        }),
+        Operation::RemoveIndex(RemoveIndex { model: on(10), name: "shop_node10_label_kind_idx".into() }),
+        Operation::AddConstraint(AddConstraint {
             model: on(1),
             constraint: ConstraintSchema::Check {
                 name: "shop_node1_size_positive".into(),
                 expr: "size >= 0".into(),
             },
-        },
-        Operation::AddConstraint {
+        }),
+        Operation::AddConstraint(AddConstraint {
             model: on(2),
             constraint: ConstraintSchema::Unique {
                 name: "shop_node2_label_uniq".into(),
                 columns: vec!["label".into()],
             },
-        },
-        Operation::RemoveConstraint { model: on(7), name: "shop_node7_label_kind_uniq".into() },
-        Operation::AlterModelTable { name: on(6), table: "shop_leaf6".into() },
-        Operation::DeleteModel { name: on(TABLES - 1) },
+        }),
+        Operation::RemoveConstraint(RemoveConstraint {
+            model: on(7),
+            name: "shop_node7_label_kind_uniq".into(),
+        }),
+        Operation::AlterModelTable(AlterModelTable { name: on(6), table: "shop_leaf6".into() }),
+        Operation::DeleteModel(DeleteModel { name: on(TABLES - 1) }),
     ];
     vec![migration("0001_initial", &[], initial), migration("0002_evolve", &["0001_initial"], evolve)]
 }
@@ -512,7 +520,7 @@ fn killed_midway_the_other_way_is_refused_until_finished(url: &str, migrated: &[
 
 fn raw(forward: &str, backward: &str) -> Operation {
     let sql = |text: &str| BackendSql { all: Some(text.into()), ..Default::default() };
-    Operation::RunSql { forward: sql(forward), backward: Some(sql(backward)) }
+    Operation::RunSql(RunSql { forward: sql(forward), backward: Some(sql(backward)) })
 }
 
 /// A failed MySQL migration's error says how far it got, that this is recorded and where the next run
@@ -530,7 +538,7 @@ fn a_failed_mysql_migration_says_how_far_it_got() {
     };
     let zero = || Target::Zero("shop".into());
     // A table, its composite index and its unique pair: three statements.
-    let create = || Operation::CreateModel { model: node(0) };
+    let create = || Operation::CreateModel(CreateModel { model: node(0) });
     let error = migrate(vec![create(), raw("SELEC 1", "SELECT 1")], Target::Latest).unwrap_err().to_string();
     assert!(
         error.starts_with(
@@ -595,7 +603,7 @@ fn a_plan_for_another_app_finishes_a_half_done_migration_first() {
             "0001_initial",
             vec![],
             vec![],
-            vec![Operation::CreateModel { model: post }],
+            vec![Operation::CreateModel(CreateModel { model: post })],
         );
         Migration::parse("blog", &file.file_name(), &file.render()).unwrap()
     };
@@ -604,7 +612,7 @@ fn a_plan_for_another_app_finishes_a_half_done_migration_first() {
             migration(
                 "0001_initial",
                 &[],
-                vec![Operation::CreateModel { model: node(0) }, raw(forward, backward)],
+                vec![Operation::CreateModel(CreateModel { model: node(0) }), raw(forward, backward)],
             ),
             blog.clone(),
         ]
@@ -642,12 +650,12 @@ fn a_squash_of_a_half_done_migration_lets_the_originals_finish_it() {
                 migration(
                     "0001_initial",
                     &[],
-                    vec![Operation::CreateModel { model: node(0) }, raw(first, "SELECT 1")],
+                    vec![Operation::CreateModel(CreateModel { model: node(0) }), raw(first, "SELECT 1")],
                 ),
                 migration(
                     "0002_more",
                     &["0001_initial"],
-                    vec![Operation::CreateModel { model: node(1) }, raw(second, "SELECT 1")],
+                    vec![Operation::CreateModel(CreateModel { model: node(1) }), raw(second, "SELECT 1")],
                 ),
             ]
         };

@@ -4,6 +4,10 @@
 //! statement run by hand with its algorithm named.
 
 use crate::support::{self, Backend};
+use oxutils::migrations::{
+    AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, CreateModel, RemoveConstraint,
+    RemoveField, RemoveIndex, RenameField, RenameModel,
+};
 
 use oxutils::ddl;
 use oxutils::migrations::make::new_migration;
@@ -40,64 +44,71 @@ fn migrations() -> Vec<Migration> {
     label_unique.unique = true;
     label_wider.db_comment = None;
     let changes = vec![
-        Operation::AddField {
+        Operation::AddField(AddField {
             model: on(),
             field: field("weight", ColumnType::Integer, true),
             backfill: None,
-        },
-        Operation::AddField { model: on(), field: flag, backfill: None },
-        Operation::AlterField {
+        }),
+        Operation::AddField(AddField { model: on(), field: flag, backfill: None }),
+        Operation::AlterField(AlterField {
             model: on(),
             field: field("weight", ColumnType::Integer, false),
             backfill: Some(Literal::Integer(0)),
-        },
-        Operation::AlterField {
+        }),
+        Operation::AlterField(AlterField {
             model: on(),
             field: field("weight", ColumnType::Integer, true),
             backfill: None,
-        },
-        Operation::AlterField { model: on(), field: label_wider, backfill: None },
-        Operation::AlterField { model: on(), field: label_long, backfill: None },
-        Operation::AlterField {
+        }),
+        Operation::AlterField(AlterField { model: on(), field: label_wider, backfill: None }),
+        Operation::AlterField(AlterField { model: on(), field: label_long, backfill: None }),
+        Operation::AlterField(AlterField {
             model: on(),
             field: field("size", ColumnType::BigInteger, true),
             backfill: None,
-        },
-        Operation::RenameField { model: on(), old_name: "weight".into(), new_name: "mass".into() },
-        Operation::AddIndex {
+        }),
+        Operation::RenameField(RenameField {
+            model: on(),
+            old_name: "weight".into(),
+            new_name: "mass".into(),
+        }),
+        Operation::AddIndex(AddIndex {
             model: on(),
             index: IndexSchema {
                 name: "shop_item_label_size_idx".into(),
                 columns: vec!["label".into(), "size".into()],
             },
-        },
-        Operation::RemoveIndex { model: on(), name: "shop_item_label_size_idx".into() },
-        Operation::AddField {
+        }),
+        Operation::RemoveIndex(RemoveIndex { model: on(), name: "shop_item_label_size_idx".into() }),
+        Operation::AddField(AddField {
             model: on(),
             field: support::key_to("owner", &owner, true, OnDelete::SetNull),
             backfill: None,
-        },
-        Operation::AddConstraint {
+        }),
+        Operation::AddConstraint(AddConstraint {
             model: on(),
             constraint: ConstraintSchema::Check {
                 name: "shop_item_size_positive".into(),
                 expr: "size >= 0".into(),
             },
-        },
-        Operation::RemoveConstraint { model: on(), name: "shop_item_size_positive".into() },
-        Operation::RemoveField { model: on(), name: "owner".into() },
-        Operation::AlterField { model: on(), field: label_unique, backfill: None },
-        Operation::AddField { model: on(), field: code, backfill: None },
-        Operation::AlterModelComment { name: on(), comment: Some("things".into()) },
-        Operation::RemoveField { model: on(), name: "mass".into() },
-        Operation::RenameModel { old_name: "Item".into(), new_name: "Thing".into() },
+        }),
+        Operation::RemoveConstraint(RemoveConstraint { model: on(), name: "shop_item_size_positive".into() }),
+        Operation::RemoveField(RemoveField { model: on(), name: "owner".into() }),
+        Operation::AlterField(AlterField { model: on(), field: label_unique, backfill: None }),
+        Operation::AddField(AddField { model: on(), field: code, backfill: None }),
+        Operation::AlterModelComment(AlterModelComment { name: on(), comment: Some("things".into()) }),
+        Operation::RemoveField(RemoveField { model: on(), name: "mass".into() }),
+        Operation::RenameModel(RenameModel { old_name: "Item".into(), new_name: "Thing".into() }),
     ];
     let mut migrations = vec![new_migration(
         "shop",
         "0001_initial",
         vec![],
         vec![],
-        vec![Operation::CreateModel { model: owner.clone() }, Operation::CreateModel { model: item }],
+        vec![
+            Operation::CreateModel(CreateModel { model: owner.clone() }),
+            Operation::CreateModel(CreateModel { model: item }),
+        ],
     )];
     for (number, change) in changes.into_iter().enumerate() {
         let previous = migrations.last().map(Migration::key).into_iter().collect();

@@ -9,6 +9,7 @@
 //! test that holds such a transaction open holds the build there until it commits.
 
 use crate::support::{self, Backend, poll};
+use oxutils::migrations::{AddConstraint, AddField, AddIndex, AlterField, CreateModel};
 
 use oxutils::db::Connection;
 use oxutils::migrations::make::new_migration;
@@ -59,30 +60,37 @@ fn migration(name: &str, dependencies: &[&str], operations: Vec<Operation>) -> M
 /// `0001` creates the tables; `0002` changes `shop_item`, which holds rows by then, in every way that has a
 /// safe form: an index, a foreign key, a CHECK, NOT NULL, a unique constraint.
 fn migrations() -> Vec<Migration> {
-    let initial = vec![Operation::CreateModel { model: owner() }, Operation::CreateModel { model: item() }];
+    let initial = vec![
+        Operation::CreateModel(CreateModel { model: owner() }),
+        Operation::CreateModel(CreateModel { model: item() }),
+    ];
     let mut size = FieldSchema::new("size", ColumnType::Integer, false);
     size.default = None;
     let owner_key = support::key_to("owner", &owner(), true, OnDelete::SetNull);
     let mut label = FieldSchema::new("label", ColumnType::String { max_length: 40 }, false);
     label.unique = true;
     let change = vec![
-        Operation::AddField { model: "Item".into(), field: owner_key, backfill: None },
-        Operation::AddIndex {
+        Operation::AddField(AddField { model: "Item".into(), field: owner_key, backfill: None }),
+        Operation::AddIndex(AddIndex {
             model: "Item".into(),
             index: IndexSchema {
                 name: "shop_item_label_size_idx".into(),
                 columns: vec!["label".into(), "size".into()],
             },
-        },
-        Operation::AddConstraint {
+        }),
+        Operation::AddConstraint(AddConstraint {
             model: "Item".into(),
             constraint: ConstraintSchema::Check {
                 name: "shop_item_size_positive".into(),
                 expr: "size >= 0".into(),
             },
-        },
-        Operation::AlterField { model: "Item".into(), field: size, backfill: Some(Literal::Integer(0)) },
-        Operation::AlterField { model: "Item".into(), field: label, backfill: None },
+        }),
+        Operation::AlterField(AlterField {
+            model: "Item".into(),
+            field: size,
+            backfill: Some(Literal::Integer(0)),
+        }),
+        Operation::AlterField(AlterField { model: "Item".into(), field: label, backfill: None }),
     ];
     vec![migration("0001_initial", &[], initial), migration("0002_change", &["0001_initial"], change)]
 }

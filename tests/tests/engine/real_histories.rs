@@ -6,6 +6,7 @@
 
 use crate::support::{self, key_to, model, model_tables as tables};
 use oxutils::db::Connection;
+use oxutils::migrations::{AlterField, RenameModel};
 use oxutils::migrations::{
     Executor, MigrateOptions, Migration, MigrationKey, NonInteractiveQuestioner, NotNullAlteration,
     Operation, QuestionError, Questioner, Target, make_migrations, recorder, squash,
@@ -177,7 +178,7 @@ fn nullable_made_not_null(database: &mut support::Database) {
         .operations
         .iter()
         .map(|operation| match operation {
-            Operation::AlterField { backfill, .. } => backfill.clone(),
+            Operation::AlterField(AlterField { backfill, .. }) => backfill.clone(),
             other => panic!("only alterations: {other:?}"),
         })
         .collect();
@@ -227,7 +228,7 @@ fn model_renamed_while_another_app_points_at_it(database: &mut support::Database
     assert_eq!(new[0].app, "shop");
     assert_eq!(
         new[0].operations,
-        [Operation::RenameModel { old_name: "Product".into(), new_name: "Item".into() }],
+        [Operation::RenameModel(RenameModel { old_name: "Product".into(), new_name: "Item".into() })],
         "one operation renames the model and its table"
     );
     history.assert_up_to_date(&v2);

@@ -4,6 +4,9 @@
 use oxutils::OxField;
 use oxutils::db::Connection;
 use oxutils::migrations::make::new_migration;
+use oxutils::migrations::{
+    AddConstraint, AddField, AddIndex, AlterField, CreateModel, RemoveConstraint, RemoveField, RenameField,
+};
 use oxutils::migrations::{Executor, MigrateOptions, Migration, MigrationKey, Operation, Target};
 use oxutils::schema::{
     ColumnType, ConstraintSchema, FieldSchema, ForeignKeySchema, IndexSchema, Literal, ModelSchema, OnDelete,
@@ -69,7 +72,10 @@ fn no_row_is_lost_across_every_alteration() {
         "0001_initial",
         vec![],
         vec![],
-        vec![Operation::CreateModel { model: parent() }, Operation::CreateModel { model: child() }],
+        vec![
+            Operation::CreateModel(CreateModel { model: parent() }),
+            Operation::CreateModel(CreateModel { model: child() }),
+        ],
     )];
     Executor::new(&mut connection, files.clone())
         .unwrap()
@@ -88,27 +94,31 @@ fn no_row_is_lost_across_every_alteration() {
     let alterations: Vec<(&str, Operation)> = vec![
         (
             "add a NOT NULL field with a backfill",
-            Operation::AddField {
+            Operation::AddField(AddField {
                 model: "Parent".into(),
                 field: FieldSchema::new("flag", ColumnType::Boolean, false),
                 backfill: Some(Literal::Bool(true)),
-            },
+            }),
         ),
         (
             "add a unique field",
-            Operation::AddField {
+            Operation::AddField(AddField {
                 model: "Parent".into(),
                 field: FieldSchema { unique: true, ..FieldSchema::new("serial", ColumnType::Integer, true) },
                 backfill: None,
-            },
+            }),
         ),
         (
             "widen a type",
-            Operation::AlterField { model: "Parent".into(), field: amount.clone(), backfill: None },
+            Operation::AlterField(AlterField {
+                model: "Parent".into(),
+                field: amount.clone(),
+                backfill: None,
+            }),
         ),
         (
             "make a column NOT NULL with a default",
-            Operation::AlterField {
+            Operation::AlterField(AlterField {
                 model: "Parent".into(),
                 field: {
                     amount.nullable = false;
@@ -116,59 +126,62 @@ fn no_row_is_lost_across_every_alteration() {
                     amount.clone()
                 },
                 backfill: None,
-            },
+            }),
         ),
         (
             "lengthen a string",
-            Operation::AlterField { model: "Parent".into(), field: code.clone(), backfill: None },
+            Operation::AlterField(AlterField { model: "Parent".into(), field: code.clone(), backfill: None }),
         ),
         (
             "rename a field",
-            Operation::RenameField {
+            Operation::RenameField(RenameField {
                 model: "Parent".into(),
                 old_name: "code".into(),
                 new_name: "reference".into(),
-            },
+            }),
         ),
         (
             "rename its column",
-            Operation::AlterField {
+            Operation::AlterField(AlterField {
                 model: "Parent".into(),
                 field: FieldSchema { name: "reference".into(), column: "reference".into(), ..code.clone() },
                 backfill: None,
-            },
+            }),
         ),
         (
             "add a check",
-            Operation::AddConstraint {
+            Operation::AddConstraint(AddConstraint {
                 model: "Parent".into(),
                 constraint: ConstraintSchema::Check {
                     name: "shop_parent_amount_positive".into(),
                     expr: "amount > 0".into(),
                 },
-            },
+            }),
         ),
         (
             "add an index",
-            Operation::AddIndex {
+            Operation::AddIndex(AddIndex {
                 model: "Parent".into(),
                 index: IndexSchema {
                     name: "shop_parent_flag_amount_idx".into(),
                     columns: vec!["flag".into(), "amount".into()],
                 },
-            },
+            }),
         ),
         (
             "remove the check",
-            Operation::RemoveConstraint {
+            Operation::RemoveConstraint(RemoveConstraint {
                 model: "Parent".into(),
                 name: "shop_parent_amount_positive".into(),
-            },
+            }),
         ),
-        ("remove a field", Operation::RemoveField { model: "Parent".into(), name: "serial".into() }),
+        (
+            "remove a field",
+            Operation::RemoveField(RemoveField { model: "Parent".into(), name: "serial".into() }),
+        ),
         (
             "change the key's on_delete",
-            Operation::AlterField {
+            Operation::AlterField(AlterField {
                 model: "Child".into(),
                 field: {
                     let mut field = child().fields[1].clone();
@@ -177,7 +190,7 @@ fn no_row_is_lost_across_every_alteration() {
                     field
                 },
                 backfill: None,
-            },
+            }),
         ),
     ];
     for (number, (what, operation)) in alterations.into_iter().enumerate() {

@@ -2,6 +2,7 @@
 //! delete made through CRUD code, in the write's transaction, with the changed fields, masked secrets, the
 //! audit context, and nothing for an update that changes nothing or a write that does not commit.
 
+use oxutils::migrations::CreateModel;
 use oxutils::testing::TestDatabase;
 
 use chrono::{NaiveDate, Utc};
@@ -190,7 +191,7 @@ fn the_audit_app_keeps_its_first_migration_to_the_two_export_models() {
             .operations
             .iter()
             .map(|operation| match operation {
-                oxutils::migrations::Operation::CreateModel { model } => model.name.clone(),
+                oxutils::migrations::Operation::CreateModel(CreateModel { model }) => model.name.clone(),
                 other => other.describe(),
             })
             .collect()

@@ -10,6 +10,7 @@ use crate::migrations::executor::{ExplainedStatement, MigrateError, explain_migr
 use crate::migrations::file::{Migration, MigrationKey};
 use crate::migrations::graph::MigrationGraph;
 use crate::migrations::operation::Operation;
+use crate::migrations::operation::{AlterModelTable, DeleteModel, RemoveField, RenameField, RenameModel};
 
 /// One operation that blocks traffic or loses data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,29 +105,29 @@ fn operation_finding(operation: &Operation) -> Option<(&'static str, String, Str
     let expand_contract = "expand and contract: add the new one beside the old, write both from the code, backfill \
                            it, move the reads, then drop the old one in a later migration";
     Some(match operation {
-        Operation::RemoveField { model, name } => (
+        Operation::RemoveField(RemoveField { model, name }) => (
             "drop-column",
             format!("drops the column of {model}.{name} and its data: code still running reads it and fails until it is replaced"),
             "first deploy code that no longer reads or writes the field (make it nullable if needed), then drop \
              it in a later migration"
                 .to_owned(),
         ),
-        Operation::RenameField { model, old_name, new_name } => (
+        Operation::RenameField(RenameField { model, old_name, new_name }) => (
             "rename-column",
             format!("renames {model}.{old_name} to {new_name}: code still running uses the old name and fails"),
             expand_contract.to_owned(),
         ),
-        Operation::RenameModel { old_name, new_name } => (
+        Operation::RenameModel(RenameModel { old_name, new_name }) => (
             "rename-table",
             format!("renames the table of {old_name} (now {new_name}): code still running uses the old table and fails"),
             expand_contract.to_owned(),
         ),
-        Operation::AlterModelTable { name, table } => (
+        Operation::AlterModelTable(AlterModelTable { name, table }) => (
             "rename-table",
             format!("renames the table of {name} to {table}: code still running uses the old table and fails"),
             expand_contract.to_owned(),
         ),
-        Operation::DeleteModel { name } => (
+        Operation::DeleteModel(DeleteModel { name }) => (
             "delete-model",
             format!("drops the table of {name} and every row in it"),
             "first deploy code that no longer uses the model, keep a backup of its rows, then delete it".to_owned(),

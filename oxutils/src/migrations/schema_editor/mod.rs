@@ -1,6 +1,6 @@
 //! The schema editor: how one backend carries out each change to a schema, as SQL statements.
 //!
-//! Operations say *what* changes (`operation.rs`); the editor of a backend says *how* that backend does it
+//! Operations say *what* changes (`operation/`); the editor of a backend says *how* that backend does it
 //! (`sqlite.rs`, `postgres.rs`, `mysql.rs`), as Django's `BaseDatabaseSchemaEditor` and its subclasses do.
 //! What every backend does the same way is here, written once over the editor's primitives (a column
 //! renamed, a unique key dropped); each backend file holds only what differs, with the reason.

@@ -13,6 +13,10 @@ use oxutils::db::Connection;
 use oxutils::ddl::Backend;
 use oxutils::migrations::introspect::DbSchema;
 use oxutils::migrations::{
+    AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, AlterModelTable, CreateModel,
+    DeleteModel, RemoveConstraint, RemoveField, RemoveIndex, RenameField, RenameModel, RunRust, RunSql,
+};
+use oxutils::migrations::{
     Executor, MigrateOptions, Migration, MigrationGraph, MigrationKey, Operation, Target, make_migrations,
     squash,
 };
@@ -677,20 +681,20 @@ fn read(path: &Path) -> std::io::Result<String> {
 
 fn operation_name(operation: &Operation) -> &'static str {
     match operation {
-        Operation::CreateModel { .. } => "CreateModel",
-        Operation::DeleteModel { .. } => "DeleteModel",
-        Operation::RenameModel { .. } => "RenameModel",
-        Operation::AlterModelTable { .. } => "AlterModelTable",
-        Operation::AlterModelComment { .. } => "AlterModelComment",
-        Operation::AddField { .. } => "AddField",
-        Operation::RemoveField { .. } => "RemoveField",
-        Operation::AlterField { .. } => "AlterField",
-        Operation::RenameField { .. } => "RenameField",
-        Operation::AddIndex { .. } => "AddIndex",
-        Operation::RemoveIndex { .. } => "RemoveIndex",
-        Operation::AddConstraint { .. } => "AddConstraint",
-        Operation::RemoveConstraint { .. } => "RemoveConstraint",
-        Operation::RunSql { .. } => "RunSql",
-        Operation::RunRust { .. } => "RunRust",
+        Operation::CreateModel(CreateModel { .. }) => "CreateModel",
+        Operation::DeleteModel(DeleteModel { .. }) => "DeleteModel",
+        Operation::RenameModel(RenameModel { .. }) => "RenameModel",
+        Operation::AlterModelTable(AlterModelTable { .. }) => "AlterModelTable",
+        Operation::AlterModelComment(AlterModelComment { .. }) => "AlterModelComment",
+        Operation::AddField(AddField { .. }) => "AddField",
+        Operation::RemoveField(RemoveField { .. }) => "RemoveField",
+        Operation::AlterField(AlterField { .. }) => "AlterField",
+        Operation::RenameField(RenameField { .. }) => "RenameField",
+        Operation::AddIndex(AddIndex { .. }) => "AddIndex",
+        Operation::RemoveIndex(RemoveIndex { .. }) => "RemoveIndex",
+        Operation::AddConstraint(AddConstraint { .. }) => "AddConstraint",
+        Operation::RemoveConstraint(RemoveConstraint { .. }) => "RemoveConstraint",
+        Operation::RunSql(RunSql { .. }) => "RunSql",
+        Operation::RunRust(RunRust { .. }) => "RunRust",
     }
 }
