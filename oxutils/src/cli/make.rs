@@ -4,10 +4,9 @@ use super::{CliError, find_app, load_all};
 use crate::apps::App;
 use crate::dialect::Backend;
 use crate::migrations::Work;
-use crate::migrations::operation::CreateModel;
 use crate::migrations::{
-    InteractiveQuestioner, Migration, MigrationGraph, NonInteractiveQuestioner, Questioner, empty_migration,
-    explain_migration, make_migrations, merge_migrations, squash,
+    CreateModel, InteractiveQuestioner, Migration, MigrationGraph, NonInteractiveQuestioner, Questioner,
+    empty_migration, explain_migration, make_migrations, merge_migrations, squash,
 };
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};

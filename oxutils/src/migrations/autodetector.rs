@@ -1,14 +1,13 @@
 //! The diff: a pure function from (the state the migrations replay to, the models as they are now) to the
 //! operations of one new migration per changed app, in an order that applies.
 
-use super::operation::Operation;
+use super::operation::{
+    AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, AlterModelTable, CreateModel,
+    DeleteModel, Operation, RemoveConstraint, RemoveField, RemoveIndex, RenameField, RenameModel,
+};
 use super::optimizer;
 use super::questioner::{NotNullAlteration, QuestionError, Questioner};
 use super::state::ProjectState;
-use crate::migrations::operation::{
-    AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, AlterModelTable, CreateModel,
-    DeleteModel, RemoveConstraint, RemoveField, RemoveIndex, RenameField, RenameModel,
-};
 use crate::schema::{ConstraintSchema, FieldSchema, ModelSchema};
 use std::collections::{BTreeMap, BTreeSet};
 

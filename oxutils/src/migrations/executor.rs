@@ -12,8 +12,7 @@ use super::graph::{GraphError, MigrationGraph, describe_conflicts};
 use super::online;
 use super::online::cost::Cost;
 use super::online::postgres::{Placement, Planned, Tables, safe_forms};
-use super::operation::Operation;
-use super::operation::StateError;
+use super::operation::{Operation, RunRust, RunSql, StateError};
 use super::phased::{LockPolicy, LockTimeout, PhaseError, run_phased};
 use super::recorder::{self, Recorded};
 use super::replay::{self, ReplayError};
@@ -24,7 +23,6 @@ use super::state::ProjectState;
 use super::statement_hook::{self, Event};
 use crate::db::{Connection, DbError};
 use crate::dialect::Backend;
-use crate::migrations::operation::{RunRust, RunSql};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 

@@ -5,10 +5,9 @@
 
 use super::file::Migration;
 use super::introspect::{DbColumn, table_columns};
-use super::operation::Operation;
+use super::operation::{AddField, CreateModel, Operation};
 use super::state::ProjectState;
 use crate::db::{Connection, DbError};
-use crate::migrations::operation::{AddField, CreateModel};
 use crate::schema::ModelSchema;
 
 /// What `--fake-initial` does with one migration.

@@ -4,11 +4,10 @@
 use super::autodetector::detect;
 use super::file::{Migration, MigrationKey, auto_name};
 use super::graph::{GraphError, MigrationGraph, describe_conflicts};
-use super::operation::{Operation, StateError};
+use super::operation::{AddField, AlterField, CreateModel, DeleteModel, Operation, StateError};
 use super::questioner::{QuestionError, Questioner};
 use super::replay::{self, ReplayError};
 use super::state::ProjectState;
-use crate::migrations::operation::{AddField, AlterField, CreateModel, DeleteModel};
 use crate::schema::ModelSchema;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

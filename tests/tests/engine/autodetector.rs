@@ -2,9 +2,9 @@
 //! backend, and the questions it asks (or refuses to guess) for renames and NOT NULL additions.
 
 use oxutils::ddl::Backend;
-use oxutils::migrations::{AddField, CreateModel, DeleteModel, RemoveField, RenameField};
 use oxutils::migrations::{
-    Migration, MigrationGraph, NonInteractiveQuestioner, Operation, make_migrations, migration_sql,
+    AddField, CreateModel, DeleteModel, Migration, MigrationGraph, NonInteractiveQuestioner, Operation,
+    RemoveField, RenameField, make_migrations, migration_sql,
 };
 use oxutils::schema::{ColumnType, FieldSchema, Literal, ModelSchema};
 use std::collections::BTreeSet;

@@ -4,12 +4,12 @@
 //! rows as they were and its migration unrecorded.
 
 use crate::support::{self, Database};
-use oxutils::migrations::{CreateModel, RenameField, RunRust};
 
 use oxutils::db::{Connection, DbError};
 use oxutils::migrations::make::new_migration;
 use oxutils::migrations::{
-    Executor, Historical, MigrateError, MigrateOptions, Migration, MigrationKey, Operation, Target,
+    CreateModel, Executor, Historical, MigrateError, MigrateOptions, Migration, MigrationKey, Operation,
+    RenameField, RunRust, Target,
 };
 use oxutils::schema::{ColumnType, FieldSchema};
 

@@ -11,14 +11,13 @@
 //! made and dropped by the migration that uses it, written, filtered and read back through its labels.
 
 use crate::support::{self, Database};
-use oxutils::migrations::{AlterField, CreateModel, RunSql};
 
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
-use oxutils::migrations::BackendSql;
 use oxutils::migrations::make::new_migration;
 use oxutils::migrations::{
-    Executor, MigrateError, MigrateOptions, Migration, MigrationKey, Operation, Target,
+    AlterField, BackendSql, CreateModel, Executor, MigrateError, MigrateOptions, Migration, MigrationKey,
+    Operation, RunSql, Target,
 };
 use oxutils::prelude::*;
 use oxutils::schema::ColumnType;

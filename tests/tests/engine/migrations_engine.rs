@@ -3,14 +3,14 @@
 //! apply each migration once, a squash works from any point of its range, and bad graphs are refused.
 
 use crate::support;
-use oxutils::migrations::{AddField, CreateModel, RemoveField, RunSql};
 
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
 use oxutils::migrations::make::new_migration;
 use oxutils::migrations::{
-    BackendSql, Executor, GraphError, MigrateError, MigrateOptions, Migration, MigrationGraph, MigrationKey,
-    NonInteractiveQuestioner, Operation, Target, make_migrations, merge_migrations, squash,
+    AddField, BackendSql, CreateModel, Executor, GraphError, MigrateError, MigrateOptions, Migration,
+    MigrationGraph, MigrationKey, NonInteractiveQuestioner, Operation, RemoveField, RunSql, Target,
+    make_migrations, merge_migrations, squash,
 };
 use oxutils::schema::{ColumnType, FieldSchema, ModelSchema};
 use std::collections::BTreeSet;

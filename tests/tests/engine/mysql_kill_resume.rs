@@ -23,18 +23,17 @@
 //! finishes the half-done migration, which then finishes it (`killed_midway_the_other_way_...`).
 
 use crate::support;
-use oxutils::migrations::{
-    AddConstraint, AddField, AddIndex, AlterField, AlterModelTable, CreateModel, DeleteModel,
-    RemoveConstraint, RemoveField, RemoveIndex, RunSql,
-};
 
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
 use oxutils::migrations::introspect::{MysqlTable, mysql_tables};
 use oxutils::migrations::make::new_migration;
-use oxutils::migrations::recorder;
 use oxutils::migrations::resume::{Check, check};
 use oxutils::migrations::statement_hook::{self, Event};
+use oxutils::migrations::{
+    AddConstraint, AddField, AddIndex, AlterField, AlterModelTable, CreateModel, DeleteModel,
+    RemoveConstraint, RemoveField, RemoveIndex, RunSql, recorder,
+};
 use oxutils::migrations::{
     BackendSql, Executor, Interrupted, MigrateError, MigrateOptions, Migration, MigrationKey, Operation,
     Target,

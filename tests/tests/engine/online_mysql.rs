@@ -4,16 +4,13 @@
 //! statement run by hand with its algorithm named.
 
 use crate::support::{self, Backend};
-use oxutils::migrations::{
-    AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, CreateModel, RemoveConstraint,
-    RemoveField, RemoveIndex, RenameField, RenameModel,
-};
 
 use oxutils::ddl;
 use oxutils::migrations::make::new_migration;
 use oxutils::migrations::{
-    Algorithm, Cost, Executor, MigrateOptions, Migration, MigrationGraph, MigrationKey, Operation, Target,
-    explain_migration,
+    AddConstraint, AddField, AddIndex, Algorithm, AlterField, AlterModelComment, Cost, CreateModel, Executor,
+    MigrateOptions, Migration, MigrationGraph, MigrationKey, Operation, RemoveConstraint, RemoveField,
+    RemoveIndex, RenameField, RenameModel, Target, explain_migration,
 };
 use oxutils::schema::{ColumnType, ConstraintSchema, FieldSchema, IndexSchema, Literal, OnDelete};
 

@@ -9,12 +9,11 @@
 //! test that holds such a transaction open holds the build there until it commits.
 
 use crate::support::{self, Backend, poll};
-use oxutils::migrations::{AddConstraint, AddField, AddIndex, AlterField, CreateModel};
 
 use oxutils::db::Connection;
 use oxutils::migrations::make::new_migration;
-use oxutils::migrations::recorder;
 use oxutils::migrations::statement_hook::{self, Event};
+use oxutils::migrations::{AddConstraint, AddField, AddIndex, AlterField, CreateModel, recorder};
 use oxutils::migrations::{
     Executor, LockPolicy, MigrateError, MigrateOptions, Migration, MigrationKey, Operation, Target,
     migration_sql,

@@ -6,10 +6,10 @@
 
 use crate::support::{self, key_to, model, model_tables as tables};
 use oxutils::db::Connection;
-use oxutils::migrations::{AlterField, RenameModel};
 use oxutils::migrations::{
-    Executor, MigrateOptions, Migration, MigrationKey, NonInteractiveQuestioner, NotNullAlteration,
-    Operation, QuestionError, Questioner, Target, make_migrations, recorder, squash,
+    AlterField, Executor, MigrateOptions, Migration, MigrationKey, NonInteractiveQuestioner,
+    NotNullAlteration, Operation, QuestionError, Questioner, RenameModel, Target, make_migrations, recorder,
+    squash,
 };
 use oxutils::schema::{ColumnType, FieldSchema, Literal, ModelSchema, OnDelete};
 

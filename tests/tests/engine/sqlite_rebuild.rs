@@ -5,9 +5,9 @@ use oxutils::OxField;
 use oxutils::db::Connection;
 use oxutils::migrations::make::new_migration;
 use oxutils::migrations::{
-    AddConstraint, AddField, AddIndex, AlterField, CreateModel, RemoveConstraint, RemoveField, RenameField,
+    AddConstraint, AddField, AddIndex, AlterField, CreateModel, Executor, MigrateOptions, Migration,
+    MigrationKey, Operation, RemoveConstraint, RemoveField, RenameField, Target,
 };
-use oxutils::migrations::{Executor, MigrateOptions, Migration, MigrationKey, Operation, Target};
 use oxutils::schema::{
     ColumnType, ConstraintSchema, FieldSchema, ForeignKeySchema, IndexSchema, Literal, ModelSchema, OnDelete,
 };

@@ -9,8 +9,9 @@ use crate::dialect::Backend;
 use crate::migrations::executor::{ExplainedStatement, MigrateError, explain_migration};
 use crate::migrations::file::{Migration, MigrationKey};
 use crate::migrations::graph::MigrationGraph;
-use crate::migrations::operation::Operation;
-use crate::migrations::operation::{AlterModelTable, DeleteModel, RemoveField, RenameField, RenameModel};
+use crate::migrations::operation::{
+    AlterModelTable, DeleteModel, Operation, RemoveField, RenameField, RenameModel,
+};
 
 /// One operation that blocks traffic or loses data.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,11 +14,9 @@ use oxutils::ddl::Backend;
 use oxutils::migrations::introspect::DbSchema;
 use oxutils::migrations::{
     AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, AlterModelTable, CreateModel,
-    DeleteModel, RemoveConstraint, RemoveField, RemoveIndex, RenameField, RenameModel, RunRust, RunSql,
-};
-use oxutils::migrations::{
-    Executor, MigrateOptions, Migration, MigrationGraph, MigrationKey, Operation, Target, make_migrations,
-    squash,
+    DeleteModel, Executor, MigrateOptions, Migration, MigrationGraph, MigrationKey, Operation,
+    RemoveConstraint, RemoveField, RemoveIndex, RenameField, RenameModel, RunRust, RunSql, Target,
+    make_migrations, squash,
 };
 use oxutils::schema::ModelSchema;
 use std::collections::{BTreeMap, BTreeSet};
