@@ -6,7 +6,7 @@
 use crate::field::OxField;
 use crate::model::Model;
 use crate::orm::condition::{ColumnRef, Comparison, Condition};
-use sea_query::{Alias, Expr};
+use sea_query::Expr;
 use std::marker::PhantomData;
 
 /// The column of field type `T` of model `M`.
@@ -43,7 +43,7 @@ impl<M: Model, T: OxField> Column<M, T> {
 
     /// The column as a sea-query expression, qualified by its table.
     pub fn expr(&self) -> Expr {
-        Expr::col((Alias::new(M::TABLE), Alias::new(self.column())))
+        self.reference().expr(M::TABLE)
     }
 
     pub(crate) fn reference(&self) -> ColumnRef {

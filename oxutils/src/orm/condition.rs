@@ -13,6 +13,13 @@ pub(crate) struct ColumnRef {
     pub(crate) name: &'static str,
 }
 
+impl ColumnRef {
+    /// The column, qualified by `table`, as a sea-query expression.
+    pub(crate) fn expr(&self, table: &'static str) -> Expr {
+        Expr::col((Alias::new(table), Alias::new(self.name)))
+    }
+}
+
 /// A comparison of a column with one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Comparison {
@@ -77,7 +84,7 @@ const NOT: u32 = 10;
 impl Condition {
     /// The condition as a sea-query expression on the columns of `table`.
     pub(crate) fn to_expr(&self, table: &'static str) -> Expr {
-        let column = |column: &ColumnRef| Expr::col((Alias::new(table), Alias::new(column.name)));
+        let column = |column: &ColumnRef| column.expr(table);
         match self {
             Condition::Compare { column: at, comparison, value } => {
                 let (left, right) = (column(at), Expr::val(value.clone()));
@@ -157,8 +164,8 @@ impl Condition {
             Condition::Between { low, high, .. } => values.extend([low.clone(), high.clone()]),
             Condition::Null { .. } => {}
             Condition::Like { pattern, .. } => values.push(pattern.as_str().into()),
-            // Never asked: a condition with a subquery has no shape, so its SQL and values come from
-            // sea-query. Written for completeness, it would have to build the subquery to find them.
+            // Never asked: a subquery has no shape (`write_shape` is false), so a query holding one takes
+            // its SQL and values from sea-query on every call.
             Condition::InRows { .. } => unreachable!("a subquery condition has no cached shape"),
             Condition::And(left, right) | Condition::Or(left, right) => {
                 left.write_values(values);

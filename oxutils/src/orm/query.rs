@@ -191,7 +191,7 @@ impl<M: Model> Query<M> {
         if let Reading::Rows = reading {
             for (column, descending) in &self.order {
                 let order = if *descending { Order::Desc } else { Order::Asc };
-                select.order_by_expr(Expr::col((Alias::new(M::TABLE), Alias::new(column.name))), order);
+                select.order_by_expr(column.expr(M::TABLE), order);
             }
         }
         select
