@@ -86,7 +86,7 @@ impl Change for AddField {
         }
     }
 
-    fn foreign_keys(&self) -> Vec<&FieldSchema> {
+    fn fields(&self) -> Vec<&FieldSchema> {
         vec![&self.field]
     }
 }
@@ -216,7 +216,7 @@ impl Change for AlterField {
         }
     }
 
-    fn foreign_keys(&self) -> Vec<&FieldSchema> {
+    fn fields(&self) -> Vec<&FieldSchema> {
         vec![&self.field]
     }
 }

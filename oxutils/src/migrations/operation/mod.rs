@@ -93,8 +93,8 @@ pub(crate) trait Change {
         None
     }
 
-    /// The foreign keys the operation creates or changes.
-    fn foreign_keys(&self) -> Vec<&FieldSchema> {
+    /// The fields the operation creates or changes: their foreign keys are what it references.
+    fn fields(&self) -> Vec<&FieldSchema> {
         Vec::new()
     }
 
@@ -159,7 +159,7 @@ impl Operation {
     pub fn references_model(&self, model: &str) -> bool {
         let points_at =
             |field: &&FieldSchema| field.foreign_key.as_ref().is_some_and(|to| to.to_model == model);
-        self.change().foreign_keys().iter().any(points_at)
+        self.change().fields().iter().any(points_at)
     }
 
     /// Whether the operation can run backwards.

@@ -95,7 +95,7 @@ impl Change for CreateModel {
         }
     }
 
-    fn foreign_keys(&self) -> Vec<&FieldSchema> {
+    fn fields(&self) -> Vec<&FieldSchema> {
         self.model.fields.iter().collect()
     }
 }
