@@ -20,7 +20,8 @@
 //! is then left out (at least 90% must be reached).
 //!
 //! Then a run killed midway one way and a plan that goes the other way: refused, naming the command that
-//! finishes the half-done migration, which then finishes it (`killed_midway_the_other_way_...`).
+//! finishes the half-done migration, which then finishes it (`a_run_killed_midway_refuses_...`). The
+//! forwards kills, the backwards kills and the refusal are three tests on databases of their own.
 
 use crate::support;
 
@@ -417,41 +418,74 @@ fn catalog(url: &str) -> Vec<MysqlTable> {
     mysql_tables(&mut Connection::open(url).unwrap()).unwrap()
 }
 
+/// A throw-away database on `server`, and its URL.
+fn database(server: &str) -> (support::MysqlDatabase, String) {
+    let database = support::MysqlDatabase::create(server);
+    let url = support::with_database(server, &database.name);
+    (database, url)
+}
+
+/// Runs `migrate` to `target` on `url` without a kill.
+fn migrate_cleanly(url: &str, target: Target) {
+    let mut connection = Connection::open(url).unwrap();
+    Executor::new(&mut connection, migrations())
+        .unwrap()
+        .migrate(&target, MigrateOptions::default())
+        .unwrap();
+}
+
+/// Fails unless at least 90% of the planned kill points were reached: only a real kill that lands late
+/// makes the run pass later points.
+fn most_points_reached(kills: usize, planned: usize, direction: &str) {
+    eprintln!("{kills} of {planned} kill points reached {direction}");
+    assert!(kills * 10 >= planned * 9, "{kills} of {planned} kill points reached {direction}");
+}
+
+/// Forwards: a clean run and a run killed at every point of the plan leave the same schema. (Each
+/// direction and the other-way refusal are tests of their own, on databases of their own, so that they run
+/// side by side.)
 #[test]
 fn migrate_killed_at_any_point_finishes_on_the_next_run() {
     let Some(server) = support::server_url(support::MYSQL_URL) else { return };
-    let (clean, killed) = (support::MysqlDatabase::create(&server), support::MysqlDatabase::create(&server));
-    let (clean_url, killed_url) =
-        (support::with_database(&server, &clean.name), support::with_database(&server, &killed.name));
-
-    let mut connection = Connection::open(&clean_url).unwrap();
-    let forwards = statements(&mut connection, false);
-    let mut executor = Executor::new(&mut connection, migrations()).unwrap();
-    executor.migrate(&Target::Latest, MigrateOptions::default()).unwrap();
-    let backwards = statements(&mut connection, true);
+    let ((_clean, clean_url), (_killed, killed_url)) = (database(&server), database(&server));
+    let forwards = statements(&mut Connection::open(&clean_url).unwrap(), false);
+    migrate_cleanly(&clean_url, Target::Latest);
     let migrated = catalog(&clean_url);
     assert_eq!(migrated.len(), TABLES, "every table but the deleted one, and the record");
 
-    let forwards_kills = migrate_through_kills(&killed_url, "forwards", &forwards);
+    let kills = migrate_through_kills(&killed_url, "forwards", &forwards);
     assert_eq!(catalog(&killed_url), migrated, "the schema the killed runs leave is the clean run's");
+    most_points_reached(kills, plan(&forwards, false).len(), "forwards");
+}
 
-    let backwards_kills = migrate_through_kills(&killed_url, "zero", &backwards);
-    killed_midway_the_other_way_is_refused_until_finished(&clean_url, &migrated);
-    let mut executor = Executor::new(&mut connection, migrations()).unwrap();
-    executor.migrate(&Target::Zero("shop".into()), MigrateOptions::default()).unwrap();
+/// Backwards: from the latest migration, `migrate zero` killed at every point of the plan leaves what a
+/// clean `migrate zero` leaves.
+#[test]
+fn migrate_zero_killed_at_any_point_finishes_on_the_next_run() {
+    let Some(server) = support::server_url(support::MYSQL_URL) else { return };
+    let ((_clean, clean_url), (_killed, killed_url)) = (database(&server), database(&server));
+    migrate_cleanly(&clean_url, Target::Latest);
+    migrate_cleanly(&killed_url, Target::Latest);
+    let backwards = statements(&mut Connection::open(&clean_url).unwrap(), true);
+
+    let kills = migrate_through_kills(&killed_url, "zero", &backwards);
+    migrate_cleanly(&clean_url, Target::Zero("shop".into()));
     let unmigrated = catalog(&clean_url);
     assert_eq!(
         unmigrated.iter().map(|table| table.name.as_str()).collect::<Vec<_>>(),
         ["oxutils_migrations"]
     );
     assert_eq!(catalog(&killed_url), unmigrated, "unapplied through kills as cleanly");
-    let planned = plan(&forwards, false).len() + plan(&backwards, true).len();
-    let kills = forwards_kills + backwards_kills;
-    eprintln!(
-        "{kills} of {planned} kill points reached ({forwards_kills} forwards, {backwards_kills} backwards)"
-    );
-    // Only a real kill that lands late makes the run pass later points.
-    assert!(kills * 10 >= planned * 9, "{kills} of {planned} kill points reached");
+    most_points_reached(kills, plan(&backwards, true).len(), "backwards");
+}
+
+#[test]
+fn a_run_killed_midway_refuses_a_plan_the_other_way_until_finished() {
+    let Some(server) = support::server_url(support::MYSQL_URL) else { return };
+    let (_database, url) = database(&server);
+    migrate_cleanly(&url, Target::Latest);
+    let migrated = catalog(&url);
+    killed_midway_the_other_way_is_refused_until_finished(&url, &migrated);
 }
 
 /// On a database at the latest migration: `migrate zero` killed midway through `0002_evolve`, then a

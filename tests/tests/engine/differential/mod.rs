@@ -4,8 +4,10 @@
 //! second `makemigrations` must find nothing. At the end every app goes to zero and back, and a prefix
 //! of one app is squashed.
 //!
-//! Replay a failure with `OXI_DIFF_SEED=<seed> OXI_DIFF_STEPS=<steps> cargo test -p tests --test engine
-//! differential::`.
+//! Each seed is a test of its own (`differential::postgres_histories::seed_3`). Replay a failure with
+//! `OXI_DIFF_STEPS=<steps> cargo test -p tests --test engine differential::<backend>_histories::seed_<seed>`,
+//! or any seed with `OXI_DIFF_SEED=<seed> OXI_DIFF_STEPS=<steps> cargo test -p tests --test engine
+//! differential::<backend>_histories`.
 //!
 //! The machinery: a seeded generator of model evolutions over three apps, the questioner that answers for
 //! it, the rows it expects, and the checks that hold the engine against itself.
@@ -19,64 +21,79 @@ pub mod rows;
 pub mod run;
 pub mod world;
 
-use crate::support;
 use generator::Classes;
-use run::{Mysql, Postgres, Server, Sqlite, Summary};
+use run::{Mysql, Postgres, Server, Sqlite};
 
-/// The seeds and steps to run: the replay variables when set, else `seeds` seeds of `steps` steps.
-fn plan(seeds: u64, steps: usize) -> (Vec<u64>, usize) {
-    let steps = std::env::var("OXI_DIFF_STEPS").ok().and_then(|steps| steps.parse().ok()).unwrap_or(steps);
+/// The steps of a run: `OXI_DIFF_STEPS` when set, else `steps`.
+fn steps(steps: usize) -> usize {
+    std::env::var("OXI_DIFF_STEPS").ok().and_then(|steps| steps.parse().ok()).unwrap_or(steps)
+}
+
+/// The seed a test runs, or `None` when it steps aside: `OXI_DIFF_SEED`, when set, replays that seed in
+/// each backend's `seed_1` test and the other seeds' tests do nothing, so that one filter
+/// (`differential::sqlite_histories`) replays any seed.
+fn seed(own: u64) -> Option<u64> {
     match std::env::var("OXI_DIFF_SEED").ok().and_then(|seed| seed.parse().ok()) {
-        Some(seed) => (vec![seed], steps),
-        None => ((1..=seeds).collect(), steps),
+        Some(replayed) => (own == 1).then_some(replayed),
+        None => Some(own),
     }
 }
 
-fn run_seeds(server: &mut dyn Server, seeds: u64, steps: usize) {
-    let (seeds, steps) = plan(seeds, steps);
-    let mut total = Summary::default();
-    for seed in seeds {
-        match run::run(server, seed, steps, Classes::default()) {
-            Ok(summary) => {
-                total.steps += summary.steps;
-                total.migrations += summary.migrations;
-                total.undone += summary.undone;
-                for (name, count) in summary.operations {
-                    *total.operations.entry(name).or_default() += count;
-                }
-            }
-            Err(failure) => panic!("{failure}"),
-        }
-    }
+fn run_seed(server: &mut dyn Server, own: u64, steps: usize) {
+    let Some(seed) = self::seed(own) else { return };
+    let summary = match run::run(server, seed, self::steps(steps), Classes::default()) {
+        Ok(summary) => summary,
+        Err(failure) => panic!("{failure}"),
+    };
     // Past the harness's capture, so that the figures show with --nocapture or not.
     use std::io::Write;
     let _ = writeln!(
         std::io::stderr(),
-        "{}: {} steps, {} migrations, {} steps undone and redone with rows in place, operations {:?}",
+        "{} seed {seed}: {} steps, {} migrations, {} steps undone and redone with rows in place, operations {:?}",
         server.backend(),
-        total.steps,
-        total.migrations,
-        total.undone,
-        total.operations
+        summary.steps,
+        summary.migrations,
+        summary.undone,
+        summary.operations
     );
 }
 
-#[test]
-fn sqlite_histories() {
-    run_seeds(&mut Sqlite, 8, 25);
+/// Each seed of a backend's histories as its own test (`sqlite_histories::seed_3`), so that the seeds run
+/// side by side with the rest of the binary and a report names the seed that failed.
+macro_rules! histories {
+    ($backend:ident, $server:expr, steps = $steps:literal, seeds = [$($seed:literal => $name:ident),* $(,)?]) => {
+        mod $backend {
+            $(
+                #[test]
+                fn $name() {
+                    let server: Option<Box<dyn super::Server>> = $server;
+                    let Some(mut server) = server else { return };
+                    super::run_seed(server.as_mut(), $seed, $steps);
+                }
+            )*
+        }
+    };
 }
 
-#[test]
-fn postgres_histories() {
-    let Some(url) = support::server_url(support::POSTGRES_URL) else { return };
-    run_seeds(&mut Postgres::new(url), 5, 16);
-}
+histories!(sqlite_histories, Some(Box::new(super::Sqlite)), steps = 25, seeds = [
+    1 => seed_1, 2 => seed_2, 3 => seed_3, 4 => seed_4, 5 => seed_5, 6 => seed_6, 7 => seed_7, 8 => seed_8,
+]);
 
-#[test]
-fn mysql_histories() {
-    let Some(url) = support::server_url(support::MYSQL_URL) else { return };
-    run_seeds(&mut Mysql::new(url), 4, 14);
-}
+histories!(
+    postgres_histories,
+    crate::support::server_url(crate::support::POSTGRES_URL)
+        .map(|url| Box::new(super::Postgres::new(url)) as Box<dyn super::Server>),
+    steps = 16,
+    seeds = [1 => seed_1, 2 => seed_2, 3 => seed_3, 4 => seed_4, 5 => seed_5]
+);
+
+histories!(
+    mysql_histories,
+    crate::support::server_url(crate::support::MYSQL_URL)
+        .map(|url| Box::new(super::Mysql::new(url)) as Box<dyn super::Server>),
+    steps = 14,
+    seeds = [1 => seed_1, 2 => seed_2, 3 => seed_3, 4 => seed_4]
+);
 
 /// The histories that found each bug, replayed to just past the step that failed. A change to the
 /// generator moves them elsewhere; they then still run as ordinary histories. (MySQL's seeds 1 and 3, which

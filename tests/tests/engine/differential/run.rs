@@ -144,7 +144,13 @@ impl fmt::Display for Failure {
             "differential run on {} failed: seed {} step {} ({})",
             self.backend, self.seed, self.step, self.stage
         )?;
-        writeln!(f, "replay: OXI_DIFF_SEED={} OXI_DIFF_STEPS={}", self.seed, self.step + 1)?;
+        writeln!(
+            f,
+            "replay: OXI_DIFF_SEED={} OXI_DIFF_STEPS={} cargo test -p tests --test engine differential::{}_histories",
+            self.seed,
+            self.step + 1,
+            self.backend.name()
+        )?;
         writeln!(f, "{}", self.message)?;
         writeln!(f, "changes of the step:")?;
         for line in &self.log {
