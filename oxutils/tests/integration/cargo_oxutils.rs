@@ -5,6 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The host crates' builds leave out debug information: linking their binaries with it was most of
+/// each build here, and no test reads it. (Their own profile builds their dependencies apart from the
+/// workspace's anyway, which optimises some of its own.)
+const HOST_PROFILE: &str = "[profile.dev]\ndebug = false\n\n";
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace").to_path_buf()
 }
@@ -34,7 +39,7 @@ fn host_copy(root: &Path) -> PathBuf {
         format!(
             "[package]\nname = \"tests\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
              [dependencies]\noxutils = {{ path = {:?} }}\nchrono = \"0.4\"\nuuid = \"1\"\nserde_json = \"1\"\n\n\
-             [package.metadata.oxutils]\nmanage = \"host-manage\"\n\n[workspace]\n",
+             [package.metadata.oxutils]\nmanage = \"host-manage\"\n\n{HOST_PROFILE}[workspace]\n",
             oxutils.display().to_string()
         ),
     )
@@ -254,7 +259,7 @@ fn cargo_new_with(root: &Path, name: &str, dependencies: &str, oxutils_options: 
         format!(
             "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n\
              oxutils = {{ path = {oxutils:?}{oxutils_options} }}\n{dependencies}\n[package.metadata.oxutils]\nmanage = \
-             \"{name}-manage\"\n\n[workspace]\n"
+             \"{name}-manage\"\n\n{HOST_PROFILE}[workspace]\n"
         ),
     )
     .unwrap();

@@ -110,6 +110,10 @@ impl PostgresDatabase {
             postgres::Client::connect(server_url, postgres::NoTls).expect("connect to PostgreSQL");
         let name = unique_database_name("oxutils_test");
         admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create a test database");
+        // As `oxutils::testing` does: no commit on a throw-away database waits for the disk.
+        admin
+            .batch_execute(&format!("ALTER DATABASE {name} SET synchronous_commit = off"))
+            .expect("set the test database's commits asynchronous");
         let mut config: postgres::Config = server_url.parse().expect("a PostgreSQL URL");
         config.dbname(&name);
         let client = config.connect(postgres::NoTls).expect("connect to the test database");
