@@ -723,7 +723,7 @@ fn an_export_process_killed_midway_is_undone_and_every_entry_exported_once() {
     let media = folder();
     let connection = &mut database.connection;
     write_entries(connection, (0..8).map(at));
-    multiply_entries(connection, 14); // 131,072 entries
+    multiply_entries(connection, 12); // 32,768 entries
     let written: Vec<i64> =
         LogEntry::objects().all(connection).unwrap().into_iter().map(|entry| entry.id).collect();
 
@@ -759,7 +759,7 @@ fn an_export_process_killed_midway_is_undone_and_every_entry_exported_once() {
     let report = next.export_logs_since_last_export(connection).unwrap();
     assert_eq!(report.recovered, vec![killed.id]);
     let exported = exported_ids(&read_archive(next.storage(), report.key.as_ref().unwrap()));
-    assert_eq!(exported.len(), 131_072);
+    assert_eq!(exported.len(), 32_768);
     assert_each_once(exported, written);
     assert_eq!(partial_files(), 0, "the unfinished archive is gone");
     assert_eq!(LogExportState::get(connection, &killed.id).unwrap().status, ExportStatus::Failed);

@@ -19,7 +19,7 @@ fn write_entries(connection: &mut Connection, count: usize) -> Vec<i64> {
     let mut transaction = connection.transaction().unwrap();
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     let mut noise = move || {
-        (0..20)
+        (0..80)
             .map(|_| {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
@@ -196,8 +196,9 @@ fn an_upload_broken_midway_leaves_no_object_and_the_next_export_takes_every_entr
     let root = server.root.clone();
     let mut database = support::Backend::Sqlite.migrated().unwrap();
     let connection = &mut database.connection;
-    // About 8 MiB of archive: the first 5 MiB part goes up before the server dies.
-    let written = write_entries(connection, 40_000);
+    // About 7 MiB of archive (1,280 characters of noise an entry): the first 5 MiB part goes up before the
+    // server dies.
+    let written = write_entries(connection, 10_000);
     let storage =
         ServerDiesMidUpload { storage: s3(&server, SECRET_KEY), server: Mutex::new(server), after: 11 << 19 };
     let exporter = LogExporter::new(Box::new(storage), "billing")
