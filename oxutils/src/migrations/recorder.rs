@@ -10,7 +10,7 @@ use crate::ddl;
 use crate::dialect::Backend;
 use crate::model::Model;
 use crate::prelude::*;
-use sea_query::{Alias, Expr, ExprTrait, Query, Value};
+use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One row of `oxutils_migrations`.
@@ -168,16 +168,16 @@ fn decode(progress: i64) -> (usize, bool, bool) {
     (usize::try_from(state / 4).unwrap_or(0), state & 1 != 0, state & 2 == 0)
 }
 
-/// Replaces the row of `key`, in one transaction: a process killed between the delete and the insert
-/// must not lose the row, which is all a rerun knows of the migration.
+/// Sets the row of `key`, inserting it or updating the one there, in one statement: atomic on its own, so
+/// that a process killed midway leaves the row as it was or as it is meant to be, never without it (the row
+/// is all a rerun knows of the migration). On MySQL, which records each statement of a migration, one
+/// round trip and one commit each instead of a transaction of a delete and an insert.
 fn write(
     connection: &mut Connection,
     key: &MigrationKey,
     checksum: &str,
     progress: Option<i64>,
 ) -> Result<(), DbError> {
-    let mut transaction = connection.transaction()?;
-    forget(&mut transaction, key)?;
     let record = MigrationRecord {
         id: 0,
         app: key.app.clone(),
@@ -188,14 +188,22 @@ fn write(
     };
     // The id is left to the database.
     let fields = &MigrationRecord::schema().fields[1..];
+    let column = |field: &crate::schema::FieldSchema| Alias::new(&field.column);
     let values = record.to_values().into_iter().skip(1).map(Expr::val);
-    let insert = Query::insert()
+    let (keys, changed): (Vec<_>, Vec<_>) =
+        fields.iter().partition(|field| field.column == "app" || field.column == "name");
+    let upsert = Query::insert()
         .into_table(Alias::new(MigrationRecord::TABLE))
-        .columns(fields.iter().map(|field| Alias::new(&field.column)))
+        .columns(fields.iter().map(column))
         .values_panic(values)
+        .on_conflict(
+            OnConflict::columns(keys.into_iter().map(column))
+                .update_columns(changed.into_iter().map(column))
+                .to_owned(),
+        )
         .to_owned();
-    transaction.execute_statement(&insert)?;
-    transaction.commit()
+    connection.execute_statement(&upsert)?;
+    Ok(())
 }
 
 pub(crate) fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbError> {

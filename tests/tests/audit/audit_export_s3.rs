@@ -2,7 +2,7 @@
 //! archive lands under `<log location>/<service name>/`; unreachable servers, refused credentials and an
 //! upload broken midway leave a failed export, no object and every entry ready for the next run.
 
-use crate::s3_server::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY, files_under};
+use crate::audit::s3_server::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY, files_under};
 use crate::support;
 use chrono::{TimeZone, Utc};
 use oxutils::ModelExt;

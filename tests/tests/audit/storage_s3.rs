@@ -2,7 +2,7 @@
 //! upload, download, list, delete, multipart, presigned URLs over HTTP, custom domains, wrong credentials,
 //! a missing bucket, and the server going away mid-upload.
 
-use crate::s3_server::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY, files_under};
+use crate::audit::s3_server::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY, files_under};
 use oxutils::S3File;
 use oxutils::conf::{Secret, Settings};
 use oxutils::storage::{S3Config, S3Storage, Storage, StorageError, log_storage};

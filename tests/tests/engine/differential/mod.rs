@@ -4,10 +4,10 @@
 //! second `makemigrations` must find nothing. At the end every app goes to zero and back, and a prefix
 //! of one app is squashed.
 //!
-//! Each seed is a test of its own (`differential::postgres_histories::seed_3`). Replay a failure with
-//! `OXI_DIFF_STEPS=<steps> cargo test -p tests --test engine differential::<backend>_histories::seed_<seed>`,
-//! or any seed with `OXI_DIFF_SEED=<seed> OXI_DIFF_STEPS=<steps> cargo test -p tests --test engine
-//! differential::<backend>_histories`.
+//! Each seed is a test of its own (`engine::differential::postgres_histories::seed_3`). Replay a failure
+//! with `OXI_DIFF_STEPS=<steps> cargo test -p tests --test host
+//! engine::differential::<backend>_histories::seed_<seed>`, or any seed with `OXI_DIFF_SEED=<seed>
+//! OXI_DIFF_STEPS=<steps> cargo test -p tests --test host engine::differential::<backend>_histories`.
 //!
 //! The machinery: a seeded generator of model evolutions over three apps, the questioner that answers for
 //! it, the rows it expects, and the checks that hold the engine against itself.

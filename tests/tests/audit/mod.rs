@@ -1,11 +1,5 @@
 //! The audit log export to a local folder on SQLite, PostgreSQL and MariaDB and to the in-process S3
 //! server, and S3 storage itself.
-//!
-//! One test binary, each concern a module, so that the binary links once and its tests run side by side.
-
-#[macro_use]
-#[path = "../support/mod.rs"]
-mod support;
 
 mod s3_server;
 

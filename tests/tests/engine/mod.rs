@@ -1,12 +1,6 @@
 //! The migration engine against real databases: the autodetector and its files, the DDL per backend, the
 //! executor's promises (atomic failures, MySQL resume and kills, concurrent runs, squashes), real projects'
 //! histories, `--fake-initial`, the manage binary, the test helpers, and the differential test.
-//!
-//! One test binary, each concern a module, so that the binary links once and its tests run side by side.
-
-#[macro_use]
-#[path = "../support/mod.rs"]
-mod support;
 
 mod autodetector;
 mod data_migrations;
