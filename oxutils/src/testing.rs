@@ -45,6 +45,8 @@ impl std::ops::DerefMut for TestDatabase {
 enum Throwaway {
     /// A database on a server: the server's URL and the database's name.
     Database { server: String, name: String },
+    /// A database the caller owns, left in place: its URL.
+    Kept(String),
     /// A SQLite file.
     File(std::path::PathBuf),
 }
@@ -55,6 +57,7 @@ impl TestDatabase {
     pub fn url(&self) -> Option<String> {
         match &self.throwaway {
             Some(Throwaway::Database { server, name }) => Some(with_database(server, name)),
+            Some(Throwaway::Kept(url)) => Some(url.clone()),
             Some(Throwaway::File(path)) => Some(format!("sqlite://{}", path.display())),
             None => None,
         }
@@ -113,6 +116,17 @@ pub fn migrated_database_on(server: Option<&str>, apps: &[App]) -> Result<TestDa
     Ok(database)
 }
 
+/// Every migration of `apps` applied to the existing, empty database at `url`, which the caller owns and
+/// which is left in place when the value is dropped: for databases a test suite keeps and empties between
+/// tests (creating a PostgreSQL database costs a few hundred milliseconds of the server's time), or one a
+/// CI service provides.
+pub fn migrated_database_in(url: &str, apps: &[App]) -> Result<TestDatabase, TestDatabaseError> {
+    let connection = Connection::open(url).map_err(TestDatabaseError::Database)?;
+    let mut database = TestDatabase { connection, throwaway: Some(Throwaway::Kept(url.to_owned())) };
+    migrate_all(&mut database, apps)?;
+    Ok(database)
+}
+
 /// A fresh SQLite file in the temporary directory with every migration of `apps` applied, removed
 /// afterwards: for tests that need more than one connection.
 pub fn migrated_sqlite_file(apps: &[App]) -> Result<TestDatabase, TestDatabaseError> {
@@ -164,7 +178,7 @@ impl Drop for TestDatabase {
                 }
                 return;
             }
-            None => return,
+            Some(Throwaway::Kept(_)) | None => return,
         };
         // This value's own connection is still open: PostgreSQL needs FORCE to drop the database under it.
         let force = if self.connection.backend() == Backend::Postgres { " WITH (FORCE)" } else { "" };

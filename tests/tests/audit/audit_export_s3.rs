@@ -78,7 +78,10 @@ fn exported_ids(storage: &dyn Storage, key: &str) -> Vec<i64> {
     for index in 0..zip.len() {
         let mut file = zip.by_index(index).unwrap();
         if file.name().unwrap().starts_with("logs_batch_") {
-            let records: Vec<serde_json::Value> = serde_json::from_reader(&mut file).unwrap();
+            // Read whole, then parsed: `from_reader` reads a byte at a time.
+            let mut json = Vec::new();
+            file.read_to_end(&mut json).unwrap();
+            let records: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap();
             ids.extend(records.iter().map(|record| record["id"].as_i64().unwrap()));
         }
     }

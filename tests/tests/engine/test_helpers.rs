@@ -76,6 +76,20 @@ fn throw_away_database_dropped_afterwards(variable: &str) {
     assert!(!remaining.contains(&name[0]), "{} was dropped", name[0]);
 }
 
+/// `migrated_database_in` a database the caller owns: migrated, reachable at its URL, and left in place.
+#[test]
+fn a_database_the_suite_owns_is_migrated_and_kept() {
+    let Some(server) = support::server_url(support::POSTGRES_URL) else { return };
+    let owned = support::PostgresDatabase::create(&server);
+    let url = support::with_database(&server, &owned.name);
+    let mut database = oxutils::testing::migrated_database_in(&url, &installed_apps()).unwrap();
+    assert_migrated(&mut database);
+    assert_eq!(database.url().as_deref(), Some(url.as_str()));
+    drop(database);
+    let mut again = oxutils::db::Connection::open(&url).unwrap();
+    assert!(support::tables(&mut again).contains(&"library_book".to_owned()), "the tables are kept");
+}
+
 #[test]
 fn migration_sql_and_app_state_are_ready_for_snapshots() {
     let sql = migration_sql(&installed_apps(), "audit", "0001_initial", Backend::Postgres).unwrap();

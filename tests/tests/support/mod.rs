@@ -11,6 +11,8 @@
 use oxutils::schema::{ColumnType, FieldSchema, ForeignKeySchema, ModelSchema, OnDelete};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub mod postgres_pool;
+
 /// An author and two books, the second a sequel of the first, in SQL every backend runs.
 pub const SEED_ROWS: &str = "INSERT INTO library_author (name, email, created_at) VALUES ('Ursula', 'u@example.com', '2020-01-01 00:00:00');
     INSERT INTO library_book (author_id, title, genre, pages, price, metadata) VALUES (1, 'One', 'FICTION', 10, 1.5, '{}');
@@ -97,33 +99,27 @@ pub fn unique_database_name(prefix: &str) -> String {
     format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
-/// A PostgreSQL database that exists for the life of this value.
+/// An empty PostgreSQL database of this test's own for the life of this value, from the process's pool
+/// (see [`postgres_pool`]).
 pub struct PostgresDatabase {
-    admin: postgres::Client,
+    server: String,
     pub name: String,
     pub client: postgres::Client,
 }
 
 impl PostgresDatabase {
     pub fn create(server_url: &str) -> Self {
-        let mut admin =
-            postgres::Client::connect(server_url, postgres::NoTls).expect("connect to PostgreSQL");
-        let name = unique_database_name("oxutils_test");
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create a test database");
-        // As `oxutils::testing` does: no commit on a throw-away database waits for the disk.
-        admin
-            .batch_execute(&format!("ALTER DATABASE {name} SET synchronous_commit = off"))
-            .expect("set the test database's commits asynchronous");
+        let name = postgres_pool::acquire(server_url);
         let mut config: postgres::Config = server_url.parse().expect("a PostgreSQL URL");
         config.dbname(&name);
         let client = config.connect(postgres::NoTls).expect("connect to the test database");
-        PostgresDatabase { admin, name, client }
+        PostgresDatabase { server: server_url.to_owned(), name, client }
     }
 }
 
 impl Drop for PostgresDatabase {
     fn drop(&mut self) {
-        let _ = self.admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        postgres_pool::release(&self.server, &self.name);
     }
 }
 
@@ -310,8 +306,17 @@ impl Backend {
         }
     }
 
-    /// Runs `scenario` on a [`migrated`](Backend::migrated) database, or skips it.
+    /// Runs `scenario` on a [`migrated`](Backend::migrated) database, or skips it. On PostgreSQL the
+    /// database comes from the harness's pool ([`postgres_pool`]) rather than `oxutils::testing`'s
+    /// throw-away ones, which cost a `CREATE DATABASE` each.
     pub fn with_migrated(self, scenario: impl FnOnce(oxutils::testing::TestDatabase)) {
+        if self == Backend::Postgres {
+            let Some(server) = server_url(POSTGRES_URL) else { return };
+            let pooled = PostgresDatabase::create(&server);
+            let url = with_database(&server, &pooled.name);
+            scenario(oxutils::testing::migrated_database_in(&url, &tests::installed_apps()).unwrap());
+            return;
+        }
         if let Some(database) = self.migrated() {
             scenario(database);
         }
@@ -319,6 +324,9 @@ impl Backend {
 
     /// Runs `scenario` on a [`migrated_file`](Backend::migrated_file) database, or skips it.
     pub fn with_migrated_file(self, scenario: impl FnOnce(oxutils::testing::TestDatabase)) {
+        if self != Backend::Sqlite {
+            return self.with_migrated(scenario);
+        }
         if let Some(database) = self.migrated_file() {
             scenario(database);
         }

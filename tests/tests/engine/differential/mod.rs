@@ -4,10 +4,10 @@
 //! second `makemigrations` must find nothing. At the end every app goes to zero and back, and a prefix
 //! of one app is squashed.
 //!
-//! Each seed is a test of its own (`engine::differential::postgres_histories::seed_3`). Replay a failure
-//! with `OXI_DIFF_STEPS=<steps> cargo test -p tests --test host
-//! engine::differential::<backend>_histories::seed_<seed>`, or any seed with `OXI_DIFF_SEED=<seed>
-//! OXI_DIFF_STEPS=<steps> cargo test -p tests --test host engine::differential::<backend>_histories`.
+//! Each seed on each backend is a test of its own (`engine::differential::seed_3::postgres`). Replay a
+//! failure with `OXI_DIFF_STEPS=<steps> cargo test -p tests --test host
+//! engine::differential::seed_<seed>::<backend>`, or any seed with `OXI_DIFF_SEED=<seed>
+//! OXI_DIFF_STEPS=<steps> cargo test -p tests --test host engine::differential::seed_1::<backend>`.
 //!
 //! The machinery: a seeded generator of model evolutions over three apps, the questioner that answers for
 //! it, the rows it expects, and the checks that hold the engine against itself.
@@ -30,8 +30,8 @@ fn steps(steps: usize) -> usize {
 }
 
 /// The seed a test runs, or `None` when it steps aside: `OXI_DIFF_SEED`, when set, replays that seed in
-/// each backend's `seed_1` test and the other seeds' tests do nothing, so that one filter
-/// (`differential::sqlite_histories`) replays any seed.
+/// each backend's `seed_1` test and the other seeds' tests do nothing, so that one test
+/// (`differential::seed_1::sqlite`) replays any seed.
 fn seed(own: u64) -> Option<u64> {
     match std::env::var("OXI_DIFF_SEED").ok().and_then(|seed| seed.parse().ok()) {
         Some(replayed) => (own == 1).then_some(replayed),
@@ -58,42 +58,52 @@ fn run_seed(server: &mut dyn Server, own: u64, steps: usize) {
     );
 }
 
-/// Each seed of a backend's histories as its own test (`sqlite_histories::seed_3`), so that the seeds run
-/// side by side with the rest of the binary and a report names the seed that failed.
-macro_rules! histories {
-    ($backend:ident, $server:expr, steps = $steps:literal, seeds = [$($seed:literal => $name:ident),* $(,)?]) => {
-        mod $backend {
+/// The steps of a history on each backend: SQLite is cheap enough for long ones; on the servers each
+/// step's DDL waits on the disk.
+const SQLITE_STEPS: usize = 25;
+const POSTGRES_STEPS: usize = 16;
+const MYSQL_STEPS: usize = 14;
+
+fn sqlite(seed: u64) {
+    run_seed(&mut Sqlite, seed, SQLITE_STEPS);
+}
+
+fn postgres(seed: u64) {
+    let Some(url) = crate::support::server_url(crate::support::POSTGRES_URL) else { return };
+    run_seed(&mut Postgres::new(url), seed, POSTGRES_STEPS);
+}
+
+fn mysql(seed: u64) {
+    let Some(url) = crate::support::server_url(crate::support::MYSQL_URL) else { return };
+    run_seed(&mut Mysql::new(url), seed, MYSQL_STEPS);
+}
+
+/// Each seed on each of its backends as a test of its own (`seed_3::postgres`), named as
+/// `on_every_backend!` names a scenario's: a report names the seed and the backend that failed, and in the
+/// harness's order a seed's MariaDB and PostgreSQL histories run side by side, each server busy with one.
+macro_rules! seeds {
+    ($($name:ident = $seed:literal => [$($backend:ident),*]),* $(,)?) => {$(
+        mod $name {
             $(
                 #[test]
-                fn $name() {
-                    let server: Option<Box<dyn super::Server>> = $server;
-                    let Some(mut server) = server else { return };
-                    super::run_seed(server.as_mut(), $seed, $steps);
+                fn $backend() {
+                    super::$backend($seed);
                 }
             )*
         }
-    };
+    )*};
 }
 
-histories!(sqlite_histories, Some(Box::new(super::Sqlite)), steps = 25, seeds = [
-    1 => seed_1, 2 => seed_2, 3 => seed_3, 4 => seed_4, 5 => seed_5, 6 => seed_6, 7 => seed_7, 8 => seed_8,
-]);
-
-histories!(
-    postgres_histories,
-    crate::support::server_url(crate::support::POSTGRES_URL)
-        .map(|url| Box::new(super::Postgres::new(url)) as Box<dyn super::Server>),
-    steps = 16,
-    seeds = [1 => seed_1, 2 => seed_2, 3 => seed_3, 4 => seed_4, 5 => seed_5]
-);
-
-histories!(
-    mysql_histories,
-    crate::support::server_url(crate::support::MYSQL_URL)
-        .map(|url| Box::new(super::Mysql::new(url)) as Box<dyn super::Server>),
-    steps = 14,
-    seeds = [1 => seed_1, 2 => seed_2, 3 => seed_3, 4 => seed_4]
-);
+seeds! {
+    seed_1 = 1 => [sqlite, postgres, mysql],
+    seed_2 = 2 => [sqlite, postgres, mysql],
+    seed_3 = 3 => [sqlite, postgres, mysql],
+    seed_4 = 4 => [sqlite, postgres, mysql],
+    seed_5 = 5 => [sqlite, postgres],
+    seed_6 = 6 => [sqlite],
+    seed_7 = 7 => [sqlite],
+    seed_8 = 8 => [sqlite],
+}
 
 /// The histories that found each bug, replayed to just past the step that failed. A change to the
 /// generator moves them elsewhere; they then still run as ordinary histories. (MySQL's seeds 1 and 3, which

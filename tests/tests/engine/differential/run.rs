@@ -146,7 +146,7 @@ impl fmt::Display for Failure {
         )?;
         writeln!(
             f,
-            "replay: OXI_DIFF_SEED={} OXI_DIFF_STEPS={} cargo test -p tests --test host engine::differential::{}_histories",
+            "replay: OXI_DIFF_SEED={} OXI_DIFF_STEPS={} cargo test -p tests --test host engine::differential::seed_1::{}",
             self.seed,
             self.step + 1,
             self.backend.name()
