@@ -3,6 +3,7 @@
 //! histories, `--fake-initial`, the manage binary, the test helpers, and the differential test.
 
 mod autodetector;
+mod cargo_oxutils;
 mod data_migrations;
 mod ddl_mysql;
 mod ddl_postgres;

@@ -1,14 +1,59 @@
 //! `cargo oxutils` on a copy of the `tests` host crate, as a user runs it: show, migrate, change a model,
-//! check, make the migration, migrate, show, migrate back to zero, check again. The copy builds in this
-//! workspace's target folder, so only the copy itself compiles.
+//! check, make the migration, migrate, show, migrate back to zero, check again; `init` scaffolding a new
+//! crate; `inspectdb` taking over existing databases. The crates build in this workspace's target folder,
+//! so only the crates themselves compile.
+//!
+//! These tests live in the host crate's test binary rather than beside `cargo-oxutils` in the runtime
+//! crate, so that their builds (CPU) run while the other tests wait on the database servers; cargo builds
+//! the subcommand for them (see [`cargo_oxutils_binary`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+/// Cargo takes a change of `RUSTC_BOOTSTRAP` for a new toolchain and rebuilds everything: the builds here
+/// must not see it when the test binary was run with it (for libtest's `-Z unstable-options --report-time`).
+const UNSTABLE: &str = "RUSTC_BOOTSTRAP";
+
+/// The `cargo-oxutils` executable, built by cargo as `cargo test --workspace --all-features` builds it (so
+/// that it is already fresh then), once per test process.
+fn cargo_oxutils_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+            .args(["build", "--quiet", "-p", "oxutils", "--all-features", "--bin", "cargo-oxutils"])
+            .args(["--message-format", "json"])
+            .current_dir(workspace())
+            .env("CARGO_TARGET_DIR", workspace().join("target"))
+            .env_remove(UNSTABLE)
+            .output()
+            .expect("run cargo build");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find_map(|message| {
+                let target = &message["target"];
+                (message["reason"] == "compiler-artifact" && target["name"] == "cargo-oxutils")
+                    .then(|| message["executable"].as_str().map(PathBuf::from))
+                    .flatten()
+            })
+            .expect("cargo names the cargo-oxutils executable")
+    })
+}
 
 /// The host crates' builds leave out debug information: linking their binaries with it was most of
 /// each build here, and no test reads it. (Their own profile builds their dependencies apart from the
 /// workspace's anyway, which optimises some of its own.)
 const HOST_PROFILE: &str = "[profile.dev]\ndebug = false\n\n";
+
+/// Where a test writes its host crate: the same folder on every run, in the target folder's scratch space,
+/// so that cargo finds the crate's earlier build (its fingerprint and incremental state) and compiles only
+/// what the test changed. Under a new folder each run, every crate compiled from scratch (a first build took
+/// about 4 s) and left its artifacts behind in the target folder.
+fn package_root(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace").to_path_buf()
@@ -61,12 +106,13 @@ fn cargo_oxutils_answering(
     answers: &str,
 ) -> (i32, String, String) {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-oxutils"))
+    let mut child = Command::new(cargo_oxutils_binary())
         .arg("oxutils")
         .args(arguments)
         .current_dir(host)
         .env("OXI_DATABASE_URL", database)
         .env("CARGO_TARGET_DIR", workspace().join("target"))
+        .env_remove(UNSTABLE)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -80,7 +126,7 @@ fn cargo_oxutils_answering(
 
 #[test]
 fn the_whole_workflow_on_a_copy_of_the_host_crate() {
-    let root = std::env::temp_dir().join(format!("oxutils_cargo_{}", std::process::id()));
+    let root = package_root("oxutils_cargo");
     let _ = std::fs::remove_dir_all(&root);
     let host = host_copy(&root);
     let database = format!("sqlite://{}", root.join("db.sqlite3").display());
@@ -274,7 +320,7 @@ fn cargo_new_with(root: &Path, name: &str, dependencies: &str, oxutils_options: 
 /// rebuilt says its migrations are stale.
 #[test]
 fn init_scaffolds_a_crate_whose_binary_always_embeds_its_migrations() {
-    let root = std::env::temp_dir().join(format!("oxutils_init_{}", std::process::id()));
+    let root = package_root("oxutils_init");
     let _ = std::fs::remove_dir_all(&root);
     let package = cargo_new(&root, "shop", "");
     let database = format!("sqlite://{}", root.join("db.sqlite3").display());
@@ -362,50 +408,33 @@ fn inspectdb_writes_models_that_take_over_an_existing_sqlite_database() {
     inspectdb_round_trip(&root, &database, "sqlite", "");
 }
 
-#[cfg(feature = "postgres")]
 #[test]
 fn inspectdb_writes_models_that_take_over_an_existing_postgres_database() {
-    let Some(server) = server_url("OXI_TEST_POSTGRES_URL") else { return };
-    let database = oxutils::testing::migrated_database_on(Some(&server), &[]).unwrap();
-    let url = database.url().unwrap();
+    let Some(database) = crate::support::Backend::Postgres.database() else { return };
     inspectdb_round_trip(
         &scratch("inspectdb_postgres"),
-        &url,
+        &database.url,
         "postgres",
         ", features = [\"postgres\", \"mysql\"]",
     );
 }
 
-#[cfg(feature = "mysql")]
 #[test]
 fn inspectdb_writes_models_that_take_over_an_existing_mysql_database() {
-    let Some(server) = server_url("OXI_TEST_MYSQL_URL") else { return };
-    let database = oxutils::testing::migrated_database_on(Some(&server), &[]).unwrap();
-    let url = database.url().unwrap();
+    let Some(database) = crate::support::Backend::Mysql.database() else { return };
     inspectdb_round_trip(
         &scratch("inspectdb_mysql"),
-        &url,
+        &database.url,
         "mysql",
         ", features = [\"postgres\", \"mysql\"]",
     );
 }
 
-/// An empty folder of its own in the temporary directory.
+/// An empty folder of its own, the same on every run (see [`package_root`]).
 fn scratch(name: &str) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("oxutils_{name}_{}", std::process::id()));
+    let root = package_root(&format!("oxutils_{name}"));
     let _ = std::fs::remove_dir_all(&root);
     root
-}
-
-/// The server URL in `variable`; in CI (`CI` set) a missing one fails the test instead of skipping it.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
-fn server_url(variable: &str) -> Option<String> {
-    let url = std::env::var(variable).ok().filter(|url| !url.is_empty());
-    assert!(url.is_some() || std::env::var_os("CI").is_none(), "{variable} is not set, and CI never skips");
-    if url.is_none() {
-        eprintln!("SKIPPED: {variable} is not set");
-    }
-    url
 }
 
 /// The hand-written tables of the round trip, as each backend spells them: a foreign key with ON DELETE
@@ -537,6 +566,7 @@ fn inspectdb_round_trip(root: &Path, database: &str, backend: &str, features: &s
         .current_dir(&package)
         .env("OXI_DATABASE_URL", database)
         .env("CARGO_TARGET_DIR", workspace().join("target"))
+        .env_remove(UNSTABLE)
         .output()
         .unwrap();
     let rows = String::from_utf8(read.stdout).unwrap();
