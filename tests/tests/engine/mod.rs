@@ -3,7 +3,6 @@
 //! histories, `--fake-initial`, the manage binary, the test helpers, and the differential test.
 
 mod autodetector;
-mod cargo_oxutils;
 mod data_migrations;
 mod ddl_mysql;
 mod ddl_postgres;
@@ -12,6 +11,7 @@ mod differential;
 mod drift_and_lint;
 mod fake_initial;
 mod field_types;
+mod host_crates;
 mod inspectdb;
 mod manage_command;
 mod migrations_engine;

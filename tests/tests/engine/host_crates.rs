@@ -5,7 +5,9 @@
 //!
 //! These tests live in the host crate's test binary rather than beside `cargo-oxutils` in the runtime
 //! crate, so that their builds (CPU) run while the other tests wait on the database servers; cargo builds
-//! the subcommand for them (see [`cargo_oxutils_binary`]).
+//! the subcommand for them (see [`cargo_oxutils_binary`]). Their builds take turns on cargo's lock of the
+//! target folder; the module's name puts them after the differential histories in the harness's order
+//! (it runs tests by name), which they used to hold up for 26 s when they ran right after the audit tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
