@@ -1,7 +1,7 @@
 //! `inspectdb` on the tables Django 5.2 creates on each backend (its `sqlmigrate` output, kept in
 //! `tests/fixtures/django_catalog` with the models and the command that made it): the models it writes,
 //! per backend, as a reviewed snapshot. The round trip through a host crate (compile, `makemigrations`,
-//! `migrate --fake-initial`, rows read back) is `cargo_oxutils::inspectdb_writes_models_that_take_over_an_existing_database`.
+//! `migrate --fake-initial`, rows read back) is `host_crates::inspectdb_writes_models_that_take_over_an_existing_<backend>_database`.
 
 use crate::support::Database;
 
