@@ -13,21 +13,24 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// Cargo takes a change of `RUSTC_BOOTSTRAP` for a new toolchain and rebuilds everything: the builds here
-/// must not see it when the test binary was run with it (for libtest's `-Z unstable-options --report-time`).
-const UNSTABLE: &str = "RUSTC_BOOTSTRAP";
+/// `program`, with the cargo builds it runs going to this workspace's target folder and not seeing
+/// `RUSTC_BOOTSTRAP`: cargo takes a change of it for a new toolchain and rebuilds everything, and the test
+/// binary may have been run with it (for libtest's `-Z unstable-options --report-time`).
+fn building(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command.env("CARGO_TARGET_DIR", workspace().join("target")).env_remove("RUSTC_BOOTSTRAP");
+    command
+}
 
 /// The `cargo-oxutils` executable, built by cargo as `cargo test --workspace --all-features` builds it (so
 /// that it is already fresh then), once per test process.
 fn cargo_oxutils_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
-        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        let output = building(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
             .args(["build", "--quiet", "-p", "oxutils", "--all-features", "--bin", "cargo-oxutils"])
             .args(["--message-format", "json"])
             .current_dir(workspace())
-            .env("CARGO_TARGET_DIR", workspace().join("target"))
-            .env_remove(UNSTABLE)
             .output()
             .expect("run cargo build");
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -108,13 +111,11 @@ fn cargo_oxutils_answering(
     answers: &str,
 ) -> (i32, String, String) {
     use std::io::Write;
-    let mut child = Command::new(cargo_oxutils_binary())
+    let mut child = building(cargo_oxutils_binary())
         .arg("oxutils")
         .args(arguments)
         .current_dir(host)
         .env("OXI_DATABASE_URL", database)
-        .env("CARGO_TARGET_DIR", workspace().join("target"))
-        .env_remove(UNSTABLE)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -563,12 +564,10 @@ fn inspectdb_round_trip(root: &Path, database: &str, backend: &str, features: &s
     let (code, out, err) = cargo_oxutils(&package, database, &["makemigrations", "--check"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("No changes detected"), "{out}");
-    let read = Command::new("cargo")
+    let read = building("cargo")
         .args(["run", "--quiet", "--bin", &format!("{crate_name}-read")])
         .current_dir(&package)
         .env("OXI_DATABASE_URL", database)
-        .env("CARGO_TARGET_DIR", workspace().join("target"))
-        .env_remove(UNSTABLE)
         .output()
         .unwrap();
     let rows = String::from_utf8(read.stdout).unwrap();
