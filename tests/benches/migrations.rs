@@ -146,11 +146,18 @@ impl Server {
     }
 }
 
-struct Row {
-    size: usize,
+/// The fastest of three runs of each SQLite step.
+struct SqliteTimes {
     oxutils: [f64; 5],
     /// The initial DDL and the change's ALTERs, raw.
     raw_sql: [f64; 2],
+    /// `sqlx migrate run` of the initial DDL, then of the change.
+    sqlx: Option<[f64; 2]>,
+}
+
+struct Row {
+    size: usize,
+    times: SqliteTimes,
     django: Option<[f64; 5]>,
 }
 
@@ -194,11 +201,6 @@ fn run_server(size: usize, work: &Path, server: &Server) -> ([f64; 2], [f64; 2])
     };
     let mut ours = [f64::MAX; 2];
     let mut floor = [f64::MAX; 2];
-    let keep = |best: &mut [f64; 2], times: [f64; 2]| {
-        for (best, time) in best.iter_mut().zip(times) {
-            *best = best.min(time);
-        }
-    };
     for round in 0..3 {
         // Both databases are made before either side runs, and the first side alternates.
         let (first, _first_guard) = server.fresh();
@@ -226,54 +228,127 @@ fn run_server(size: usize, work: &Path, server: &Server) -> ([f64; 2], [f64; 2])
     (ours, floor)
 }
 
-fn run_oxutils(size: usize, work: &Path) -> ([f64; 5], [f64; 2]) {
+/// Every step through oxutils on a SQLite file, the floor (the same DDL raw over one rusqlite connection,
+/// in one transaction) and, with `sqlx`, `sqlx migrate run` applying the same DDL as two `.sql` files. Like
+/// the servers, each side runs three times, each time on a file of its own, the first side in turns, and
+/// keeps its fastest: one run of the 500 models' DDL varies by a third on this machine.
+fn run_oxutils(size: usize, work: &Path, sqlx: Option<&Path>) -> SqliteTimes {
     let directory = work.join(format!("oxutils_{size}"));
-    let _ = std::fs::remove_dir_all(&directory);
     let migrations_dir = directory.join("migrations");
-    std::fs::create_dir_all(&migrations_dir).unwrap();
-    let database = directory.join("db.sqlite3");
-    let (make_initial, _) = time(|| {
-        let existing = load(&migrations_dir);
-        make(&models(size, false), &existing, &migrations_dir)
-    });
-    let (migrate_initial, ()) = time(|| migrate(&database, &migrations_dir));
-    let (make_change, _) = time(|| {
-        let existing = load(&migrations_dir);
-        make(&models(size, true), &existing, &migrations_dir)
-    });
-    let (migrate_change, ()) = time(|| migrate(&database, &migrations_dir));
-    let (check, pending) = time(|| {
-        let refs_models = models(size, true);
-        let refs: Vec<&ModelSchema> = refs_models.iter().collect();
-        make_migrations(&refs, load(&migrations_dir), &[], None, &mut NonInteractiveQuestioner).unwrap()
-    });
-    assert!(pending.is_empty());
-
-    // The floor: the initial DDL, raw, in one transaction.
-    let raw_database = directory.join("raw.sqlite3");
     let statements: Vec<String> =
         models(size, false).iter().flat_map(|m| ddl::create_model(m, Backend::Sqlite)).collect();
-    let (raw_sql, ()) = time(|| {
-        let connection = rusqlite::Connection::open(&raw_database).unwrap();
-        connection.execute_batch("BEGIN").unwrap();
-        for statement in &statements {
-            connection.execute_batch(statement).unwrap();
-        }
-        connection.execute_batch("COMMIT").unwrap();
-    });
-    // The floor of the change: the same ALTERs, raw, in one transaction, on the raw database.
     let extra = FieldSchema::new("extra", ColumnType::Integer, true);
     let alters: Vec<String> =
         models(size, false).iter().map(|m| ddl::add_column(&m.table, &extra, Backend::Sqlite)).collect();
-    let (raw_change, ()) = time(|| {
-        let connection = rusqlite::Connection::open(&raw_database).unwrap();
-        connection.execute_batch("BEGIN").unwrap();
-        for statement in &alters {
-            connection.execute_batch(statement).unwrap();
+    let sqlx_dir = directory.join("sqlx");
+    let mut best =
+        SqliteTimes { oxutils: [f64::MAX; 5], raw_sql: [f64::MAX; 2], sqlx: sqlx.map(|_| [f64::MAX; 2]) };
+    for round in 0..3 {
+        let _ = std::fs::remove_dir_all(&directory);
+        std::fs::create_dir_all(&migrations_dir).unwrap();
+        std::fs::create_dir_all(&sqlx_dir).unwrap();
+        std::fs::write(sqlx_dir.join("0001_initial.sql"), sql_script(&statements)).unwrap();
+        std::fs::write(sqlx_dir.join("0002_change.sql"), sql_script(&alters)).unwrap();
+        let database = directory.join("db.sqlite3");
+        let run_ours = |best: &mut [f64; 5]| {
+            let (make_initial, _) = time(|| {
+                let existing = load(&migrations_dir);
+                make(&models(size, false), &existing, &migrations_dir)
+            });
+            let (migrate_initial, ()) = time(|| migrate(&database, &migrations_dir));
+            let (make_change, _) = time(|| {
+                let existing = load(&migrations_dir);
+                make(&models(size, true), &existing, &migrations_dir)
+            });
+            let (migrate_change, ()) = time(|| migrate(&database, &migrations_dir));
+            let (check, pending) = time(|| {
+                let refs_models = models(size, true);
+                let refs: Vec<&ModelSchema> = refs_models.iter().collect();
+                make_migrations(&refs, load(&migrations_dir), &[], None, &mut NonInteractiveQuestioner)
+                    .unwrap()
+            });
+            assert!(pending.is_empty());
+            keep(best, [make_initial, migrate_initial, make_change, migrate_change, check]);
+        };
+        let run_floor = |best: &mut [f64; 2]| {
+            let raw_database = directory.join("raw.sqlite3");
+            let raw = |statements: &[String]| {
+                let connection = rusqlite::Connection::open(&raw_database).unwrap();
+                connection.execute_batch("BEGIN").unwrap();
+                for statement in statements {
+                    connection.execute_batch(statement).unwrap();
+                }
+                connection.execute_batch("COMMIT").unwrap();
+            };
+            keep(best, [time(|| raw(&statements)).0, time(|| raw(&alters)).0]);
+        };
+        let run_sqlx = |sqlx: &Path, best: &mut [f64; 2]| {
+            let url = format!("sqlite://{}", directory.join("sqlx.sqlite3").display());
+            // As a user starts: the file made by `sqlx database create` (in WAL mode, its default).
+            let created = Command::new(sqlx).args(["database", "create", "-D", &url]).status().unwrap();
+            assert!(created.success(), "sqlx database create");
+            let apply = |target: Option<&str>| {
+                let mut command = Command::new(sqlx);
+                command.args(["migrate", "run", "--source"]).arg(&sqlx_dir).args(["-D", &url]);
+                if let Some(target) = target {
+                    command.args(["--target-version", target]);
+                }
+                let output = command.output().unwrap();
+                assert!(
+                    output.status.success(),
+                    "sqlx migrate run: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            };
+            keep(best, [time(|| apply(Some("1"))).0, time(|| apply(None)).0]);
+        };
+        let order: [u8; 3] = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
+        for side in order {
+            match (side, sqlx, best.sqlx.as_mut()) {
+                (0, ..) => run_ours(&mut best.oxutils),
+                (1, ..) => run_floor(&mut best.raw_sql),
+                (_, Some(sqlx), Some(times)) => run_sqlx(sqlx, times),
+                _ => {}
+            }
         }
-        connection.execute_batch("COMMIT").unwrap();
-    });
-    ([make_initial, migrate_initial, make_change, migrate_change, check], [raw_sql, raw_change])
+    }
+    best
+}
+
+/// `statements` as one SQL script.
+fn sql_script(statements: &[String]) -> String {
+    statements.iter().map(|statement| format!("{statement};\n")).collect()
+}
+
+/// Keeps the smaller of each pair of times.
+fn keep<const N: usize>(best: &mut [f64; N], times: [f64; N]) {
+    for (best, time) in best.iter_mut().zip(times) {
+        *best = best.min(time);
+    }
+}
+
+/// `sqlx` of sqlx-cli 0.9 (SQLite only), installed into `target/sqlx-cli` on first use (about two
+/// minutes); `OXI_BENCH_SQLX=0` leaves it out.
+fn sqlx_cli(work: &Path) -> Option<PathBuf> {
+    if std::env::var("OXI_BENCH_SQLX").as_deref() == Ok("0") {
+        return None;
+    }
+    let root = work.join("sqlx-cli");
+    let sqlx = root.join("bin/sqlx");
+    if !sqlx.exists() {
+        eprintln!("installing sqlx-cli 0.9 into {}", root.display());
+        let installed = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["install", "--locked", "--root"])
+            .arg(&root)
+            .args(["sqlx-cli", "--version", "~0.9", "--no-default-features", "--features", "sqlite"])
+            .status()
+            .is_ok_and(|status| status.success());
+        if !installed {
+            eprintln!("sqlx-cli could not be installed: leaving it out");
+            return None;
+        }
+    }
+    Some(sqlx)
 }
 
 fn django_python(work: &Path) -> Option<PathBuf> {
@@ -426,13 +501,14 @@ fn main() {
     })
     .collect();
     let python = django_python(&work);
+    let sqlx = sqlx_cli(&work);
     let mut rows = Vec::new();
     let mut server_rows = Vec::new();
     for size in sizes {
         let django_python = python.as_deref().filter(|_| size <= django_max);
-        let (oxutils, raw_sql) = run_oxutils(size, &work);
+        let times = run_oxutils(size, &work, sqlx.as_deref());
         let django = django_python.map(|python| run_django(size, &work, python, None));
-        rows.push(Row { size, oxutils, raw_sql, django });
+        rows.push(Row { size, times, django });
         for server in &servers {
             let (oxutils, raw_sql) = run_server(size, &work, server);
             let django = django_python.map(|python| {
@@ -477,9 +553,10 @@ fn print_servers(rows: &[ServerRow]) {
 
 fn print_sqlite(rows: &[Row]) {
     println!(
-        "| N | step | oxutils (s) | Django 5.2 (s) | oxutils / Django | raw SQL floor (s) | oxutils / floor |"
+        "| N | step | oxutils (s) | Django 5.2 (s) | oxutils / Django | raw SQL floor (s) | oxutils / floor | \
+         sqlx-cli (s) | oxutils / sqlx-cli |"
     );
-    println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+    println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let steps = [
         "makemigrations (initial)",
         "migrate (initial)",
@@ -489,21 +566,24 @@ fn print_sqlite(rows: &[Row]) {
     ];
     for row in rows {
         for (index, step) in steps.iter().enumerate() {
-            let ours = row.oxutils[index];
+            let ours = row.times.oxutils[index];
             let (theirs, ratio) = match row.django {
                 Some(django) => {
                     (format!("{:.3}", django[index]), format!("{:.2}%", 100.0 * ours / django[index]))
                 }
                 None => ("-".into(), "-".into()),
             };
-            let (floor, to_floor) = match index {
-                1 | 3 => {
-                    let floor = row.raw_sql[index / 2];
-                    (format!("{floor:.4}"), format!("{:.2}", ours / floor))
-                }
-                _ => (String::new(), String::new()),
+            let against = |other: Option<f64>| match other {
+                Some(other) => (format!("{other:.4}"), format!("{:.2}", ours / other)),
+                None => (String::new(), String::new()),
             };
-            println!("| {} | {step} | {ours:.4} | {theirs} | {ratio} | {floor} | {to_floor} |", row.size);
+            let migrate = matches!(index, 1 | 3).then_some(index / 2);
+            let (floor, to_floor) = against(migrate.map(|round| row.times.raw_sql[round]));
+            let (sqlx, to_sqlx) = against(migrate.and_then(|round| row.times.sqlx.map(|sqlx| sqlx[round])));
+            println!(
+                "| {} | {step} | {ours:.4} | {theirs} | {ratio} | {floor} | {to_floor} | {sqlx} | {to_sqlx} |",
+                row.size
+            );
         }
     }
 }
