@@ -566,9 +566,14 @@ impl<'c> Executor<'c> {
         if plan.is_empty() && !waiting {
             return Ok(plan);
         }
-        let editor = editor(self.connection.backend());
+        let backend = self.connection.backend();
+        let editor = editor(backend);
         editor.lock_migrations(self.connection)?;
-        let result = recorder::ensure_table(self.connection)
+        // Run atomically, a migration makes the record table in its own transaction (`run_atomic`), so that
+        // a fresh SQLite file commits once rather than twice. Nothing else writes a record before a
+        // migration has: a squash awaits recording only once what it replaces is recorded.
+        let table = if runs_atomically(backend) { Ok(()) } else { recorder::ensure_table(self.connection) };
+        let result = table
             .and_then(|()| self.record_replacements())
             .map_err(MigrateError::from)
             .and_then(|()| self.run(plan, options, report))
@@ -594,10 +599,11 @@ impl<'c> Executor<'c> {
         let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key))?;
         let mut done = Vec::new();
         for mut step in plan {
+            // Borrowed from the graph, not copied: an initial migration of hundreds of models is thousands
+            // of strings, and copying and dropping them cost more than replaying it.
             let migration = self
                 .graph
                 .migration(&step.migration)
-                .cloned()
                 .ok_or_else(|| GraphError::UnknownMigration(step.migration.clone()))?;
             let states = states
                 .remove(&step.migration)
@@ -605,7 +611,7 @@ impl<'c> Executor<'c> {
             step.faked = options.fake;
             if options.fake_initial && !step.backwards && !step.faked {
                 let after = states.last().expect("a replay keeps the state after the last operation");
-                match fake_initial::decide(self.connection, &migration, after)? {
+                match fake_initial::decide(self.connection, migration, after)? {
                     FakeInitial::Apply => {}
                     FakeInitial::Fake => step.faked = true,
                     FakeInitial::Differs(differences) => {
@@ -617,7 +623,7 @@ impl<'c> Executor<'c> {
             report(Progress::Starting(&step));
             let started = std::time::Instant::now();
             let planned =
-                if step.faked { Vec::new() } else { planned(&migration, &states, backend, step.backwards)? };
+                if step.faked { Vec::new() } else { planned(migration, &states, backend, step.backwards)? };
             let database_error = |progress, error| MigrateError::Database {
                 migration: Some(step.migration.clone()),
                 backwards: step.backwards,
@@ -625,7 +631,7 @@ impl<'c> Executor<'c> {
                 error: Box::new(error),
             };
             if backend == Backend::Postgres {
-                run_phased(self.connection, &migration, &planned, step.backwards, options.lock).map_err(
+                run_phased(self.connection, migration, &planned, step.backwards, options.lock).map_err(
                     |stopped| {
                         let progress = (stopped.done > 0)
                             .then_some(StatementsDone { done: stopped.done, total: planned.len() });
@@ -641,10 +647,10 @@ impl<'c> Executor<'c> {
                     },
                 )?;
             } else {
-                let run = if editor(backend).transactional_ddl() {
-                    run_atomic(self.connection, &migration, &planned, step.backwards).map_err(Stopped::from)
+                let run = if runs_atomically(backend) {
+                    run_atomic(self.connection, migration, &planned, step.backwards).map_err(Stopped::from)
                 } else {
-                    run_resumable(self.connection, &migration, &planned, step.backwards)
+                    run_resumable(self.connection, migration, &planned, step.backwards)
                 };
                 run.map_err(|stopped| database_error(stopped.progress, stopped.error))?;
             }
@@ -801,6 +807,12 @@ pub(crate) fn planned(
     Ok(planned)
 }
 
+/// Whether `backend`'s migrations run in one transaction each with their record (`run_atomic`): SQLite.
+/// PostgreSQL runs in phases around its `CONCURRENTLY` steps, MySQL statement by statement.
+fn runs_atomically(backend: Backend) -> bool {
+    backend != Backend::Postgres && editor(backend).transactional_ddl()
+}
+
 /// One transaction for the whole migration and its record; on SQLite, foreign keys are checked at the end
 /// rather than enforced midway, because a table rebuild drops and re-creates tables others point at.
 fn run_atomic(
@@ -813,6 +825,7 @@ fn run_atomic(
     editor.before_atomic_migration(connection)?;
     let result = (|| {
         let mut transaction = connection.transaction()?;
+        recorder::ensure_table(&mut transaction)?;
         // Another process may have run this migration while this one waited for the lock.
         let recorded = recorder::read(&mut transaction)?;
         if recorded.applied.contains_key(&migration.key()) != backwards {
@@ -821,7 +834,10 @@ fn run_atomic(
         for statement in statements {
             statement.run(&mut transaction)?;
         }
-        editor.check_before_commit(&mut transaction)?;
+        // New tables are empty: a migration that only creates them cannot break a key.
+        if !migration.operations.iter().all(|operation| matches!(operation, Operation::CreateModel(_))) {
+            editor.check_before_commit(&mut transaction)?;
+        }
         if backwards {
             recorder::forget(&mut transaction, &migration.key())?;
         } else {

@@ -3,13 +3,14 @@
 //! inverse, how it folds with the operation after it, what it references, and which schema-editor calls
 //! make its SQL. `Operation` is what a migration file lists; it hands each call to its variant's type.
 //!
-//! Adding an operation: its type and `Change` impl in the file of its kind, a variant here and its arm in
-//! `Operation::change`, and, when `makemigrations` should write it, a rule in `autodetector`.
+//! Adding an operation: its type and `Change` impl in the file of its kind, a line in the `operations!`
+//! list here, and, when `makemigrations` should write it, a rule in `autodetector`.
 
 mod error;
 mod fields;
 mod indexes;
 mod models;
+mod read;
 mod special;
 
 pub use error::StateError;
@@ -23,41 +24,71 @@ use super::state::ProjectState;
 use crate::schema::{ColumnType, FieldSchema, Literal, ModelSchema};
 use serde::{Deserialize, Serialize};
 
-/// One change to the schema of an app's models, as a migration file lists it (`"op": "add_field"` and the
-/// change's own keys). Model names are those of the migration's app.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Operation {
+/// The operations, each once: its variant of `Operation`, the `op` that names it in a file, and what it
+/// does. The enum, `Operation::change` and the file reader (`read`) are made from this one list.
+macro_rules! operations {
+    ($($(#[$doc:meta])* $variant:ident = $op:literal,)*) => {
+        /// One change to the schema of an app's models, as a migration file lists it (`"op": "add_field"`
+        /// and the change's own keys). Model names are those of the migration's app.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(tag = "op", rename_all = "snake_case")]
+        pub enum Operation {
+            $($(#[$doc])* $variant($variant),)*
+        }
+
+        impl Operation {
+            /// The operation's own type, which does the work of every call below.
+            fn change(&self) -> &dyn Change {
+                match self {
+                    $(Operation::$variant(operation) => operation,)*
+                }
+            }
+        }
+
+        /// Every `op` a file may name.
+        const OPS: &[&str] = &[$($op,)*];
+
+        /// The operation named `op`, its keys read from `keys`.
+        fn read_operation<'de, D: serde::Deserializer<'de>>(op: &str, keys: D) -> Result<Operation, D::Error> {
+            match op {
+                $($op => Ok(Operation::$variant(<$variant as Deserialize>::deserialize(keys)?)),)*
+                other => Err(serde::de::Error::unknown_variant(other, OPS)),
+            }
+        }
+    };
+}
+
+operations! {
     /// Creates the model's table, with its indexes and constraints.
-    CreateModel(CreateModel),
+    CreateModel = "create_model",
     /// Drops the model's table.
-    DeleteModel(DeleteModel),
+    DeleteModel = "delete_model",
     /// Renames the model, and the table named after it.
-    RenameModel(RenameModel),
+    RenameModel = "rename_model",
     /// Gives the model an explicit table name, renaming the table.
-    AlterModelTable(AlterModelTable),
+    AlterModelTable = "alter_model_table",
     /// Sets or clears the table's comment.
-    AlterModelComment(AlterModelComment),
+    AlterModelComment = "alter_model_comment",
     /// Adds a column.
-    AddField(AddField),
+    AddField = "add_field",
     /// Drops a column.
-    RemoveField(RemoveField),
+    RemoveField = "remove_field",
     /// Replaces a field's definition.
-    AlterField(AlterField),
+    AlterField = "alter_field",
     /// Renames a field, and the column named after it.
-    RenameField(RenameField),
+    RenameField = "rename_field",
     /// Creates an index over several columns.
-    AddIndex(AddIndex),
+    AddIndex = "add_index",
     /// Drops an index.
-    RemoveIndex(RemoveIndex),
+    RemoveIndex = "remove_index",
     /// Adds a unique or CHECK constraint.
-    AddConstraint(AddConstraint),
+    AddConstraint = "add_constraint",
     /// Drops a constraint.
-    RemoveConstraint(RemoveConstraint),
+    RemoveConstraint = "remove_constraint",
     /// Hand-written SQL, per backend.
-    RunSql(RunSql),
+    RunSql = "run_sql",
     /// A data migration: a registered Rust function.
-    RunRust(RunRust),
+    RunRust = "run_rust",
 }
 
 /// What every operation does: one impl per operation type, beside the type.
@@ -108,26 +139,6 @@ pub(crate) trait Change {
 pub(crate) type Folded = Option<Box<Operation>>;
 
 impl Operation {
-    fn change(&self) -> &dyn Change {
-        match self {
-            Operation::CreateModel(operation) => operation,
-            Operation::DeleteModel(operation) => operation,
-            Operation::RenameModel(operation) => operation,
-            Operation::AlterModelTable(operation) => operation,
-            Operation::AlterModelComment(operation) => operation,
-            Operation::AddField(operation) => operation,
-            Operation::RemoveField(operation) => operation,
-            Operation::AlterField(operation) => operation,
-            Operation::RenameField(operation) => operation,
-            Operation::AddIndex(operation) => operation,
-            Operation::RemoveIndex(operation) => operation,
-            Operation::AddConstraint(operation) => operation,
-            Operation::RemoveConstraint(operation) => operation,
-            Operation::RunSql(operation) => operation,
-            Operation::RunRust(operation) => operation,
-        }
-    }
-
     /// Applies the change to `state`, for models of `app`.
     pub fn state_forwards(&self, app: &str, state: &mut ProjectState) -> Result<(), StateError> {
         self.change().state_forwards(app, state)
