@@ -5,6 +5,8 @@
 //! `BEGIN IMMEDIATE` queues writers, and each migration checks again, inside its transaction, that no one
 //! applied it meanwhile.
 
+mod ahead;
+
 use super::data::DataStep;
 use super::fake_initial::{self, FakeInitial};
 use super::file::{Migration, MigrationKey};
@@ -25,6 +27,7 @@ use crate::db::{Connection, DbError};
 use crate::dialect::Backend;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 /// Where to migrate to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,7 +298,8 @@ impl From<DbError> for MigrateError {
 /// or unapplies, and records each step.
 pub struct Executor<'c> {
     connection: &'c mut Connection,
-    graph: MigrationGraph,
+    /// Shared with the thread that plans ahead (`ahead`).
+    graph: Arc<MigrationGraph>,
     recorded: Recorded,
     /// Every squashed migration given, with what it replaces, whether or not the graph holds it.
     squashes: BTreeMap<MigrationKey, Vec<MigrationKey>>,
@@ -341,7 +345,7 @@ impl<'c> Executor<'c> {
             }
         }
         let graph = MigrationGraph::build(migrations, &applied)?;
-        Ok(Executor { connection, graph, recorded, squashes, checksums })
+        Ok(Executor { connection, graph: Arc::new(graph), recorded, squashes, checksums })
     }
 
     /// The graph of the migrations given.
@@ -596,13 +600,16 @@ impl<'c> Executor<'c> {
     ) -> Result<Vec<Step>, MigrateError> {
         let backend = self.connection.backend();
         let wanted: BTreeSet<MigrationKey> = plan.iter().map(|step| step.migration.clone()).collect();
-        let mut states = replay_states(&self.graph, &wanted, |key| self.is_applied(key))?;
+        if self.plans_ahead(&plan, &wanted, options) {
+            return self.run_planning_ahead(plan, &wanted, report);
+        }
+        let graph = Arc::clone(&self.graph);
+        let mut states = replay_states(&graph, &wanted, |key| self.is_applied(key))?;
         let mut done = Vec::new();
         for mut step in plan {
             // Borrowed from the graph, not copied: an initial migration of hundreds of models is thousands
             // of strings, and copying and dropping them cost more than replaying it.
-            let migration = self
-                .graph
+            let migration = graph
                 .migration(&step.migration)
                 .ok_or_else(|| GraphError::UnknownMigration(step.migration.clone()))?;
             let states = states
@@ -647,23 +654,89 @@ impl<'c> Executor<'c> {
                     },
                 )?;
             } else {
-                let run = if runs_atomically(backend) {
-                    run_atomic(self.connection, migration, &planned, step.backwards).map_err(Stopped::from)
+                if runs_atomically(backend) {
+                    run_atomic(self.connection, migration, planned.into_iter().map(Ok), step.backwards)
+                        .map_err(|stop| atomic_error(&step, stop))?;
                 } else {
                     run_resumable(self.connection, migration, &planned, step.backwards)
-                };
-                run.map_err(|stopped| database_error(stopped.progress, stopped.error))?;
+                        .map_err(|stopped| database_error(stopped.progress, stopped.error))?;
+                }
             }
-            if step.backwards {
-                self.recorded.applied.remove(&step.migration);
-            } else {
-                self.recorded.applied.insert(step.migration.clone(), migration.file_checksum());
-            }
-            self.record_replaced(&step)?;
-            report(Progress::Done(&step, started.elapsed()));
-            done.push(step);
+            self.finish(step, migration, started, report, &mut done)?;
         }
         Ok(done)
+    }
+
+    /// Whether `plan` runs with its statements planned on a second thread (`ahead`): on SQLite, forwards,
+    /// neither faked nor checked for existing tables first (which needs a migration's whole state before
+    /// it runs), and in the order the replay takes the migrations in.
+    fn plans_ahead(&self, plan: &[Step], wanted: &BTreeSet<MigrationKey>, options: MigrateOptions) -> bool {
+        runs_atomically(self.connection.backend())
+            && !options.fake
+            && !options.fake_initial
+            && plan.iter().all(|step| !step.backwards)
+            && plan.iter().map(|step| &step.migration).eq(replay::wanted_order(&self.graph, wanted).iter())
+    }
+
+    /// `run` with the statements planned on a second thread while the database runs those before them.
+    fn run_planning_ahead(
+        &mut self,
+        plan: Vec<Step>,
+        wanted: &BTreeSet<MigrationKey>,
+        report: &mut dyn FnMut(Progress<'_>),
+    ) -> Result<Vec<Step>, MigrateError> {
+        let backend = self.connection.backend();
+        let graph = Arc::clone(&self.graph);
+        let counted: BTreeSet<MigrationKey> =
+            graph.ordered().into_iter().filter(|key| !wanted.contains(key) && self.is_applied(key)).collect();
+        std::thread::scope(|scope| {
+            let mut statements = ahead::start(scope, &graph, wanted, &counted, backend);
+            let mut done = Vec::new();
+            for step in plan {
+                let migration = graph
+                    .migration(&step.migration)
+                    .ok_or_else(|| GraphError::UnknownMigration(step.migration.clone()))?;
+                report(Progress::Starting(&step));
+                let started = std::time::Instant::now();
+                run_atomic(self.connection, migration, statements.next_migration(), false)
+                    .map_err(|stop| atomic_error(&step, stop))?;
+                self.finish(step, migration, started, report, &mut done)?;
+            }
+            Ok(done)
+        })
+    }
+
+    /// Notes `step` as done, records the migrations a squash replaces with it, and reports it.
+    fn finish(
+        &mut self,
+        step: Step,
+        migration: &Migration,
+        started: std::time::Instant,
+        report: &mut dyn FnMut(Progress<'_>),
+        done: &mut Vec<Step>,
+    ) -> Result<(), MigrateError> {
+        if step.backwards {
+            self.recorded.applied.remove(&step.migration);
+        } else {
+            self.recorded.applied.insert(step.migration.clone(), migration.file_checksum());
+        }
+        self.record_replaced(&step)?;
+        report(Progress::Done(&step, started.elapsed()));
+        done.push(step);
+        Ok(())
+    }
+}
+
+/// Why `run_atomic` stopped, as `migrate`'s error for `step`.
+fn atomic_error(step: &Step, stop: AtomicStop) -> MigrateError {
+    match stop {
+        AtomicStop::Database(error) => MigrateError::Database {
+            migration: Some(step.migration.clone()),
+            backwards: step.backwards,
+            progress: None,
+            error: Box::new(error),
+        },
+        AtomicStop::Plan(error) => error,
     }
 }
 
@@ -673,10 +746,15 @@ fn replay_states(
     wanted: &BTreeSet<MigrationKey>,
     counts: impl Fn(&MigrationKey) -> bool,
 ) -> Result<BTreeMap<MigrationKey, Vec<ProjectState>>, MigrateError> {
-    replay::states_of(graph, wanted, counts).map_err(|error| match error {
+    replay::states_of(graph, wanted, counts).map_err(replay_error)
+}
+
+/// A replay's error as `migrate`'s.
+fn replay_error(error: ReplayError) -> MigrateError {
+    match error {
         ReplayError::Unknown(key) => MigrateError::Graph(GraphError::UnknownMigration(key)),
         ReplayError::State { migration, error } => MigrateError::State { migration, error },
-    })
+    }
 }
 
 /// The statements of migration `key` for `backend`, from the state its own ancestors replay to, whatever a
@@ -768,43 +846,80 @@ pub(crate) fn planned(
     backend: Backend,
     backwards: bool,
 ) -> Result<Vec<Planned>, MigrateError> {
-    let state_error = |error| MigrateError::State { migration: migration.key(), error: Box::new(error) };
-    let mut sql = Vec::new();
     let order: Vec<usize> = if backwards {
         (0..migration.operations.len()).rev().collect()
     } else {
         (0..migration.operations.len()).collect()
     };
+    if backend != Backend::Postgres {
+        let mut planned = Vec::new();
+        for index in order {
+            let (before, after) = (&states[index], &states[index + 1]);
+            planned.extend(planned_operation(migration, index, before, after, backend, backwards)?);
+        }
+        return Ok(planned);
+    }
+    let mut sql = Vec::new();
     for index in order {
         let operation = &migration.operations[index];
-        let (before, after) = (&states[index], &states[index + 1]);
-        let statements = if backwards {
-            sql::backwards(operation, &migration.app, before, after, backend)
-        } else {
-            sql::forwards(operation, &migration.app, before, after, backend)
-        };
+        let statements =
+            operation_sql(migration, index, &states[index], &states[index + 1], backend, backwards)?;
         let ours =
             !matches!(operation, Operation::RunSql(RunSql { .. }) | Operation::RunRust(RunRust { .. }));
-        sql.extend(statements.map_err(state_error)?.into_iter().map(|statement| (index, statement, ours)));
+        sql.extend(statements.into_iter().map(|statement| (index, statement, ours)));
     }
-    let mut planned = if backend == Backend::Postgres {
-        safe_forms(sql, Tables::at_start(states, backwards), migration.plain_ddl.is_some())
-    } else {
-        sql.into_iter().map(|(operation, sql, _)| Planned::sql(sql, operation, Placement::Shared)).collect()
-    };
-    // A `run_rust` step calls its function, with the state of the models before its operation.
+    let mut planned = safe_forms(sql, Tables::at_start(states, backwards), migration.plain_ddl.is_some());
     for statement in &mut planned {
-        if let Operation::RunRust(RunRust { forward, backward }) = &migration.operations[statement.operation]
-        {
-            let function = if backwards { backward.clone().unwrap_or_default() } else { forward.clone() };
-            statement.data = Some(Box::new(DataStep {
-                app: migration.app.clone(),
-                function,
-                state: states[statement.operation].clone(),
-            }));
-        }
+        with_data(statement, migration, &states[statement.operation], backwards);
     }
     Ok(planned)
+}
+
+/// The statements of operation `index` of `migration`, which takes the state from `before` to `after`, on a
+/// backend that runs them as they are written (not PostgreSQL, which plans a migration's statements
+/// together into its lock-safe forms).
+pub(crate) fn planned_operation(
+    migration: &Migration,
+    index: usize,
+    before: &ProjectState,
+    after: &ProjectState,
+    backend: Backend,
+    backwards: bool,
+) -> Result<Vec<Planned>, MigrateError> {
+    let sql = operation_sql(migration, index, before, after, backend, backwards)?;
+    let mut planned: Vec<Planned> =
+        sql.into_iter().map(|sql| Planned::sql(sql, index, Placement::Shared)).collect();
+    for statement in &mut planned {
+        with_data(statement, migration, before, backwards);
+    }
+    Ok(planned)
+}
+
+/// The SQL of operation `index` of `migration`, forwards or backwards.
+fn operation_sql(
+    migration: &Migration,
+    index: usize,
+    before: &ProjectState,
+    after: &ProjectState,
+    backend: Backend,
+    backwards: bool,
+) -> Result<Vec<String>, MigrateError> {
+    let operation = &migration.operations[index];
+    let statements = if backwards {
+        sql::backwards(operation, &migration.app, before, after, backend)
+    } else {
+        sql::forwards(operation, &migration.app, before, after, backend)
+    };
+    statements.map_err(|error| MigrateError::State { migration: migration.key(), error: Box::new(error) })
+}
+
+/// A `run_rust` step calls its function, with `before`, the state of the models before its operation.
+fn with_data(statement: &mut Planned, migration: &Migration, before: &ProjectState, backwards: bool) {
+    if let Operation::RunRust(RunRust { forward, backward }) = &migration.operations[statement.operation] {
+        let function = if backwards { backward.clone().unwrap_or_default() } else { forward.clone() };
+        statement.data =
+            Some(Box::new(DataStep { app: migration.app.clone(), function, state: before.clone() }));
+    }
 }
 
 /// Whether `backend`'s migrations run in one transaction each with their record (`run_atomic`): SQLite.
@@ -814,13 +929,14 @@ fn runs_atomically(backend: Backend) -> bool {
 }
 
 /// One transaction for the whole migration and its record; on SQLite, foreign keys are checked at the end
-/// rather than enforced midway, because a table rebuild drops and re-creates tables others point at.
+/// rather than enforced midway, because a table rebuild drops and re-creates tables others point at. The
+/// statements may still be in the making (`ahead`): one that could not be made rolls the migration back.
 fn run_atomic(
     connection: &mut Connection,
     migration: &Migration,
-    statements: &[Planned],
+    statements: impl IntoIterator<Item = Result<Planned, MigrateError>>,
     backwards: bool,
-) -> Result<(), DbError> {
+) -> Result<(), AtomicStop> {
     let editor = editor(connection.backend());
     editor.before_atomic_migration(connection)?;
     let result = (|| {
@@ -829,10 +945,10 @@ fn run_atomic(
         // Another process may have run this migration while this one waited for the lock.
         let recorded = recorder::read(&mut transaction)?;
         if recorded.applied.contains_key(&migration.key()) != backwards {
-            return transaction.commit();
+            return Ok(transaction.commit()?);
         }
         for statement in statements {
-            statement.run(&mut transaction)?;
+            statement.map_err(AtomicStop::Plan)?.run(&mut transaction)?;
         }
         // New tables are empty: a migration that only creates them cannot break a key.
         if !migration.operations.iter().all(|operation| matches!(operation, Operation::CreateModel(_))) {
@@ -843,10 +959,22 @@ fn run_atomic(
         } else {
             recorder::record(&mut transaction, &migration.key(), &migration.file_checksum(), None)?;
         }
-        transaction.commit()
+        Ok(transaction.commit()?)
     })();
     editor.after_atomic_migration(connection)?;
     result
+}
+
+/// Why `run_atomic` stopped: the database refused, or a statement could not be made.
+enum AtomicStop {
+    Database(DbError),
+    Plan(MigrateError),
+}
+
+impl From<DbError> for AtomicStop {
+    fn from(error: DbError) -> Self {
+        AtomicStop::Database(error)
+    }
 }
 
 /// A migration that failed, and how far it got where that is recorded (MySQL).
