@@ -369,3 +369,41 @@ fn a_migration_edited_into_nonsense_is_refused_before_anything_runs(database: &m
     assert!(recorded.applied.is_empty(), "{:?}", recorded.applied);
     assert!(support::tables(connection).iter().all(|table| table != "shop_order"));
 }
+
+/// SQLite plans a run's statements on a second thread while it runs them. A migration that another run
+/// applied meanwhile is skipped with its statements, and the next one runs its own: here the other run
+/// applies the first two of three between this run's plan and its first statement.
+#[test]
+fn migrations_another_run_applied_meanwhile_are_skipped_and_the_next_runs_its_own_statements() {
+    let mut database = support::Backend::Sqlite.database().expect("SQLite is always here");
+    let url = database.url.clone();
+    let files: Vec<Migration> = (1..=3)
+        .map(|number| {
+            let previous = format!("{:04}_step", number - 1);
+            let dependencies: Vec<&str> = if number == 1 { vec![] } else { vec![previous.as_str()] };
+            let create = Operation::CreateModel(CreateModel { model: model(&format!("Table{number}")) });
+            migration(&format!("{number:04}_step"), &dependencies, vec![create])
+        })
+        .collect();
+    let connection = &mut database.connection;
+    let mut other_ran = false;
+    let steps = Executor::new(connection, files.clone())
+        .unwrap()
+        .migrate_reporting(&Target::Latest, MigrateOptions::default(), &mut |progress| {
+            if let oxutils::migrations::Progress::Starting(_) = progress
+                && !other_ran
+            {
+                other_ran = true;
+                let mut other = Connection::open(&url).unwrap();
+                migrate(&mut other, &files[..2]).unwrap();
+            }
+        })
+        .unwrap();
+    assert_eq!(steps.len(), 3, "the plan had three steps");
+    let recorded = support::text_column(connection, "SELECT name FROM oxutils_migrations ORDER BY name", &[]);
+    assert_eq!(recorded, ["0001_step", "0002_step", "0003_step"]);
+    let tables = support::tables(connection);
+    for table in ["shop_table1", "shop_table2", "shop_table3"] {
+        assert!(tables.iter().any(|name| name == table), "{table} in {tables:?}");
+    }
+}
