@@ -17,7 +17,8 @@ use oxutils::migrations::{
 };
 use oxutils::schema::{ColumnType, FieldSchema, ForeignKeySchema, Literal, ModelSchema, OnDelete};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 const APP: &str = "bench";
@@ -149,6 +150,8 @@ impl Server {
 /// The fastest of three runs of each SQLite step.
 struct SqliteTimes {
     oxutils: [f64; 5],
+    /// The same steps, each the whole manage process.
+    process: [f64; 5],
     /// The initial DDL and the change's ALTERs, raw.
     raw_sql: [f64; 2],
     /// `sqlx migrate run` of the initial DDL, then of the change.
@@ -241,8 +244,12 @@ fn run_oxutils(size: usize, work: &Path, sqlx: Option<&Path>) -> SqliteTimes {
     let alters: Vec<String> =
         models(size, false).iter().map(|m| ddl::add_column(&m.table, &extra, Backend::Sqlite)).collect();
     let sqlx_dir = directory.join("sqlx");
-    let mut best =
-        SqliteTimes { oxutils: [f64::MAX; 5], raw_sql: [f64::MAX; 2], sqlx: sqlx.map(|_| [f64::MAX; 2]) };
+    let mut best = SqliteTimes {
+        oxutils: [f64::MAX; 5],
+        process: [f64::MAX; 5],
+        raw_sql: [f64::MAX; 2],
+        sqlx: sqlx.map(|_| [f64::MAX; 2]),
+    };
     for round in 0..3 {
         let _ = std::fs::remove_dir_all(&directory);
         std::fs::create_dir_all(&migrations_dir).unwrap();
@@ -269,6 +276,24 @@ fn run_oxutils(size: usize, work: &Path, sqlx: Option<&Path>) -> SqliteTimes {
             });
             assert!(pending.is_empty());
             keep(best, [make_initial, migrate_initial, make_change, migrate_change, check]);
+        };
+        let run_process = |best: &mut [f64; 5]| {
+            let migrations = directory.join("process_migrations");
+            std::fs::create_dir_all(&migrations).unwrap();
+            let database = directory.join("process.sqlite3");
+            let step = |extra: bool, arguments: &[&str]| {
+                time(|| manage_process(size, extra, &migrations, &database, arguments)).0
+            };
+            keep(
+                best,
+                [
+                    step(false, &["makemigrations"]),
+                    step(false, &["migrate"]),
+                    step(true, &["makemigrations"]),
+                    step(true, &["migrate"]),
+                    step(true, &["makemigrations", "--check"]),
+                ],
+            );
         };
         let run_floor = |best: &mut [f64; 2]| {
             let raw_database = directory.join("raw.sqlite3");
@@ -302,11 +327,12 @@ fn run_oxutils(size: usize, work: &Path, sqlx: Option<&Path>) -> SqliteTimes {
             };
             keep(best, [time(|| apply(Some("1"))).0, time(|| apply(None)).0]);
         };
-        let order: [u8; 3] = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
+        let order: [u8; 4] = if round % 2 == 0 { [0, 1, 2, 3] } else { [3, 2, 1, 0] };
         for side in order {
             match (side, sqlx, best.sqlx.as_mut()) {
                 (0, ..) => run_ours(&mut best.oxutils),
-                (1, ..) => run_floor(&mut best.raw_sql),
+                (1, ..) => run_process(&mut best.process),
+                (2, ..) => run_floor(&mut best.raw_sql),
                 (_, Some(sqlx), Some(times)) => run_sqlx(sqlx, times),
                 _ => {}
             }
@@ -481,7 +507,56 @@ fn run_django(size: usize, work: &Path, python: &Path, server: Option<&Server>) 
     [make_initial, migrate_initial, make_change, migrate_change, check]
 }
 
-fn main() {
+/// Set when the benchmark runs itself as the manage command of the generated app (see [`manage`]): the
+/// folder of its migrations.
+const MANAGE: &str = "OXI_BENCH_MANAGE";
+
+/// The manage command of an app of `OXI_BENCH_N` generated models (with the extra field when
+/// `OXI_BENCH_EXTRA` is set): what a user's manage binary does, its models built at start-up instead of
+/// declared with the derive. Timed as a process, as a user waits for it and as Django's `manage.py` is.
+fn manage(migrations: String) -> ExitCode {
+    static MODELS: OnceLock<Vec<ModelSchema>> = OnceLock::new();
+    fn app_models() -> Vec<&'static ModelSchema> {
+        MODELS
+            .get_or_init(|| {
+                let size = std::env::var("OXI_BENCH_N").ok().and_then(|n| n.parse().ok()).unwrap_or(10);
+                models(size, std::env::var_os("OXI_BENCH_EXTRA").is_some())
+            })
+            .iter()
+            .collect()
+    }
+    let app = oxutils::apps::App {
+        label: APP,
+        models: app_models,
+        migrations_dir: Box::leak(migrations.into_boxed_str()),
+        embedded: &[],
+    };
+    oxutils::cli::main(&[app])
+}
+
+/// Runs this benchmark as the manage command of `size` generated models (`extra`: with the change's field)
+/// whose migrations are in `migrations`, on the SQLite file `database`.
+fn manage_process(size: usize, extra: bool, migrations: &Path, database: &Path, arguments: &[&str]) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args(arguments)
+        .env(MANAGE, migrations)
+        .env("OXI_BENCH_N", size.to_string())
+        .env("OXI_DATABASE_URL", format!("sqlite://{}", database.display()))
+        .stdout(Stdio::null());
+    if extra {
+        command.env("OXI_BENCH_EXTRA", "1");
+    } else {
+        command.env_remove("OXI_BENCH_EXTRA");
+    }
+    let status = command.status().unwrap();
+    assert!(status.success(), "manage {arguments:?} failed");
+}
+
+fn main() -> ExitCode {
+    if let Ok(migrations) = std::env::var(MANAGE) {
+        return manage(migrations);
+    }
     let work = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target");
     let sizes: Vec<usize> = std::env::var("OXI_BENCH_SIZES")
         .unwrap_or_else(|_| "10,100,500".into())
@@ -524,6 +599,7 @@ fn main() {
         println!();
         print_servers(&server_rows);
     }
+    ExitCode::SUCCESS
 }
 
 fn print_servers(rows: &[ServerRow]) {
@@ -551,12 +627,14 @@ fn print_servers(rows: &[ServerRow]) {
     }
 }
 
+/// SQLite's table: oxutils' work in process (against the floor, which is in process too) and as a whole
+/// process (against Django's `manage.py` and sqlx-cli, which are processes too).
 fn print_sqlite(rows: &[Row]) {
     println!(
-        "| N | step | oxutils (s) | Django 5.2 (s) | oxutils / Django | raw SQL floor (s) | oxutils / floor | \
-         sqlx-cli (s) | oxutils / sqlx-cli |"
+        "| N | step | oxutils in process (s) | raw SQL floor (s) | in process / floor | oxutils process (s) | \
+         Django 5.2 (s) | process / Django | sqlx-cli (s) | process / sqlx-cli |"
     );
-    println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let steps = [
         "makemigrations (initial)",
         "migrate (initial)",
@@ -567,21 +645,21 @@ fn print_sqlite(rows: &[Row]) {
     for row in rows {
         for (index, step) in steps.iter().enumerate() {
             let ours = row.times.oxutils[index];
-            let (theirs, ratio) = match row.django {
-                Some(django) => {
-                    (format!("{:.3}", django[index]), format!("{:.2}%", 100.0 * ours / django[index]))
-                }
-                None => ("-".into(), "-".into()),
-            };
-            let against = |other: Option<f64>| match other {
-                Some(other) => (format!("{other:.4}"), format!("{:.2}", ours / other)),
+            let process = row.times.process[index];
+            let against = |ours: f64, other: Option<f64>, ratio: fn(f64) -> String| match other {
+                Some(other) => (format!("{other:.4}"), ratio(ours / other)),
                 None => (String::new(), String::new()),
             };
+            let times = |ratio: f64| format!("{ratio:.2}");
+            let percent = |ratio: f64| format!("{:.2}%", 100.0 * ratio);
             let migrate = matches!(index, 1 | 3).then_some(index / 2);
-            let (floor, to_floor) = against(migrate.map(|round| row.times.raw_sql[round]));
-            let (sqlx, to_sqlx) = against(migrate.and_then(|round| row.times.sqlx.map(|sqlx| sqlx[round])));
+            let (floor, to_floor) = against(ours, migrate.map(|round| row.times.raw_sql[round]), times);
+            let (django, to_django) = against(process, row.django.map(|django| django[index]), percent);
+            let sqlx = migrate.and_then(|round| row.times.sqlx.map(|sqlx| sqlx[round]));
+            let (sqlx, to_sqlx) = against(process, sqlx, times);
             println!(
-                "| {} | {step} | {ours:.4} | {theirs} | {ratio} | {floor} | {to_floor} | {sqlx} | {to_sqlx} |",
+                "| {} | {step} | {ours:.4} | {floor} | {to_floor} | {process:.4} | {django} | {to_django} | {sqlx} | \
+                 {to_sqlx} |",
                 row.size
             );
         }

@@ -5,8 +5,9 @@ use crate::apps::App;
 use crate::dialect::Backend;
 use crate::migrations::Work;
 use crate::migrations::{
-    CreateModel, InteractiveQuestioner, Migration, MigrationGraph, NonInteractiveQuestioner, Questioner,
-    empty_migration, explain_migration, make_migrations, merge_migrations, squash,
+    CreateModel, ExplainedStatement, InteractiveQuestioner, MigrateError, Migration, MigrationGraph,
+    NonInteractiveQuestioner, Questioner, empty_migration, explain_migration_on, make_migrations,
+    merge_migrations, squash,
 };
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -93,14 +94,16 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
     let lint_backend = super::lint::default_backend();
     for migration in &new {
         describe(migration, out)?;
-        if let Ok(graph) = &graph {
-            describe_costs(graph, migration, out)?;
-            // The lint's findings as warnings: the migration is written all the same.
-            if let Ok(findings) =
-                crate::migrations::online::lint::lint(graph, &[migration.key()], lint_backend)
-            {
-                super::lint::write_findings(&findings, out, "    warning: ")?;
-            }
+        // One replay of the migration's history for its costs on each backend and for the lint.
+        let Ok(graph) = &graph else { continue };
+        let Ok(explained) = explain_migration_on(graph, &migration.key(), &COST_BACKENDS) else { continue };
+        describe_costs(migration, &explained, out)?;
+        // The lint's findings as warnings: the migration is written all the same.
+        let position = COST_BACKENDS.iter().position(|&backend| backend == lint_backend);
+        if let Some(Ok(statements)) = position.map(|position| &explained[position]) {
+            let findings =
+                crate::migrations::online::lint::lint_explained(migration, statements, lint_backend);
+            super::lint::write_findings(&findings, out, "    warning: ")?;
         }
     }
     if args.check {
@@ -176,13 +179,20 @@ fn depend_on_audit_log(new: &mut [Migration], existing: &[Migration]) {
     }
 }
 
+/// The backends whose costs `makemigrations` shows, in order.
+const COST_BACKENDS: [Backend; 3] = [Backend::Postgres, Backend::Mysql, Backend::Sqlite];
+
 /// Under each operation of a new migration, what it costs on each backend: PostgreSQL's locks, MySQL's
-/// algorithm, whether SQLite rebuilds the table.
-fn describe_costs(graph: &MigrationGraph, migration: &Migration, out: &mut dyn Write) -> std::io::Result<()> {
-    let key = migration.key();
+/// algorithm, whether SQLite rebuilds the table; `explained` holds its statements on each of
+/// `COST_BACKENDS`, or why they could not be made.
+fn describe_costs(
+    migration: &Migration,
+    explained: &[Result<Vec<ExplainedStatement>, MigrateError>],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut lines: Vec<Vec<String>> = vec![Vec::new(); migration.operations.len()];
-    for backend in [Backend::Postgres, Backend::Mysql, Backend::Sqlite] {
-        let Ok(explained) = explain_migration(graph, &key, backend, false) else { continue };
+    for (backend, explained) in COST_BACKENDS.into_iter().zip(explained) {
+        let Ok(explained) = explained else { continue };
         for (operation, line) in lines.iter_mut().enumerate() {
             let mut costs: Vec<String> = Vec::new();
             for statement in explained.iter().filter(|statement| statement.operation == operation) {

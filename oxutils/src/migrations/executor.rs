@@ -792,9 +792,35 @@ pub fn explain_migration(
     backwards: bool,
 ) -> Result<Vec<ExplainedStatement>, MigrateError> {
     let (planned, states) = planned_with_states(graph, key, backend, backwards)?;
-    let costs = online::costs(&planned, &states, backend, backwards);
+    Ok(explained(planned, &states, backend, backwards))
+}
+
+/// `explain_migration` forwards on each of `backends`, from one replay of the history: what
+/// `makemigrations` shows under a new migration. A backend whose statements cannot be made has its error.
+#[allow(clippy::type_complexity)]
+pub fn explain_migration_on(
+    graph: &MigrationGraph,
+    key: &MigrationKey,
+    backends: &[Backend],
+) -> Result<Vec<Result<Vec<ExplainedStatement>, MigrateError>>, MigrateError> {
+    let migration = graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
+    let states = migration_states(graph, key)?;
+    Ok(backends
+        .iter()
+        .map(|&backend| Ok(explained(planned(migration, &states, backend, false)?, &states, backend, false)))
+        .collect())
+}
+
+/// `planned` statements with their costs and transactions.
+fn explained(
+    planned: Vec<Planned>,
+    states: &[ProjectState],
+    backend: Backend,
+    backwards: bool,
+) -> Vec<ExplainedStatement> {
+    let costs = online::costs(&planned, states, backend, backwards);
     let mut previous_alone = false;
-    Ok(planned
+    planned
         .into_iter()
         .zip(costs)
         .map(|(statement, cost)| {
@@ -810,7 +836,7 @@ pub fn explain_migration(
                 cost,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// The statements of migration `key` as `migration_sql` finds them, each with its operation and how it
@@ -832,10 +858,15 @@ fn planned_with_states(
     backwards: bool,
 ) -> Result<(Vec<Planned>, Vec<ProjectState>), MigrateError> {
     let migration = graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
+    let states = migration_states(graph, key)?;
+    Ok((planned(migration, &states, backend, backwards)?, states))
+}
+
+/// The states around each operation of migration `key`, from the state its own ancestors replay to.
+fn migration_states(graph: &MigrationGraph, key: &MigrationKey) -> Result<Vec<ProjectState>, MigrateError> {
     let ancestors: BTreeSet<MigrationKey> = graph.forwards_plan(key)?.into_iter().collect();
     let mut states = replay_states(graph, &BTreeSet::from([key.clone()]), |other| ancestors.contains(other))?;
-    let states = states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
-    Ok((planned(migration, &states, backend, backwards)?, states))
+    Ok(states.remove(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?)
 }
 
 /// The statements of `migration` on `backend` as they run, in PostgreSQL's lock-safe forms unless the file

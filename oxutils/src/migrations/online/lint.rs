@@ -48,48 +48,58 @@ pub fn lint(
     for key in keys {
         let Some(migration) = graph.migration(key) else { continue };
         let explained = explain_migration(graph, key, backend, false)?;
-        let mut found: Vec<Finding> = Vec::new();
-        for (index, operation) in migration.operations.iter().enumerate() {
-            let statements: Vec<&ExplainedStatement> =
-                explained.iter().filter(|statement| statement.operation == index).collect();
-            let costliest = statements
-                .iter()
-                .filter(|statement| statement.cost.work() != Work::NewTable)
-                .max_by_key(|statement| (statement.cost.blocks_traffic(), statement.cost.work()))
-                .map(|statement| statement.cost.to_string())
-                .unwrap_or_else(|| "no statement".to_owned());
-            let dropped = statements.iter().find_map(|statement| match classify(&statement.sql, backend) {
-                Ddl::DropTable { table } => Some(table),
-                _ => None,
-            });
-            let mut push = |code: &'static str, cost: String, problem: String, safe: String| {
-                if !found.iter().any(|finding| finding.operation == index && finding.code == code) {
-                    found.push(Finding {
-                        migration: key.clone(),
-                        operation: index,
-                        description: operation.describe(),
-                        code,
-                        backend,
-                        cost,
-                        problem,
-                        safe,
-                        acknowledged: acknowledged(migration, index, code),
-                        dropped_table: dropped.clone().filter(|_| code == "delete-model"),
-                    });
-                }
-            };
-            if let Some((code, problem, safe)) = operation_finding(operation) {
-                push(code, costliest.clone(), problem, safe);
-            }
-            for statement in statements {
-                if let Some((code, problem, safe)) = statement_finding(statement, backend) {
-                    push(code, statement.cost.to_string(), problem, safe);
-                }
-            }
-        }
-        findings.extend(found);
+        findings.extend(lint_explained(migration, &explained, backend));
     }
     Ok(findings)
+}
+
+/// The findings on `migration`, whose statements on `backend` are `explained`.
+pub fn lint_explained(
+    migration: &Migration,
+    explained: &[ExplainedStatement],
+    backend: Backend,
+) -> Vec<Finding> {
+    let key = migration.key();
+    let mut found: Vec<Finding> = Vec::new();
+    for (index, operation) in migration.operations.iter().enumerate() {
+        let statements: Vec<&ExplainedStatement> =
+            explained.iter().filter(|statement| statement.operation == index).collect();
+        let costliest = statements
+            .iter()
+            .filter(|statement| statement.cost.work() != Work::NewTable)
+            .max_by_key(|statement| (statement.cost.blocks_traffic(), statement.cost.work()))
+            .map(|statement| statement.cost.to_string())
+            .unwrap_or_else(|| "no statement".to_owned());
+        let dropped = statements.iter().find_map(|statement| match classify(&statement.sql, backend) {
+            Ddl::DropTable { table } => Some(table),
+            _ => None,
+        });
+        let mut push = |code: &'static str, cost: String, problem: String, safe: String| {
+            if !found.iter().any(|finding| finding.operation == index && finding.code == code) {
+                found.push(Finding {
+                    migration: key.clone(),
+                    operation: index,
+                    description: operation.describe(),
+                    code,
+                    backend,
+                    cost,
+                    problem,
+                    safe,
+                    acknowledged: acknowledged(migration, index, code),
+                    dropped_table: dropped.clone().filter(|_| code == "delete-model"),
+                });
+            }
+        };
+        if let Some((code, problem, safe)) = operation_finding(operation) {
+            push(code, costliest.clone(), problem, safe);
+        }
+        for statement in statements {
+            if let Some((code, problem, safe)) = statement_finding(statement, backend) {
+                push(code, statement.cost.to_string(), problem, safe);
+            }
+        }
+    }
+    found
 }
 
 /// The reason `migration` gives for accepting finding `code` on operation `index`.
