@@ -58,6 +58,7 @@ on_every_backend!(
     a_squashed_migration_works_from_the_middle_of_its_range,
     a_squashed_migration_alone_makes_a_new_database,
     a_migration_edited_into_nonsense_is_refused_before_anything_runs,
+    a_nullable_field_added_with_a_value_for_existing_rows_gets_it,
 );
 
 fn a_failed_migration_leaves_the_database_as_it_was(database: &mut support::Database) {
@@ -406,4 +407,31 @@ fn migrations_another_run_applied_meanwhile_are_skipped_and_the_next_runs_its_ow
     for table in ["shop_table1", "shop_table2", "shop_table3"] {
         assert!(tables.iter().any(|name| name == table), "{table} in {tables:?}");
     }
+}
+
+/// A squash folds "add a NOT NULL field with a one-off value for existing rows" and "make it nullable" into
+/// one `AddField` of a nullable field that keeps the value. The rows there get it, and the column has no
+/// default afterwards. SQLite cannot drop a default, so it rebuilds the table there (seed 1022 of the
+/// differential test found SQLite sent `ALTER COLUMN .. DROP DEFAULT`).
+fn a_nullable_field_added_with_a_value_for_existing_rows_gets_it(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let first =
+        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
+    migrate(connection, std::slice::from_ref(&first)).unwrap();
+    connection.batch("INSERT INTO shop_order (label) VALUES ('first')").unwrap();
+    let size = FieldSchema::new("size", ColumnType::Integer, true);
+    let add = Operation::AddField(AddField {
+        model: "Order".into(),
+        field: size,
+        backfill: Some(oxutils::schema::Literal::Integer(7)),
+    });
+    let second = migration("0002_size", &["0001_initial"], vec![add]);
+    migrate(connection, &[first, second]).unwrap();
+    connection.batch("INSERT INTO shop_order (label) VALUES ('second')").unwrap();
+    let sizes = support::text_column(
+        connection,
+        "SELECT CASE WHEN size IS NULL THEN 'null' ELSE CAST(size AS CHAR) END FROM shop_order ORDER BY id",
+        &[],
+    );
+    assert_eq!(sizes, ["7", "null"], "the existing row gets the value; a new one has no default");
 }

@@ -36,7 +36,10 @@ impl SchemaEditor for SqliteEditor {
         field: &FieldSchema,
         backfill: Option<&Literal>,
     ) -> Vec<String> {
+        // A one-off value for existing rows would be a default dropped again afterwards, which SQLite
+        // cannot do (a squash keeps one on a field it also made nullable): the table is rebuilt instead.
         let simple = (field.nullable || field.default.is_some())
+            && (backfill.is_none() || field.default.is_some())
             && !field.unique
             && !field.primary_key
             && field.foreign_key.is_none()
