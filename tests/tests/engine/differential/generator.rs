@@ -796,7 +796,11 @@ impl Generator {
             let fields: Vec<u32> = schema
                 .fields
                 .iter()
-                .filter(|field| field.kind.uniqueable() && field.choices.is_none())
+                // Only fields whose values are known: one added in this step holds the same value in
+                // every row, which a unique set over it would refuse (seed 1025).
+                .filter(|field| {
+                    field.kind.uniqueable() && field.choices.is_none() && rows.known(model, field.id)
+                })
                 .map(|field| field.id)
                 .collect();
             if fields.len() < 2 {

@@ -62,6 +62,12 @@ impl Expectation {
         self.rows(model).iter().map(|row| row.values.get(&field).cloned().unwrap_or(Val::Null)).collect()
     }
 
+    /// Whether every row of `model` has a value recorded for `field`. A field added in the step being made
+    /// has none yet, though the database fills its rows (with one value for all of them).
+    pub fn known(&self, model: u32, field: u32) -> bool {
+        self.rows(model).iter().all(|row| row.values.contains_key(&field))
+    }
+
     pub fn next_id(&self, model: u32) -> i64 {
         self.rows(model).iter().map(|row| row.id).max().unwrap_or(0) + 1
     }
