@@ -4,7 +4,7 @@
 use super::autodetector::detect;
 use super::file::{Migration, MigrationKey, auto_name};
 use super::graph::{GraphError, MigrationGraph, describe_conflicts};
-use super::operation::{AddField, AlterField, CreateModel, DeleteModel, Operation, StateError};
+use super::operation::{AddField, AlterField, CreateModel, DeleteModel, Operation, RemoveField, StateError};
 use super::questioner::{QuestionError, Questioner};
 use super::replay::{self, ReplayError};
 use super::state::ProjectState;
@@ -120,11 +120,16 @@ pub fn make_migrations(
             })
         });
         let (main, deletes): (Vec<Operation>, Vec<Operation>) = if in_cycle {
-            change
+            let (mut main, deletes): (Vec<Operation>, Vec<Operation>) = change
                 .operations
                 .iter()
                 .cloned()
-                .partition(|op| !matches!(op, Operation::DeleteModel(DeleteModel { .. })))
+                .partition(|op| !matches!(op, Operation::DeleteModel(DeleteModel { .. })));
+            // The deleted models' keys to other apps go in the first migration, as Django removes them
+            // before the delete: two apps deleting models that point at each other then each wait for the
+            // other's first migration, not for its deletes (a cycle).
+            main.extend(deletes.iter().flat_map(|delete| keys_to_other_apps(&old, app, delete)));
+            (main, deletes)
         } else {
             (change.operations.clone(), Vec::new())
         };
@@ -182,8 +187,10 @@ pub fn make_migrations(
                 Some(main_name) => vec![MigrationKey::new(app, main_name)],
                 None => graph.leaves(app),
             };
+            // An app that split its deletes off removed its keys in its first migration.
             for other in &change.deletes_after_apps {
-                dependencies.extend(last_of(other));
+                let split = plans.get(other.as_str()).is_some_and(|theirs| theirs.deletes_name.is_some());
+                dependencies.extend(if split { dependency_on(other) } else { last_of(other) });
             }
             migrations.push(new_migration(
                 app,
@@ -203,6 +210,19 @@ struct AppPlan {
     main_name: Option<String>,
     deletes: Vec<Operation>,
     deletes_name: Option<String>,
+}
+
+/// The `RemoveField`s of the keys that `delete`, a `DeleteModel` of `app`, has to models of other apps in
+/// `state`.
+fn keys_to_other_apps(state: &ProjectState, app: &str, delete: &Operation) -> Vec<Operation> {
+    let Operation::DeleteModel(DeleteModel { name }) = delete else { return Vec::new() };
+    let Some(model) = state.model(app, name) else { return Vec::new() };
+    model
+        .fields
+        .iter()
+        .filter(|field| field.foreign_key.as_ref().is_some_and(|key| key.to_app != app))
+        .map(|field| Operation::RemoveField(RemoveField { model: name.clone(), name: field.name.clone() }))
+        .collect()
 }
 
 /// The apps other than `app` with a migration whose operations create a foreign key to `app.model`.

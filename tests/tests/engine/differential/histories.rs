@@ -17,6 +17,7 @@ crate::on_every_backend!(
     undoing_sees_what_another_app_applied_before,
     no_index_a_key_uses_is_dropped_under_it,
     a_long_table_is_renamed_with_its_primary_key,
+    models_of_two_apps_that_point_at_each_other_are_deleted_together,
 );
 
 /// A project's migration files, each rendered and parsed back as `makemigrations` writes them.
@@ -373,4 +374,35 @@ fn no_index_a_key_uses_is_dropped_under_it(database: &mut support::Database) {
     assert!(connection.batch("INSERT INTO beta_line (other_id) VALUES (99)").is_err(), "the key holds");
     files.migrate(connection, Target::Migration(files.key("beta", 1)));
     files.migrate(connection, Target::Latest);
+}
+
+/// `alpha.Shelf` and `beta.Book` point at each other, with rows, and both are deleted in one step. Each app
+/// removes its key to the other in a first migration and deletes its model in a second, after the other
+/// app's first. Before, each delete waited for the other app's delete: a cycle the graph refused (seed 1028).
+fn models_of_two_apps_that_point_at_each_other_are_deleted_together(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let mut files = Files::default();
+    let shelf = model("alpha", "Shelf", vec![text("label")]);
+    let book = model("beta", "Book", vec![text("title"), key_to("shelf", &shelf)]);
+    files.make(&[shelf.clone(), book.clone()]);
+    let shelf_with_key = model("alpha", "Shelf", vec![text("label"), key_to("favourite", &book)]);
+    files.make(&[shelf_with_key, book]);
+    files.migrate(connection, Target::Latest);
+    connection.batch("INSERT INTO alpha_shelf (label) VALUES ('top')").unwrap();
+    connection.batch("INSERT INTO beta_book (title, shelf_id) VALUES ('Dune', 1)").unwrap();
+    connection.batch("UPDATE alpha_shelf SET favourite_id = 1").unwrap();
+
+    let deletes = files.make(&[]);
+    let names: Vec<String> = deletes.iter().map(|migration| migration.key().to_string()).collect();
+    assert_eq!(deletes.len(), 4, "a key removal and a delete in each app: {names:?}");
+    files.migrate(connection, Target::Latest);
+    assert_eq!(tables(connection), Vec::<String>::new());
+
+    // A fresh run of every file, and back to before the deletes.
+    files.migrate(connection, Target::Zero("alpha".into()));
+    files.migrate(connection, Target::Zero("beta".into()));
+    files.migrate(connection, Target::Latest);
+    assert_eq!(tables(connection), Vec::<String>::new());
+    files.migrate(connection, Target::Migration(files.key("alpha", 2)));
+    assert_eq!(tables(connection), ["alpha_shelf", "beta_book"]);
 }
