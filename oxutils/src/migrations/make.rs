@@ -4,7 +4,9 @@
 use super::autodetector::detect;
 use super::file::{Migration, MigrationKey, auto_name};
 use super::graph::{GraphError, MigrationGraph, describe_conflicts};
-use super::operation::{AddField, AlterField, CreateModel, DeleteModel, Operation, RemoveField, StateError};
+use super::operation::{
+    AddField, AlterField, CreateModel, DeleteModel, Operation, RemoveField, RenameModel, StateError,
+};
 use super::questioner::{QuestionError, Questioner};
 use super::replay::{self, ReplayError};
 use super::state::ProjectState;
@@ -168,6 +170,17 @@ pub fn make_migrations(
             let mut dependencies = graph.leaves(app);
             for other in &change.depends_on_apps {
                 dependencies.extend(dependency_on(other));
+            }
+            // A model renamed here goes after every existing migration of another app that ever named it
+            // under its old name, not only after those of apps pointing at it now: a fresh database could
+            // otherwise create a key to the old table after the rename (seed 1021).
+            for old_name in plan.main.iter().filter_map(|operation| match operation {
+                Operation::RenameModel(RenameModel { old_name, .. }) => Some(old_name),
+                _ => None,
+            }) {
+                for other in apps_that_pointed_at(&graph, app, old_name) {
+                    dependencies.extend(graph.leaves(&other));
+                }
             }
             if plan.deletes_name.is_none() {
                 for other in &change.deletes_after_apps {

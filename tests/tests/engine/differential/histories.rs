@@ -18,6 +18,7 @@ crate::on_every_backend!(
     no_index_a_key_uses_is_dropped_under_it,
     a_long_table_is_renamed_with_its_primary_key,
     models_of_two_apps_that_point_at_each_other_are_deleted_together,
+    a_rename_waits_for_every_app_that_ever_pointed_at_the_model,
 );
 
 /// A project's migration files, each rendered and parsed back as `makemigrations` writes them.
@@ -405,4 +406,82 @@ fn models_of_two_apps_that_point_at_each_other_are_deleted_together(database: &m
     assert_eq!(tables(connection), Vec::<String>::new());
     files.migrate(connection, Target::Migration(files.key("alpha", 2)));
     assert_eq!(tables(connection), ["alpha_shelf", "beta_book"]);
+}
+
+/// `beta.Book` pointed at `alpha.Author` in its initial migration and at `alpha.Tag` from its second on;
+/// then `alpha` renames `Author` to `Writer`. No app points at `Author` then, yet the rename must wait for
+/// `beta`'s migrations that named it: the graph orders `alpha` first, so a fresh database would otherwise
+/// create `beta`'s key to a table the rename had already moved (seed 1021 of the differential test:
+/// "relation alpha_model7 does not exist" on PostgreSQL).
+fn a_rename_waits_for_every_app_that_ever_pointed_at_the_model(database: &mut support::Database) {
+    let connection = &mut database.connection;
+    let mut files = Files::default();
+    let author = model("alpha", "Author", vec![text("name")]);
+    let tag = model("alpha", "Tag", vec![text("label")]);
+    let book = |target: &ModelSchema| model("beta", "Book", vec![text("title"), key_to("subject", target)]);
+    files.make(&[author.clone(), tag.clone(), book(&author)]);
+    files.make(&[author.clone(), tag.clone(), book(&tag)]);
+    let writer = model("alpha", "Writer", vec![text("name")]);
+    let refs = [&writer, &tag, &book(&tag)];
+    let renamed = make_migrations(&refs, files.0.clone(), &[], None, &mut ModelRenameAnswers).unwrap();
+    assert_eq!(renamed.len(), 1, "{renamed:?}");
+    let described: Vec<String> = renamed[0].operations.iter().map(|op| op.describe()).collect();
+    assert_eq!(described, ["Rename model Author to Writer"]);
+    assert!(
+        renamed[0].dependencies.contains(&files.key("beta", 2)),
+        "the rename waits for beta's migrations that named Author: {:?}",
+        renamed[0].dependencies
+    );
+    files.0.extend(renamed.iter().map(|migration| {
+        Migration::parse(&migration.app, &migration.file_name(), &migration.render()).unwrap()
+    }));
+    files.migrate(connection, Target::Latest);
+    assert_eq!(tables(connection), ["alpha_tag", "alpha_writer", "beta_book"]);
+    connection.batch("INSERT INTO alpha_writer (name) VALUES ('Ursula')").unwrap();
+    files.migrate(connection, Target::Zero("alpha".into()));
+    assert_eq!(tables(connection), Vec::<String>::new());
+    files.migrate(connection, Target::Latest);
+    assert_eq!(tables(connection), ["alpha_tag", "alpha_writer", "beta_book"]);
+}
+
+/// Yes to every model rename, no to everything else.
+struct ModelRenameAnswers;
+
+impl oxutils::migrations::Questioner for ModelRenameAnswers {
+    fn ask_rename_model(
+        &mut self,
+        _: &str,
+        _: &ModelSchema,
+        _: &ModelSchema,
+    ) -> Result<bool, oxutils::migrations::QuestionError> {
+        Ok(true)
+    }
+
+    fn ask_rename_field(
+        &mut self,
+        _: &str,
+        _: &str,
+        _: &FieldSchema,
+        _: &FieldSchema,
+    ) -> Result<bool, oxutils::migrations::QuestionError> {
+        Ok(false)
+    }
+
+    fn ask_not_null_default(
+        &mut self,
+        app: &str,
+        model: &str,
+        field: &FieldSchema,
+    ) -> Result<oxutils::schema::Literal, oxutils::migrations::QuestionError> {
+        oxutils::migrations::NonInteractiveQuestioner.ask_not_null_default(app, model, field)
+    }
+
+    fn ask_not_null_alteration(
+        &mut self,
+        app: &str,
+        model: &str,
+        field: &FieldSchema,
+    ) -> Result<oxutils::migrations::NotNullAlteration, oxutils::migrations::QuestionError> {
+        oxutils::migrations::NonInteractiveQuestioner.ask_not_null_alteration(app, model, field)
+    }
 }
