@@ -6,11 +6,12 @@ use crate::support;
 
 use oxutils::db::Connection;
 use oxutils::ddl::Backend;
+use oxutils::migrations::drift::schema_of;
 use oxutils::migrations::make::new_migration;
 use oxutils::migrations::{
-    AddField, BackendSql, CreateModel, Executor, GraphError, MigrateError, MigrateOptions, Migration,
-    MigrationGraph, MigrationKey, NonInteractiveQuestioner, Operation, RemoveField, RunSql, Target,
-    make_migrations, merge_migrations, squash,
+    AddField, AlterField, BackendSql, CreateModel, Executor, GraphError, MigrateError, MigrateOptions,
+    Migration, MigrationGraph, MigrationKey, NonInteractiveQuestioner, Operation, RemoveField, RunSql,
+    Target, make_migrations, merge_migrations, squash,
 };
 use oxutils::schema::{ColumnType, FieldSchema, ModelSchema};
 use std::collections::BTreeSet;
@@ -59,6 +60,7 @@ on_every_backend!(
     a_squashed_migration_alone_makes_a_new_database,
     a_migration_edited_into_nonsense_is_refused_before_anything_runs,
     a_nullable_field_added_with_a_value_for_existing_rows_gets_it,
+    a_field_given_another_type_keeps_its_default_as_a_new_field_of_that_type_has_it,
 );
 
 fn a_failed_migration_leaves_the_database_as_it_was(database: &mut support::Database) {
@@ -434,4 +436,40 @@ fn a_nullable_field_added_with_a_value_for_existing_rows_gets_it(database: &mut 
         &[],
     );
     assert_eq!(sizes, ["7", "null"], "the existing row gets the value; a new one has no default");
+}
+
+/// PostgreSQL casts a default along with its column and keeps the cast (`'v3'::character varying` on a
+/// `text` column): a database migrated through the change must read as one that made the field so at once
+/// (differential seed 1027).
+fn a_field_given_another_type_keeps_its_default_as_a_new_field_of_that_type_has_it(
+    database: &mut support::Database,
+) {
+    let connection = &mut database.connection;
+    let mut label = FieldSchema::new("label", ColumnType::String { max_length: 40 }, false);
+    label.default = Some(oxutils::schema::Literal::Text("v3".into()));
+    let mut order = model("Order");
+    order.fields[1] = label.clone();
+    let first = migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: order })]);
+    migrate(connection, std::slice::from_ref(&first)).unwrap();
+    connection.batch("INSERT INTO shop_order (label) VALUES ('first')").unwrap();
+
+    let mut text = label;
+    text.column_type = ColumnType::Text;
+    let mut invoice = model("Invoice");
+    invoice.fields[1] = text.clone();
+    let second = migration(
+        "0002_label_text",
+        &["0001_initial"],
+        vec![
+            Operation::AlterField(AlterField { model: "Order".into(), field: text, backfill: None }),
+            Operation::CreateModel(CreateModel { model: invoice }),
+        ],
+    );
+    migrate(connection, &[first, second]).unwrap();
+    connection.batch("INSERT INTO shop_order (id) VALUES (2)").unwrap();
+    let labels = support::text_column(connection, "SELECT label FROM shop_order ORDER BY id", &[]);
+    assert_eq!(labels, ["first", "v3"]);
+    let schema = schema_of(connection).unwrap();
+    let column = |table: &str| schema.tables[table].columns["label"].clone();
+    assert_eq!(column("shop_order"), column("shop_invoice"), "altered against created");
 }

@@ -129,20 +129,27 @@ impl AlterInPlace for PostgresEditor {
         let backend = Backend::Postgres;
         let (t, c) = (self.quote(table), self.quote(&new.column));
         let mut sql = Vec::new();
-        if old.column_type != new.column_type {
+        let type_changes = old.column_type != new.column_type;
+        if type_changes {
+            // PostgreSQL casts a column's default along with its type and keeps the cast in the
+            // default's expression (`'v'::character varying` on a text column), or refuses the
+            // type when the default has no cast: the default goes first and is set again after.
+            if old.default.is_some() {
+                sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
+            }
             let type_name = ddl::type_name(new.column_type, backend);
             sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {type_name} USING {c}::{type_name}"));
         }
-        if old.default != new.default {
-            sql.push(match &new.default {
-                Some(default) => {
-                    format!(
-                        "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
-                        ddl::render_literal(default, backend)
-                    )
-                }
-                None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
-            });
+        let default_dropped = type_changes && old.default.is_some();
+        match &new.default {
+            Some(default) if default_dropped || old.default != new.default => sql.push(format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
+                ddl::render_literal(default, backend)
+            )),
+            None if !default_dropped && old.default.is_some() => {
+                sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
+            }
+            _ => {}
         }
         if old.nullable != new.nullable {
             sql.extend(fill.map(|value| self.fill_nulls(table, new, value)));
