@@ -1020,9 +1020,10 @@ impl From<DbError> for Stopped {
     }
 }
 
-/// MySQL: statement by statement, each recorded as done, forwards and backwards, so that a rerun resumes
-/// after the last one recorded. The one after it may have run unrecorded, the process killed in between:
-/// it is skipped when the catalog shows its effect already (`resume`).
+/// MySQL: statement by statement, forwards and backwards, progress recorded so that a rerun resumes after
+/// the last statement recorded as done. The statements after it may have run unrecorded, the process
+/// killed in between: a record is written wherever the catalog could not tell which did
+/// (`resume::Run`), and a rerun skips those whose effect the catalog shows.
 fn run_resumable(
     connection: &mut Connection,
     migration: &Migration,
@@ -1049,13 +1050,27 @@ fn run_resumable(
         record(connection, 0)?;
     }
     let progress = |done| Some(StatementsDone { done, total: statements.len() });
+    // The statements from the one recorded last up to the first whose effect is missing ran before the
+    // process died; a statement that failed (`refused`) did not run.
+    let mut uncertain = begun.is_some() && !recorded.refused.contains(&key);
+    let mut run = resume::Run::default();
     for (index, statement) in statements.iter().enumerate().skip(begun.unwrap_or(0)) {
         let stopped = |error| Stopped { error, progress: progress(index) };
-        let uncertain = begun == Some(index) && !recorded.refused.contains(&key);
         // A `run_rust` step's text is a comment, which `resume` does not recognise: it runs again.
-        if uncertain && resume::already_applied(connection, &statement.sql).map_err(stopped)? {
+        let check = resume::check(&statement.sql);
+        if !run.admits(&check) {
+            record(connection, index).map_err(stopped)?;
+            run = resume::Run::default();
+            uncertain = false;
+        }
+        let done = match &check {
+            resume::Check::Effect(effect) if uncertain => effect.is_present(connection).map_err(stopped)?,
+            _ => false,
+        };
+        if done {
             statement_hook::notify(Event::Skipped, &key, index);
         } else {
+            uncertain = false;
             statement_hook::notify(Event::Running, &key, index);
             if let Err(error) = statement.run(connection) {
                 // Left in doubt if this fails too (the connection is gone): the next run then looks.
@@ -1063,13 +1078,11 @@ fn run_resumable(
                 return Err(stopped(error));
             }
         }
+        run.push(check);
         statement_hook::notify(Event::Ran, &key, index);
-        // The last one is recorded by recording the migration finished, one commit instead of two: killed
-        // in between, the record still shows it in doubt, and the next run finds it done and finishes.
-        if index + 1 < statements.len() {
-            record(connection, index + 1).map_err(stopped)?;
-        }
     }
+    // The last run is recorded by recording the migration finished: killed before, the record still shows
+    // the run in doubt, and the next run finds its statements done and finishes.
     let finished = if backwards {
         recorder::forget(connection, &key)
     } else {

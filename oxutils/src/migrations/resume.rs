@@ -93,6 +93,77 @@ impl Effect {
     }
 }
 
+impl Effect {
+    /// The tables whose catalog shows the effect.
+    fn tables(&self) -> Vec<&str> {
+        match self {
+            Effect::TableRenamed { from, to } => vec![from, to],
+            Effect::TableExists { table }
+            | Effect::TableAbsent { table }
+            | Effect::ColumnExists { table, .. }
+            | Effect::ColumnAbsent { table, .. }
+            | Effect::ColumnRenamed { table, .. }
+            | Effect::IndexExists { table, .. }
+            | Effect::IndexAbsent { table, .. }
+            | Effect::IndexRenamed { table, .. }
+            | Effect::ConstraintExists { table, .. }
+            | Effect::ConstraintAbsent { table, .. } => vec![table],
+        }
+    }
+
+    /// Whether the effect adds something (a table, column, index or constraint) and so cannot undo
+    /// another effect that adds.
+    fn adds(&self) -> bool {
+        matches!(
+            self,
+            Effect::TableExists { .. }
+                | Effect::ColumnExists { .. }
+                | Effect::IndexExists { .. }
+                | Effect::ConstraintExists { .. }
+        )
+    }
+}
+
+/// The statements of a migration run since the last record of its progress.
+///
+/// Recording every statement as done costs a write and a commit (a log flush) each, as much as many DDL
+/// statements themselves. A record is needed only where a rerun could not tell from the catalog which of
+/// the unrecorded statements ran: they run in order and each wholly or not at all, so while every one has
+/// an effect the catalog shows and none undoes an earlier one's, the statements that ran are those before
+/// the first whose effect is missing. So a run takes a statement whose effect touches no table an earlier
+/// one touched, or adds to a table to which the earlier ones only added; a statement that can run twice
+/// may end a run (nothing after it runs unrecorded); one not recognised runs in a run of its own.
+#[derive(Debug, Default)]
+pub struct Run {
+    effects: Vec<Effect>,
+    closed: bool,
+}
+
+impl Run {
+    /// Whether the statement read back as `check` may run with no record before it.
+    pub fn admits(&self, check: &Check) -> bool {
+        if self.closed {
+            return false;
+        }
+        match check {
+            Check::Unrecognised => self.effects.is_empty(),
+            Check::Repeatable => true,
+            Check::Effect(next) => self.effects.iter().all(|earlier| {
+                let shared = earlier.tables().iter().any(|table| next.tables().contains(table));
+                !shared || (earlier.adds() && next.adds())
+            }),
+        }
+    }
+
+    /// Takes the statement in, once it is admitted.
+    pub fn push(&mut self, check: Check) {
+        match check {
+            Check::Effect(effect) => self.effects.push(effect),
+            Check::Repeatable | Check::Unrecognised => self.closed = true,
+        }
+    }
+}
+
 fn has(table: Option<MysqlTable>, test: impl FnOnce(&MysqlTable) -> bool) -> bool {
     table.as_ref().is_some_and(test)
 }
@@ -427,5 +498,63 @@ mod tests {
                 .collect::<Vec<_>>(),
             [Check::Effect(Effect::TableExists { table: name("shop_owner") })]
         );
+    }
+
+    /// The lengths of the runs `statements` fall into, recorded between.
+    fn runs(statements: &[&str]) -> Vec<usize> {
+        let mut lengths = Vec::new();
+        let mut run = Run::default();
+        for statement in statements {
+            let check = check(statement);
+            if !run.admits(&check) {
+                run = Run::default();
+                lengths.push(0);
+            }
+            match lengths.last_mut() {
+                Some(length) => *length += 1,
+                None => lengths.push(1),
+            }
+            run.push(check);
+        }
+        lengths
+    }
+
+    #[test]
+    fn statements_that_only_add_run_unrecorded_whatever_their_tables() {
+        let initial = [
+            "CREATE TABLE `a` ( `id` bigint NOT NULL )",
+            "CREATE TABLE `b` ( `id` bigint NOT NULL, `a_id` bigint NOT NULL )",
+            "CREATE INDEX `b_a` ON `b` (`a_id`)",
+            "ALTER TABLE `b` ADD CONSTRAINT `b_a_fk` FOREIGN KEY (`a_id`) REFERENCES `a` (`id`)",
+            "ALTER TABLE `a` ADD COLUMN `size` int NULL",
+        ];
+        assert_eq!(runs(&initial), [5]);
+    }
+
+    #[test]
+    fn a_statement_that_could_undo_an_earlier_ones_effect_starts_a_run() {
+        let added_then_dropped =
+            ["ALTER TABLE `a` ADD COLUMN `c` int NULL", "ALTER TABLE `a` DROP COLUMN `c`"];
+        assert_eq!(runs(&added_then_dropped), [1, 1]);
+        let dropped_then_added =
+            ["ALTER TABLE `a` DROP COLUMN `c`", "ALTER TABLE `a` ADD COLUMN `c` int NULL"];
+        assert_eq!(runs(&dropped_then_added), [1, 1]);
+        let renamed_then_added = ["ALTER TABLE `a` RENAME TO `b`", "ALTER TABLE `b` ADD COLUMN `c` int NULL"];
+        assert_eq!(runs(&renamed_then_added), [1, 1]);
+        let on_other_tables =
+            ["ALTER TABLE `a` DROP COLUMN `c`", "DROP TABLE `b`", "ALTER TABLE `d` RENAME TO `e`"];
+        assert_eq!(runs(&on_other_tables), [3]);
+    }
+
+    #[test]
+    fn a_repeatable_statement_ends_a_run_and_an_unrecognised_one_runs_alone() {
+        let backfill = [
+            "ALTER TABLE `a` ADD COLUMN `c` int NULL",
+            "UPDATE `a` SET `c` = 1 WHERE `c` IS NULL",
+            "ALTER TABLE `b` ADD COLUMN `d` int NULL",
+            "INSERT INTO `b` (`d`) VALUES (1)",
+            "ALTER TABLE `b` ADD COLUMN `e` int NULL",
+        ];
+        assert_eq!(runs(&backfill), [2, 1, 1, 1]);
     }
 }

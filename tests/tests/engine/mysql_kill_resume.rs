@@ -8,8 +8,9 @@
 //! on `child_runs_migrate`; a statement hook (`oxutils::migrations::statement_hook`) makes it print a line
 //! as each statement is about to run and after it ran, and the parent kills it when it reads the line it
 //! waits for: never a timer. Two kinds of kill points:
-//! - *held*: the child stops after a statement ran and before it is recorded, and is killed there; the
-//!   test checks that the record lacks it and that the rerun skips it (or reruns it, if repeatable);
+//! - *held*: the child stops after a statement ran and before the next record, and is killed there; the
+//!   test checks that the record lacks it and that the rerun skips the statements of its run (`resume::Run`)
+//!   up to it (or reruns a repeatable one);
 //! - *real*: the child runs on while the parent kills it, so that the kill lands wherever the child is
 //!   (in the statement on the server, recording it, or starting the next).
 //!
@@ -395,17 +396,18 @@ fn migrate_through_kills(url: &str, target: &str, statements: &[(&'static str, V
             assert_eq!(run.first, Some(expected), "the rerun after a held kill starts with its statement");
         }
         if kill.held {
+            // The record stops at the start of the held statement's run (`resume::Run`): at most at it.
             let at = resume_point(&mut connection, statements, backwards);
-            assert_eq!(
-                at,
-                Some((place, kill.at.index)),
-                "held after {:?}: it ran and is not recorded",
-                kill.at
-            );
-            // A statement that can run twice runs again; any other is found done and skipped.
-            let statement = &statements[place].1[kill.at.index];
-            let event = if check(statement) == Check::Repeatable { Event::Running } else { Event::Skipped };
-            expected_first = Some(Point { event, ..kill.at.clone() }.line());
+            let first = at.filter(|(at_place, done)| *at_place == place && *done <= kill.at.index);
+            let Some((_, first)) = first else {
+                panic!("held after {:?}: it ran and is recorded ({at:?})", kill.at)
+            };
+            // Every statement from the first unrecorded one to the held one ran: the rerun finds the first
+            // done and skips it, or runs it again if it can run twice (or is not one the catalog shows).
+            let statement = &statements[place].1[first];
+            let event =
+                if matches!(check(statement), Check::Effect(_)) { Event::Skipped } else { Event::Running };
+            expected_first = Some(Point { event, index: first, ..kill.at.clone() }.line());
         }
     }
     let run = run_child(url, target, None);
@@ -509,12 +511,15 @@ fn killed_midway_the_other_way_is_refused_until_finished(url: &str, migrated: &[
 
     run_child(url, "zero", Some(&held(10)));
     let half = Executor::new(&mut Connection::open(url).unwrap(), migrations()).unwrap().interrupted();
+    // Recorded up to the start of the held statement's run (`resume::Run`).
+    let done = half.first().map_or(0, |interrupted| interrupted.done);
+    assert!((1..=10).contains(&done), "{half:?}");
     assert_eq!(
         half,
         [Interrupted {
             migration: evolve.clone(),
             backwards: true,
-            done: 10,
+            done,
             total: Some(29),
             finish: Some("shop 0001_initial".into()),
         }]
@@ -524,9 +529,11 @@ fn killed_midway_the_other_way_is_refused_until_finished(url: &str, migrated: &[
         assert!(matches!(error, MigrateError::Interrupted(_)), "{target:?}: {error}");
         assert_eq!(
             error.to_string(),
-            "shop.0002_evolve was interrupted while unapplying: 10 of 29 statements undone; run `cargo oxutils \
-             migrate shop 0001_initial` to finish unapplying it. This migrate would leave it half done, so \
-             nothing was run; run this migrate again once it is finished",
+            format!(
+                "shop.0002_evolve was interrupted while unapplying: {done} of 29 statements undone; run `cargo \
+                 oxutils migrate shop 0001_initial` to finish unapplying it. This migrate would leave it half \
+                 done, so nothing was run; run this migrate again once it is finished"
+            ),
             "{target:?}"
         );
     }
@@ -538,14 +545,17 @@ fn killed_midway_the_other_way_is_refused_until_finished(url: &str, migrated: &[
     // Forwards killed midway, then `zero`, or back to the first migration: refused too.
     migrate(Target::Migration(MigrationKey::new("shop", "0001_initial"))).unwrap();
     run_child(url, "forwards", Some(&held(5)));
+    let half = Executor::new(&mut Connection::open(url).unwrap(), migrations()).unwrap().interrupted();
+    let done = half.first().map_or(0, |interrupted| interrupted.done);
+    assert!((1..=5).contains(&done), "{half:?}");
     for target in [Target::Zero("shop".into()), Target::Migration(MigrationKey::new("shop", "0001_initial"))]
     {
         let error = migrate(target.clone()).unwrap_err().to_string();
         assert!(
-            error.starts_with(
-                "shop.0002_evolve was interrupted while applying: 5 of 30 statements done; run `cargo oxutils \
-                 migrate shop 0002_evolve` to finish applying it."
-            ),
+            error.starts_with(&format!(
+                "shop.0002_evolve was interrupted while applying: {done} of 30 statements done; run `cargo \
+                 oxutils migrate shop 0002_evolve` to finish applying it."
+            )),
             "{target:?}: {error}"
         );
     }

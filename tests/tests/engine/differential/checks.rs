@@ -304,7 +304,9 @@ fn clashes(model: &GenModel, row: &Row, rows: &[Row]) -> bool {
     unique_fields.chain(sets).any(|fields| {
         let tuple: Vec<Val> = fields.iter().map(|field| value(row, *field)).collect();
         !tuple.contains(&Val::Null)
-            && rows.iter().any(|other| fields.iter().map(|field| value(other, *field)).eq(tuple.iter().cloned()))
+            && rows
+                .iter()
+                .any(|other| fields.iter().map(|field| value(other, *field)).eq(tuple.iter().cloned()))
     })
 }
 
