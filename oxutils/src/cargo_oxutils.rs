@@ -133,6 +133,9 @@ fn run(args: &OxutilsArgs) -> Result<ExitCode, CargoOxutilsError> {
     command.args(&args.command);
     // The manage binary's usage lines then read `cargo oxutils ...`, as the user typed it.
     command.env(crate::cli::COMMAND_NAME_VARIABLE, "cargo oxutils");
+    if std::env::var_os("GLIBC_TUNABLES").is_none() {
+        command.env("GLIBC_TUNABLES", crate::cli::GLIBC_TUNABLES);
+    }
     let status = command.status().map_err(|error| CargoOxutilsError::Spawn(error.to_string()))?;
     Ok(ExitCode::from(status.code().map_or(1, |code| u8::try_from(code).unwrap_or(1))))
 }

@@ -543,6 +543,8 @@ fn manage_process(size: usize, extra: bool, migrations: &Path, database: &Path, 
         .env(MANAGE, migrations)
         .env("OXI_BENCH_N", size.to_string())
         .env("OXI_DATABASE_URL", format!("sqlite://{}", database.display()))
+        // As `cargo oxutils` runs the manage binary.
+        .env("GLIBC_TUNABLES", oxutils::cli::GLIBC_TUNABLES)
         .stdout(Stdio::null());
     if extra {
         command.env("OXI_BENCH_EXTRA", "1");

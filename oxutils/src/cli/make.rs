@@ -6,8 +6,8 @@ use crate::dialect::Backend;
 use crate::migrations::Work;
 use crate::migrations::{
     CreateModel, ExplainedStatement, InteractiveQuestioner, MigrateError, Migration, MigrationGraph,
-    NonInteractiveQuestioner, Questioner, empty_migration, explain_migration_on, make_migrations,
-    merge_migrations, squash,
+    NonInteractiveQuestioner, Questioner, empty_migration, existing_graph, explain_migration_on,
+    make_migrations_in, merge_migrations, squash,
 };
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -53,7 +53,7 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
     for label in &args.apps {
         find_app(apps, label)?;
     }
-    let existing = load_all(apps)?;
+    let mut existing = load_all(apps)?;
     let new = if args.merge {
         merge_migrations(existing.clone())?
     } else if args.empty {
@@ -76,8 +76,9 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
         } else {
             Box::new(InteractiveQuestioner::new(std::io::stdin().lock(), std::io::stdout()).refusing_at_end())
         };
-        let mut new =
-            make_migrations(&models, existing.clone(), &only, args.name.as_deref(), questioner.as_mut())?;
+        let graph = existing_graph(existing)?;
+        let mut new = make_migrations_in(&models, &graph, &only, args.name.as_deref(), questioner.as_mut())?;
+        existing = graph.into_migrations().collect();
         depend_on_audit_log(&mut new, &existing);
         new
     };

@@ -3,8 +3,8 @@
 use super::{CliError, DatabaseArg, find_app, load_all};
 use crate::apps::App;
 use crate::migrations::{
-    AssumingQuestioner, Executor, Interrupted, LockPolicy, MigrateError, MigrateOptions, Migration,
-    MigrationKey, Progress, Target, explain_migration, make_migrations,
+    AssumingQuestioner, Executor, Interrupted, LockPolicy, MigrateError, MigrateOptions, MigrationGraph,
+    MigrationKey, Progress, Target, explain_migration, make_migrations_in,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -77,10 +77,10 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
             }
         }
     };
-    let unmigrated = models_have_changes(apps, &migrations);
     let mut connection = args.database.open()?;
     let backend = connection.backend();
     let mut executor = Executor::new(&mut connection, migrations)?;
+    let unmigrated = models_have_changes(apps, executor.graph());
     // Checked whether or not anything is pending: an applied migration edited since is never silent.
     let edited = executor.edited();
     if !edited.is_empty() && !args.allow_edited {
@@ -177,9 +177,9 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether the models differ from what the migrations replay to (Django's warning after `migrate`).
-fn models_have_changes(apps: &[App], migrations: &[Migration]) -> bool {
+/// Whether the models differ from what the migrations replay to (Django's warning after `migrate`). A
+/// squash stands for its range in `graph` or not, as the database applied it: the state is the same.
+fn models_have_changes(apps: &[App], graph: &MigrationGraph) -> bool {
     let models: Vec<_> = apps.iter().flat_map(|app| (app.models)()).collect();
-    make_migrations(&models, migrations.to_vec(), &[], None, &mut AssumingQuestioner)
-        .is_ok_and(|new| !new.is_empty())
+    make_migrations_in(&models, graph, &[], None, &mut AssumingQuestioner).is_ok_and(|new| !new.is_empty())
 }

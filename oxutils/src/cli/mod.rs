@@ -58,6 +58,13 @@ pub(crate) enum Command {
 /// Set by `cargo oxutils` to the name its usage lines should give, instead of `manage`.
 pub const COMMAND_NAME_VARIABLE: &str = "OXI_COMMAND_NAME";
 
+/// The glibc tunables `cargo oxutils` runs the manage binary with, unless `GLIBC_TUNABLES` is set already:
+/// glibc's heap in transparent huge pages. A command touches tens of megabytes once (at 500 models,
+/// `makemigrations --check` faulted in 5,400 pages of 4 KiB, a third of its time in the kernel); in huge
+/// pages that is about 1,000 faults and a quarter less time. The heap grows in steps of 2 MiB instead.
+/// Ignored where glibc is not the C library; a manage binary run directly can be given the same.
+pub const GLIBC_TUNABLES: &str = "glibc.malloc.hugetlb=1";
+
 /// Parses the process arguments and runs the command for `apps`.
 pub fn main(apps: &[App]) -> ExitCode {
     run(apps, std::env::args_os())

@@ -121,6 +121,11 @@ impl MigrationGraph {
         self.nodes.values()
     }
 
+    /// Every migration, ordered by key, the graph taken apart.
+    pub fn into_migrations(self) -> impl Iterator<Item = Migration> {
+        self.nodes.into_values()
+    }
+
     /// The apps that have migrations.
     pub fn apps(&self) -> BTreeSet<&str> {
         self.nodes.keys().map(|key| key.app.as_str()).collect()

@@ -68,13 +68,22 @@ impl std::error::Error for MakeError {
 
 /// What the existing migrations replay to, with their graph.
 pub fn replay(existing: Vec<Migration>) -> Result<(MigrationGraph, ProjectState), MakeError> {
-    // A squashed migration replaces its range here: on disk, all or none of it is "applied".
-    let graph = MigrationGraph::build(existing, &BTreeSet::new()).map_err(MakeError::Graph)?;
-    let state = replay::final_state(&graph).map_err(|error| match error {
+    let graph = existing_graph(existing)?;
+    let state = final_state(&graph)?;
+    Ok((graph, state))
+}
+
+/// The graph of the migration files as `makemigrations` sees them: a squashed migration replaces its
+/// range, since on disk all or none of it is "applied".
+pub fn existing_graph(existing: Vec<Migration>) -> Result<MigrationGraph, MakeError> {
+    MigrationGraph::build(existing, &BTreeSet::new()).map_err(MakeError::Graph)
+}
+
+fn final_state(graph: &MigrationGraph) -> Result<ProjectState, MakeError> {
+    replay::final_state(graph).map_err(|error| match error {
         ReplayError::Unknown(key) => MakeError::Graph(GraphError::UnknownMigration(key)),
         ReplayError::State { migration, error } => MakeError::State { migration, error },
-    })?;
-    Ok((graph, state))
+    })
 }
 
 /// The new migrations that bring the existing ones in line with `models`, for `apps` (all when empty).
@@ -85,7 +94,20 @@ pub fn make_migrations(
     name: Option<&str>,
     questioner: &mut dyn Questioner,
 ) -> Result<Vec<Migration>, MakeError> {
-    let (graph, old) = replay(existing)?;
+    make_migrations_in(models, &existing_graph(existing)?, apps, name, questioner)
+}
+
+/// [`make_migrations`] on the graph of the existing migrations, for a caller that goes on to use them
+/// (`makemigrations` explains the new ones in their history; `migrate` warns of changes without a
+/// migration) without cloning them: at N = 500 models the clone was a seventh of `makemigrations`.
+pub fn make_migrations_in(
+    models: &[&ModelSchema],
+    graph: &MigrationGraph,
+    apps: &[&str],
+    name: Option<&str>,
+    questioner: &mut dyn Questioner,
+) -> Result<Vec<Migration>, MakeError> {
+    let old = final_state(graph)?;
     let conflicts = graph.conflicts();
     if !conflicts.is_empty() {
         return Err(MakeError::Conflict(conflicts));

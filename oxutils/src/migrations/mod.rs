@@ -38,7 +38,9 @@ pub use executor::{
 };
 pub use file::{Acknowledged, FileProblem, Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
-pub use make::{MakeError, empty_migration, make_migrations, merge_migrations};
+pub use make::{
+    MakeError, empty_migration, existing_graph, make_migrations, make_migrations_in, merge_migrations,
+};
 pub use online::cost::{Algorithm, Cost, PostgresLock, Work};
 pub use operation::{
     AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, AlterModelTable, BackendSql,
