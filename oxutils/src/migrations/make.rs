@@ -130,7 +130,7 @@ pub fn make_migrations_in(
             })
             .collect();
         for model in deleted {
-            change.deletes_after_apps.extend(apps_that_pointed_at(&graph, app, &model));
+            change.deletes_after_apps.extend(apps_that_pointed_at(graph, app, &model));
         }
         change.deletes_after_apps.remove(app);
     }
@@ -157,7 +157,7 @@ pub fn make_migrations_in(
         } else {
             (change.operations.clone(), Vec::new())
         };
-        let number = next_number(&graph, app);
+        let number = next_number(graph, app);
         let initial = graph.leaves(app).is_empty();
         let main_name = (!main.is_empty()).then(|| match name {
             Some(name) => format!("{number:04}_{name}"),
@@ -200,7 +200,7 @@ pub fn make_migrations_in(
                 Operation::RenameModel(RenameModel { old_name, .. }) => Some(old_name),
                 _ => None,
             }) {
-                for other in apps_that_pointed_at(&graph, app, old_name) {
+                for other in apps_that_pointed_at(graph, app, old_name) {
                     dependencies.extend(graph.leaves(&other));
                 }
             }
