@@ -178,7 +178,8 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
 }
 
 /// Whether the models differ from what the migrations replay to (Django's warning after `migrate`). A
-/// squash stands for its range in `graph` or not, as the database applied it: the state is the same.
+/// squash stands for its range in `graph` or not, as the database applied it: the state is the same. A
+/// squash partly applied leaves both in the graph, which does not replay: no warning then.
 fn models_have_changes(apps: &[App], graph: &MigrationGraph) -> bool {
     let models: Vec<_> = apps.iter().flat_map(|app| (app.models)()).collect();
     make_migrations_in(&models, graph, &[], None, &mut AssumingQuestioner).is_ok_and(|new| !new.is_empty())

@@ -12,6 +12,7 @@
 use super::introspect::{MysqlConstraintKind, MysqlIndex, MysqlTable, mysql_table};
 use super::sql_lexer::{Token, closing, name_list, tokens, top_level_commas};
 use crate::db::{Connection, DbError};
+use std::collections::BTreeMap;
 
 /// What the catalog shows once a statement has run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,13 +92,11 @@ impl Effect {
             }
         })
     }
-}
 
-impl Effect {
     /// The tables whose catalog shows the effect.
-    fn tables(&self) -> Vec<&str> {
-        match self {
-            Effect::TableRenamed { from, to } => vec![from, to],
+    fn tables(&self) -> impl Iterator<Item = &str> {
+        let (table, renamed_to) = match self {
+            Effect::TableRenamed { from, to } => (from, Some(to)),
             Effect::TableExists { table }
             | Effect::TableAbsent { table }
             | Effect::ColumnExists { table, .. }
@@ -107,8 +106,9 @@ impl Effect {
             | Effect::IndexAbsent { table, .. }
             | Effect::IndexRenamed { table, .. }
             | Effect::ConstraintExists { table, .. }
-            | Effect::ConstraintAbsent { table, .. } => vec![table],
-        }
+            | Effect::ConstraintAbsent { table, .. } => (table, None),
+        };
+        std::iter::once(table.as_str()).chain(renamed_to.map(String::as_str))
     }
 
     /// Whether the effect adds something (a table, column, index or constraint) and so cannot undo
@@ -135,7 +135,8 @@ impl Effect {
 /// may end a run (nothing after it runs unrecorded); one not recognised runs in a run of its own.
 #[derive(Debug, Default)]
 pub struct Run {
-    effects: Vec<Effect>,
+    /// Each table the run's effects touched, and whether they only added to it.
+    touched: BTreeMap<String, bool>,
     closed: bool,
 }
 
@@ -146,11 +147,11 @@ impl Run {
             return false;
         }
         match check {
-            Check::Unrecognised => self.effects.is_empty(),
+            Check::Unrecognised => self.touched.is_empty(),
             Check::Repeatable => true,
-            Check::Effect(next) => self.effects.iter().all(|earlier| {
-                let shared = earlier.tables().iter().any(|table| next.tables().contains(table));
-                !shared || (earlier.adds() && next.adds())
+            Check::Effect(next) => next.tables().all(|table| match self.touched.get(table) {
+                None => true,
+                Some(only_added) => *only_added && next.adds(),
             }),
         }
     }
@@ -158,7 +159,12 @@ impl Run {
     /// Takes the statement in, once it is admitted.
     pub fn push(&mut self, check: Check) {
         match check {
-            Check::Effect(effect) => self.effects.push(effect),
+            Check::Effect(effect) => {
+                for table in effect.tables() {
+                    let only_added = self.touched.entry(table.to_owned()).or_insert(true);
+                    *only_added &= effect.adds();
+                }
+            }
             Check::Repeatable | Check::Unrecognised => self.closed = true,
         }
     }

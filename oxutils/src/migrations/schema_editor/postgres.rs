@@ -140,16 +140,16 @@ impl AlterInPlace for PostgresEditor {
             let type_name = ddl::type_name(new.column_type, backend);
             sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {type_name} USING {c}::{type_name}"));
         }
-        let default_dropped = type_changes && old.default.is_some();
-        match &new.default {
-            Some(default) if default_dropped || old.default != new.default => sql.push(format!(
-                "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
-                ddl::render_literal(default, backend)
-            )),
-            None if !default_dropped && old.default.is_some() => {
-                sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
-            }
-            _ => {}
+        // The default the column has now: none if it went for the type.
+        let current = if type_changes { None } else { old.default.as_ref() };
+        if current != new.default.as_ref() {
+            sql.push(match &new.default {
+                Some(default) => format!(
+                    "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
+                    ddl::render_literal(default, backend)
+                ),
+                None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
+            });
         }
         if old.nullable != new.nullable {
             sql.extend(fill.map(|value| self.fill_nulls(table, new, value)));
