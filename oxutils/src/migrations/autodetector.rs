@@ -10,6 +10,7 @@ use super::questioner::{NotNullAlteration, QuestionError, Questioner};
 use super::state::ProjectState;
 use crate::schema::{ConstraintSchema, FieldSchema, ModelSchema};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The changes of one app.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -164,7 +165,7 @@ fn detect_app(
         depends_on_apps.extend(foreign_apps(app, &model.fields));
     }
     operations.extend(
-        creates.into_iter().map(|model| Operation::CreateModel(CreateModel { model: model.clone() })),
+        creates.into_iter().map(|model| Operation::CreateModel(CreateModel { model: Arc::new(model) })),
     );
     operations.extend(deferred.into_iter().map(|(model, field)| {
         Operation::AddField(AddField { model: model.name.clone(), field: field.clone(), backfill: None })
@@ -173,7 +174,8 @@ fn detect_app(
     let mut field_operations = Vec::new();
     let mut trailing = Vec::new();
     for (name, after) in &new_models {
-        let Some(before) = old_models.get(name) else { continue };
+        // An unchanged model, as most are, has nothing to diff.
+        let Some(before) = old_models.get(name).filter(|before| *before != after) else { continue };
         let model_changes = diff_model(app, before, after, questioner)?;
         for operation in &model_changes.fields {
             if let Operation::AddField(AddField { field, .. })
@@ -223,7 +225,8 @@ fn diff_model(
     // Field renames first, applied to a copy: they rename the columns and index names derived from the
     // fields, so what is left to compare is what the person changed besides.
     let mut renames = Vec::new();
-    let mut renamed = ProjectState::from_models([before]);
+    // The copy is made at the first rename: most models have none.
+    let mut renamed: Option<ProjectState> = None;
     let mut candidates: Vec<&FieldSchema> =
         before.fields.iter().filter(|f| after.field(&f.name).is_none()).collect();
     for new_field in after.fields.iter().filter(|f| before.field(&f.name).is_none()) {
@@ -237,11 +240,12 @@ fn diff_model(
                 old_name: old_field.name.clone(),
                 new_name: new_field.name.clone(),
             });
-            let _ = rename.state_forwards(app, &mut renamed);
+            let state = renamed.get_or_insert_with(|| ProjectState::from_models([before]));
+            let _ = rename.state_forwards(app, state);
             renames.push(rename);
         }
     }
-    let before = renamed.model(app, &model).unwrap_or(before);
+    let before = renamed.as_ref().and_then(|state| state.model(app, &model)).unwrap_or(before);
 
     // CHECKs go before the renames: MySQL refuses to rename a column a CHECK uses.
     for constraint in before.constraints.iter().filter(|constraint| !after.constraints.contains(constraint)) {

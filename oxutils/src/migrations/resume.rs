@@ -415,8 +415,8 @@ mod tests {
         let mut unique = FieldSchema::new("serial", ColumnType::String { max_length: 20 }, true);
         unique.unique = true;
         let operations = vec![
-            Operation::CreateModel(CreateModel { model: model("Owner", vec![]) }),
-            Operation::CreateModel(CreateModel { model: item }),
+            Operation::CreateModel(CreateModel { model: model("Owner", vec![]).into() }),
+            Operation::CreateModel(CreateModel { model: item.into() }),
             Operation::AddField(AddField {
                 model: "Item".into(),
                 field: FieldSchema::new("size", ColumnType::Integer, false),

@@ -74,9 +74,15 @@ impl ProjectState {
 
     /// Adds `model`, replacing one with its app and name.
     pub fn insert(&mut self, model: ModelSchema) {
+        self.insert_shared(Arc::new(model));
+    }
+
+    /// Adds `model` without copying it (a `CreateModel` shares its model with the states it makes),
+    /// replacing one with its app and name.
+    pub fn insert_shared(&mut self, model: Arc<ModelSchema>) {
         index_keys(&mut self.referrers, &model);
         let models = self.apps.entry(model.app.clone()).or_default();
-        models.insert(model.name.clone(), Arc::new(model));
+        models.insert(model.name.clone(), model);
     }
 
     /// Removes model `name` of `app` and hands it back.
@@ -97,6 +103,14 @@ impl ProjectState {
     /// The models of `app`, ordered by name.
     pub fn app_models<'a>(&'a self, app: &'a str) -> impl Iterator<Item = &'a ModelSchema> {
         self.apps.get(app).into_iter().flat_map(|models| models.values().map(Arc::as_ref))
+    }
+
+    /// Whether [`ProjectState::resolve_foreign_keys`] would change a key of `fields`: mostly not, and then
+    /// the fields need no copy.
+    pub fn has_unresolved_keys(&self, fields: &[FieldSchema]) -> bool {
+        fields.iter().filter_map(|field| field.foreign_key.as_ref()).any(|target| {
+            self.model(&target.to_app, &target.to_model).is_some_and(|model| model.table != target.to_table)
+        })
     }
 
     /// Points each foreign key of `fields` at its target's table as this state has it: a migration file

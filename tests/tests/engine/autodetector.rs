@@ -137,7 +137,7 @@ fn adjacent_operations_fold() {
     let tag = installed_models().into_iter().find(|m| m.name == "Author").unwrap().clone();
     let note = FieldSchema::new("note", ColumnType::Text, true);
     let folded = optimize(vec![
-        Operation::CreateModel(CreateModel { model: tag.clone() }),
+        Operation::CreateModel(CreateModel { model: tag.clone().into() }),
         Operation::AddField(AddField { model: "Author".into(), field: note.clone(), backfill: None }),
         Operation::RenameField(RenameField {
             model: "Author".into(),
@@ -152,7 +152,7 @@ fn adjacent_operations_fold() {
     let cancelled = optimize(vec![
         Operation::AddField(AddField { model: "Author".into(), field: note.clone(), backfill: None }),
         Operation::RemoveField(RemoveField { model: "Author".into(), name: "note".into() }),
-        Operation::CreateModel(CreateModel { model: tag.clone() }),
+        Operation::CreateModel(CreateModel { model: tag.clone().into() }),
         Operation::DeleteModel(DeleteModel { name: "Author".into() }),
     ]);
     assert_eq!(cancelled, []);

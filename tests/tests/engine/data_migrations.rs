@@ -46,7 +46,7 @@ fn migrations() -> Vec<Migration> {
         Operation::RunRust(RunRust { forward: forward.into(), backward: backward.map(str::to_owned) })
     };
     vec![
-        migration("0001_initial", None, vec![Operation::CreateModel(CreateModel { model: item })]),
+        migration("0001_initial", None, vec![Operation::CreateModel(CreateModel { model: item.into() })]),
         migration("0002_double", Some("0001_initial"), vec![rust("double_sizes", Some("halve_sizes"))]),
         migration(
             "0003_rename",

@@ -52,7 +52,7 @@ fn migrations() -> Vec<Migration> {
         migration(
             "0001_initial",
             None,
-            vec![Operation::CreateModel(CreateModel { model: Invoice::schema().clone() })],
+            vec![Operation::CreateModel(CreateModel { model: Invoice::schema().clone().into() })],
         ),
         migration(
             "0002_wider_total",
@@ -149,7 +149,7 @@ fn people_migrations() -> Vec<Migration> {
         BackendSql { postgres: Some("CREATE EXTENSION IF NOT EXISTS citext".into()), ..Default::default() };
     let operations = vec![
         Operation::RunSql(RunSql { forward: citext, backward: Some(BackendSql::default()) }),
-        Operation::CreateModel(CreateModel { model: Account::schema().clone() }),
+        Operation::CreateModel(CreateModel { model: Account::schema().clone().into() }),
     ];
     let migration = new_migration("people", "0001_initial", vec![], vec![], operations);
     let file = migration.render();
@@ -228,7 +228,7 @@ fn diary_migrations() -> Vec<Migration> {
     let drop = BackendSql { postgres: Some("DROP TYPE mood".into()), ..Default::default() };
     let operations = vec![
         Operation::RunSql(RunSql { forward: create, backward: Some(drop) }),
-        Operation::CreateModel(CreateModel { model: Entry::schema().clone() }),
+        Operation::CreateModel(CreateModel { model: Entry::schema().clone().into() }),
     ];
     let migration = new_migration("diary", "0001_initial", vec![], vec![], operations);
     vec![Migration::parse("diary", &migration.file_name(), &migration.render()).expect("a migration file")]

@@ -66,14 +66,17 @@ on_every_backend!(
 fn a_failed_migration_leaves_the_database_as_it_was(database: &mut support::Database) {
     let connection = &mut database.connection;
     let backend = connection.backend();
-    let first =
-        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
+    let first = migration(
+        "0001_initial",
+        &[],
+        vec![Operation::CreateModel(CreateModel { model: model("Order").into() })],
+    );
     migrate(connection, std::slice::from_ref(&first)).unwrap();
     let broken = migration(
         "0002_broken",
         &["0001_initial"],
         vec![
-            Operation::CreateModel(CreateModel { model: model("Invoice") }),
+            Operation::CreateModel(CreateModel { model: model("Invoice").into() }),
             raw("SELECT * FROM no_such_table"),
         ],
     );
@@ -102,8 +105,11 @@ fn a_failed_migration_leaves_the_database_as_it_was(database: &mut support::Data
 fn a_failed_unapply_says_unapplying_and_what_was_kept(database: &mut support::Database) {
     let connection = &mut database.connection;
     let backend = connection.backend();
-    let first =
-        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
+    let first = migration(
+        "0001_initial",
+        &[],
+        vec![Operation::CreateModel(CreateModel { model: model("Order").into() })],
+    );
     // Backwards, the table is dropped first and the raw SQL then fails.
     let failing_backwards = Operation::RunSql(RunSql {
         forward: BackendSql { all: Some("SELECT 1".into()), ..Default::default() },
@@ -112,7 +118,7 @@ fn a_failed_unapply_says_unapplying_and_what_was_kept(database: &mut support::Da
     let second = migration(
         "0002_invoice",
         &["0001_initial"],
-        vec![failing_backwards, Operation::CreateModel(CreateModel { model: model("Invoice") })],
+        vec![failing_backwards, Operation::CreateModel(CreateModel { model: model("Invoice").into() })],
     );
     let files = vec![first, second];
     migrate(connection, &files).unwrap();
@@ -160,7 +166,7 @@ fn mysql_resumes_after_the_last_statement(database: &mut support::Database) {
         "0001_initial",
         &[],
         vec![
-            Operation::CreateModel(CreateModel { model: model("Order") }),
+            Operation::CreateModel(CreateModel { model: model("Order").into() }),
             raw("INSERT INTO shop_order (label) VALUES ('one')"),
             raw("SELEC 1"),
         ],
@@ -174,7 +180,7 @@ fn mysql_resumes_after_the_last_statement(database: &mut support::Database) {
         "0001_initial",
         &[],
         vec![
-            Operation::CreateModel(CreateModel { model: model("Order") }),
+            Operation::CreateModel(CreateModel { model: model("Order").into() }),
             raw("INSERT INTO shop_order (label) VALUES ('one')"),
             raw("SELECT 1"),
         ],
@@ -190,18 +196,21 @@ fn mysql_resumes_after_the_last_statement(database: &mut support::Database) {
 
 fn a_migration_edited_after_it_was_applied_is_reported(database: &mut support::Database) {
     let connection = &mut database.connection;
-    let applied =
-        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
+    let applied = migration(
+        "0001_initial",
+        &[],
+        vec![Operation::CreateModel(CreateModel { model: model("Order").into() })],
+    );
     migrate(connection, std::slice::from_ref(&applied)).unwrap();
     let edited = migration(
         "0001_initial",
         &[],
-        vec![Operation::CreateModel(CreateModel { model: model("Order") }), raw("SELECT 1")],
+        vec![Operation::CreateModel(CreateModel { model: model("Order").into() }), raw("SELECT 1")],
     );
     let next = migration(
         "0002_more",
         &["0001_initial"],
-        vec![Operation::CreateModel(CreateModel { model: model("Invoice") })],
+        vec![Operation::CreateModel(CreateModel { model: model("Invoice").into() })],
     );
     let executor = Executor::new(connection, vec![edited.clone(), next.clone()]).unwrap();
     assert_eq!(executor.edited(), [MigrationKey::new("shop", "0001_initial")]);
@@ -219,7 +228,7 @@ fn two_runs_at_once_apply_each_migration_once(database: &mut support::Database) 
             migration(
                 &name,
                 &dependencies,
-                vec![Operation::CreateModel(CreateModel { model: model(&format!("Table{number}")) })],
+                vec![Operation::CreateModel(CreateModel { model: model(&format!("Table{number}")).into() })],
             )
         })
         .collect();
@@ -245,8 +254,11 @@ fn two_runs_at_once_apply_each_migration_once(database: &mut support::Database) 
 
 /// Three migrations and their squash.
 fn squashable() -> (Vec<Migration>, Migration) {
-    let first =
-        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
+    let first = migration(
+        "0001_initial",
+        &[],
+        vec![Operation::CreateModel(CreateModel { model: model("Order").into() })],
+    );
     let second = migration(
         "0002_note",
         &["0001_initial"],
@@ -259,7 +271,7 @@ fn squashable() -> (Vec<Migration>, Migration) {
     let third = migration(
         "0003_invoice",
         &["0002_note"],
-        vec![Operation::CreateModel(CreateModel { model: model("Invoice") })],
+        vec![Operation::CreateModel(CreateModel { model: model("Invoice").into() })],
     );
     let originals = vec![first, second, third];
     let squashed = squash(&originals, "shop", None, "0003_invoice").unwrap();
@@ -321,8 +333,11 @@ fn graphs_with_cycles_missing_dependencies_or_two_leaves_are_refused() {
     let error = MigrationGraph::build(vec![orphan], &BTreeSet::new()).err().unwrap().to_string();
     assert_eq!(error, "migration shop.0002_b depends on shop.0001_gone, which does not exist");
 
-    let root =
-        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
+    let root = migration(
+        "0001_initial",
+        &[],
+        vec![Operation::CreateModel(CreateModel { model: model("Order").into() })],
+    );
     let left = migration("0002_left", &["0001_initial"], vec![]);
     let right = migration("0002_right", &["0001_initial"], vec![]);
     let branches = vec![root, left, right];
@@ -340,8 +355,11 @@ fn graphs_with_cycles_missing_dependencies_or_two_leaves_are_refused() {
 }
 
 fn nonsense() -> Vec<Migration> {
-    let first =
-        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
+    let first = migration(
+        "0001_initial",
+        &[],
+        vec![Operation::CreateModel(CreateModel { model: model("Order").into() })],
+    );
     let nonsense = migration(
         "0002_ghost",
         &["0001_initial"],
@@ -384,7 +402,8 @@ fn migrations_another_run_applied_meanwhile_are_skipped_and_the_next_runs_its_ow
         .map(|number| {
             let previous = format!("{:04}_step", number - 1);
             let dependencies: Vec<&str> = if number == 1 { vec![] } else { vec![previous.as_str()] };
-            let create = Operation::CreateModel(CreateModel { model: model(&format!("Table{number}")) });
+            let create =
+                Operation::CreateModel(CreateModel { model: model(&format!("Table{number}")).into() });
             migration(&format!("{number:04}_step"), &dependencies, vec![create])
         })
         .collect();
@@ -417,8 +436,11 @@ fn migrations_another_run_applied_meanwhile_are_skipped_and_the_next_runs_its_ow
 /// differential test found SQLite sent `ALTER COLUMN .. DROP DEFAULT`).
 fn a_nullable_field_added_with_a_value_for_existing_rows_gets_it(database: &mut support::Database) {
     let connection = &mut database.connection;
-    let first =
-        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: model("Order") })]);
+    let first = migration(
+        "0001_initial",
+        &[],
+        vec![Operation::CreateModel(CreateModel { model: model("Order").into() })],
+    );
     migrate(connection, std::slice::from_ref(&first)).unwrap();
     connection.batch("INSERT INTO shop_order (label) VALUES ('first')").unwrap();
     let size = FieldSchema::new("size", ColumnType::Integer, true);
@@ -449,7 +471,8 @@ fn a_field_given_another_type_keeps_its_default_as_a_new_field_of_that_type_has_
     label.default = Some(oxutils::schema::Literal::Text("v3".into()));
     let mut order = model("Order");
     order.fields[1] = label.clone();
-    let first = migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: order })]);
+    let first =
+        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: order.into() })]);
     migrate(connection, std::slice::from_ref(&first)).unwrap();
     connection.batch("INSERT INTO shop_order (label) VALUES ('first')").unwrap();
 
@@ -462,7 +485,7 @@ fn a_field_given_another_type_keeps_its_default_as_a_new_field_of_that_type_has_
         &["0001_initial"],
         vec![
             Operation::AlterField(AlterField { model: "Order".into(), field: text, backfill: None }),
-            Operation::CreateModel(CreateModel { model: invoice }),
+            Operation::CreateModel(CreateModel { model: invoice.into() }),
         ],
     );
     migrate(connection, &[first, second]).unwrap();

@@ -125,8 +125,9 @@ fn migration(name: &str, dependencies: &[&str], operations: Vec<Operation>) -> M
 }
 
 fn migrations() -> Vec<Migration> {
-    let initial =
-        (0..TABLES).map(|number| Operation::CreateModel(CreateModel { model: node(number) })).collect();
+    let initial = (0..TABLES)
+        .map(|number| Operation::CreateModel(CreateModel { model: node(number).into() }))
+        .collect();
     let on = |number: usize| format!("Node{number}");
     let mut owner = FieldSchema::new("owner", ColumnType::BigInteger, true);
     owner.column = "owner_id".into();
@@ -583,7 +584,7 @@ fn a_failed_mysql_migration_says_how_far_it_got() {
     };
     let zero = || Target::Zero("shop".into());
     // A table, its composite index and its unique pair: three statements.
-    let create = || Operation::CreateModel(CreateModel { model: node(0) });
+    let create = || Operation::CreateModel(CreateModel { model: node(0).into() });
     let error = migrate(vec![create(), raw("SELEC 1", "SELECT 1")], Target::Latest).unwrap_err().to_string();
     assert!(
         error.starts_with(
@@ -648,7 +649,7 @@ fn a_plan_for_another_app_finishes_a_half_done_migration_first() {
             "0001_initial",
             vec![],
             vec![],
-            vec![Operation::CreateModel(CreateModel { model: post })],
+            vec![Operation::CreateModel(CreateModel { model: post.into() })],
         );
         Migration::parse("blog", &file.file_name(), &file.render()).unwrap()
     };
@@ -657,7 +658,7 @@ fn a_plan_for_another_app_finishes_a_half_done_migration_first() {
             migration(
                 "0001_initial",
                 &[],
-                vec![Operation::CreateModel(CreateModel { model: node(0) }), raw(forward, backward)],
+                vec![Operation::CreateModel(CreateModel { model: node(0).into() }), raw(forward, backward)],
             ),
             blog.clone(),
         ]
@@ -695,12 +696,18 @@ fn a_squash_of_a_half_done_migration_lets_the_originals_finish_it() {
                 migration(
                     "0001_initial",
                     &[],
-                    vec![Operation::CreateModel(CreateModel { model: node(0) }), raw(first, "SELECT 1")],
+                    vec![
+                        Operation::CreateModel(CreateModel { model: node(0).into() }),
+                        raw(first, "SELECT 1"),
+                    ],
                 ),
                 migration(
                     "0002_more",
                     &["0001_initial"],
-                    vec![Operation::CreateModel(CreateModel { model: node(1) }), raw(second, "SELECT 1")],
+                    vec![
+                        Operation::CreateModel(CreateModel { model: node(1).into() }),
+                        raw(second, "SELECT 1"),
+                    ],
                 ),
             ]
         };

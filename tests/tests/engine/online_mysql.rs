@@ -103,8 +103,8 @@ fn migrations() -> Vec<Migration> {
         vec![],
         vec![],
         vec![
-            Operation::CreateModel(CreateModel { model: owner.clone() }),
-            Operation::CreateModel(CreateModel { model: item }),
+            Operation::CreateModel(CreateModel { model: owner.clone().into() }),
+            Operation::CreateModel(CreateModel { model: item.into() }),
         ],
     )];
     for (number, change) in changes.into_iter().enumerate() {

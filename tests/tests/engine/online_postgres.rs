@@ -60,8 +60,8 @@ fn migration(name: &str, dependencies: &[&str], operations: Vec<Operation>) -> M
 /// safe form: an index, a foreign key, a CHECK, NOT NULL, a unique constraint.
 fn migrations() -> Vec<Migration> {
     let initial = vec![
-        Operation::CreateModel(CreateModel { model: owner() }),
-        Operation::CreateModel(CreateModel { model: item() }),
+        Operation::CreateModel(CreateModel { model: owner().into() }),
+        Operation::CreateModel(CreateModel { model: item().into() }),
     ];
     let mut size = FieldSchema::new("size", ColumnType::Integer, false);
     size.default = None;

@@ -73,8 +73,8 @@ fn no_row_is_lost_across_every_alteration() {
         vec![],
         vec![],
         vec![
-            Operation::CreateModel(CreateModel { model: parent() }),
-            Operation::CreateModel(CreateModel { model: child() }),
+            Operation::CreateModel(CreateModel { model: parent().into() }),
+            Operation::CreateModel(CreateModel { model: child().into() }),
         ],
     )];
     Executor::new(&mut connection, files.clone())

@@ -193,6 +193,11 @@ impl Operation {
     pub(crate) fn fold(&self, later: &Operation) -> Option<Folded> {
         self.change().fold(later)
     }
+
+    /// The fields the operation creates or changes.
+    pub(crate) fn fields(&self) -> Vec<&FieldSchema> {
+        self.change().fields()
+    }
 }
 
 /// The model `name` of `app` in `state`.

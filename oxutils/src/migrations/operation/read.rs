@@ -85,7 +85,7 @@ mod tests {
         };
         let field = FieldSchema::new("size", ColumnType::Integer, true);
         let operations = [
-            Operation::CreateModel(CreateModel { model }),
+            Operation::CreateModel(CreateModel { model: model.into() }),
             Operation::AddField(AddField { model: "Item".into(), field, backfill: None }),
             Operation::RunSql(RunSql {
                 forward: BackendSql {
