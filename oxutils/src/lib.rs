@@ -40,6 +40,7 @@ pub mod field;
 pub mod migrations;
 pub mod model;
 pub mod orm;
+mod process_end;
 pub mod schema;
 pub mod storage;
 pub mod testing;

@@ -88,15 +88,30 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
             "{}",
             if args.merge { "No conflicts detected to merge." } else { "No changes detected" }
         )?;
+        crate::process_end::discard(existing);
         return Ok(ExitCode::SUCCESS);
     }
     let graph =
         MigrationGraph::build(existing.into_iter().chain(new.iter().cloned()).collect(), &BTreeSet::new());
+    let code = explain_and_write(apps, args, &graph, &new, out)?;
+    crate::process_end::discard((graph, new));
+    Ok(code)
+}
+
+/// Shows the `new` migrations, with their costs on each backend and the lint's findings, from `graph`
+/// (the existing ones and the new), and writes them unless `args` says only to check or show.
+fn explain_and_write(
+    apps: &[App],
+    args: &MakeArgs,
+    graph: &Result<MigrationGraph, crate::migrations::GraphError>,
+    new: &[Migration],
+    out: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
     let lint_backend = super::lint::default_backend();
-    for migration in &new {
+    for migration in new {
         describe(migration, out)?;
         // One replay of the migration's history for its costs on each backend and for the lint.
-        let Ok(graph) = &graph else { continue };
+        let Ok(graph) = graph else { continue };
         let Ok(explained) = explain_migration_on(graph, &migration.key(), &COST_BACKENDS) else { continue };
         describe_costs(migration, &explained, out)?;
         // The lint's findings as warnings: the migration is written all the same.
@@ -113,7 +128,7 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
-    for migration in &new {
+    for migration in new {
         write(find_app(apps, &migration.app)?, migration, out)?;
     }
     Ok(ExitCode::SUCCESS)

@@ -65,8 +65,10 @@ pub const COMMAND_NAME_VARIABLE: &str = "OXI_COMMAND_NAME";
 /// Ignored where glibc is not the C library; a manage binary run directly can be given the same.
 pub const GLIBC_TUNABLES: &str = "glibc.malloc.hugetlb=1";
 
-/// Parses the process arguments and runs the command for `apps`.
+/// Parses the process arguments and runs the command for `apps`, as the process's last work: what the
+/// command built is left to the process's end instead of freed (see `process_end`).
 pub fn main(apps: &[App]) -> ExitCode {
+    crate::process_end::process_ends_after_command();
     run(apps, std::env::args_os())
 }
 

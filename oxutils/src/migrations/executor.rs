@@ -805,10 +805,12 @@ pub fn explain_migration_on(
 ) -> Result<Vec<Result<Vec<ExplainedStatement>, MigrateError>>, MigrateError> {
     let migration = graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
     let states = migration_states(graph, key)?;
-    Ok(backends
+    let explained = backends
         .iter()
         .map(|&backend| Ok(explained(planned(migration, &states, backend, false)?, &states, backend, false)))
-        .collect())
+        .collect();
+    crate::process_end::discard(states);
+    Ok(explained)
 }
 
 /// `planned` statements with their costs and transactions.

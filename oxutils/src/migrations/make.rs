@@ -236,6 +236,7 @@ pub fn make_migrations_in(
             ));
         }
     }
+    crate::process_end::discard((old, new, changes, plans));
     Ok(migrations)
 }
 

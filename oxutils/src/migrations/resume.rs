@@ -192,7 +192,7 @@ fn shape(tokens: &[Token<'_>]) -> Option<Check> {
             // The columns and constraints, then at most the table's comment.
             let after = closing(rest)?;
             matches!(&rest[after + 1..], [] | [Word("COMMENT"), Token::Text])
-                .then(|| Check::Effect(Effect::TableExists { table: table.clone() }))
+                .then(|| Check::Effect(Effect::TableExists { table: table.to_string() }))
         }
         [Word("CREATE"), Word("INDEX"), Name(name), Word("ON"), Name(table), Punct('('), columns @ ..] => {
             index_created(table, name, false, columns)
@@ -207,9 +207,11 @@ fn shape(tokens: &[Token<'_>]) -> Option<Check> {
             Punct('('),
             columns @ ..,
         ] => index_created(table, name, true, columns),
-        [Word("DROP"), Word("TABLE"), Name(table)] => effect(Effect::TableAbsent { table: table.clone() }),
+        [Word("DROP"), Word("TABLE"), Name(table)] => {
+            effect(Effect::TableAbsent { table: table.to_string() })
+        }
         [Word("DROP"), Word("INDEX"), Name(name), Word("ON"), Name(table)] => {
-            effect(Effect::IndexAbsent { table: table.clone(), name: name.clone() })
+            effect(Effect::IndexAbsent { table: table.to_string(), name: name.to_string() })
         }
         [Word("UPDATE"), ..] => Some(Check::Repeatable),
         [Word("ALTER"), Word("TABLE"), Name(table), change @ ..] => {
@@ -217,22 +219,22 @@ fn shape(tokens: &[Token<'_>]) -> Option<Check> {
             if top_level_commas(change) {
                 return None;
             }
-            let table = table.clone();
+            let table = table.to_string();
             match change {
                 [Word("ADD"), Word("COLUMN"), Name(column), _, ..] => {
-                    effect(Effect::ColumnExists { table, column: column.clone() })
+                    effect(Effect::ColumnExists { table, column: column.to_string() })
                 }
                 [Word("DROP"), Word("COLUMN"), Name(column)] => {
-                    effect(Effect::ColumnAbsent { table, column: column.clone() })
+                    effect(Effect::ColumnAbsent { table, column: column.to_string() })
                 }
                 [Word("RENAME"), Word("COLUMN"), Name(from), Word("TO"), Name(to)] => {
-                    effect(Effect::ColumnRenamed { table, from: from.clone(), to: to.clone() })
+                    effect(Effect::ColumnRenamed { table, from: from.to_string(), to: to.to_string() })
                 }
                 [Word("RENAME"), Word("TO"), Name(to)] => {
-                    effect(Effect::TableRenamed { from: table, to: to.clone() })
+                    effect(Effect::TableRenamed { from: table, to: to.to_string() })
                 }
                 [Word("RENAME"), Word("INDEX"), Name(from), Word("TO"), Name(to)] => {
-                    effect(Effect::IndexRenamed { table, from: from.clone(), to: to.clone() })
+                    effect(Effect::IndexRenamed { table, from: from.to_string(), to: to.to_string() })
                 }
                 [
                     Word("ADD"),
@@ -242,23 +244,26 @@ fn shape(tokens: &[Token<'_>]) -> Option<Check> {
                     Word("KEY"),
                     Punct('('),
                     ..,
-                ] => effect(Effect::ConstraintExists { table, name: name.clone(), kind: ForeignKey }),
+                ] => effect(Effect::ConstraintExists { table, name: name.to_string(), kind: ForeignKey }),
                 [Word("ADD"), Word("CONSTRAINT"), Name(name), Word("CHECK"), Punct('('), ..] => {
-                    effect(Effect::ConstraintExists { table, name: name.clone(), kind: CheckConstraint })
+                    effect(Effect::ConstraintExists { table, name: name.to_string(), kind: CheckConstraint })
                 }
                 [Word("DROP"), Word("FOREIGN"), Word("KEY"), Name(name)] => {
-                    effect(Effect::ConstraintAbsent { table, name: name.clone(), kind: ForeignKey })
+                    effect(Effect::ConstraintAbsent { table, name: name.to_string(), kind: ForeignKey })
                 }
                 [Word("DROP"), Word("CONSTRAINT"), Name(name)] => {
-                    effect(Effect::ConstraintAbsent { table, name: name.clone(), kind: CheckConstraint })
+                    effect(Effect::ConstraintAbsent { table, name: name.to_string(), kind: CheckConstraint })
                 }
                 [Word("ADD"), Word("UNIQUE"), Punct('('), Name(column), Punct(')')] => {
-                    let index =
-                        MysqlIndex { name: column.clone(), unique: true, columns: vec![column.clone()] };
+                    let index = MysqlIndex {
+                        name: column.to_string(),
+                        unique: true,
+                        columns: vec![column.to_string()],
+                    };
                     effect(Effect::IndexExists { table, index })
                 }
                 [Word("DROP"), Word("INDEX"), Name(name)] => {
-                    effect(Effect::IndexAbsent { table, name: name.clone() })
+                    effect(Effect::IndexAbsent { table, name: name.to_string() })
                 }
                 [Word("MODIFY"), Word("COLUMN"), Name(_), _, ..]
                 | [Word("ALTER"), Word("COLUMN"), Name(_), Word("DROP"), Word("DEFAULT")] => {

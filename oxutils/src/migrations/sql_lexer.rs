@@ -3,13 +3,15 @@
 //! a few fixed shapes; reading them back from the text keeps one source of SQL (the schema editor) and lets a
 //! user's `run_sql` get the same treatment where it has one of those shapes.
 
+use std::borrow::Cow;
+
 /// One token of a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Token<'a> {
     /// A keyword, type name or number, as written.
     Word(&'a str),
-    /// A quoted name, unquoted.
-    Name(String),
+    /// A quoted name, unquoted: borrowed from the statement unless it had a quote or escape in it.
+    Name(Cow<'a, str>),
     /// A string literal; its text never matters here.
     Text,
     Punct(char),
@@ -52,7 +54,15 @@ pub(crate) fn tokens(statement: &str, name_quote: char) -> Option<Vec<Token<'_>>
 
 /// The text between `quote` and its closing one at the start of `text`, a doubled quote or (`backslash`)
 /// a backslash escaping the next character, and the length taken.
-fn quoted(text: &str, quote: char, backslash: bool) -> Option<(String, usize)> {
+fn quoted(text: &str, quote: char, backslash: bool) -> Option<(Cow<'_, str>, usize)> {
+    // Most names have no quote or escape inside: they are the text up to the closing quote. (Copying each
+    // one character by character was a seventh of `makemigrations` explaining a change to 500 models.)
+    let inner = &text[quote.len_utf8()..];
+    let end = inner.find(|c: char| c == quote || (backslash && c == '\\'))?;
+    let after = &inner[end..];
+    if after.starts_with(quote) && !after[quote.len_utf8()..].starts_with(quote) {
+        return Some((Cow::Borrowed(&inner[..end]), quote.len_utf8() + end + quote.len_utf8()));
+    }
     let mut unquoted = String::new();
     let mut chars = text.char_indices().skip(1).peekable();
     while let Some((at, c)) = chars.next() {
@@ -63,7 +73,7 @@ fn quoted(text: &str, quote: char, backslash: bool) -> Option<(String, usize)> {
                     chars.next();
                     unquoted.push(quote);
                 } else {
-                    return Some((unquoted, at + 1));
+                    return Some((Cow::Owned(unquoted), at + c.len_utf8()));
                 }
             }
             c => unquoted.push(c),
@@ -109,7 +119,7 @@ pub(crate) fn name_list(tokens: &[Token<'_>]) -> Option<Vec<String>> {
     let mut found = Vec::new();
     for (position, token) in names.iter().enumerate() {
         match token {
-            Token::Name(column) if position % 2 == 0 => found.push(column.clone()),
+            Token::Name(column) if position % 2 == 0 => found.push(column.to_string()),
             Token::Punct(',') if position % 2 == 1 => {}
             _ => return None,
         }
@@ -118,4 +128,31 @@ pub(crate) fn name_list(tokens: &[Token<'_>]) -> Option<Vec<String>> {
         return None;
     }
     Some(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Token, tokens};
+
+    fn names(statement: &str, quote: char) -> Option<Vec<String>> {
+        let tokens = tokens(statement, quote)?;
+        Some(
+            tokens
+                .into_iter()
+                .filter_map(|token| match token {
+                    Token::Name(name) => Some(name.into_owned()),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn names_are_unquoted_with_their_doubled_quotes_and_escapes() {
+        assert_eq!(names(r#"ALTER TABLE "a" ADD "b""c" int"#, '"'), Some(vec!["a".into(), "b\"c".into()]));
+        assert_eq!(names("ALTER TABLE `é` ADD `x``y` int", '`'), Some(vec!["é".into(), "x`y".into()]));
+        // On MySQL a backslash escapes in a string, which is skipped whole.
+        assert_eq!(names(r"UPDATE `t` SET `c` = 'it\'s'", '`'), Some(vec!["t".into(), "c".into()]));
+        assert_eq!(names(r#"DROP TABLE "t"#, '"'), None);
+    }
 }

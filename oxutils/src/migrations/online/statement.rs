@@ -187,7 +187,7 @@ fn optional<'t, 'a>(tokens: &'t [Token<'a>], words: &[&str]) -> (bool, &'t [Toke
 
 fn name(token: Option<&Token<'_>>) -> Option<String> {
     match token? {
-        Token::Name(name) => Some(name.clone()),
+        Token::Name(name) => Some(name.to_string()),
         Token::Word(word) => Some((*word).to_owned()),
         _ => None,
     }

@@ -24,7 +24,7 @@ pub struct AddField {
 impl Change for AddField {
     fn state_forwards(&self, app: &str, state: &mut ProjectState) -> Result<(), StateError> {
         let AddField { model, field, .. } = self;
-        if model_mut(state, app, model)?.field(&field.name).is_some() {
+        if model_in(state, app, model)?.field(&field.name).is_some() {
             return Err(StateError::FieldExists {
                 app: app.to_owned(),
                 model: model.clone(),
