@@ -805,10 +805,18 @@ pub fn explain_migration_on(
 ) -> Result<Vec<Result<Vec<ExplainedStatement>, MigrateError>>, MigrateError> {
     let migration = graph.migration(key).ok_or_else(|| GraphError::UnknownMigration(key.clone()))?;
     let states = migration_states(graph, key)?;
-    let explained = backends
-        .iter()
-        .map(|&backend| Ok(explained(planned(migration, &states, backend, false)?, &states, backend, false)))
-        .collect();
+    let explain = |backend| Ok(explained(planned(migration, &states, backend, false)?, &states, backend, false));
+    // Each backend's statements and costs on a thread of its own: at 500 models, writing and reading back
+    // 1,500 statements was a quarter of `makemigrations`.
+    let explained = std::thread::scope(|scope| {
+        let others: Vec<_> =
+            backends.iter().skip(1).map(|&backend| scope.spawn(move || explain(backend))).collect();
+        let first = backends.first().map(|&backend| explain(backend));
+        first
+            .into_iter()
+            .chain(others.into_iter().map(|other| other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
+            .collect()
+    });
     crate::process_end::discard(states);
     Ok(explained)
 }

@@ -215,6 +215,10 @@ pub(crate) fn auto_name(number: u32, operations: &[Operation], initial: bool) ->
 /// `core.autocrlf` on Windows) is the same file, not an edited one. Files with `\n` hash as they always did.
 pub fn checksum(text: &str) -> String {
     let mut hasher = Sha256::new();
+    if !text.contains('\r') {
+        hasher.update(text.as_bytes());
+        return hex_digest(hasher);
+    }
     let mut lines = text.split("\r\n").peekable();
     while let Some(line) = lines.next() {
         hasher.update(line.as_bytes());
@@ -222,6 +226,10 @@ pub fn checksum(text: &str) -> String {
             hasher.update(b"\n");
         }
     }
+    hex_digest(hasher)
+}
+
+fn hex_digest(hasher: Sha256) -> String {
     hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
