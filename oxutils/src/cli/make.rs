@@ -6,8 +6,9 @@ use crate::dialect::Backend;
 use crate::migrations::Work;
 use crate::migrations::{
     CreateModel, ExplainedStatement, InteractiveQuestioner, MigrateError, Migration, MigrationGraph,
-    NonInteractiveQuestioner, Questioner, empty_migration, existing_graph, explain_migration_on,
-    make_migrations_in, merge_migrations, squash,
+    NonInteractiveQuestioner, ProjectState, Questioner, empty_migration, existing_graph,
+    explain_migration_after, explain_migration_on, make_migrations_from, merge_migrations, replayed_state,
+    squash,
 };
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -54,6 +55,8 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
         find_app(apps, label)?;
     }
     let mut existing = load_all(apps)?;
+    // What the existing migrations replay to, when the diff made it.
+    let mut replayed = None;
     let new = if args.merge {
         merge_migrations(existing.clone())?
     } else if args.empty {
@@ -77,7 +80,10 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
             Box::new(InteractiveQuestioner::new(std::io::stdin().lock(), std::io::stdout()).refusing_at_end())
         };
         let graph = existing_graph(existing)?;
-        let mut new = make_migrations_in(&models, &graph, &only, args.name.as_deref(), questioner.as_mut())?;
+        let old = replayed_state(&graph)?;
+        let mut new =
+            make_migrations_from(&models, &graph, &old, &only, args.name.as_deref(), questioner.as_mut())?;
+        replayed = Some(old);
         existing = graph.into_migrations().collect();
         depend_on_audit_log(&mut new, &existing);
         new
@@ -88,14 +94,48 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
             "{}",
             if args.merge { "No conflicts detected to merge." } else { "No changes detected" }
         )?;
-        crate::process_end::discard(existing);
+        crate::process_end::discard((existing, replayed));
         return Ok(ExitCode::SUCCESS);
     }
+    let existing_count = existing.len();
     let graph =
         MigrationGraph::build(existing.into_iter().chain(new.iter().cloned()).collect(), &BTreeSet::new());
-    let code = explain_and_write(apps, args, &graph, &new, out)?;
-    crate::process_end::discard((graph, new));
+    let history = History { graph: &graph, replayed: replayed.as_ref(), existing_count, new: &new };
+    let code = explain_and_write(apps, args, &history, out)?;
+    crate::process_end::discard((graph, new, replayed));
     Ok(code)
+}
+
+/// The new migrations in the history they join, for explaining each one.
+struct History<'a> {
+    /// The existing migrations and the new ones.
+    graph: &'a Result<MigrationGraph, crate::migrations::GraphError>,
+    /// What the existing ones replay to, if the diff replayed them.
+    replayed: Option<&'a ProjectState>,
+    existing_count: usize,
+    new: &'a [Migration],
+}
+
+impl History<'_> {
+    /// `migration`'s statements and costs on each of `COST_BACKENDS`, from the replayed state when the
+    /// migration follows every existing migration and no other new one (one app changed, as is usual).
+    #[allow(clippy::type_complexity)]
+    fn explain(&self, migration: &Migration) -> Option<Vec<Result<Vec<ExplainedStatement>, MigrateError>>> {
+        let graph = self.graph.as_ref().ok()?;
+        let key = migration.key();
+        let follows_every_existing = graph.forwards_plan(&key).is_ok_and(|plan| {
+            let others_new =
+                self.new.iter().filter(|other| other.key() != key && plan.contains(&other.key()));
+            plan.len() == self.existing_count + 1 && others_new.count() == 0
+        });
+        match self.replayed {
+            Some(before) if follows_every_existing => {
+                explain_migration_after(before, migration, &COST_BACKENDS)
+            }
+            _ => explain_migration_on(graph, &key, &COST_BACKENDS),
+        }
+        .ok()
+    }
 }
 
 /// Shows the `new` migrations, with their costs on each backend and the lint's findings, from `graph`
@@ -103,16 +143,15 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
 fn explain_and_write(
     apps: &[App],
     args: &MakeArgs,
-    graph: &Result<MigrationGraph, crate::migrations::GraphError>,
-    new: &[Migration],
+    history: &History<'_>,
     out: &mut dyn Write,
 ) -> Result<ExitCode, CliError> {
+    let new = history.new;
     let lint_backend = super::lint::default_backend();
     for migration in new {
         describe(migration, out)?;
-        // One replay of the migration's history for its costs on each backend and for the lint.
-        let Ok(graph) = graph else { continue };
-        let Ok(explained) = explain_migration_on(graph, &migration.key(), &COST_BACKENDS) else { continue };
+        // At most one replay of the migration's history for its costs on each backend and for the lint.
+        let Some(explained) = history.explain(migration) else { continue };
         describe_costs(migration, &explained, out)?;
         // The lint's findings as warnings: the migration is written all the same.
         let position = COST_BACKENDS.iter().position(|&backend| backend == lint_backend);

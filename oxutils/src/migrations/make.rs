@@ -107,13 +107,34 @@ pub fn make_migrations_in(
     name: Option<&str>,
     questioner: &mut dyn Questioner,
 ) -> Result<Vec<Migration>, MakeError> {
-    let old = final_state(graph)?;
+    let old = replayed_state(graph)?;
+    let new = make_migrations_from(models, graph, &old, apps, name, questioner)?;
+    crate::process_end::discard(old);
+    Ok(new)
+}
+
+/// What the migrations of `graph` replay to: the state [`make_migrations_from`] diffs the models against.
+pub fn replayed_state(graph: &MigrationGraph) -> Result<ProjectState, MakeError> {
+    final_state(graph)
+}
+
+/// [`make_migrations_in`] against `old`, the state `graph` replays to ([`replayed_state`]), for a caller
+/// that goes on to use it: `makemigrations` explains a new migration that follows every existing one from
+/// it, instead of replaying the history again.
+pub fn make_migrations_from(
+    models: &[&ModelSchema],
+    graph: &MigrationGraph,
+    old: &ProjectState,
+    apps: &[&str],
+    name: Option<&str>,
+    questioner: &mut dyn Questioner,
+) -> Result<Vec<Migration>, MakeError> {
     let conflicts = graph.conflicts();
     if !conflicts.is_empty() {
         return Err(MakeError::Conflict(conflicts));
     }
     let new = ProjectState::from_models(models.iter().copied());
-    let mut changes = detect(&old, &new, questioner).map_err(MakeError::Question)?;
+    let mut changes = detect(old, &new, questioner).map_err(MakeError::Question)?;
     if !apps.is_empty() {
         changes.retain(|app, _| apps.contains(&app.as_str()));
     }
@@ -152,7 +173,7 @@ pub fn make_migrations_in(
             // The deleted models' keys to other apps go in the first migration, as Django removes them
             // before the delete: two apps deleting models that point at each other then each wait for the
             // other's first migration, not for its deletes (a cycle).
-            main.extend(deletes.iter().flat_map(|delete| keys_to_other_apps(&old, app, delete)));
+            main.extend(deletes.iter().flat_map(|delete| keys_to_other_apps(old, app, delete)));
             (main, deletes)
         } else {
             (change.operations.clone(), Vec::new())
@@ -236,7 +257,7 @@ pub fn make_migrations_in(
             ));
         }
     }
-    crate::process_end::discard((old, new, changes, plans));
+    crate::process_end::discard((new, changes, plans));
     Ok(migrations)
 }
 

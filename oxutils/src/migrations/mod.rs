@@ -34,12 +34,13 @@ pub use autodetector::{AppChanges, detect};
 pub use data::{DataFunction, DataMigration, Historical};
 pub use executor::{
     Executor, ExplainedStatement, Interrupted, MigrateError, MigrateOptions, Progress, StatementsDone, Step,
-    Target, explain_migration, explain_migration_on, migration_sql,
+    Target, explain_migration, explain_migration_after, explain_migration_on, migration_sql,
 };
 pub use file::{Acknowledged, FileProblem, Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};
 pub use make::{
-    MakeError, empty_migration, existing_graph, make_migrations, make_migrations_in, merge_migrations,
+    MakeError, empty_migration, existing_graph, make_migrations, make_migrations_from, make_migrations_in,
+    merge_migrations, replayed_state,
 };
 pub use online::cost::{Algorithm, Cost, PostgresLock, Work};
 pub use operation::{

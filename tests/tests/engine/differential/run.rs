@@ -16,7 +16,7 @@ use oxutils::migrations::{
     AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, AlterModelTable, CreateModel,
     DeleteModel, Executor, MigrateOptions, Migration, MigrationGraph, MigrationKey, Operation,
     RemoveConstraint, RemoveField, RemoveIndex, RenameField, RenameModel, RunRust, RunSql, Target,
-    make_migrations, squash,
+    existing_graph, explain_migration_after, explain_migration_on, make_migrations, replayed_state, squash,
 };
 use oxutils::schema::ModelSchema;
 use std::collections::{BTreeMap, BTreeSet};
@@ -280,6 +280,7 @@ impl<'s> History<'s> {
         if !missed.is_empty() {
             return Err(self.fail("makemigrations", format!("renames never asked about: {missed:?}")));
         }
+        self.explained_alike(&new)?;
         for migration in &new {
             self.summary.migrations += 1;
             for operation in &migration.operations {
@@ -345,6 +346,37 @@ impl<'s> History<'s> {
             .unwrap_or(if self.server.backend() == Backend::Sqlite { 1 } else { 3 })
             .max(1);
         self.step % every == every - 1 || self.step + 1 == self.steps
+    }
+
+    /// `makemigrations` explains a new migration that follows every existing one from the state its diff
+    /// replayed (`explain_migration_after`) instead of replaying the history again
+    /// (`explain_migration_on`): both must give the same statements and costs, on every backend.
+    fn explained_alike(&self, new: &[Migration]) -> Result<(), Box<Failure>> {
+        const BACKENDS: [Backend; 3] = [Backend::Postgres, Backend::Mysql, Backend::Sqlite];
+        let existing = existing_graph(self.files.clone()).map_err(|e| self.fail("explain", e))?;
+        let replayed = replayed_state(&existing).map_err(|e| self.fail("explain", e))?;
+        let all: Vec<Migration> = self.files.iter().chain(new).cloned().collect();
+        let graph = MigrationGraph::build(all, &BTreeSet::new()).map_err(|e| self.fail("explain", e))?;
+        let new_keys: BTreeSet<MigrationKey> = new.iter().map(Migration::key).collect();
+        for migration in new {
+            let key = migration.key();
+            let plan = graph.forwards_plan(&key).map_err(|e| self.fail("explain", e))?;
+            let others_new = plan.iter().filter(|other| **other != key && new_keys.contains(*other)).count();
+            if plan.len() != self.files.len() + 1 || others_new > 0 {
+                continue;
+            }
+            let after = explain_migration_after(&replayed, migration, &BACKENDS);
+            let on = explain_migration_on(&graph, &key, &BACKENDS);
+            if format!("{after:?}") != format!("{on:?}") {
+                return Err(self.fail(
+                    "explain",
+                    format!(
+                        "{key} explained from the replayed state:\n{after:#?}\nfrom its history:\n{on:#?}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The statements the step's new migrations run, for the report of a failure.
