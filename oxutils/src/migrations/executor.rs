@@ -1099,6 +1099,8 @@ fn run_resumable(
     // The statements from the one recorded last up to the first whose effect is missing ran before the
     // process died; a statement that failed (`refused`) did not run.
     let mut uncertain = begun.is_some() && !recorded.refused.contains(&key);
+    // Read at the first statement in doubt; nothing runs while statements are in doubt.
+    let mut catalog: Option<resume::Catalog> = None;
     let mut run = resume::Run::default();
     for (index, statement) in statements.iter().enumerate().skip(begun.unwrap_or(0)) {
         let stopped = |error| Stopped { error, progress: progress(index) };
@@ -1110,7 +1112,13 @@ fn run_resumable(
             uncertain = false;
         }
         let done = match &check {
-            resume::Check::Effect(effect) if uncertain => effect.is_present(connection).map_err(stopped)?,
+            resume::Check::Effect(effect) if uncertain => {
+                let catalog = match &mut catalog {
+                    Some(catalog) => catalog,
+                    None => catalog.insert(resume::Catalog::read(connection).map_err(stopped)?),
+                };
+                effect.is_present_in(catalog)
+            }
             _ => false,
         };
         if done {
