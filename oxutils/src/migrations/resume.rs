@@ -339,6 +339,32 @@ mod tests {
     }
 
     #[test]
+    fn the_catalog_finds_a_table_as_mysql_compares_names() {
+        let table = MysqlTable {
+            name: "Shop_Node".into(),
+            comment: String::new(),
+            columns: vec![crate::migrations::introspect::MysqlColumn {
+                name: "id".into(),
+                column_type: "bigint(20)".into(),
+                nullable: false,
+                default: None,
+                extra: String::new(),
+                comment: String::new(),
+            }],
+            indexes: Vec::new(),
+            constraints: Vec::new(),
+        };
+        let catalog = Catalog { tables: BTreeMap::from([(table.name.clone(), table)]) };
+        let exists = |table: &str| Effect::TableExists { table: table.into() }.is_present_in(&catalog);
+        assert!(exists("Shop_Node") && exists("shop_node"));
+        assert!(!exists("shop_item"));
+        let column = |column: &str| {
+            Effect::ColumnExists { table: "shop_node".into(), column: column.into() }.is_present_in(&catalog)
+        };
+        assert!(column("id") && !column("size"));
+    }
+
+    #[test]
     fn each_shape_reads_back_as_its_effect() {
         let cases = [
             (
