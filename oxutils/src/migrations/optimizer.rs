@@ -8,11 +8,11 @@ use std::collections::{BTreeSet, HashMap};
 
 /// The operations with adjacent ones on the same model folded together, in the same order otherwise.
 ///
-/// An operation folds into the latest earlier one that it may not move back across (see [`Positions`]), or into
-/// none: every fold is between two operations on the same model, which block each other, so no earlier
-/// operation can be reached. [`Positions`] finds that latest blocking operation from what each operation
-/// names, instead of testing every earlier one: the test made `makemigrations` quadratic (a fifth of a
-/// change to 500 models).
+/// An operation folds into the latest earlier one that it may not move back across (see `Positions`
+/// below), or into none: every fold is between two operations on the same model, which block each other,
+/// so no earlier operation can be reached. `Positions` finds that latest blocking operation from what each
+/// operation names, instead of testing every earlier one: the test made `makemigrations` quadratic (a
+/// fifth of a change to 500 models).
 pub fn optimize(operations: Vec<Operation>) -> Vec<Operation> {
     let mut result: Vec<Option<Operation>> = Vec::with_capacity(operations.len());
     let mut positions = Positions::default();
