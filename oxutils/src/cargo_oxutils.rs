@@ -108,6 +108,14 @@ fn run(args: &OxutilsArgs) -> Result<ExitCode, CargoOxutilsError> {
             manifest: target.manifest,
         });
     }
+    let mut command = manage_command(args, &target, std::env::var_os("GLIBC_TUNABLES").is_some());
+    let status = command.status().map_err(|error| CargoOxutilsError::Spawn(error.to_string()))?;
+    Ok(ExitCode::from(status.code().map_or(1, |code| u8::try_from(code).unwrap_or(1))))
+}
+
+/// `cargo run` of `target`'s manage binary with `args`' command; with glibc's heap in huge pages
+/// ([`crate::cli::GLIBC_TUNABLES`]) unless the user set `GLIBC_TUNABLES` (`tunables_set`).
+fn manage_command(args: &OxutilsArgs, target: &Target, tunables_set: bool) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command.arg("run");
@@ -133,11 +141,10 @@ fn run(args: &OxutilsArgs) -> Result<ExitCode, CargoOxutilsError> {
     command.args(&args.command);
     // The manage binary's usage lines then read `cargo oxutils ...`, as the user typed it.
     command.env(crate::cli::COMMAND_NAME_VARIABLE, "cargo oxutils");
-    if std::env::var_os("GLIBC_TUNABLES").is_none() {
+    if !tunables_set {
         command.env("GLIBC_TUNABLES", crate::cli::GLIBC_TUNABLES);
     }
-    let status = command.status().map_err(|error| CargoOxutilsError::Spawn(error.to_string()))?;
-    Ok(ExitCode::from(status.code().map_or(1, |code| u8::try_from(code).unwrap_or(1))))
+    command
 }
 
 fn find_target(args: &OxutilsArgs) -> Result<Target, CargoOxutilsError> {
@@ -336,4 +343,48 @@ fn init(target: &Target) -> Result<(), CargoOxutilsError> {
     }
     println!("next: `cargo oxutils makemigrations`, then `cargo oxutils migrate`");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OxutilsArgs, Target, manage_command};
+    use std::ffi::{OsStr, OsString};
+    use std::path::PathBuf;
+
+    fn target() -> Target {
+        Target {
+            package: "shop".into(),
+            binary: "manage".into(),
+            manifest: PathBuf::from("/nowhere/shop/Cargo.toml"),
+            has_binary: true,
+            library: Some("shop".into()),
+            other_binary: None,
+            target_directory: PathBuf::from("/nowhere/target"),
+        }
+    }
+
+    #[test]
+    fn the_manage_binary_runs_with_glibcs_heap_in_huge_pages_unless_the_user_chose() {
+        let args = OxutilsArgs {
+            package: None,
+            manifest_path: None,
+            release: false,
+            command: vec!["migrate".into(), "shop".into()],
+        };
+        let tunables = |user_set: bool| {
+            let command = manage_command(&args, &target(), user_set);
+            command
+                .get_envs()
+                .find(|(name, _)| *name == "GLIBC_TUNABLES")
+                .map(|(_, value)| value.map(OsStr::to_owned))
+        };
+        assert_eq!(tunables(false), Some(Some(OsString::from(crate::cli::GLIBC_TUNABLES))));
+        // Left to the environment the user set it in.
+        assert_eq!(tunables(true), None);
+        let command = manage_command(&args, &target(), false);
+        let arguments: Vec<&OsStr> = command.get_args().collect();
+        let tail = arguments.iter().skip_while(|argument| **argument != "--").copied().collect::<Vec<_>>();
+        assert_eq!(tail, ["--", "migrate", "shop"]);
+        assert!(arguments.windows(2).any(|pair| pair == ["--bin", "manage"]), "{arguments:?}");
+    }
 }
