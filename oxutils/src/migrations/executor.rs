@@ -817,15 +817,7 @@ pub fn explain_migration_after(
     migration: &Migration,
     backends: &[Backend],
 ) -> Result<Vec<Result<Vec<ExplainedStatement>, MigrateError>>, MigrateError> {
-    let mut states = Vec::with_capacity(migration.operations.len() + 1);
-    states.push(before.clone());
-    let mut state = before.clone();
-    for operation in &migration.operations {
-        operation
-            .state_forwards(&migration.app, &mut state)
-            .map_err(|error| MigrateError::State { migration: migration.key(), error: Box::new(error) })?;
-        states.push(state.clone());
-    }
+    let states = replay::operation_states(before, migration).map_err(replay_error)?;
     Ok(explain_states(migration, states, backends))
 }
 

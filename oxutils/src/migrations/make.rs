@@ -69,7 +69,7 @@ impl std::error::Error for MakeError {
 /// What the existing migrations replay to, with their graph.
 pub fn replay(existing: Vec<Migration>) -> Result<(MigrationGraph, ProjectState), MakeError> {
     let graph = existing_graph(existing)?;
-    let state = final_state(&graph)?;
+    let state = replayed_state(&graph)?;
     Ok((graph, state))
 }
 
@@ -77,13 +77,6 @@ pub fn replay(existing: Vec<Migration>) -> Result<(MigrationGraph, ProjectState)
 /// range, since on disk all or none of it is "applied".
 pub fn existing_graph(existing: Vec<Migration>) -> Result<MigrationGraph, MakeError> {
     MigrationGraph::build(existing, &BTreeSet::new()).map_err(MakeError::Graph)
-}
-
-fn final_state(graph: &MigrationGraph) -> Result<ProjectState, MakeError> {
-    replay::final_state(graph).map_err(|error| match error {
-        ReplayError::Unknown(key) => MakeError::Graph(GraphError::UnknownMigration(key)),
-        ReplayError::State { migration, error } => MakeError::State { migration, error },
-    })
 }
 
 /// The new migrations that bring the existing ones in line with `models`, for `apps` (all when empty).
@@ -115,7 +108,10 @@ pub fn make_migrations_in(
 
 /// What the migrations of `graph` replay to: the state [`make_migrations_from`] diffs the models against.
 pub fn replayed_state(graph: &MigrationGraph) -> Result<ProjectState, MakeError> {
-    final_state(graph)
+    replay::final_state(graph).map_err(|error| match error {
+        ReplayError::Unknown(key) => MakeError::Graph(GraphError::UnknownMigration(key)),
+        ReplayError::State { migration, error } => MakeError::State { migration, error },
+    })
 }
 
 /// [`make_migrations_in`] against `old`, the state `graph` replays to ([`replayed_state`]), for a caller

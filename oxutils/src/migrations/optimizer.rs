@@ -57,7 +57,7 @@ impl Positions {
         let latest = |sets: &HashMap<String, BTreeSet<usize>>, name: &str| {
             sets.get(name).and_then(|positions| positions.last().copied())
         };
-        let referenced = referenced_models(later).filter_map(|target| latest(&self.on, target));
+        let referenced = later.referenced_models().filter_map(|target| latest(&self.on, target));
         self.unscoped.last().copied().into_iter().chain(latest(&self.touching, model)).chain(referenced).max()
     }
 
@@ -68,7 +68,7 @@ impl Positions {
             return;
         };
         self.on.entry(model.to_owned()).or_default().insert(position);
-        for name in std::iter::once(model).chain(referenced_models(operation)) {
+        for name in std::iter::once(model).chain(operation.referenced_models()) {
             self.touching.entry(name.to_owned()).or_default().insert(position);
         }
     }
@@ -85,19 +85,10 @@ impl Positions {
             }
         };
         remove(&mut self.on, model);
-        for name in std::iter::once(model).chain(referenced_models(operation)) {
+        for name in std::iter::once(model).chain(operation.referenced_models()) {
             remove(&mut self.touching, name);
         }
     }
-}
-
-/// The models `operation`'s foreign keys point at, by name (of any app, as
-/// [`Operation::references_model`] compares them).
-fn referenced_models(operation: &Operation) -> impl Iterator<Item = &str> {
-    operation
-        .fields()
-        .into_iter()
-        .filter_map(|field| field.foreign_key.as_ref().map(|key| key.to_model.as_str()))
 }
 
 #[cfg(test)]

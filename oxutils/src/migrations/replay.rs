@@ -104,18 +104,40 @@ pub(crate) fn wanted_order(graph: &MigrationGraph, wanted: &BTreeSet<MigrationKe
     graph.ordered().into_iter().filter(|key| wanted.contains(key)).collect()
 }
 
+/// The state before each operation of `migration` and after its last, from `before`, the state its
+/// ancestors replay to (which `makemigrations` has from its diff).
+pub(crate) fn operation_states(
+    before: &ProjectState,
+    migration: &Migration,
+) -> Result<Vec<ProjectState>, ReplayError> {
+    let mut states = Vec::with_capacity(migration.operations.len() + 1);
+    states.push(before.clone());
+    let mut state = before.clone();
+    apply_migration(migration, &mut state, |after| states.push(after.clone()))?;
+    Ok(states)
+}
+
 /// Applies migration `key`'s operations to `state`, handing the state after each to `after`.
 fn apply(
     graph: &MigrationGraph,
     key: &MigrationKey,
     state: &mut ProjectState,
-    mut after: impl FnMut(&ProjectState),
+    after: impl FnMut(&ProjectState),
 ) -> Result<(), ReplayError> {
     let migration = graph.migration(key).ok_or_else(|| ReplayError::Unknown(key.clone()))?;
+    apply_migration(migration, state, after)
+}
+
+/// Applies `migration`'s operations to `state`, handing the state after each to `after`.
+fn apply_migration(
+    migration: &Migration,
+    state: &mut ProjectState,
+    mut after: impl FnMut(&ProjectState),
+) -> Result<(), ReplayError> {
     for operation in &migration.operations {
         operation
             .state_forwards(&migration.app, state)
-            .map_err(|error| ReplayError::State { migration: key.clone(), error: Box::new(error) })?;
+            .map_err(|error| ReplayError::State { migration: migration.key(), error: Box::new(error) })?;
         after(state);
     }
     Ok(())

@@ -168,9 +168,13 @@ impl Operation {
     /// Whether a foreign key this operation creates or changes points at `model` (of any app: the name is
     /// what the optimizer compares, and a false match only keeps two operations in order).
     pub fn references_model(&self, model: &str) -> bool {
-        let points_at =
-            |field: &&FieldSchema| field.foreign_key.as_ref().is_some_and(|to| to.to_model == model);
-        self.change().fields().iter().any(points_at)
+        self.referenced_models().any(|target| target == model)
+    }
+
+    /// The models the foreign keys this operation creates or changes point at, by name (of any app).
+    pub(crate) fn referenced_models(&self) -> impl Iterator<Item = &str> {
+        let fields = self.change().fields();
+        fields.into_iter().filter_map(|field| field.foreign_key.as_ref().map(|key| key.to_model.as_str()))
     }
 
     /// Whether the operation can run backwards.
@@ -192,11 +196,6 @@ impl Operation {
     /// This operation and `later` as one or none, if they fold.
     pub(crate) fn fold(&self, later: &Operation) -> Option<Folded> {
         self.change().fold(later)
-    }
-
-    /// The fields the operation creates or changes.
-    pub(crate) fn fields(&self) -> Vec<&FieldSchema> {
-        self.change().fields()
     }
 }
 
