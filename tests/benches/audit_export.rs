@@ -189,6 +189,7 @@ fn child(approach: &str, database: &str, endpoint: &str) {
         custom_domain: None,
         force_path_style: true,
         part_size: 8 * 1024 * 1024,
+        max_attempts: 3,
     })
     .unwrap();
     let mut connection = Connection::open(database).unwrap();

@@ -18,6 +18,10 @@ pub struct Settings {
     pub s3_region: String,
     /// `OXI_S3_ENDPOINT_URL`: an S3-compatible server instead of AWS.
     pub s3_endpoint_url: Option<String>,
+    /// `OXI_S3_MAX_ATTEMPTS`, default 3 (the AWS SDKs' standard retry mode): how many times a request
+    /// that failed for a reason worth retrying (a throttle, a 5xx, a connection refused or reset) is sent
+    /// in all, with a growing pause between tries. 1 sends each request once.
+    pub s3_max_attempts: u32,
     /// `OXI_MEDIA_ROOT`, default `media`: the local directory used when S3 is off.
     pub media_root: PathBuf,
 }
@@ -62,6 +66,8 @@ impl LogStorage {
 
 const DEFAULT_PRIVATE_LOCATION: &str = "private";
 const DEFAULT_LOG_LOCATION: &str = "oxi_logs";
+/// The AWS SDKs' standard retry mode: a request is sent at most three times.
+pub(crate) const DEFAULT_S3_MAX_ATTEMPTS: u32 = 3;
 
 /// Everything wrong with the settings, found in one pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +82,14 @@ pub enum ConfigProblem {
     /// A flag that is not a boolean.
     #[error("{variable} must be True, False, true, false, 1 or 0, not `{value}`")]
     NotABoolean {
+        /// The variable.
+        variable: String,
+        /// What it holds.
+        value: String,
+    },
+    /// A count that is not a whole number of at least 1.
+    #[error("{variable} must be a whole number of at least 1, not `{value}`")]
+    NotAPositiveCount {
         /// The variable.
         variable: String,
         /// What it holds.
@@ -134,6 +148,17 @@ impl Settings {
         let use_private = flag("OXI_USE_PRIVATE_S3");
         let use_log = flag("OXI_USE_LOG_S3");
         let private_as_log = flag("OXI_USE_PRIVATE_S3_AS_LOG");
+        let s3_max_attempts = match get("OXI_S3_MAX_ATTEMPTS") {
+            None => DEFAULT_S3_MAX_ATTEMPTS,
+            Some(value) => match value.parse::<u32>() {
+                Ok(count) if count >= 1 => count,
+                _ => {
+                    let variable = "OXI_S3_MAX_ATTEMPTS".to_owned();
+                    problems.push(ConfigProblem::NotAPositiveCount { variable, value });
+                    DEFAULT_S3_MAX_ATTEMPTS
+                }
+            },
+        };
         if private_as_log && !use_private {
             problems.push(ConfigProblem::LogOnPrivateWithoutPrivate);
         }
@@ -221,6 +246,7 @@ impl Settings {
                 log_storage,
                 s3_region: get("OXI_S3_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
                 s3_endpoint_url: get("OXI_S3_ENDPOINT_URL"),
+                s3_max_attempts,
                 media_root,
             }),
             _ => Err(ConfigError { problems }),

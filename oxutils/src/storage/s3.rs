@@ -8,7 +8,7 @@ use super::{ObjectWriter, Storage, StorageError, Stored, sanitize_key, unique_ke
 use crate::conf::{BucketSettings, Secret, Settings};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, timeout::TimeoutConfig};
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
@@ -47,6 +47,8 @@ pub struct S3Config {
     pub force_path_style: bool,
     /// The size of each part of a multipart upload: at most two parts are in memory at once.
     pub part_size: usize,
+    /// How many times a request that failed for a reason worth retrying is sent in all (at least 1).
+    pub max_attempts: u32,
 }
 
 impl S3Config {
@@ -62,6 +64,7 @@ impl S3Config {
             custom_domain: bucket.custom_domain.clone(),
             force_path_style: settings.s3_endpoint_url.is_some(),
             part_size: DEFAULT_PART_SIZE,
+            max_attempts: settings.s3_max_attempts,
         }
     }
 }
@@ -104,7 +107,8 @@ impl S3Storage {
             .region(Region::new(config.region.clone()))
             .credentials_provider(credentials)
             .force_path_style(config.force_path_style)
-            .timeout_config(TimeoutConfig::builder().connect_timeout(Duration::from_secs(10)).build());
+            .timeout_config(TimeoutConfig::builder().connect_timeout(Duration::from_secs(10)).build())
+            .retry_config(RetryConfig::standard().with_max_attempts(config.max_attempts.max(1)));
         if let Some(endpoint) = &config.endpoint_url {
             builder = builder.endpoint_url(endpoint);
         }

@@ -86,6 +86,14 @@ fn every_problem_is_reported_at_once_and_names_exactly_what_is_missing() {
     );
     assert!(!error.to_string().contains("log-secret-value"));
 
+    let error = load(&[("OXI_S3_MAX_ATTEMPTS", "0"), ("OXI_USE_PRIVATE_S3", "maybe")]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "OXI_USE_PRIVATE_S3 must be True, False, true, false, 1 or 0, not `maybe`\n\
+         OXI_S3_MAX_ATTEMPTS must be a whole number of at least 1, not `0`"
+    );
+    assert!(load(&[("OXI_S3_MAX_ATTEMPTS", "three")]).is_err());
+
     let error = load(&[("OXI_USE_PRIVATE_S3_AS_LOG", "true"), ("OXI_SERVICE_NAME", "billing")]).unwrap_err();
     assert_eq!(error.problems, [oxutils::conf::ConfigProblem::LogOnPrivateWithoutPrivate]);
     assert_eq!(error.to_string(), "OXI_USE_PRIVATE_S3_AS_LOG requires OXI_USE_PRIVATE_S3=true");

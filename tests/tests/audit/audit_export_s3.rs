@@ -55,7 +55,8 @@ fn write_entries(connection: &mut Connection, count: usize) -> Vec<i64> {
     ids
 }
 
-fn s3(server: &S3Server, secret: &str) -> S3Storage {
+/// Storage on `server`'s bucket, signing with `secret`, each request sent `max_attempts` times at most.
+fn s3_trying(server: &S3Server, secret: &str, max_attempts: u32) -> S3Storage {
     S3Storage::new(S3Config {
         bucket: BUCKET.to_owned(),
         location: "oxi_logs".to_owned(),
@@ -66,8 +67,19 @@ fn s3(server: &S3Server, secret: &str) -> S3Storage {
         custom_domain: None,
         force_path_style: true,
         part_size: 5 * 1024 * 1024,
+        max_attempts,
     })
     .unwrap()
+}
+
+fn s3(server: &S3Server, secret: &str) -> S3Storage {
+    s3_trying(server, secret, 3)
+}
+
+/// `s3`, each request sent once: against a server the test stopped, the SDK's retries would only wait out
+/// their pauses (seconds) before the same error.
+fn s3_sent_once(server: &S3Server, secret: &str) -> S3Storage {
+    s3_trying(server, secret, 1)
 }
 
 fn exported_ids(storage: &dyn Storage, key: &str) -> Vec<i64> {
@@ -130,7 +142,7 @@ fn refused_credentials_and_an_unreachable_server_fail_the_export_and_keep_every_
     assert!(!error.contains("wrong-secret"), "{error}");
     assert_failed_and_released(connection, 200);
 
-    let unreachable = LogExporter::new(Box::new(s3(&server, SECRET_KEY)), "billing");
+    let unreachable = LogExporter::new(Box::new(s3_sent_once(&server, SECRET_KEY)), "billing");
     server.stop();
     let error = unreachable.export_logs_since_last_export(connection).unwrap_err().to_string();
     assert!(error.contains("cannot reach S3"), "{error}");
@@ -202,8 +214,11 @@ fn an_upload_broken_midway_leaves_no_object_and_the_next_export_takes_every_entr
     // About 7 MiB of archive (1,280 characters of noise an entry): the first 5 MiB part goes up before the
     // server dies.
     let written = write_entries(connection, 10_000);
-    let storage =
-        ServerDiesMidUpload { storage: s3(&server, SECRET_KEY), server: Mutex::new(server), after: 11 << 19 };
+    let storage = ServerDiesMidUpload {
+        storage: s3_sent_once(&server, SECRET_KEY),
+        server: Mutex::new(server),
+        after: 11 << 19,
+    };
     let exporter = LogExporter::new(Box::new(storage), "billing")
         .with_options(ExportOptions { compression_level: 1, ..ExportOptions::default() });
     let error = exporter.export_logs_since_last_export(connection).unwrap_err().to_string();
