@@ -7,8 +7,7 @@ use crate::migrations::Work;
 use crate::migrations::{
     CreateModel, ExplainedStatement, InteractiveQuestioner, MigrateError, Migration, MigrationGraph,
     NonInteractiveQuestioner, ProjectState, Questioner, empty_migration, existing_graph,
-    explain_migration_after, explain_migration_on, make_migrations_from, merge_migrations, replayed_state,
-    squash,
+    explain_new_migration, make_migrations_from, merge_migrations, replayed_state, squash,
 };
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -97,10 +96,9 @@ pub fn makemigrations(apps: &[App], args: &MakeArgs, out: &mut dyn Write) -> Res
         crate::process_end::discard((existing, replayed));
         return Ok(ExitCode::SUCCESS);
     }
-    let existing_count = existing.len();
     let graph =
         MigrationGraph::build(existing.into_iter().chain(new.iter().cloned()).collect(), &BTreeSet::new());
-    let history = History { graph: &graph, replayed: replayed.as_ref(), existing_count, new: &new };
+    let history = History { graph: &graph, replayed: replayed.as_ref(), new: &new };
     let code = explain_and_write(apps, args, &history, out)?;
     crate::process_end::discard((graph, new, replayed));
     Ok(code)
@@ -112,29 +110,16 @@ struct History<'a> {
     graph: &'a Result<MigrationGraph, crate::migrations::GraphError>,
     /// What the existing ones replay to, if the diff replayed them.
     replayed: Option<&'a ProjectState>,
-    existing_count: usize,
     new: &'a [Migration],
 }
 
 impl History<'_> {
-    /// `migration`'s statements and costs on each of `COST_BACKENDS`, from the replayed state when the
-    /// migration follows every existing migration and no other new one (one app changed, as is usual).
+    /// `migration`'s statements and costs on each of `COST_BACKENDS`, from the replayed state where it can
+    /// (`explain_new_migration`).
     #[allow(clippy::type_complexity)]
     fn explain(&self, migration: &Migration) -> Option<Vec<Result<Vec<ExplainedStatement>, MigrateError>>> {
         let graph = self.graph.as_ref().ok()?;
-        let key = migration.key();
-        let follows_every_existing = graph.forwards_plan(&key).is_ok_and(|plan| {
-            let others_new =
-                self.new.iter().filter(|other| other.key() != key && plan.contains(&other.key()));
-            plan.len() == self.existing_count + 1 && others_new.count() == 0
-        });
-        match self.replayed {
-            Some(before) if follows_every_existing => {
-                explain_migration_after(before, migration, &COST_BACKENDS)
-            }
-            _ => explain_migration_on(graph, &key, &COST_BACKENDS),
-        }
-        .ok()
+        explain_new_migration(graph, self.new, self.replayed, migration, &COST_BACKENDS).ok()
     }
 }
 

@@ -821,6 +821,30 @@ pub fn explain_migration_after(
     Ok(explain_states(migration, states, backends))
 }
 
+/// What `makemigrations` shows under `migration`, one of the `new` migrations `graph` holds beside the
+/// existing ones: [`explain_migration_after`] from `replayed`, the state the existing migrations replay to,
+/// when `migration` follows every existing migration and no other new one (one app changed, as is usual);
+/// else [`explain_migration_on`], which replays its own history.
+#[allow(clippy::type_complexity)]
+pub fn explain_new_migration(
+    graph: &MigrationGraph,
+    new: &[Migration],
+    replayed: Option<&ProjectState>,
+    migration: &Migration,
+    backends: &[Backend],
+) -> Result<Vec<Result<Vec<ExplainedStatement>, MigrateError>>, MigrateError> {
+    let key = migration.key();
+    let existing = graph.migrations().count() - new.len();
+    let follows_every_existing = graph.forwards_plan(&key).is_ok_and(|plan| {
+        let others_new = new.iter().filter(|other| other.key() != key && plan.contains(&other.key()));
+        plan.len() == existing + 1 && others_new.count() == 0
+    });
+    match replayed {
+        Some(before) if follows_every_existing => explain_migration_after(before, migration, backends),
+        _ => explain_migration_on(graph, &key, backends),
+    }
+}
+
 /// `migration` forwards on each of `backends`, `states` holding the state before each operation and after
 /// the last.
 fn explain_states(

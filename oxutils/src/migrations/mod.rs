@@ -34,7 +34,8 @@ pub use autodetector::{AppChanges, detect};
 pub use data::{DataFunction, DataMigration, Historical};
 pub use executor::{
     Executor, ExplainedStatement, Interrupted, MigrateError, MigrateOptions, Progress, StatementsDone, Step,
-    Target, explain_migration, explain_migration_after, explain_migration_on, migration_sql,
+    Target, explain_migration, explain_migration_after, explain_migration_on, explain_new_migration,
+    migration_sql,
 };
 pub use file::{Acknowledged, FileProblem, Migration, MigrationFileError, MigrationKey};
 pub use graph::{GraphError, MigrationGraph};

@@ -97,7 +97,7 @@ mod tests {
     use crate::migrations::operation::{
         AddField, AlterField, BackendSql, CreateModel, DeleteModel, Operation, RemoveField, RunSql,
     };
-    use crate::schema::{ColumnType, FieldSchema, ForeignKeySchema, ModelSchema, OnDelete};
+    use crate::schema::{ColumnType, FieldSchema, ForeignKeySchema, ModelSchema};
     use std::sync::Arc;
 
     /// The search as it was written first: every earlier operation, latest first, until one blocks.
@@ -133,13 +133,7 @@ mod tests {
 
     fn field(name: &str, key_to: Option<&str>) -> FieldSchema {
         let mut field = FieldSchema::new(name, ColumnType::BigInteger, true);
-        field.foreign_key = key_to.map(|model| ForeignKeySchema {
-            to_app: "shop".into(),
-            to_model: model.into(),
-            to_table: format!("shop_{}", model.to_lowercase()),
-            to_column: "id".into(),
-            on_delete: OnDelete::Cascade,
-        });
+        field.foreign_key = key_to.map(|model| ForeignKeySchema::cascading_to("shop", model));
         field
     }
 

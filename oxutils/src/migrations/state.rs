@@ -191,17 +191,11 @@ fn index_keys(referrers: &mut OrdMap<ModelKey, OrdSet<ModelKey>>, schema: &Model
 #[cfg(test)]
 mod tests {
     use super::ProjectState;
-    use crate::schema::{ColumnType, FieldSchema, ForeignKeySchema, ModelSchema, OnDelete};
+    use crate::schema::{ColumnType, FieldSchema, ForeignKeySchema, ModelSchema};
 
     fn key_to(model: &str) -> FieldSchema {
         let mut field = FieldSchema::new(model.to_lowercase(), ColumnType::BigInteger, true);
-        field.foreign_key = Some(ForeignKeySchema {
-            to_app: "shop".into(),
-            to_model: model.into(),
-            to_table: format!("shop_{}", model.to_lowercase()),
-            to_column: "id".into(),
-            on_delete: OnDelete::Cascade,
-        });
+        field.foreign_key = Some(ForeignKeySchema::cascading_to("shop", model));
         field
     }
 

@@ -185,6 +185,18 @@ impl ForeignKeySchema {
     pub fn targets(&self, app: &str, model: &str) -> bool {
         self.to_app == app && self.to_model == model
     }
+
+    /// For tests: a cascading key to the `id` of `model` in `app`, its table named as the derive names it.
+    #[cfg(test)]
+    pub(crate) fn cascading_to(app: &str, model: &str) -> Self {
+        ForeignKeySchema {
+            to_app: app.into(),
+            to_model: model.into(),
+            to_table: format!("{app}_{}", model.to_lowercase()),
+            to_column: "id".into(),
+            on_delete: OnDelete::Cascade,
+        }
+    }
 }
 
 /// The referential action of a foreign key.

@@ -16,7 +16,7 @@ use oxutils::migrations::{
     AddConstraint, AddField, AddIndex, AlterField, AlterModelComment, AlterModelTable, CreateModel,
     DeleteModel, Executor, MigrateOptions, Migration, MigrationGraph, MigrationKey, Operation,
     RemoveConstraint, RemoveField, RemoveIndex, RenameField, RenameModel, RunRust, RunSql, Target,
-    existing_graph, explain_migration_after, explain_migration_on, make_migrations, replayed_state, squash,
+    existing_graph, explain_migration_on, explain_new_migration, make_migrations, replayed_state, squash,
 };
 use oxutils::schema::ModelSchema;
 use std::collections::{BTreeMap, BTreeSet};
@@ -348,30 +348,25 @@ impl<'s> History<'s> {
         self.step % every == every - 1 || self.step + 1 == self.steps
     }
 
-    /// `makemigrations` explains a new migration that follows every existing one from the state its diff
-    /// replayed (`explain_migration_after`) instead of replaying the history again
-    /// (`explain_migration_on`): both must give the same statements and costs, on every backend.
+    /// `makemigrations` explains a new migration as `explain_new_migration` does: from the state its diff
+    /// replayed when it follows every existing migration (`explain_migration_after`), else from a replay of
+    /// its own history (`explain_migration_on`). Either way it must give the statements and costs of the
+    /// latter, on every backend.
     fn explained_alike(&self, new: &[Migration]) -> Result<(), Box<Failure>> {
         const BACKENDS: [Backend; 3] = [Backend::Postgres, Backend::Mysql, Backend::Sqlite];
         let existing = existing_graph(self.files.clone()).map_err(|e| self.fail("explain", e))?;
         let replayed = replayed_state(&existing).map_err(|e| self.fail("explain", e))?;
         let all: Vec<Migration> = self.files.iter().chain(new).cloned().collect();
         let graph = MigrationGraph::build(all, &BTreeSet::new()).map_err(|e| self.fail("explain", e))?;
-        let new_keys: BTreeSet<MigrationKey> = new.iter().map(Migration::key).collect();
         for migration in new {
-            let key = migration.key();
-            let plan = graph.forwards_plan(&key).map_err(|e| self.fail("explain", e))?;
-            let others_new = plan.iter().filter(|other| **other != key && new_keys.contains(*other)).count();
-            if plan.len() != self.files.len() + 1 || others_new > 0 {
-                continue;
-            }
-            let after = explain_migration_after(&replayed, migration, &BACKENDS);
-            let on = explain_migration_on(&graph, &key, &BACKENDS);
-            if format!("{after:?}") != format!("{on:?}") {
+            let shown = explain_new_migration(&graph, new, Some(&replayed), migration, &BACKENDS);
+            let on = explain_migration_on(&graph, &migration.key(), &BACKENDS);
+            if format!("{shown:?}") != format!("{on:?}") {
                 return Err(self.fail(
                     "explain",
                     format!(
-                        "{key} explained from the replayed state:\n{after:#?}\nfrom its history:\n{on:#?}"
+                        "{} explained as makemigrations does:\n{shown:#?}\nfrom its history:\n{on:#?}",
+                        migration.key()
                     ),
                 ));
             }
