@@ -67,7 +67,7 @@ impl LogStorage {
 const DEFAULT_PRIVATE_LOCATION: &str = "private";
 const DEFAULT_LOG_LOCATION: &str = "oxi_logs";
 /// The AWS SDKs' standard retry mode: a request is sent at most three times.
-pub(crate) const DEFAULT_S3_MAX_ATTEMPTS: u32 = 3;
+const DEFAULT_S3_MAX_ATTEMPTS: u32 = 3;
 
 /// Everything wrong with the settings, found in one pass.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -41,12 +41,15 @@ impl PgConnection {
     /// altered) may run once more, prepared again: only outside a transaction, which the error aborts.
     pub fn execute(&mut self, sql: SqlText<'_>, params: &[Value], retry: bool) -> Result<u64, DbError> {
         let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
-        let typed = typed_params(&values);
         let params = values.as_params();
-        self.with_statement(sql, retry, |client, statement| match (statement, &typed) {
-            (Some(statement), _) => client.execute(statement, &params),
-            (None, Some(typed)) => client.execute_typed(sql.text(), typed),
-            (None, None) => client.execute(sql.text(), &params),
+        // Only text that runs unprepared needs its parameters' types: a prepared statement (every CRUD
+        // call) has them from the server already.
+        self.with_statement(sql, retry, |client, statement| match statement {
+            Some(statement) => client.execute(statement, &params),
+            None => match typed_params(&values) {
+                Some(typed) => client.execute_typed(sql.text(), &typed),
+                None => client.execute(sql.text(), &params),
+            },
         })
     }
 
@@ -136,12 +139,15 @@ impl PgConnection {
         retry: bool,
     ) -> Result<Vec<::postgres::Row>, DbError> {
         let values = PostgresValues(params.iter().cloned().map(PostgresValue).collect());
-        let typed = typed_params(&values);
         let params = values.as_params();
-        self.with_statement(sql, retry, |client, statement| match (statement, &typed) {
-            (Some(statement), _) => client.query(statement, &params),
-            (None, Some(typed)) => client.query_typed(sql.text(), typed),
-            (None, None) => client.query(sql.text(), &params),
+        // Only text that runs unprepared needs its parameters' types: a prepared statement (every CRUD
+        // call) has them from the server already.
+        self.with_statement(sql, retry, |client, statement| match statement {
+            Some(statement) => client.query(statement, &params),
+            None => match typed_params(&values) {
+                Some(typed) => client.query_typed(sql.text(), &typed),
+                None => client.query(sql.text(), &params),
+            },
         })
     }
 

@@ -834,7 +834,7 @@ pub fn explain_new_migration(
     backends: &[Backend],
 ) -> Result<Vec<Result<Vec<ExplainedStatement>, MigrateError>>, MigrateError> {
     let key = migration.key();
-    let existing = graph.migrations().count() - new.len();
+    let existing = graph.migrations().count().saturating_sub(new.len());
     let follows_every_existing = graph.forwards_plan(&key).is_ok_and(|plan| {
         let others_new = new.iter().filter(|other| other.key() != key && plan.contains(&other.key()));
         plan.len() == existing + 1 && others_new.count() == 0
