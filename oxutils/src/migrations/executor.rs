@@ -301,6 +301,8 @@ pub struct Executor<'c> {
     /// Shared with the thread that plans ahead (`ahead`).
     graph: Arc<MigrationGraph>,
     recorded: Recorded,
+    /// Whether the record table was there when the executor read it.
+    record_table: bool,
     /// Every squashed migration given, with what it replaces, whether or not the graph holds it.
     squashes: BTreeMap<MigrationKey, Vec<MigrationKey>>,
     /// The checksum of every migration file given, to record the migrations a squash replaces.
@@ -310,7 +312,9 @@ pub struct Executor<'c> {
 impl<'c> Executor<'c> {
     /// Reads what the database has applied and builds the graph of `migrations` against it.
     pub fn new(connection: &'c mut Connection, migrations: Vec<Migration>) -> Result<Self, MigrateError> {
-        let recorded = recorder::read(connection)?;
+        let found = recorder::read_if_any(connection)?;
+        let record_table = found.is_some();
+        let recorded = found.unwrap_or_default();
         let squashes: BTreeMap<MigrationKey, Vec<MigrationKey>> = migrations
             .iter()
             .filter(|migration| !migration.replaces.is_empty())
@@ -345,7 +349,7 @@ impl<'c> Executor<'c> {
             }
         }
         let graph = MigrationGraph::build(migrations, &applied)?;
-        Ok(Executor { connection, graph: Arc::new(graph), recorded, squashes, checksums })
+        Ok(Executor { connection, graph: Arc::new(graph), recorded, record_table, squashes, checksums })
     }
 
     /// The graph of the migrations given.
@@ -576,7 +580,11 @@ impl<'c> Executor<'c> {
         // Run atomically, a migration makes the record table in its own transaction (`run_atomic`), so that
         // a fresh SQLite file commits once rather than twice. Nothing else writes a record before a
         // migration has: a squash awaits recording only once what it replaces is recorded.
-        let table = if runs_atomically(backend) { Ok(()) } else { recorder::ensure_table(self.connection) };
+        // Where DDL is transactional, a table that was there is whole (its index came in the same
+        // transaction), and nothing drops it: it is not looked for again.
+        let whole = self.record_table && editor.transactional_ddl();
+        let table =
+            if runs_atomically(backend) || whole { Ok(()) } else { recorder::ensure_table(self.connection) };
         let result = table
             .and_then(|()| self.record_replacements())
             .map_err(MigrateError::from)
@@ -1036,7 +1044,7 @@ fn run_atomic(
         let mut transaction = connection.transaction()?;
         recorder::ensure_table(&mut transaction)?;
         // Another process may have run this migration while this one waited for the lock.
-        let recorded = recorder::read(&mut transaction)?;
+        let recorded = recorder::read_existing(&mut transaction)?;
         if recorded.applied.contains_key(&migration.key()) != backwards {
             return Ok(transaction.commit()?);
         }

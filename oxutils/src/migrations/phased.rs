@@ -98,7 +98,8 @@ pub(crate) fn run_phased(
 ) -> Result<(), PhasedStop> {
     let key = migration.key();
     let stop = |done| move |error: DbError| PhasedStop { error: PhaseError::Database(error), done };
-    let recorded = recorder::read(connection).map_err(stop(0))?;
+    // The run made or found the table before its first migration (`Executor::migrate_reporting`).
+    let recorded = recorder::read_existing(connection).map_err(stop(0))?;
     if recorded.applied.contains_key(&key) != backwards {
         return Ok(());
     }

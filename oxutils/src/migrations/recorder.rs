@@ -87,9 +87,20 @@ pub fn ensure_table(connection: &mut Connection) -> Result<(), DbError> {
 
 /// What the table records; empty when there is no table yet.
 pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {
+    Ok(read_if_any(connection)?.unwrap_or_default())
+}
+
+/// What the table records, or `None` when there is no table yet.
+pub(crate) fn read_if_any(connection: &mut Connection) -> Result<Option<Recorded>, DbError> {
     if !table_exists(connection, MigrationRecord::TABLE)? {
-        return Ok(Recorded::default());
+        return Ok(None);
     }
+    read_existing(connection).map(Some)
+}
+
+/// What the table records, once this run has found or made it: it is not looked for again (a catalog
+/// query each time on PostgreSQL, where every migration reads the record afresh under the run's lock).
+pub(crate) fn read_existing(connection: &mut Connection) -> Result<Recorded, DbError> {
     let columns = MigrationRecord::schema().fields.iter().map(|field| Alias::new(&field.column));
     let select = Query::select().columns(columns).from(Alias::new(MigrationRecord::TABLE)).to_owned();
     let mut recorded = Recorded::default();
@@ -189,7 +200,13 @@ fn write(
     // The id is left to the database.
     let fields = &MigrationRecord::schema().fields[1..];
     let column = |field: &crate::schema::FieldSchema| Alias::new(&field.column);
-    let values = record.to_values().into_iter().skip(1).map(Expr::val);
+    // A null goes as the keyword, not as a parameter: PostgreSQL runs the upsert unprepared, in one round
+    // trip, only when every parameter's type is known, and a bound null's is not.
+    let values = record
+        .to_values()
+        .into_iter()
+        .skip(1)
+        .map(|value| if crate::field::is_null(&value) { Expr::null() } else { Expr::val(value) });
     let (keys, changed): (Vec<_>, Vec<_>) =
         fields.iter().partition(|field| field.column == "app" || field.column == "name");
     let upsert = Query::insert()
@@ -245,7 +262,7 @@ fn mysql_index(connection: &mut Connection, table: &str, name: &str) -> Result<O
 
 /// Whether a table exists in the connection's current database or schema.
 pub(crate) fn table_exists(connection: &mut Connection, table: &str) -> Result<bool, DbError> {
-    Ok(super::introspect::table_columns(connection, table)?.is_some())
+    super::schema_editor::editor(connection.backend()).table_exists(connection, table)
 }
 
 #[cfg(test)]

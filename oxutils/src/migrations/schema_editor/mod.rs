@@ -136,6 +136,11 @@ pub(crate) trait SchemaEditor: Sync {
         Ok(())
     }
 
+    /// Whether `table` is a table (or view) of the connection's schema.
+    fn table_exists(&self, connection: &mut Connection, table: &str) -> Result<bool, DbError> {
+        Ok(crate::migrations::introspect::table_columns(connection, table)?.is_some())
+    }
+
     /// Whether DDL runs inside a transaction, so that a migration is all or nothing. Where it does not
     /// (MySQL), the executor records each statement done, so that a rerun after a failure resumes.
     fn transactional_ddl(&self) -> bool {
