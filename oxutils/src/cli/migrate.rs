@@ -62,7 +62,17 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
-    let migrations = load_all(apps)?;
+    // A server takes a few milliseconds to start the session's process: the files are read meanwhile. A
+    // SQLite file is opened after them, so that files that do not read leave no new database behind.
+    let (migrations, opened) = std::thread::scope(|scope| {
+        let opening = args.database.is_server().then(|| scope.spawn(|| args.database.open()));
+        let migrations = load_all(apps);
+        (
+            migrations,
+            opening.map(|opening| opening.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+        )
+    });
+    let migrations = migrations?;
     let target = match (&args.app, &args.target) {
         (None, _) => Target::Latest,
         (Some(app), None) => Target::AppLatest(find_app(apps, app)?.label.to_owned()),
@@ -77,10 +87,12 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
             }
         }
     };
-    let mut connection = args.database.open()?;
+    let mut connection = match opened {
+        Some(opened) => opened?,
+        None => args.database.open()?,
+    };
     let backend = connection.backend();
     let mut executor = Executor::new(&mut connection, migrations)?;
-    let unmigrated = models_have_changes(apps, executor.graph());
     // Checked whether or not anything is pending: an applied migration edited since is never silent.
     let edited = executor.edited();
     if !edited.is_empty() && !args.allow_edited {
@@ -158,7 +170,14 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
             }
         };
     };
-    let done = executor.migrate_reporting(&target, options, &mut report);
+    // Whether the models have changes no migration holds is worked out on a second thread while the
+    // migrations run: a replay and a diff of every model, which at 500 models was a sixth of the process.
+    let graph = executor.shared_graph();
+    let (done, unmigrated) = std::thread::scope(|scope| {
+        let checking = scope.spawn(|| models_have_changes(apps, &graph));
+        let done = executor.migrate_reporting(&target, options, &mut report);
+        (done, checking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
     if let Err(error) = done {
         writeln!(out, " {}", super::paint::bad("FAILED"))?;
         return Err(error.into());

@@ -298,6 +298,11 @@ impl DatabaseArg {
         )
     }
 
+    /// Whether the URL names a database server rather than a SQLite file.
+    pub(crate) fn is_server(&self) -> bool {
+        !self.database.starts_with("sqlite:")
+    }
+
     /// Opens the database; says where, on stderr, when that creates a SQLite file.
     pub(crate) fn open(&self) -> Result<crate::db::Connection, crate::db::DbError> {
         let url = self.url();

@@ -357,6 +357,11 @@ impl<'c> Executor<'c> {
         &self.graph
     }
 
+    /// The graph, to read on another thread while this executor runs.
+    pub(crate) fn shared_graph(&self) -> Arc<MigrationGraph> {
+        Arc::clone(&self.graph)
+    }
+
     /// Whether `key` is applied: recorded, or a squash whose replaced migrations all are.
     pub fn is_applied(&self, key: &MigrationKey) -> bool {
         self.recorded.applied.contains_key(key) || self.awaits_recording(key)
