@@ -169,16 +169,18 @@ struct ServerRow {
     name: &'static str,
     size: usize,
     oxutils: [f64; 2],
+    /// The same rounds, each the whole manage process (`migrate bench 0001`, then `migrate`).
+    process: [f64; 2],
     raw_sql: [f64; 2],
     django: Option<[f64; 2]>,
 }
 
 /// oxutils' `migrate` of the files `run_oxutils` wrote, initial then change, on a fresh database of
-/// `server`, and the floor: the same DDL sent raw over one connection (in one transaction on PostgreSQL;
-/// MySQL commits each DDL statement itself) on another. Each side runs three times, each time on a
-/// database of its own, first in turns, and keeps its fastest: one run of large DDL on a server varies by
-/// half a second at N = 500, whichever side sends it.
-fn run_server(size: usize, work: &Path, server: &Server) -> ([f64; 2], [f64; 2]) {
+/// `server`, the same rounds as whole manage processes on another, and the floor: the same DDL sent raw
+/// over one connection (in one transaction on PostgreSQL; MySQL commits each DDL statement itself) on a
+/// third. Each side runs three times, each time on a database of its own, first in turns, and keeps its
+/// fastest: one run of large DDL on a server varies by half a second at N = 500, whichever side sends it.
+fn run_server(size: usize, work: &Path, server: &Server) -> ([f64; 2], [f64; 2], [f64; 2]) {
     let directory = work.join(format!("oxutils_{size}")).join("migrations");
     let creates: Vec<String> =
         models(size, false).iter().flat_map(|m| ddl::create_model(m, server.backend)).collect();
@@ -203,13 +205,21 @@ fn run_server(size: usize, work: &Path, server: &Server) -> ([f64; 2], [f64; 2])
         }
     };
     let mut ours = [f64::MAX; 2];
+    let mut process = [f64::MAX; 2];
     let mut floor = [f64::MAX; 2];
     for round in 0..3 {
-        // Both databases are made before either side runs, and the first side alternates.
+        // The databases are made before any side runs, and the order of the sides alternates.
         let (first, _first_guard) = server.fresh();
         let (second, _second_guard) = server.fresh();
+        let (third, _third_guard) = server.fresh();
         let (floor_url, ours_url) =
             if round % 2 == 0 { (&first.url, &second.url) } else { (&second.url, &first.url) };
+        let run_process = |process: &mut [f64; 2]| {
+            // The models with the change, so that the check for changes no migration holds finds none.
+            let step =
+                |arguments: &[&str]| time(|| manage_process(size, true, &directory, &third.url, arguments)).0;
+            keep(process, [step(&["migrate", APP, "0001"]), step(&["migrate"])]);
+        };
         let run_floor = |floor: &mut [f64; 2]| {
             let initial = time(|| raw(floor_url, &creates)).0;
             let change = time(|| raw(floor_url, &alters)).0;
@@ -223,12 +233,14 @@ fn run_server(size: usize, work: &Path, server: &Server) -> ([f64; 2], [f64; 2])
         if round % 2 == 0 {
             run_floor(&mut floor);
             run_ours(&mut ours);
+            run_process(&mut process);
         } else {
+            run_process(&mut process);
             run_ours(&mut ours);
             run_floor(&mut floor);
         }
     }
-    (ours, floor)
+    (ours, process, floor)
 }
 
 /// Every step through oxutils on a SQLite file, the floor (the same DDL raw over one rusqlite connection,
@@ -280,7 +292,7 @@ fn run_oxutils(size: usize, work: &Path, sqlx: Option<&Path>) -> SqliteTimes {
         let run_process = |best: &mut [f64; 5]| {
             let migrations = directory.join("process_migrations");
             std::fs::create_dir_all(&migrations).unwrap();
-            let database = directory.join("process.sqlite3");
+            let database = format!("sqlite://{}", directory.join("process.sqlite3").display());
             let step = |extra: bool, arguments: &[&str]| {
                 time(|| manage_process(size, extra, &migrations, &database, arguments)).0
             };
@@ -536,13 +548,13 @@ fn manage(migrations: String) -> ExitCode {
 
 /// Runs this benchmark as the manage command of `size` generated models (`extra`: with the change's field)
 /// whose migrations are in `migrations`, on the SQLite file `database`.
-fn manage_process(size: usize, extra: bool, migrations: &Path, database: &Path, arguments: &[&str]) {
+fn manage_process(size: usize, extra: bool, migrations: &Path, url: &str, arguments: &[&str]) {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
         .args(arguments)
         .env(MANAGE, migrations)
         .env("OXI_BENCH_N", size.to_string())
-        .env("OXI_DATABASE_URL", format!("sqlite://{}", database.display()))
+        .env("OXI_DATABASE_URL", url)
         // As `cargo oxutils` runs the manage binary.
         .env("GLIBC_TUNABLES", oxutils::cli::GLIBC_TUNABLES)
         .stdout(Stdio::null());
@@ -587,13 +599,13 @@ fn main() -> ExitCode {
         let django = django_python.map(|python| run_django(size, &work, python, None));
         rows.push(Row { size, times, django });
         for server in &servers {
-            let (oxutils, raw_sql) = run_server(size, &work, server);
+            let (oxutils, process, raw_sql) = run_server(size, &work, server);
             let django = django_python.map(|python| {
                 let (database, _guard) = server.fresh();
                 let times = run_django(size, &work, python, Some(&database));
                 [times[1], times[3]]
             });
-            server_rows.push(ServerRow { name: server.name, size, oxutils, raw_sql, django });
+            server_rows.push(ServerRow { name: server.name, size, oxutils, process, raw_sql, django });
         }
     }
     print_sqlite(&rows);
@@ -604,23 +616,27 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The servers' table, as SQLite's: oxutils in process against the floor, and as a process against
+/// Django's `manage.py`.
 fn print_servers(rows: &[ServerRow]) {
     println!(
-        "| backend | N | step | oxutils (s) | Django 5.2 (s) | oxutils / Django | raw SQL floor (s) | oxutils / floor |"
+        "| backend | N | step | oxutils in process (s) | raw SQL floor (s) | in process / floor | \
+         oxutils process (s) | Django 5.2 (s) | process / Django |"
     );
-    println!("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for row in rows {
         for (index, step) in ["migrate (initial)", "migrate (change)"].iter().enumerate() {
             let ours = row.oxutils[index];
+            let process = row.process[index];
             let (theirs, ratio) = match row.django {
                 Some(django) => {
-                    (format!("{:.3}", django[index]), format!("{:.2}%", 100.0 * ours / django[index]))
+                    (format!("{:.3}", django[index]), format!("{:.2}%", 100.0 * process / django[index]))
                 }
                 None => ("-".into(), "-".into()),
             };
             let floor = row.raw_sql[index];
             println!(
-                "| {} | {} | {step} | {ours:.4} | {theirs} | {ratio} | {floor:.4} | {:.2} |",
+                "| {} | {} | {step} | {ours:.4} | {floor:.4} | {:.2} | {process:.4} | {theirs} | {ratio} |",
                 row.name,
                 row.size,
                 ours / floor
