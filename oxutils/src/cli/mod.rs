@@ -334,8 +334,18 @@ fn resolve_sqlite_path(url: &str, root: Option<std::path::PathBuf>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::resolve_sqlite_path;
+    use super::{DatabaseArg, resolve_sqlite_path};
     use std::path::PathBuf;
+
+    /// `migrate` connects to a server while it reads the files, but opens a SQLite file only after them.
+    #[test]
+    fn only_server_urls_are_servers() {
+        let is_server = |url: &str| DatabaseArg { database: url.to_owned() }.is_server();
+        assert!(!is_server("sqlite://db.sqlite3"));
+        assert!(!is_server("sqlite::memory:"));
+        assert!(is_server("postgres://postgres@127.0.0.1/test"));
+        assert!(is_server("mysql://root@127.0.0.1:3306/test"));
+    }
 
     #[test]
     fn a_relative_sqlite_path_is_from_the_package_root() {
