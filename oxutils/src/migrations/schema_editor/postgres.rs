@@ -46,8 +46,9 @@ impl SchemaEditor for PostgresEditor {
     /// By name in the current schema, through `to_regclass` rather than a join of the catalog tables:
     /// `migrate` asks first thing on a new connection, whose server process has not yet loaded
     /// `pg_attribute` and its indexes, and planning that join took 2 ms of the server's time there (half of
-    /// a small migration's); the lookup by name is a cache probe. It finds any relation of that name, as
-    /// an unqualified `SELECT` from it would.
+    /// a small migration's); the lookup by name is a cache probe. Like the join, it looks in the current
+    /// schema only; unlike it, it also finds an index or a sequence of that name, which a table of the
+    /// engine's own could not then be created beside anyway.
     fn table_exists(&self, connection: &mut Connection, table: &str) -> Result<bool, DbError> {
         let sql = "SELECT to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1)) IS NOT NULL";
         let rows = connection.query(sql, &[sea_query::Value::String(Some(table.to_owned()))])?;
