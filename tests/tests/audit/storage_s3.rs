@@ -306,7 +306,7 @@ fn s3_file_fields_record_the_key_and_open_the_object() {
     use oxutils::ModelExt;
     use oxutils::audit::LogExportState;
     let server = S3Server::start();
-    let storage = S3Storage::new(sent_once(&server)).unwrap();
+    let storage = S3Storage::new(config(&server)).unwrap();
     let mut database = oxutils::testing::migrated_database_on(None, oxutils::UTILS_APPS).unwrap();
     let connection = &mut database.connection;
 
