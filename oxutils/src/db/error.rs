@@ -135,6 +135,18 @@ impl DbError {
         false
     }
 
+    /// Whether the statement named a table that is not there (PostgreSQL's `undefined_table`; always
+    /// `false` on the other backends, whose engine code looks tables up instead).
+    pub fn is_missing_table(&self) -> bool {
+        // PostgreSQL's `undefined_table` (42P01), read off the driver's error.
+        #[cfg(feature = "postgres")]
+        if let DbError::Query { driver: Some(driver), .. } = self {
+            let code = driver.get().downcast_ref::<::postgres::Error>().and_then(::postgres::Error::code);
+            return code == Some(&::postgres::error::SqlState::UNDEFINED_TABLE);
+        }
+        false
+    }
+
     /// Names `table` in a constraint error whose database did not.
     pub(crate) fn on_table(self, table: &str) -> Self {
         match self {

@@ -340,15 +340,30 @@ impl Connection {
     /// that code which needs a transaction works whether or not its caller opened one. SQLite takes its
     /// write lock at once (`BEGIN IMMEDIATE`), so that two writers queue instead of failing halfway.
     pub fn transaction(&mut self) -> Result<Transaction<'_>, DbError> {
-        let begin = match (self.depth, self.backend()) {
+        let begin = self.begin_sql();
+        self.batch(&begin)?;
+        self.depth += 1;
+        Ok(Transaction { connection: self, done: false })
+    }
+
+    /// `transaction`, with `sql` run first inside it in the same round trip: a setting for this
+    /// transaction only (PostgreSQL's `SET LOCAL`), without a round trip of its own.
+    pub(crate) fn transaction_then(&mut self, sql: &str) -> Result<Transaction<'_>, DbError> {
+        let begin = self.begin_sql();
+        let result = self.batch(&format!("{begin}; {sql}"));
+        self.depth += 1;
+        let transaction = Transaction { connection: self, done: false };
+        // Dropped, the transaction that may have begun before `sql` failed is rolled back.
+        result.map(|()| transaction)
+    }
+
+    fn begin_sql(&self) -> String {
+        match (self.depth, self.backend()) {
             (0, Backend::Sqlite) => "BEGIN IMMEDIATE".to_owned(),
             (0, Backend::Postgres) => "BEGIN".to_owned(),
             (0, Backend::Mysql) => "START TRANSACTION".to_owned(),
             (depth, _) => format!("SAVEPOINT oxutils_{depth}"),
-        };
-        self.batch(&begin)?;
-        self.depth += 1;
-        Ok(Transaction { connection: self, done: false })
+        }
     }
 
     /// Whether a transaction is open.
@@ -358,15 +373,17 @@ impl Connection {
 
     fn end_transaction(&mut self, commit: bool) -> Result<(), DbError> {
         self.depth -= 1;
-        let sql = match (self.depth, commit) {
-            (0, true) => "COMMIT".to_owned(),
-            (0, false) => "ROLLBACK".to_owned(),
-            (depth, true) => format!("RELEASE SAVEPOINT oxutils_{depth}"),
-            (depth, false) => {
-                format!("ROLLBACK TO SAVEPOINT oxutils_{depth}; RELEASE SAVEPOINT oxutils_{depth}")
-            }
-        };
-        self.batch(&sql)
+        self.batch(&end_sql(self.depth, commit))
+    }
+}
+
+/// What ends the transaction that began at `depth` (0, or a savepoint's number inside another).
+fn end_sql(depth: usize, commit: bool) -> String {
+    match (depth, commit) {
+        (0, true) => "COMMIT".to_owned(),
+        (0, false) => "ROLLBACK".to_owned(),
+        (depth, true) => format!("RELEASE SAVEPOINT oxutils_{depth}"),
+        (depth, false) => format!("ROLLBACK TO SAVEPOINT oxutils_{depth}; RELEASE SAVEPOINT oxutils_{depth}"),
     }
 }
 
@@ -381,6 +398,17 @@ impl Transaction<'_> {
     pub fn commit(mut self) -> Result<(), DbError> {
         self.done = true;
         self.connection.end_transaction(true)
+    }
+
+    /// Runs `sql`, the transaction's last statements, and commits, in one round trip. Should `sql` fail,
+    /// the transaction is rolled back.
+    pub(crate) fn commit_after(mut self, sql: &str) -> Result<(), DbError> {
+        let depth = self.connection.depth - 1;
+        // A statement that fails stops the batch before the commit; the drop rolls back.
+        self.connection.batch(&format!("{sql}; {}", end_sql(depth, true)))?;
+        self.done = true;
+        self.connection.depth = depth;
+        Ok(())
     }
 
     /// Rolls the transaction back (to the savepoint when nested).
@@ -417,6 +445,10 @@ impl Drop for Transaction<'_> {
 pub trait Statement {
     /// The statement's SQL for `backend` and its parameter values.
     fn build_for(&self, backend: Backend) -> (String, Vec<Value>);
+
+    /// The statement's SQL for `backend` with its values written in as literals, to send in a batch with
+    /// others.
+    fn inline_for(&self, backend: Backend) -> String;
 }
 
 macro_rules! statement {
@@ -429,6 +461,14 @@ macro_rules! statement {
                     Backend::Mysql => self.build(sea_query::MysqlQueryBuilder),
                 };
                 (sql, values.0)
+            }
+
+            fn inline_for(&self, backend: Backend) -> String {
+                match backend {
+                    Backend::Sqlite => self.to_string(sea_query::SqliteQueryBuilder),
+                    Backend::Postgres => self.to_string(sea_query::PostgresQueryBuilder),
+                    Backend::Mysql => self.to_string(sea_query::MysqlQueryBuilder),
+                }
             }
         }
     )*};

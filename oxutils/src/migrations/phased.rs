@@ -9,8 +9,10 @@ use super::file::Migration;
 use super::online::cost::{Context, Cost, PostgresLock, cost};
 use super::online::postgres::{Phase, Planned, drop_index_concurrently, phases};
 use super::online::statement::{Ddl, classify};
-use super::recorder;
-use super::schema_editor::postgres::{LockHolder, index_validity, lock_holders, set_lock_timeout};
+use super::recorder::{self, Write};
+use super::schema_editor::postgres::{
+    LockHolder, index_validity, lock_holders, lock_timeout_setting, session_lock_timeout,
+};
 use super::state::ProjectState;
 use super::statement_hook::{self, Event};
 use crate::db::{Connection, DbError};
@@ -112,32 +114,41 @@ pub(crate) fn run_phased(
         phases.push(Phase { start: 0, end: 0, atomic: true });
     }
     let last = phases.len().saturating_sub(1);
+    // A phase outside a transaction sets the session's `lock_timeout`: the session's own is read first and
+    // set again at the end. (A phase in a transaction sets it for the transaction only.)
+    let mut session_timeout: Option<String> = None;
     let result = (|| {
         for (number, phase) in phases.iter().enumerate() {
             if phase.end <= begun && phase.end > 0 {
                 continue;
             }
-            let record = |connection: &mut Connection| -> Result<(), DbError> {
-                match (number == last, backwards) {
-                    (true, false) => recorder::record(connection, &key, &checksum, None),
-                    (true, true) => recorder::forget(connection, &key),
-                    (false, false) => recorder::record(connection, &key, &checksum, Some(phase.end)),
-                    (false, true) => recorder::record_unapplying(connection, &key, &checksum, phase.end),
-                }
+            let write = match (number == last, backwards) {
+                (true, false) => Write::Applied,
+                (true, true) => Write::Forgotten,
+                (false, false) => Write::Done(phase.end),
+                (false, true) => Write::UnapplyingDone(phase.end),
             };
+            let record = recorder::write_sql(Backend::Postgres, &key, &checksum, write);
             let timeout = blocks_while_waiting(&planned[phase.start..phase.end]).then_some(policy.timeout);
-            set_lock_timeout(connection, timeout)
-                .map_err(|error| PhasedStop { error: PhaseError::Database(error), done: phase.start })?;
+            let timeout = lock_timeout_setting(timeout);
+            if !phase.atomic {
+                let failed = |error| PhasedStop { error: PhaseError::Database(error), done: phase.start };
+                if session_timeout.is_none() {
+                    session_timeout = Some(session_lock_timeout(connection).map_err(failed)?);
+                }
+                connection.batch(&format!("SET {timeout}")).map_err(failed)?;
+            }
             // Where the last run stopped, a statement outside a transaction may have run unrecorded.
             let in_doubt = phase.start == begun;
             let first = planned.get(phase.start);
+            let run = Run { migration, planned, phase: *phase, in_doubt, timeout: &timeout, record: &record };
             Retries { connection: &mut *connection, policy, first, atomic: phase.atomic }
-                .run(|connection| run_phase(connection, migration, planned, *phase, in_doubt, &record))
+                .run(|connection| run.phase(connection))
                 .map_err(|error| PhasedStop { error, done: phase.start })?;
         }
         Ok(())
     })();
-    let reset = connection.batch("RESET lock_timeout");
+    let reset = session_timeout.map_or(Ok(()), |own| connection.batch(&format!("SET {own}")));
     result?;
     reset.map_err(stop(planned.len()))
 }
@@ -163,51 +174,59 @@ fn blocks_while_waiting(statements: &[Planned]) -> bool {
     })
 }
 
-/// One phase: its statements and its record in one transaction, or its one statement outside any, then
-/// its record.
-fn run_phase(
-    connection: &mut Connection,
-    migration: &Migration,
-    planned: &[Planned],
+/// One phase of a migration to run, with the statement that records it done (`recorder::write_sql`).
+struct Run<'a> {
+    migration: &'a Migration,
+    planned: &'a [Planned],
     phase: Phase,
+    /// Whether the last run stopped at this phase's statement, which may then have run unrecorded.
     in_doubt: bool,
-    record: &dyn Fn(&mut Connection) -> Result<(), DbError>,
-) -> Result<(), DbError> {
-    let key = migration.key();
-    let statements = &planned[phase.start..phase.end];
-    if phase.atomic {
-        let mut transaction = connection.transaction()?;
-        for statement in statements {
-            statement.run(&mut transaction)?;
-        }
-        record(&mut transaction)?;
-        return transaction.commit();
-    }
-    let statement = &statements[0];
-    if let Ddl::CreateIndex { name, .. } = classify(&statement.sql, Backend::Postgres) {
-        match index_validity(connection, &name)? {
-            // Built by a run killed before it recorded it.
-            Some(true) if in_doubt => {
-                statement_hook::notify(Event::Skipped, &key, phase.start);
-                return record(connection);
+    /// The phase's `lock_timeout = …`.
+    timeout: &'a str,
+    record: &'a str,
+}
+
+impl Run<'_> {
+    /// The phase's statements and its record in one transaction, its `lock_timeout` set with the `BEGIN`
+    /// and its record sent with the `COMMIT` (the round trips of a small migration are a good part of its
+    /// time); or its one statement outside any, then its record.
+    fn phase(&self, connection: &mut Connection) -> Result<(), DbError> {
+        let Run { migration, phase, in_doubt, record, .. } = *self;
+        let key = migration.key();
+        let statements = &self.planned[phase.start..phase.end];
+        if phase.atomic {
+            let mut transaction = connection.transaction_then(&format!("SET LOCAL {}", self.timeout))?;
+            for statement in statements {
+                statement.run(&mut transaction)?;
             }
-            // Left invalid by a build that failed or was killed: it is dropped and built again.
-            Some(false) => connection.batch(&drop_index_concurrently(&name))?,
-            _ => {}
+            return transaction.commit_after(record);
         }
-        statement_hook::notify(Event::Running, &key, phase.start);
-        if let Err(error) = connection.batch(&statement.sql) {
-            // A build that failed (a duplicate, a lock) leaves an invalid index behind: gone at once, so that
-            // the database is as before the statement.
-            let _ = connection.batch(&drop_index_concurrently(&name));
-            return Err(error);
+        let statement = &statements[0];
+        if let Ddl::CreateIndex { name, .. } = classify(&statement.sql, Backend::Postgres) {
+            match index_validity(connection, &name)? {
+                // Built by a run killed before it recorded it.
+                Some(true) if in_doubt => {
+                    statement_hook::notify(Event::Skipped, &key, phase.start);
+                    return connection.batch(record);
+                }
+                // Left invalid by a build that failed or was killed: it is dropped and built again.
+                Some(false) => connection.batch(&drop_index_concurrently(&name))?,
+                _ => {}
+            }
+            statement_hook::notify(Event::Running, &key, phase.start);
+            if let Err(error) = connection.batch(&statement.sql) {
+                // A build that failed (a duplicate, a lock) leaves an invalid index behind: gone at once, so
+                // that the database is as before the statement.
+                let _ = connection.batch(&drop_index_concurrently(&name));
+                return Err(error);
+            }
+        } else {
+            statement_hook::notify(Event::Running, &key, phase.start);
+            connection.batch(&statement.sql)?;
         }
-    } else {
-        statement_hook::notify(Event::Running, &key, phase.start);
-        connection.batch(&statement.sql)?;
+        statement_hook::notify(Event::Ran, &key, phase.start);
+        connection.batch(record)
     }
-    statement_hook::notify(Event::Ran, &key, phase.start);
-    record(connection)
 }
 
 /// Tries a phase again while its statements give up waiting for a lock, with a pause twice as long each

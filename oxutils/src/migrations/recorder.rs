@@ -5,7 +5,7 @@
 use super::file::MigrationKey;
 use super::introspect::MysqlIndex;
 use super::resume::{Check, Effect, check};
-use crate::db::{Connection, DbError};
+use crate::db::{Connection, DbError, Statement};
 use crate::ddl;
 use crate::dialect::Backend;
 use crate::model::Model;
@@ -92,6 +92,16 @@ pub fn read(connection: &mut Connection) -> Result<Recorded, DbError> {
 
 /// What the table records, or `None` when there is no table yet.
 pub(crate) fn read_if_any(connection: &mut Connection) -> Result<Option<Recorded>, DbError> {
+    // In a transaction the error would abort it (PostgreSQL): the table is looked up first there.
+    if super::schema_editor::editor(connection.backend()).reads_before_looking()
+        && !connection.in_transaction()
+    {
+        return match read_existing(connection) {
+            Ok(recorded) => Ok(Some(recorded)),
+            Err(error) if error.is_missing_table() => Ok(None),
+            Err(error) => Err(error),
+        };
+    }
     if !table_exists(connection, MigrationRecord::TABLE)? {
         return Ok(None);
     }
@@ -189,6 +199,38 @@ fn write(
     checksum: &str,
     progress: Option<i64>,
 ) -> Result<(), DbError> {
+    connection.execute_statement(&upsert(key, checksum, progress))?;
+    Ok(())
+}
+
+/// A write of the record, as `write_sql` renders it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Write {
+    /// `record` with no progress: the migration is applied.
+    Applied,
+    /// `record`: this many statements done forwards.
+    Done(usize),
+    /// `record_unapplying`: this many statements done backwards.
+    UnapplyingDone(usize),
+    /// `forget`: the migration is unapplied.
+    Forgotten,
+}
+
+/// The statement `write` stands for, as text with its values inline: sent in one batch with the commit of
+/// the transaction it records, it costs no round trip of its own.
+pub(crate) fn write_sql(backend: Backend, key: &MigrationKey, checksum: &str, write: Write) -> String {
+    match write {
+        Write::Applied => upsert(key, checksum, None).inline_for(backend),
+        Write::Done(done) => upsert(key, checksum, Some(encode(done, false, false))).inline_for(backend),
+        Write::UnapplyingDone(done) => {
+            upsert(key, checksum, Some(encode(done, true, false))).inline_for(backend)
+        }
+        Write::Forgotten => delete(key).inline_for(backend),
+    }
+}
+
+/// The upsert of `key`'s row (`write`).
+fn upsert(key: &MigrationKey, checksum: &str, progress: Option<i64>) -> sea_query::InsertStatement {
     let record = MigrationRecord {
         id: 0,
         app: key.app.clone(),
@@ -209,7 +251,7 @@ fn write(
         .map(|value| if crate::field::is_null(&value) { Expr::null() } else { Expr::val(value) });
     let (keys, changed): (Vec<_>, Vec<_>) =
         fields.iter().partition(|field| field.column == "app" || field.column == "name");
-    let upsert = Query::insert()
+    Query::insert()
         .into_table(Alias::new(MigrationRecord::TABLE))
         .columns(fields.iter().map(column))
         .values_panic(values)
@@ -218,19 +260,21 @@ fn write(
                 .update_columns(changed.into_iter().map(column))
                 .to_owned(),
         )
-        .to_owned();
-    connection.execute_statement(&upsert)?;
-    Ok(())
+        .to_owned()
 }
 
 pub(crate) fn forget(connection: &mut Connection, key: &MigrationKey) -> Result<(), DbError> {
-    let delete = Query::delete()
+    connection.execute_statement(&delete(key))?;
+    Ok(())
+}
+
+/// The delete of `key`'s row (`forget`).
+fn delete(key: &MigrationKey) -> sea_query::DeleteStatement {
+    Query::delete()
         .from_table(Alias::new(MigrationRecord::TABLE))
         .and_where(Expr::col(Alias::new("app")).eq(key.app.as_str()))
         .and_where(Expr::col(Alias::new("name")).eq(key.name.as_str()))
-        .to_owned();
-    connection.execute_statement(&delete)?;
-    Ok(())
+        .to_owned()
 }
 
 /// The MySQL index `name` on `table` as the catalog has it, in one query.

@@ -422,3 +422,50 @@ fn an_invalid_index_left_by_a_failed_build_is_rebuilt_on_the_next_run() {
     executor.migrate(&Target::Latest, MigrateOptions::default()).expect("the rerun finishes 0002");
     assert_safely_changed(&database.url);
 }
+
+/// The session's own `lock_timeout`.
+fn session_lock_timeout(connection: &mut Connection) -> String {
+    let rows = connection.query("SELECT current_setting('lock_timeout')", &[]).expect("read the setting");
+    match &rows[0][0] {
+        sea_query::Value::String(Some(setting)) => setting.clone(),
+        other => panic!("a setting as text, not {other:?}"),
+    }
+}
+
+/// `migrate` leaves the session's `lock_timeout` as it found it: a phase in a transaction sets its own for
+/// that transaction only, and a concurrent build, outside any, sets it back afterwards.
+#[test]
+fn migrate_leaves_the_sessions_own_lock_timeout() {
+    let Some(mut database) = Backend::Postgres.database() else { return };
+    database.connection.batch("SET lock_timeout = '3s'").unwrap();
+    let mut executor = Executor::new(&mut database.connection, migrations()).unwrap();
+    executor.migrate(&Target::Migration(key("0001_initial")), MigrateOptions::default()).unwrap();
+    assert_eq!(session_lock_timeout(&mut database.connection), "3s", "after a migration in one transaction");
+
+    database.connection.batch("SET lock_timeout = '7s'").unwrap();
+    let mut executor = Executor::new(&mut database.connection, migrations()).unwrap();
+    executor.migrate(&Target::Latest, MigrateOptions::default()).unwrap();
+    let sql =
+        migration_sql(executor.graph(), &key("0002_change"), oxutils::ddl::Backend::Postgres, false).unwrap();
+    assert!(
+        sql.iter().any(|statement| statement.contains("CONCURRENTLY")),
+        "0002 builds outside a transaction"
+    );
+    assert_eq!(session_lock_timeout(&mut database.connection), "7s", "after a concurrent build");
+}
+
+/// The record is read at once, without looking for its table first; inside a caller's transaction, which
+/// a missing table's error would abort, the table is looked for first.
+#[test]
+fn a_fresh_databases_record_is_read_in_and_out_of_a_callers_transaction() {
+    let Some(mut database) = Backend::Postgres.database() else { return };
+    let executor = Executor::new(&mut database.connection, migrations()).unwrap();
+    assert!(!executor.is_applied(&key("0001_initial")));
+    drop(executor);
+    let mut transaction = database.connection.transaction().unwrap();
+    let executor = Executor::new(&mut transaction, migrations()).unwrap();
+    assert!(!executor.is_applied(&key("0001_initial")));
+    drop(executor);
+    transaction.batch("SELECT 1").expect("the caller's transaction goes on");
+    transaction.commit().unwrap();
+}

@@ -136,6 +136,13 @@ pub(crate) trait SchemaEditor: Sync {
         Ok(())
     }
 
+    /// Whether a query of a table that is not there fails with an error `DbError::is_missing_table`
+    /// recognises, and harmlessly outside a transaction: then a table of the engine's own, there on every
+    /// run but the first, is read at once rather than looked up first.
+    fn reads_before_looking(&self) -> bool {
+        false
+    }
+
     /// Whether `table` is a table (or view) of the connection's schema.
     fn table_exists(&self, connection: &mut Connection, table: &str) -> Result<bool, DbError> {
         Ok(crate::migrations::introspect::table_columns(connection, table)?.is_some())
