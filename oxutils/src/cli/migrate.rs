@@ -178,6 +178,9 @@ pub fn migrate(apps: &[App], args: &MigrateArgs, out: &mut dyn Write) -> Result<
         let done = executor.migrate_reporting(&target, options, &mut report);
         (done, checking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     });
+    // The graph holds every migration's operations: left to the process's end, the executor's drop does
+    // not free them one by one.
+    crate::process_end::discard(graph);
     if let Err(error) = done {
         writeln!(out, " {}", super::paint::bad("FAILED"))?;
         return Err(error.into());
