@@ -135,15 +135,19 @@ impl DbError {
         false
     }
 
-    /// Whether the statement named a table that is not there (PostgreSQL's `undefined_table`; always
-    /// `false` on the other backends, whose engine code looks tables up instead).
+    /// Whether the statement named a table that is not there (PostgreSQL's `undefined_table`, MySQL's
+    /// error 1146; always `false` on SQLite, whose engine code looks tables up instead).
     pub fn is_missing_table(&self) -> bool {
-        // PostgreSQL's `undefined_table` (42P01), read off the driver's error.
+        let DbError::Query { driver: Some(driver), .. } = self else { return false };
         #[cfg(feature = "postgres")]
-        if let DbError::Query { driver: Some(driver), .. } = self {
-            let code = driver.get().downcast_ref::<::postgres::Error>().and_then(::postgres::Error::code);
-            return code == Some(&::postgres::error::SqlState::UNDEFINED_TABLE);
+        if let Some(error) = driver.get().downcast_ref::<::postgres::Error>() {
+            return error.code() == Some(&::postgres::error::SqlState::UNDEFINED_TABLE);
         }
+        #[cfg(feature = "mysql")]
+        if let Some(::mysql::Error::MySqlError(error)) = driver.get().downcast_ref::<::mysql::Error>() {
+            return error.code == 1146;
+        }
+        let _ = driver;
         false
     }
 

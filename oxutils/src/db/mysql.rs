@@ -88,9 +88,9 @@ pub fn query_cells(
 fn classify(sql: &str, error: ::mysql::Error) -> DbError {
     let ::mysql::Error::MySqlError(server) = &error else { return DbError::from_driver(sql, error) };
     // The server's words and code, not the client's `MySqlError { .. }` wrapper.
-    let message = server.message.clone();
-    let in_words = || DbError::query(sql, format!("{message} (error {})", server.code));
-    let (kind, constraint, table) = match server.code {
+    let (message, code) = (server.message.clone(), server.code);
+    let in_words = |error| DbError::driver(sql, format!("{message} (error {code})"), error);
+    let (kind, constraint, table) = match code {
         // "Duplicate entry 'x' for key 'name'"
         1062 => (ConstraintKind::Unique, quoted_after(&message, "for key", '\'', '\''), None),
         // "Cannot add or update a child row: a foreign key constraint fails (`db`.`table`, CONSTRAINT `name` ..."
@@ -108,7 +108,7 @@ fn classify(sql: &str, error: ::mysql::Error) -> DbError {
         3819 => (ConstraintKind::Check, quoted_after(&message, "constraint", '\'', '\''), None),
         // "Column 'x' cannot be null", "Field 'x' doesn't have a default value"
         1048 | 1364 => (ConstraintKind::NotNull, quoted_after(&message, "", '\'', '\''), None),
-        _ => return in_words(),
+        _ => return in_words(error),
     };
     // A unique key's name may come as `table.key` (MySQL 8).
     let (constraint, table) = match (constraint, table) {

