@@ -586,8 +586,12 @@ impl<'c> Executor<'c> {
         // a fresh SQLite file commits once rather than twice. Nothing else writes a record before a
         // migration has: a squash awaits recording only once what it replaces is recorded.
         // Where DDL is transactional, a table that was there is whole (its index came in the same
-        // transaction), and nothing drops it: it is not looked for again.
-        let whole = self.record_table && editor.transactional_ddl();
+        // transaction), and nothing drops it: it is not looked for again. On MySQL the table and its unique
+        // index are two commits, and a kill between them leaves the table alone; but a row is written only
+        // once `ensure_table` made both, so a table that holds one is whole too (this saves a query of
+        // `information_schema.statistics` on every run but the first).
+        let holds_rows = !self.recorded.applied.is_empty() || !self.recorded.in_progress.is_empty();
+        let whole = self.record_table && (editor.transactional_ddl() || holds_rows);
         let table =
             if runs_atomically(backend) || whole { Ok(()) } else { recorder::ensure_table(self.connection) };
         let result = table

@@ -790,4 +790,19 @@ fn the_record_table_costs_one_query_once_it_exists() {
     connection.batch(&format!("DROP INDEX `{}` ON `oxutils_migrations`", unique.name)).unwrap();
     recorder::ensure_table(&mut connection).unwrap();
     assert_eq!(catalog(&url), created, "the index the killed run did not create");
+
+    // The same through `migrate`, which looks for the index only while the table holds no row (a row is
+    // written only once both are there).
+    connection.batch(&format!("DROP INDEX `{}` ON `oxutils_migrations`", unique.name)).unwrap();
+    let first =
+        migration("0001_initial", &[], vec![Operation::CreateModel(CreateModel { model: node(0).into() })]);
+    let mut executor = Executor::new(&mut connection, vec![first.clone()]).unwrap();
+    executor.migrate(&Target::Latest, MigrateOptions::default()).unwrap();
+    let record = catalog(&url).into_iter().find(|table| table.name == "oxutils_migrations").unwrap();
+    assert!(record.indexes.contains(unique), "the index the killed run did not create, made by migrate");
+    assert!(
+        Executor::new(&mut connection, vec![first])
+            .unwrap()
+            .is_applied(&MigrationKey::new("shop", "0001_initial"))
+    );
 }
