@@ -553,7 +553,7 @@ fn manage(migrations: String) -> ExitCode {
 }
 
 /// Runs this benchmark as the manage command of `size` generated models (`extra`: with the change's field)
-/// whose migrations are in `migrations`, on the SQLite file `database`.
+/// whose migrations are in `migrations`, on the database at `url` (a SQLite file or a server).
 fn manage_process(size: usize, extra: bool, migrations: &Path, url: &str, arguments: &[&str]) {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
