@@ -62,19 +62,25 @@ pub fn query_cells(
     let mut values = Vec::new();
     for row in result.by_ref() {
         let row = row.map_err(|error| classify(sql, error))?;
-        let text = |index: usize| match row.as_ref(index) {
-            Some(My::Bytes(bytes)) => std::str::from_utf8(bytes).ok(),
-            _ => None,
-        };
+        // Each column once: its text (checked to be UTF-8 here, and only here) or its value.
+        let mut texts: [Option<&str>; MAX_TEXT_COLUMNS] = [None; MAX_TEXT_COLUMNS];
         values.clear();
         for index in 0..row.len() {
-            values.push(match text(index) {
+            let value = row.as_ref(index);
+            let text = match (value, texts.get_mut(index)) {
+                (Some(My::Bytes(bytes)), Some(slot)) => {
+                    *slot = std::str::from_utf8(bytes).ok();
+                    *slot
+                }
+                _ => None,
+            };
+            values.push(match text {
                 Some(_) => Value::Bool(None),
-                None => value_of(row.as_ref(index).cloned().unwrap_or(My::NULL)),
+                None => value_of(value.cloned().unwrap_or(My::NULL)),
             });
         }
         let cell = |index: usize| {
-            Ok(match text(index) {
+            Ok(match texts.get(index).copied().flatten() {
                 Some(text) => Cell::Text(text),
                 None => Cell::Value(&values[index]),
             })
@@ -83,6 +89,9 @@ pub fn query_cells(
     }
     Ok(())
 }
+
+/// Columns of a row that `query_cells` lends as text; later ones are converted to values.
+const MAX_TEXT_COLUMNS: usize = 32;
 
 /// MySQL and MariaDB report constraints by error code, and name them only inside the message.
 fn classify(sql: &str, error: ::mysql::Error) -> DbError {

@@ -23,6 +23,7 @@ on_every_backend!(
     with_migrated_file =>
     a_window_is_exported_as_a_zip_of_json_batches_with_metadata,
     consecutive_exports_take_every_entry_exactly_once,
+    a_regular_export_writes_its_entries_in_time_order_however_their_ids_lie,
     a_failed_upload_gives_every_entry_back_for_the_next_export,
     an_export_that_died_is_undone_by_the_next_one,
     two_exports_started_at_once_never_export_an_entry_twice,
@@ -249,6 +250,30 @@ fn consecutive_exports_take_every_entry_exactly_once(mut database: TestDatabase)
     let exported = exported_by(exporter.storage(), [&first, &second]);
     assert_each_once(exported, written);
     assert_eq!((first.records, second.records), (250, 42));
+    let _ = std::fs::remove_dir_all(root);
+}
+
+/// The export's entries in time order (ties by id), however their ids lie: nearly in order with every
+/// tenth entry stamped later, so that neighbouring pages overlap in ids; a thousand scrambled across the
+/// same times; three hundred sharing one time. (On MySQL and MariaDB a page is read as the range of its
+/// ids, or the list of them when they are spread out, and sorted.)
+fn a_regular_export_writes_its_entries_in_time_order_however_their_ids_lie(mut database: TestDatabase) {
+    let connection = &mut database.connection;
+    let root = folder();
+    let exporter = LogExporter::new(Box::new(LocalStorage::new(&root)), "billing")
+        .with_options(ExportOptions { batch_size: 500, page_size: 100, ..ExportOptions::default() });
+    let start = Utc::now() - Duration::seconds(10_000);
+    let nearly_in_order = (0..2000).map(|n| if n % 10 == 0 { n + 25 } else { n });
+    let scrambled = (0..1000).map(|n| (n * 7919) % 1000 + 500);
+    let one_time = (0..300).map(|_| 1200);
+    let seconds: Vec<i64> = nearly_in_order.chain(scrambled).chain(one_time).collect();
+    let ids = write_entries(connection, seconds.iter().map(|&second| start + Duration::seconds(second)));
+
+    let report = exporter.export_logs_since_last_export(connection).unwrap();
+    let mut in_time_order: Vec<(i64, i64)> = seconds.into_iter().zip(ids).collect();
+    in_time_order.sort_unstable();
+    let expected: Vec<i64> = in_time_order.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(exported_by(exporter.storage(), [&report]), expected);
     let _ = std::fs::remove_dir_all(root);
 }
 

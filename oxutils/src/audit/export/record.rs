@@ -205,6 +205,13 @@ impl ExportPage {
         (row.timestamp, row.id)
     }
 
+    /// Keeps the rows whose place in export order, (time, id), lies from `first` to `last`, and puts them
+    /// in that order. (The text of the rows left out stays in the page's buffer until it is cleared.)
+    pub(crate) fn keep_in_export_order(&mut self, first: (DateTime<Utc>, i64), last: (DateTime<Utc>, i64)) {
+        self.rows.retain(|row| (first..=last).contains(&(row.timestamp, row.id)));
+        self.rows.sort_unstable_by_key(|row| (row.timestamp, row.id));
+    }
+
     /// Row `index` as its export record; an error if one of its JSON columns does not hold JSON.
     pub fn record(&self, index: usize) -> Result<ExportRecord<'_, RawValue>, DbError> {
         let row = &self.rows[index];
