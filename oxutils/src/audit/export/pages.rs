@@ -122,7 +122,9 @@ fn read_mysql_page(
     };
     let (low, high) =
         keys.iter().fold((i64::MAX, i64::MIN), |(low, high), &(_, id)| (low.min(id), high.max(id)));
-    let ids = if high.abs_diff(low) < 2 * keys.len() as u64 {
+    // A list only where it pays and fits: a statement takes at most 65,535 parameters, and the range is
+    // right whatever it holds, only longer to read.
+    let ids = if high.abs_diff(low) < 2 * keys.len() as u64 || keys.len() > MAX_LISTED_IDS {
         LogEntry::ID.between(low, high)
     } else {
         LogEntry::ID.is_in(keys.iter().map(|&(_, id)| id))
@@ -138,6 +140,9 @@ fn read_mysql_page(
     page.keep_in_export_order(first, last);
     Ok(PageEnd { matched: keys.len() as u64, last: Some(last) })
 }
+
+/// The most ids a MySQL page lists in its statement; a longer page reads the range of its ids.
+const MAX_LISTED_IDS: usize = 10_000;
 
 /// The entries `filter` selects, in export order.
 fn in_export_order(filter: Filter<LogEntry>) -> SelectStatement {
