@@ -104,6 +104,9 @@ impl<'a> From<&'a LogEntry> for ExportRecord<'a> {
     }
 }
 
+/// Where an entry goes in the export: its time, then its id.
+pub type OrderKey = (DateTime<Utc>, i64);
+
 /// A page of `LogEntry` rows read for export. Their text columns are copied into one buffer, so that a row
 /// costs no allocation of its own; the JSON columns are kept as the text the database returned and checked
 /// to be JSON as each record is written, not parsed into a tree and written out again.
@@ -145,13 +148,23 @@ impl ExportPage {
         "additional_data",
     ];
 
-    /// Adds a row of [`ExportPage::COLUMNS`], in that order.
-    pub fn push(&mut self, cells: &[Cell<'_>]) -> Result<(), DbError> {
+    /// The place in export order of a row whose first columns are those of [`ExportPage::COLUMNS`]: its
+    /// time, then its id.
+    pub(crate) fn order_key_of(cells: &[Cell<'_>]) -> Result<OrderKey, DbError> {
         let cell = |index: usize| {
             cells.get(index).copied().ok_or_else(|| read_error(Self::COLUMNS[index], "missing"))
         };
         let id = cell(0)?.get().map_err(|error| read_error("id", error))?;
         let timestamp = cell(1)?.get().map_err(|error| read_error("timestamp", error))?;
+        Ok((timestamp, id))
+    }
+
+    /// Adds a row of [`ExportPage::COLUMNS`], in that order.
+    pub fn push(&mut self, cells: &[Cell<'_>]) -> Result<(), DbError> {
+        let cell = |index: usize| {
+            cells.get(index).copied().ok_or_else(|| read_error(Self::COLUMNS[index], "missing"))
+        };
+        let (timestamp, id) = Self::order_key_of(cells)?;
         let action = cell(2)?.get().map_err(|error| read_error("action", error))?;
         let mut texts = [None; TEXT_COLUMNS];
         for (offset, span) in texts.iter_mut().enumerate() {
@@ -200,14 +213,14 @@ impl ExportPage {
     }
 
     /// Where row `index` goes in an export: by time, then by id.
-    pub fn order_key(&self, index: usize) -> (DateTime<Utc>, i64) {
+    pub fn order_key(&self, index: usize) -> OrderKey {
         let row = &self.rows[index];
         (row.timestamp, row.id)
     }
 
     /// Keeps the rows whose place in export order, (time, id), lies from `first` to `last`, and puts them
     /// in that order. (The text of the rows left out stays in the page's buffer until it is cleared.)
-    pub(crate) fn keep_in_export_order(&mut self, first: (DateTime<Utc>, i64), last: (DateTime<Utc>, i64)) {
+    pub(crate) fn keep_in_export_order(&mut self, first: OrderKey, last: OrderKey) {
         self.rows.retain(|row| (first..=last).contains(&(row.timestamp, row.id)));
         self.rows.sort_unstable_by_key(|row| (row.timestamp, row.id));
     }
